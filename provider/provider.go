@@ -1,0 +1,236 @@
+// Package provider is the Terraform face of the ha provider: the provider
+// configuration, and every resource, data source and function.
+package provider
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/config"
+)
+
+var (
+	_ provider.Provider              = &haProvider{}
+	_ provider.ProviderWithFunctions = &haProvider{}
+)
+
+// New returns a constructor of the provider at a version, as providerserver wants.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &haProvider{version: version} }
+}
+
+type haProvider struct {
+	version string
+}
+
+func (p *haProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "ha"
+	resp.Version = p.version
+}
+
+func (p *haProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The ha provider builds multi-region high-availability deployments from one blueprint. " +
+			"One provider block serves every region: resources take `location` themselves. " +
+			"Every setting may also come from an `HA_*` environment variable (for example `HA_AWS_ENDPOINT`) " +
+			"or from `~/.config/ha/config.yaml`; values in this block win.",
+		Blocks: map[string]schema.Block{
+			"aws": schema.SingleNestedBlock{
+				MarkdownDescription: "AWS backend settings.",
+				Attributes: map[string]schema.Attribute{
+					"endpoint":    schema.StringAttribute{Optional: true, MarkdownDescription: "Base endpoint override for every AWS service (a local AWS endpoint, for example). `HA_AWS_ENDPOINT`."},
+					"access_key":  schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Static access key id. `HA_AWS_ACCESS_KEY`."},
+					"secret_key":  schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Static secret access key. `HA_AWS_SECRET_KEY`."},
+					"profile":     schema.StringAttribute{Optional: true, MarkdownDescription: "Shared config profile. `HA_AWS_PROFILE`."},
+					"max_retries": schema.Int64Attribute{Optional: true, MarkdownDescription: "Attempts for throttled and transient errors, 0 to 25 (default 5). `HA_AWS_MAX_RETRIES`."},
+				},
+			},
+			"gcp": schema.SingleNestedBlock{
+				MarkdownDescription: "GCP backend settings.",
+				Attributes: map[string]schema.Attribute{
+					"project":     schema.StringAttribute{Optional: true, MarkdownDescription: "Project id. `HA_GCP_PROJECT`."},
+					"endpoint":    schema.StringAttribute{Optional: true, MarkdownDescription: "Compute API endpoint override. `HA_GCP_ENDPOINT`."},
+					"credentials": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Service account key JSON. `HA_GCP_CREDENTIALS`."},
+				},
+			},
+			"powerdns": schema.SingleNestedBlock{
+				MarkdownDescription: "PowerDNS HTTP API settings, for `ha_dns_failover` with `provider = \"powerdns\"`.",
+				Attributes: map[string]schema.Attribute{
+					"api_url":   schema.StringAttribute{Optional: true, MarkdownDescription: "Base URL of the API, e.g. `http://127.0.0.1:8081`. `HA_POWERDNS_API_URL`."},
+					"api_key":   schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "The `X-API-Key`. `HA_POWERDNS_API_KEY`."},
+					"server_id": schema.StringAttribute{Optional: true, MarkdownDescription: "Server id in API paths (default `localhost`). `HA_POWERDNS_SERVER_ID`."},
+				},
+			},
+			"nut": schema.SingleNestedBlock{
+				MarkdownDescription: "Defaults for Network UPS Tools (upsd) connections.",
+				Attributes: map[string]schema.Attribute{
+					"timeout":  schema.StringAttribute{Optional: true, MarkdownDescription: "Per-request timeout, a Go duration (default `5s`). `HA_NUT_TIMEOUT`."},
+					"username": schema.StringAttribute{Optional: true, MarkdownDescription: "upsd user, when the server requires login. `HA_NUT_USERNAME`."},
+					"password": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "upsd password. `HA_NUT_PASSWORD`."},
+				},
+			},
+			"snmp": schema.SingleNestedBlock{
+				MarkdownDescription: "Defaults for SNMP connections to PDUs.",
+				Attributes: map[string]schema.Attribute{
+					"timeout":   schema.StringAttribute{Optional: true, MarkdownDescription: "Per-request timeout, a Go duration (default `5s`). `HA_SNMP_TIMEOUT`."},
+					"community": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "SNMP v2c community (default `public`). `HA_SNMP_COMMUNITY`."},
+					"retries":   schema.Int64Attribute{Optional: true, MarkdownDescription: "Retries per request, 0 to 10 (default 1). `HA_SNMP_RETRIES`."},
+				},
+			},
+		},
+	}
+}
+
+type providerModel struct {
+	AWS      *awsModel      `tfsdk:"aws"`
+	GCP      *gcpModel      `tfsdk:"gcp"`
+	PowerDNS *powerdnsModel `tfsdk:"powerdns"`
+	NUT      *nutModel      `tfsdk:"nut"`
+	SNMP     *snmpModel     `tfsdk:"snmp"`
+}
+
+type awsModel struct {
+	Endpoint   types.String `tfsdk:"endpoint"`
+	AccessKey  types.String `tfsdk:"access_key"`
+	SecretKey  types.String `tfsdk:"secret_key"`
+	Profile    types.String `tfsdk:"profile"`
+	MaxRetries types.Int64  `tfsdk:"max_retries"`
+}
+
+type gcpModel struct {
+	Project     types.String `tfsdk:"project"`
+	Endpoint    types.String `tfsdk:"endpoint"`
+	Credentials types.String `tfsdk:"credentials"`
+}
+
+type powerdnsModel struct {
+	APIURL   types.String `tfsdk:"api_url"`
+	APIKey   types.String `tfsdk:"api_key"`
+	ServerID types.String `tfsdk:"server_id"`
+}
+
+type nutModel struct {
+	Timeout  types.String `tfsdk:"timeout"`
+	Username types.String `tfsdk:"username"`
+	Password types.String `tfsdk:"password"`
+}
+
+type snmpModel struct {
+	Timeout   types.String `tfsdk:"timeout"`
+	Community types.String `tfsdk:"community"`
+	Retries   types.Int64  `tfsdk:"retries"`
+}
+
+func (p *haProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cfg, err := config.FromEnvironment()
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to load ha settings", err.Error())
+		return
+	}
+	overlay(&cfg, &m, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for _, fe := range cfg.Validate() {
+		resp.Diagnostics.AddAttributeError(keyPath(fe.Key), "Invalid provider setting", fe.Message)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := newProviderData(cfg)
+	resp.Diagnostics.Append(data.verify(ctx)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+// keyPath turns a dotted settings key (aws.max_retries) into an attribute path.
+func keyPath(key string) path.Path {
+	parts := strings.Split(key, ".")
+	p := path.Root(parts[0])
+	for _, part := range parts[1:] {
+		p = p.AtName(part)
+	}
+	return p
+}
+
+// overlay writes the values set in the provider block over cfg; unknown
+// values are left alone so that the environment still applies.
+func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureResponse) {
+	str := func(dst *string, v types.String) {
+		if !v.IsNull() && !v.IsUnknown() {
+			*dst = v.ValueString()
+		}
+	}
+	dur := func(dst *time.Duration, v types.String, key string) {
+		if v.IsNull() || v.IsUnknown() {
+			return
+		}
+		d, err := time.ParseDuration(v.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(keyPath(key), "Invalid duration", "Expected a duration such as \"5s\" or \"500ms\": "+err.Error())
+			return
+		}
+		*dst = d
+	}
+	num := func(dst *int, v types.Int64) {
+		if !v.IsNull() && !v.IsUnknown() {
+			*dst = int(v.ValueInt64())
+		}
+	}
+	if a := m.AWS; a != nil {
+		str(&cfg.AWS.Endpoint, a.Endpoint)
+		str(&cfg.AWS.AccessKey, a.AccessKey)
+		str(&cfg.AWS.SecretKey, a.SecretKey)
+		str(&cfg.AWS.Profile, a.Profile)
+		num(&cfg.AWS.MaxRetries, a.MaxRetries)
+	}
+	if g := m.GCP; g != nil {
+		str(&cfg.GCP.Project, g.Project)
+		str(&cfg.GCP.Endpoint, g.Endpoint)
+		str(&cfg.GCP.Credentials, g.Credentials)
+	}
+	if d := m.PowerDNS; d != nil {
+		str(&cfg.PowerDNS.APIURL, d.APIURL)
+		str(&cfg.PowerDNS.APIKey, d.APIKey)
+		str(&cfg.PowerDNS.ServerID, d.ServerID)
+	}
+	if n := m.NUT; n != nil {
+		dur(&cfg.NUT.Timeout, n.Timeout, "nut.timeout")
+		str(&cfg.NUT.Username, n.Username)
+		str(&cfg.NUT.Password, n.Password)
+	}
+	if s := m.SNMP; s != nil {
+		dur(&cfg.SNMP.Timeout, s.Timeout, "snmp.timeout")
+		str(&cfg.SNMP.Community, s.Community)
+		num(&cfg.SNMP.Retries, s.Retries)
+	}
+}
+
+func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{}
+}
+
+func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{}
+}
+
+func (p *haProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{}
+}
