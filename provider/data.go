@@ -3,9 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/config"
 )
 
@@ -13,6 +15,9 @@ import (
 // the merged settings and the backend clients built from them on first use.
 type providerData struct {
 	cfg config.Config
+
+	awsOnce sync.Once
+	aws     *awsbackend.Session
 }
 
 func newProviderData(cfg config.Config) *providerData {
@@ -21,8 +26,10 @@ func newProviderData(cfg config.Config) *providerData {
 
 // verify checks, once per Configure, what would otherwise fail in every
 // resource separately (bad credentials, for example).
-func (d *providerData) verify(_ context.Context) diag.Diagnostics {
-	return nil
+func (d *providerData) verify(ctx context.Context) diag.Diagnostics {
+	var diags diag.Diagnostics
+	diags.Append(d.verifyAWS(ctx)...)
+	return diags
 }
 
 // providerDataFrom unpacks ProviderData in a resource's or data source's

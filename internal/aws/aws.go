@@ -1,0 +1,160 @@
+// Package aws is the base of the AWS backend: SDK configuration per
+// location (with the endpoint override and retries), credential checks,
+// tagging and error classification shared by the per-service packages
+// below it (loadbalancer, scaling, rds, backup, route53).
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// Settings are what the provider block (or HA_AWS_*) says about AWS.
+type Settings struct {
+	Endpoint   string
+	AccessKey  string
+	SecretKey  string
+	Profile    string
+	MaxRetries int
+}
+
+// Session builds and caches SDK configurations, one per location, so one
+// provider block serves every region.
+type Session struct {
+	settings Settings
+	mu       sync.Mutex
+	configs  map[string]sdkaws.Config
+}
+
+// NewSession returns a session; nothing is contacted until first use.
+func NewSession(s Settings) *Session {
+	return &Session{settings: s, configs: map[string]sdkaws.Config{}}
+}
+
+// Config returns the SDK configuration for a location (us-east-1, ...).
+func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, error) {
+	if location == "" {
+		return sdkaws.Config{}, errors.New("location (AWS region) is empty")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.configs[location]; ok {
+		return c, nil
+	}
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRegion(location),
+		awsconfig.WithRetryer(func() sdkaws.Retryer {
+			// The standard retryer already backs off on throttling and 5xx;
+			// only the attempt count is ours.
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = s.settings.MaxRetries + 1
+			})
+		}),
+	}
+	if s.settings.AccessKey != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(s.settings.AccessKey, s.settings.SecretKey, "")))
+	}
+	if s.settings.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(s.settings.Profile))
+	}
+	if s.settings.Endpoint != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(s.settings.Endpoint))
+	}
+	c, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return sdkaws.Config{}, fmt.Errorf("load AWS configuration for %s: %w", location, err)
+	}
+	s.configs[location] = c
+	return c, nil
+}
+
+// Endpoint is the base endpoint override, "" for real AWS.
+func (s *Session) Endpoint() string { return s.settings.Endpoint }
+
+// Verify checks the credentials once (STS GetCallerIdentity), so bad
+// credentials are one clear error at configure time rather than one per resource.
+func (s *Session) Verify(ctx context.Context) (account string, err error) {
+	c, err := s.Config(ctx, "us-east-1")
+	if err != nil {
+		return "", err
+	}
+	out, err := sts.NewFromConfig(c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("check AWS credentials (sts:GetCallerIdentity): %w", err)
+	}
+	return sdkaws.ToString(out.Account), nil
+}
+
+// Tag keys written on everything taggable, so leftovers can be found.
+const (
+	TagBlueprint = "ha:blueprint"
+	TagComponent = "ha:component"
+)
+
+// Tags merges user tags with the ha:* ownership tags.
+func Tags(user map[string]string, blueprint, component string) map[string]string {
+	out := make(map[string]string, len(user)+2)
+	for k, v := range user {
+		out[k] = v
+	}
+	if blueprint != "" {
+		out[TagBlueprint] = blueprint
+	}
+	if component != "" {
+		out[TagComponent] = component
+	}
+	return out
+}
+
+// ErrorCode returns the AWS error code of err ("" when it has none).
+func ErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// IsNotFound reports whether err is an AWS "does not exist" error; each
+// service has its own codes, so callers pass theirs in addition to the
+// common ones.
+func IsNotFound(err error, codes ...string) bool {
+	code := ErrorCode(err)
+	if code == "" {
+		return false
+	}
+	for _, c := range codes {
+		if code == c {
+			return true
+		}
+	}
+	return strings.HasSuffix(code, "NotFound") || strings.HasSuffix(code, "NotFoundFault") ||
+		strings.HasSuffix(code, ".NotFound") || code == "ResourceNotFoundException"
+}
+
+// HTTPStatus returns the HTTP status of a failed call, 0 when unknown.
+func HTTPStatus(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// IsServerError reports a 5xx answer (moto answers 500 for calls it does
+// not implement, which callers may need to recognise).
+func IsServerError(err error) bool {
+	return HTTPStatus(err) >= http.StatusInternalServerError
+}
