@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -42,5 +41,3 @@ func (d *providerData) verifyAWS(ctx context.Context) diag.Diagnostics {
 	}
 	return diags
 }
-
-var errNoProvider = errors.New("the provider is not configured")

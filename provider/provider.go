@@ -141,10 +141,8 @@ func (p *haProvider) Configure(ctx context.Context, req provider.ConfigureReques
 		resp.Diagnostics.AddError("Unable to load ha settings", err.Error())
 		return
 	}
+	// Report bad block values and bad merged values together.
 	overlay(&cfg, &m, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	for _, fe := range cfg.Validate() {
 		resp.Diagnostics.AddAttributeError(keyPath(fe.Key), "Invalid provider setting", fe.Message)
 	}

@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-const pdnsSchema = "/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql"
+// Debian ships the schema in two places; docs may be excluded on slim images.
+var pdnsSchemas = []string{"/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql", "/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql"}
 
 // startPowerDNS starts an authoritative PowerDNS with the sqlite backend, the
 // HTTP API and LUA records (health checks every second).
@@ -30,15 +31,20 @@ func startPowerDNS(ctx context.Context, dir string) (*Process, map[string]string
 	}
 	db := filepath.Join(pdir, "pdns.db")
 	_ = os.Remove(db)
-	schema, err := os.Open(pdnsSchema)
-	if err != nil {
-		return nil, nil, fmt.Errorf("PowerDNS sqlite schema: %w", err)
+	var schema *os.File
+	for _, path := range pdnsSchemas {
+		if schema, err = os.Open(path); err == nil {
+			break
+		}
+	}
+	if schema == nil {
+		return nil, nil, fmt.Errorf("PowerDNS sqlite schema not found in %v: %w", pdnsSchemas, err)
 	}
 	defer func() { _ = schema.Close() }()
 	init := exec.CommandContext(ctx, sqlite, db)
 	init.Stdin = schema
 	if out, err := init.CombinedOutput(); err != nil {
-		return nil, nil, fmt.Errorf("create PowerDNS database: %v: %s", err, out)
+		return nil, nil, fmt.Errorf("create PowerDNS database: %w: %s", err, out)
 	}
 	dnsPort, err := FreePort()
 	if err != nil {

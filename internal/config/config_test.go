@@ -1,0 +1,111 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func TestPrecedence_flagOverEnvOverFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(file, []byte("aws:\n  endpoint: http://file:1\n  max_retries: 7\npowerdns:\n  api_url: http://file:2\n  server_id: fromfile\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HA_AWS_ENDPOINT", "http://env:1")
+	t.Setenv("HA_SNMP_TIMEOUT", "750ms")
+
+	v, err := NewViper(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.String("pdns-url", "", "")
+	if err := fs.Parse([]string{"--pdns-url=http://flag:3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.BindPFlag("powerdns.api_url", fs.Lookup("pdns-url")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := map[string][2]any{
+		"env beats file":       {c.AWS.Endpoint, "http://env:1"},
+		"file beats default":   {c.AWS.MaxRetries, 7},
+		"flag beats file":      {c.PowerDNS.APIURL, "http://flag:3"},
+		"file value kept":      {c.PowerDNS.ServerID, "fromfile"},
+		"env duration parsed":  {c.SNMP.Timeout, 750 * time.Millisecond},
+		"default when nothing": {c.SNMP.Community, "public"},
+	}
+	for name, got := range checks {
+		if got[0] != got[1] {
+			t.Errorf("%s: got %v, want %v", name, got[0], got[1])
+		}
+	}
+}
+
+func TestMissingFileIsFine(t *testing.T) {
+	v, err := NewViper(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AWS.MaxRetries != 5 || c.PowerDNS.ServerID != "localhost" || c.NUT.Timeout != 5*time.Second {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+}
+
+func TestBadFileIsAnError(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("aws: [unclosed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewViper(file); err == nil {
+		t.Fatal("expected an error for malformed YAML")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	good := Config{NUT: NUT{Timeout: time.Second}, SNMP: SNMP{Timeout: time.Second, Retries: 1}, AWS: AWS{MaxRetries: 3}}
+	if errs := good.Validate(); len(errs) != 0 {
+		t.Fatalf("good config rejected: %v", errs)
+	}
+	bad := good
+	bad.AWS.Endpoint = "localhost:4566"
+	bad.AWS.MaxRetries = 99
+	bad.AWS.AccessKey = "only-half"
+	bad.PowerDNS.APIURL = "ftp://x"
+	bad.SNMP.Timeout = 0
+	got := map[string]bool{}
+	for _, e := range bad.Validate() {
+		got[e.Key] = true
+	}
+	for _, k := range []string{"aws.endpoint", "aws.max_retries", "aws.secret_key", "powerdns.api_url", "snmp.timeout"} {
+		if !got[k] {
+			t.Errorf("no error for %s; got %v", k, got)
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("unexpected extra errors: %v", got)
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	if got := EnvName("powerdns.api_key"); got != "HA_POWERDNS_API_KEY" {
+		t.Errorf("EnvName = %q", got)
+	}
+	keys := Keys()
+	for i := 1; i < len(keys); i++ {
+		if keys[i-1] >= keys[i] {
+			t.Fatalf("Keys not sorted: %v", keys)
+		}
+	}
+}
