@@ -104,11 +104,11 @@ func Compile(filename string, src []byte, opts Options) (res *Result, diags hcl.
 	c := &compiler{opts: opts, file: filename}
 	c.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: c.functions()}
 	bp := c.decode(f.Body)
-	diags = append(diags, c.diags...)
-	if c.diags.HasErrors() || bp == nil {
-		return res, sortDiags(diags)
+	if bp == nil {
+		return res, sortDiags(append(diags, c.diags...))
 	}
-	c.diags = nil
+	// Validation runs even after decode errors (on the values that did
+	// decode) so that one run reports as much as it can.
 	c.validate(bp)
 	comps := c.expand(bp)
 	obj := c.objectives(bp, comps)

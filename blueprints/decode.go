@@ -160,6 +160,9 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 			if v := c.decodeVariable(b); v != nil {
 				bp.Variables = append(bp.Variables, v)
 				vars[v.Name] = v.Value
+			} else {
+				// Reported already; references to it are skipped quietly.
+				vars[b.Labels[0]] = cty.DynamicVal
 			}
 		}
 	}
@@ -176,15 +179,9 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 		}
 	}
 	c.ctx.Variables["var"] = cty.ObjectVal(vars)
-	if c.diags.HasErrors() {
-		return nil
-	}
 
 	// Phase 3: locals, in the order of their references.
 	c.decodeLocals(content.Blocks)
-	if c.diags.HasErrors() {
-		return nil
-	}
 
 	// Phase 4: the rest.
 	r := c.read(bpBlock.Body, blueprintSchema, bpBlock.DefRange)
@@ -424,6 +421,7 @@ func (c *compiler) decodeLocals(blocks hcl.Blocks) {
 			progress = true
 			v, ok := c.eval(l.attr.Expr, cty.DynamicPseudoType, "local."+name)
 			if !ok {
+				// Failed (reported) or null: either way later uses stay quiet.
 				v = cty.DynamicVal
 				if !c.diags.HasErrors() {
 					v = cty.NullVal(cty.DynamicPseudoType)
@@ -436,8 +434,10 @@ func (c *compiler) decodeLocals(blocks hcl.Blocks) {
 			for _, name := range order {
 				if l, ok := pending[name]; ok {
 					c.errorf(&l.attr.NameRange, "Cycle in local values", "local.%s depends on itself through %s.", name, strings.Join(prefixAll("local.", l.deps), ", "))
+					values[name] = cty.DynamicVal
 				}
 			}
+			c.ctx.Variables["local"] = cty.ObjectVal(values)
 			return
 		}
 	}
@@ -597,7 +597,7 @@ func (c *compiler) decodeDatabase(b *hcl.Block) *DatabaseSpec {
 		br := c.read(bb.Body, backupSchema, bb.DefRange)
 		bk := &BackupSpec{ranges: br.ranges}
 		bk.Schedule = br.str("schedule", "")
-		bk.Retain = br.duration("retain", 0)
+		bk.Retain = br.duration("retain", -1) // -1: missing or invalid, reported
 		bk.CopyTo = br.strList("copy_to")
 		bk.Encrypted = br.boolean("encrypted", true)
 		if bk.Schedule != "" {

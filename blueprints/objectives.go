@@ -103,7 +103,7 @@ func (c *compiler) objectives(bp *Blueprint, comps []*Component) *Objectives {
 		return o
 	}
 	o.Scenario = "loss of region " + primary.Name
-	unboundedRTO, unboundedRPO := false, false
+	var lost []string
 
 	// DNS: the slowest record decides.
 	var dnsStep, ttlStep *Step
@@ -145,7 +145,7 @@ func (c *compiler) objectives(bp *Blueprint, comps []*Component) *Objectives {
 			rec = &Step{"database_restore", k.Base + k.PerGiB*d.StorageGiB, fmt.Sprintf("restore %s from its backup copy in %s (%dGiB); %s", d.Name, bk.CopyTo[0], d.StorageGiB, k.Source)}
 			loss = &Step{"backup_interval", secs(bk.Interval), fmt.Sprintf("%s: no replica outside %s, so the last backup copy (schedule %q) is what survives", d.Name, primary.Name, bk.Schedule)}
 		} else {
-			unboundedRTO, unboundedRPO = true, true
+			lost = append(lost, d.Name)
 			c.noCopy(bp, d)
 			continue
 		}
@@ -168,11 +168,12 @@ func (c *compiler) objectives(bp *Blueprint, comps []*Component) *Objectives {
 	for _, s := range o.RPOBreakdown {
 		o.RPO += s.Seconds
 	}
-	if unboundedRTO {
-		o.RTO = -1
-	}
-	if unboundedRPO {
-		o.RPO = -1
+	// -1 steps (a lost database) make the total unbounded, below.
+	for _, name := range lost {
+		s := Step{"database_lost", -1, fmt.Sprintf("%s has neither a replica nor a backup copy outside %s: losing the region loses it", name, primary.Name)}
+		o.RTOBreakdown = append(o.RTOBreakdown, s)
+		o.RPOBreakdown = append(o.RPOBreakdown, s)
+		o.RTO, o.RPO = -1, -1
 	}
 	spec := bp.Objectives
 	if spec == nil {
@@ -211,11 +212,8 @@ func human(s int) string {
 func breakdown(steps []Step, total int) string {
 	var b strings.Builder
 	for _, s := range steps {
-		fmt.Fprintf(&b, "  %-18s %6ds  %s\n", s.Step, s.Seconds, s.Detail)
+		fmt.Fprintf(&b, "  %-18s %7s  %s\n", s.Step, human(s.Seconds), s.Detail)
 	}
-	if total < 0 {
-		b.WriteString("  a database in the lost region has no replica and no backup copy elsewhere: no recovery is possible\n")
-	}
-	fmt.Fprintf(&b, "  %-18s %6s", "total", human(total))
+	fmt.Fprintf(&b, "  %-18s %7s", "total", human(total))
 	return b.String()
 }

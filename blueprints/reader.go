@@ -98,7 +98,11 @@ func (c *compiler) eval(expr hcl.Expression, ty cty.Type, what string) (cty.Valu
 	}
 	rng := expr.Range()
 	if !v.IsWhollyKnown() {
-		c.errorf(&rng, "Unknown value", "The value of %s must be known when the blueprint is compiled.", what)
+		// Inputs are always known, so an unknown comes from a variable or
+		// local that failed and was reported already.
+		if !c.diags.HasErrors() {
+			c.errorf(&rng, "Unknown value", "The value of %s must be known when the blueprint is compiled.", what)
+		}
 		return cty.NilVal, false
 	}
 	v, _ = v.Unmark()

@@ -84,10 +84,10 @@ func (c *compiler) validateRegions(bp *Blueprint) {
 			hint := ""
 			for other, op := range cloudPatterns {
 				if other != r.Cloud && op.location.MatchString(r.Location) {
-					hint = " It looks like a " + cloudTitle(other) + " region."
+					hint = " It looks like " + article(cloudTitle(other)) + " " + cloudTitle(other) + " region."
 				}
 			}
-			c.errorf(r.At("location"), "Invalid location", "%q is not a %s region name.%s", r.Location, cloudTitle(r.Cloud), hint)
+			c.errorf(r.At("location"), "Invalid location", "%q is not %s %s region name.%s", r.Location, article(cloudTitle(r.Cloud)), cloudTitle(r.Cloud), hint)
 			continue
 		}
 		seen := map[string]bool{}
@@ -167,28 +167,35 @@ func (c *compiler) validateTier(bp *Blueprint, t *Tier) {
 		}
 		c.validateLBHealth(t, lb)
 	}
+	missing := map[string]bool{}
 	for _, r := range tierRegions(bp, t) {
 		if r.Cloud == CloudBareMetal || !validClouds[r.Cloud] {
 			continue
 		}
 		img := pick(t.Image, r.Cloud)
-		if img == "" {
+		// A written image that failed to evaluate was reported already.
+		if img == "" && (!t.Has("image") || t.Image != nil) && !missing["image "+r.Cloud] {
+			missing["image "+r.Cloud] = true
 			c.errorf(&t.Def, "Missing image", "Tier %q runs in %s region %q and needs an image (image = \"...\", or a map such as { %s = \"...\" }).", t.Name, r.Cloud, r.Name, r.Cloud)
 		}
 		it := pick(t.InstanceType, r.Cloud)
 		if it == "" {
+			if (t.Has("instance_type") && t.InstanceType == nil) || missing["type "+r.Cloud] {
+				continue
+			}
+			missing["type "+r.Cloud] = true
 			c.errorf(&t.Def, "Missing instance type", "Tier %q runs in %s region %q and needs instance_type.", t.Name, r.Cloud, r.Name)
 			continue
 		}
 		p := cloudPatterns[r.Cloud]
 		if !p.instanceType.MatchString(it) {
-			detail := "%q is not a %s instance type (such as %q)."
+			detail := "%q is not %s instance type (such as %q)."
 			if o := otherCloud("instance", it, r.Cloud); o != "" {
-				detail = "%q is " + article(cloudTitle(o)) + " " + cloudTitle(o) + " instance type, but tier %q runs in " + cloudTitle(r.Cloud) + " region %q. Use a %s type such as %q, or a map { " + o + " = ..., " + r.Cloud + " = ... }."
-				c.errorf(t.At("instance_type"), "Instance type of another cloud", detail, it, t.Name, r.Name, cloudTitle(r.Cloud), p.exampleType)
+				detail = "%q is " + article(cloudTitle(o)) + " " + cloudTitle(o) + " instance type, but tier %q runs in " + cloudTitle(r.Cloud) + " region %q. Use %s type such as %q, or a map { " + o + " = ..., " + r.Cloud + " = ... }."
+				c.errorf(t.At("instance_type"), "Instance type of another cloud", detail, it, t.Name, r.Name, article(cloudTitle(r.Cloud))+" "+cloudTitle(r.Cloud), p.exampleType)
 				continue
 			}
-			c.errorf(t.At("instance_type"), "Invalid instance type", detail, it, cloudTitle(r.Cloud), p.exampleType)
+			c.errorf(t.At("instance_type"), "Invalid instance type", detail, it, article(cloudTitle(r.Cloud))+" "+cloudTitle(r.Cloud), p.exampleType)
 		}
 	}
 }
@@ -260,7 +267,7 @@ func (c *compiler) validateDatabase(bp *Blueprint, d *DatabaseSpec) {
 		if o := otherCloud("db", cls, home.Cloud); o != "" {
 			c.errorf(d.At("instance_class"), "Instance class of another cloud", "%q is %s %s database class, but database %q is in %s region %q. Use a class such as %q.", cls, article(cloudTitle(o)), cloudTitle(o), d.Name, cloudTitle(home.Cloud), home.Name, p.exampleClass)
 		} else {
-			c.errorf(d.At("instance_class"), "Invalid instance class", "%q is not a %s database class (such as %q).", cls, cloudTitle(home.Cloud), p.exampleClass)
+			c.errorf(d.At("instance_class"), "Invalid instance class", "%q is not %s %s database class (such as %q).", cls, article(cloudTitle(home.Cloud)), cloudTitle(home.Cloud), p.exampleClass)
 		}
 	}
 	if d.StorageGiB < 20 || d.StorageGiB > 65536 {
@@ -292,7 +299,7 @@ func (c *compiler) validateDatabase(bp *Blueprint, d *DatabaseSpec) {
 		c.errorf(rng, "Synchronous replication across regions", "mode = \"sync\" waits for every replica on each commit; across regions that adds a round trip of tens of milliseconds to every write. Use mode = \"async\" across regions (sync is for replicas within the region).")
 	}
 	if bk := d.Backup; bk != nil {
-		if bk.Retain < 24*time.Hour {
+		if bk.Retain >= 0 && bk.Retain < 24*time.Hour {
 			c.errorf(bk.At("retain"), "Invalid backup retention", "retain must be at least one day (\"1d\"); AWS Backup and Cloud SQL keep backups in whole days.")
 		}
 		if len(bk.CopyTo) > 1 {
