@@ -68,10 +68,10 @@ tier "api" {
 }
 
 database "ledger" {
-  engine         = "postgres"
-  version        = "16"
-  instance_class = "db.r6g.large"
-  storage        = "500GiB"
+  engine              = "postgres"
+  version             = "16"
+  instance_class      = "db.r6g.large"
+  storage             = "500GiB"
   deletion_protection = true
 
   replication {

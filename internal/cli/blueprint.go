@@ -3,9 +3,10 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -57,12 +58,18 @@ func errBlueprint(n int) error {
 }
 
 func newBlueprintValidate(e *env) *cobra.Command {
-	var vars []string
+	var vars varList
+	fs := newFlagSet("validate")
+	fs.Var(&vars, "var", "set a variable, `NAME=VALUE` (repeatable)")
 	cmd := &cobra.Command{
-		Use:   "validate FILE...",
-		Short: "Check blueprints; exit 1 when any has errors (warnings are printed, exit 0)",
-		Args:  cobra.MinimumNArgs(1),
+		Use:                "validate [-var NAME=VALUE]... FILE...",
+		Short:              "Check blueprints; exit 1 when any has errors (warnings are printed, exit 0)",
+		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args, err := parseArgs(cmd, fs, args, 1, -1)
+			if err != nil || args == nil {
+				return err
+			}
 			raw, err := parseVars(vars)
 			if err != nil {
 				return err
@@ -85,7 +92,6 @@ func newBlueprintValidate(e *env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable)")
 	return cmd
 }
 
@@ -104,12 +110,17 @@ func budget(s int, spec *blueprints.ObjectivesSpec, name string) string {
 }
 
 func newBlueprintFmt(e *env) *cobra.Command {
-	var check bool
+	fs := newFlagSet("fmt")
+	check := fs.Bool("check", false, "only list files that are not formatted; exit 1 if any")
 	cmd := &cobra.Command{
-		Use:   "fmt [-check] FILE...",
-		Short: "Rewrite blueprints in canonical form; with -check, list the files that differ and exit 1",
-		Args:  cobra.MinimumNArgs(1),
+		Use:                "fmt [-check] FILE...",
+		Short:              "Rewrite blueprints in canonical form; with -check, list the files that differ and exit 1",
+		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args, err := parseArgs(cmd, fs, args, 1, -1)
+			if err != nil || args == nil {
+				return err
+			}
 			bad, differ := 0, 0
 			for _, name := range args {
 				if strings.HasSuffix(name, ".json") {
@@ -133,7 +144,7 @@ func newBlueprintFmt(e *env) *cobra.Command {
 					continue
 				}
 				differ++
-				if check {
+				if *check {
 					fmt.Fprintln(e.stdout, name)
 					continue
 				}
@@ -149,23 +160,28 @@ func newBlueprintFmt(e *env) *cobra.Command {
 			if bad > 0 {
 				return errBlueprint(bad)
 			}
-			if check && differ > 0 {
+			if *check && differ > 0 {
 				return &ExitError{Code: 1, Err: fmt.Errorf("%d file(s) need formatting: run `blueprint fmt`", differ)}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&check, "check", false, "only list files that are not formatted; exit 1 if any")
 	return cmd
 }
 
 func newBlueprintExpand(e *env) *cobra.Command {
-	var vars []string
+	var vars varList
+	fs := newFlagSet("expand")
+	fs.Var(&vars, "var", "set a variable, `NAME=VALUE` (repeatable)")
 	cmd := &cobra.Command{
-		Use:   "expand FILE [-var NAME=VALUE]...",
-		Short: "Print the components, regions and computed objectives of a blueprint as JSON",
-		Args:  cobra.ExactArgs(1),
+		Use:                "expand FILE [-var NAME=VALUE]...",
+		Short:              "Print the components, regions and computed objectives of a blueprint as JSON",
+		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args, err := parseArgs(cmd, fs, args, 1, 1)
+			if err != nil || args == nil {
+				return err
+			}
 			raw, err := parseVars(vars)
 			if err != nil {
 				return err
@@ -182,18 +198,24 @@ func newBlueprintExpand(e *env) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringArrayVar(&vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable)")
 	return cmd
 }
 
 func newBlueprintGraph(e *env) *cobra.Command {
-	var vars []string
-	var format string
+	var vars varList
+	fs := newFlagSet("graph")
+	fs.Var(&vars, "var", "set a variable, `NAME=VALUE` (repeatable)")
+	formatFlag := fs.String("format", "dot", "output format: dot or mermaid")
 	cmd := &cobra.Command{
-		Use:   "graph FILE [--format dot|mermaid]",
-		Short: "Draw regions, components and dependencies as Graphviz DOT or Mermaid",
-		Args:  cobra.ExactArgs(1),
+		Use:                "graph FILE [--format dot|mermaid] [-var NAME=VALUE]...",
+		Short:              "Draw regions, components and dependencies as Graphviz DOT or Mermaid",
+		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args, err := parseArgs(cmd, fs, args, 1, 1)
+			if err != nil || args == nil {
+				return err
+			}
+			format := *formatFlag
 			if format != "dot" && format != "mermaid" {
 				return fmt.Errorf("--format is dot or mermaid, not %q", format)
 			}
@@ -213,8 +235,6 @@ func newBlueprintGraph(e *env) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "dot", "output format: dot or mermaid")
-	cmd.Flags().StringArrayVar(&vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable)")
 	return cmd
 }
 
@@ -231,4 +251,52 @@ func parseVars(pairs []string) (map[string]string, error) {
 	return out, nil
 }
 
-var _ = sort.Strings
+// varList collects repeated -var flags.
+type varList []string
+
+func (v *varList) String() string     { return strings.Join(*v, ",") }
+func (v *varList) Set(s string) error { *v = append(*v, s); return nil }
+
+// The blueprint commands take Terraform-style single-dash flags (-check,
+// -var), which cobra's flag parser does not, so they parse their own with
+// the standard library; --flag works as well.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseArgs parses flags anywhere among args and checks the count of
+// positional arguments (max -1: no limit). It returns nil, nil after
+// printing help.
+func parseArgs(cmd *cobra.Command, fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(cmd.OutOrStdout())
+				fmt.Fprintf(cmd.OutOrStdout(), "Usage: %s\n\n%s\n\nFlags:\n", cmd.UseLine(), cmd.Short)
+				fs.PrintDefaults()
+				return nil, nil
+			}
+			return nil, fmt.Errorf("%s: %w", cmd.Name(), err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	if len(pos) < minArgs || (maxArgs >= 0 && len(pos) > maxArgs) {
+		want := fmt.Sprintf("%d", minArgs)
+		if maxArgs < 0 {
+			want = fmt.Sprintf("at least %d", minArgs)
+		}
+		return nil, fmt.Errorf("%s: want %s file argument(s), got %d", cmd.Name(), want, len(pos))
+	}
+	if pos == nil {
+		pos = []string{}
+	}
+	return pos, nil
+}
