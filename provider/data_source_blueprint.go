@@ -23,7 +23,7 @@ import (
 )
 
 var (
-	_ datasource.DataSource                     = &blueprintDataSource{}
+	_ datasource.DataSource                   = &blueprintDataSource{}
 	_ datasource.DataSourceWithValidateConfig = &blueprintDataSource{}
 )
 
@@ -55,7 +55,7 @@ func (d *blueprintDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			Optional:            true,
 			MarkdownDescription: "Values for the blueprint's `variable` blocks: an object or map, converted to each variable's declared type.",
 		},
-		"name": schema.StringAttribute{Computed: true, MarkdownDescription: "The blueprint's name (its `blueprint \"NAME\"` label), the prefix of every physical name."},
+		"name":        schema.StringAttribute{Computed: true, MarkdownDescription: "The blueprint's name (its `blueprint \"NAME\"` label), the prefix of every physical name."},
 		"description": schema.StringAttribute{Computed: true, MarkdownDescription: "The blueprint's description."},
 		"keys": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "Every component key, sorted."},
