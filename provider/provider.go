@@ -226,9 +226,13 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 }
 
 func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewBlueprintDataSource,
+	}
 }
 
 func (p *haProvider) Functions(_ context.Context) []func() function.Function {
-	return []func() function.Function{}
+	return []func() function.Function{
+		NewBlueprintFunction,
+	}
 }

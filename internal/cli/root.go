@@ -67,6 +67,7 @@ func (e *env) bindFlag(cmd *cobra.Command, key, flag string) error {
 var commandFactories = []func(*env) *cobra.Command{
 	newVersionCommand,
 	newConfigCommand,
+	newBlueprintCommand,
 }
 
 func newRoot(e *env) *cobra.Command {

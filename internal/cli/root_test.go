@@ -1,21 +1,11 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/version"
 )
-
-// run executes the CLI in-process and returns exit code, stdout and stderr.
-func run(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := Execute(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 func TestVersion(t *testing.T) {
 	code, out, _ := run(t, "version")

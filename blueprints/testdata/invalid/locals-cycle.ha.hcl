@@ -1,0 +1,6 @@
+blueprint "x" {}
+locals {
+  a = local.b
+  b = local.a
+  c = "ok"
+}

@@ -1,0 +1,10 @@
+region "east" {
+  cloud    = "aws"
+  location = "us-east-1"
+  role     = "primary"
+}
+
+region "west" {
+  cloud    = "aws"
+  location = "us-west-2"
+}

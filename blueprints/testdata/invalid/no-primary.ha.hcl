@@ -1,0 +1,5 @@
+blueprint "x" {}
+region "east" {
+  cloud    = "aws"
+  location = "us-east-1"
+}

@@ -1,0 +1,23 @@
+blueprint "x" {}
+objectives {
+  rpo = "1h"
+}
+region "east" {
+  cloud    = "aws"
+  location = "us-east-1"
+  role     = "primary"
+}
+
+region "west" {
+  cloud    = "aws"
+  location = "us-west-2"
+}
+database "orders" {
+  engine         = "postgres"
+  version        = "16"
+  instance_class = "db.t3.medium"
+  backup {
+    schedule = "daily"
+    retain   = "7d"
+  }
+}

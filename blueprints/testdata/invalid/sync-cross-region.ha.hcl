@@ -1,0 +1,20 @@
+blueprint "x" {}
+region "east" {
+  cloud    = "aws"
+  location = "us-east-1"
+  role     = "primary"
+}
+
+region "west" {
+  cloud    = "aws"
+  location = "us-west-2"
+}
+database "orders" {
+  engine         = "postgres"
+  version        = "16"
+  instance_class = "db.t3.medium"
+  replication {
+    mode         = "sync"
+    cross_region = true
+  }
+}

@@ -1,0 +1,3 @@
+blueprint "x" {
+  description = "unterminated
+}

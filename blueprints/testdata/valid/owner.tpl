@@ -1,0 +1,1 @@
+%{ if n > 1 }${lower(team)}-team%{ else }solo%{ endif }

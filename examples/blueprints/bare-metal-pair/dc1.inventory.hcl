@@ -1,0 +1,91 @@
+# Inventory of site dc1: two UPS feeds, one rack with a PDU on each feed,
+# four hosts with one power supply on each PDU.
+site "dc1" {
+  ups "ups-a" {
+    capacity_va = 20000
+    nut         = "ups-a@10.1.0.5:3493"
+  }
+  ups "ups-b" {
+    capacity_va = 20000
+    nut         = "ups-b@10.1.0.6:3493"
+  }
+
+  pdu "pdu-r1-a" {
+    rack     = "r1"
+    feed     = "ups-a"
+    max_amps = 32
+    snmp     = "10.1.1.11"
+    outlets  = 24
+  }
+  pdu "pdu-r1-b" {
+    rack     = "r1"
+    feed     = "ups-b"
+    max_amps = 32
+    snmp     = "10.1.1.12"
+    outlets  = 24
+  }
+
+  host "r1-h01" {
+    rack    = "r1"
+    address = "10.1.2.1"
+    cpus    = 32
+    memory  = "256GiB"
+    watts   = 450
+    psu "1" {
+      pdu    = "pdu-r1-a"
+      outlet = 1
+    }
+    psu "2" {
+      pdu    = "pdu-r1-b"
+      outlet = 1
+    }
+  }
+
+  host "r1-h02" {
+    rack    = "r1"
+    address = "10.1.2.2"
+    cpus    = 32
+    memory  = "256GiB"
+    watts   = 450
+    psu "1" {
+      pdu    = "pdu-r1-a"
+      outlet = 2
+    }
+    psu "2" {
+      pdu    = "pdu-r1-b"
+      outlet = 2
+    }
+  }
+
+  host "r1-h03" {
+    rack    = "r1"
+    address = "10.1.2.3"
+    cpus    = 32
+    memory  = "256GiB"
+    watts   = 450
+    psu "1" {
+      pdu    = "pdu-r1-a"
+      outlet = 3
+    }
+    psu "2" {
+      pdu    = "pdu-r1-b"
+      outlet = 3
+    }
+  }
+
+  host "r1-h04" {
+    rack    = "r1"
+    address = "10.1.2.4"
+    cpus    = 32
+    memory  = "256GiB"
+    watts   = 450
+    psu "1" {
+      pdu    = "pdu-r1-a"
+      outlet = 4
+    }
+    psu "2" {
+      pdu    = "pdu-r1-b"
+      outlet = 4
+    }
+  }
+}

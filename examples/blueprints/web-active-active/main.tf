@@ -1,0 +1,32 @@
+# Web front, active/active across two AWS regions with weighted DNS.
+# Compiles web-active-active.ha.hcl (the stock blueprint of the same name) and shows what
+# it expands to: run `terraform plan` to see the components and the
+# computed RTO/RPO, or `terraform-provider-ha blueprint graph web-active-active.ha.hcl`.
+terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+
+provider "ha" {}
+
+data "ha_blueprint" "this" {
+  path = "${path.module}/web-active-active.ha.hcl"
+}
+
+output "components" {
+  value = data.ha_blueprint.this.keys
+}
+
+output "regions" {
+  value = { for name, r in data.ha_blueprint.this.regions : name => "${r.cloud} ${r.location} (${r.role})" }
+}
+
+output "objectives" {
+  value = {
+    rto        = data.ha_blueprint.this.objectives.rto
+    rto_budget = data.ha_blueprint.this.objectives.rto_budget
+    rpo        = data.ha_blueprint.this.objectives.rpo
+    rpo_budget = data.ha_blueprint.this.objectives.rpo_budget
+  }
+}
