@@ -36,6 +36,9 @@ type Options struct {
 	// ReadFile reads files for file(), templatefile() and the inventory
 	// check; nil means no file access (source text without a directory).
 	ReadFile func(path string) ([]byte, error)
+	// Recovery, when it names lost regions, rewrites the components for
+	// failing over and rebuilding (see recovery.go).
+	Recovery Recovery
 }
 
 // Result is what a compilation produced. Files is always set (for printing
@@ -46,6 +49,8 @@ type Result struct {
 	Blueprint  *Blueprint
 	Components []*Component
 	Objectives *Objectives
+	// Recovery is what Options.Recovery changed; nil when no region is lost.
+	Recovery *RecoveryReport
 }
 
 // ByKind groups the components by kind, each group in key order.
@@ -112,6 +117,10 @@ func Compile(filename string, src []byte, opts Options) (res *Result, diags hcl.
 	c.validate(bp)
 	comps := c.expand(bp)
 	obj := c.objectives(bp, comps)
+	var report *RecoveryReport
+	if len(opts.Recovery.Lost) > 0 || len(opts.Recovery.Replacements) > 0 {
+		comps, report = c.recoverFrom(bp, comps, obj, opts.Recovery)
+	}
 	diags = append(diags, c.diags...)
 	diags = sortDiags(diags)
 	if diags.HasErrors() {
@@ -120,6 +129,7 @@ func Compile(filename string, src []byte, opts Options) (res *Result, diags hcl.
 	res.Blueprint = bp
 	res.Components = comps
 	res.Objectives = obj
+	res.Recovery = report
 	return res, diags
 }
 

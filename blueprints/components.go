@@ -109,6 +109,9 @@ type Database struct {
 	StorageEncrypted      bool   `cty:"storage_encrypted"`
 	BackupRetentionPeriod int    `cty:"backup_retention_period"`
 	DeletionProtection    bool   `cty:"deletion_protection"`
+	// RestoreFrom is set after a disaster: the key of the lost database
+	// whose newest copied snapshot this one is restored from.
+	RestoreFrom string `cty:"restore_from"`
 }
 
 // DatabaseReplica is the ha_database_replica input.

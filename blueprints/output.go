@@ -93,7 +93,17 @@ func (r *Result) JSON() ([]byte, error) {
 		Regions     json.RawMessage   `json:"regions"`
 		Components  []json.RawMessage `json:"components"`
 		Objectives  json.RawMessage   `json:"objectives"`
-	}{r.Blueprint.Name, r.Blueprint.Description, regions, comps, obj}
+		Recovery    json.RawMessage   `json:"recovery,omitempty"`
+	}{Blueprint: r.Blueprint.Name, Description: r.Blueprint.Description, Regions: regions, Components: comps, Objectives: obj}
+	if r.Recovery != nil {
+		rv, err := r.Recovery.Value()
+		if err != nil {
+			return nil, err
+		}
+		if doc.Recovery, err = raw(rv); err != nil {
+			return nil, err
+		}
+	}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,25 @@ func (d *blueprintDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			Optional:            true,
 			MarkdownDescription: "Values for the blueprint's `variable` blocks: an object or map, converted to each variable's declared type.",
 		},
+		"lost_regions": schema.ListAttribute{
+			Optional: true, ElementType: types.StringType,
+			MarkdownDescription: "Disaster recovery: regions that are lost. Their components are dropped (no longer managed), the first surviving region " +
+				"in DNS failover order becomes primary, its cross-region replicas are promoted in the same apply (`promote = true`), or, with no " +
+				"replica there, the database is restored from its newest copied snapshot (`restore_from`), and DNS order puts the new primary first. " +
+				"See `recovery` for what changed.",
+		},
+		"replacements": schema.MapAttribute{
+			Optional: true, ElementType: types.StringType,
+			MarkdownDescription: "Disaster recovery: lost region → location to rebuild it in. The region's tiers (and a replica of each promoted " +
+				"database) are built anew there as the new standby, last in DNS failover order.",
+		},
+		"recovery": schema.SingleNestedAttribute{
+			Computed: true,
+			MarkdownDescription: "What `lost_regions` changed: `lost`, `new_primary`, `promoted` and `restored` component keys, `rebuilt` (region → " +
+				"location), `dropped` component keys, and the worst-case `rto`/`rpo` of this event in seconds (the blueprint's figures for losing " +
+				"the primary, 0 when only standbys were lost). Empty when no region is lost.",
+			Attributes: ctySchemaAttrs(blueprints.RecoveryType),
+		},
 		"name":        schema.StringAttribute{Computed: true, MarkdownDescription: "The blueprint's name (its `blueprint \"NAME\"` label), the prefix of every physical name."},
 		"description": schema.StringAttribute{Computed: true, MarkdownDescription: "The blueprint's description."},
 		"keys": schema.ListAttribute{Computed: true, ElementType: types.StringType,
@@ -113,11 +132,17 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 		resp.Diagnostics.AddAttributeError(path.Root("variables"), "Invalid blueprint variables", err.Error())
 		return
 	}
+	var rec blueprints.Recovery
+	resp.Diagnostics.Append(m.LostRegions.ElementsAs(ctx, &rec.Lost, false)...)
+	resp.Diagnostics.Append(m.Replacements.ElementsAs(ctx, &rec.Replacements, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	var res *blueprints.Result
 	var hdiags hcl.Diagnostics
 	at := path.Root("path")
 	if !m.Path.IsNull() {
-		res, hdiags = blueprints.CompileFile(m.Path.ValueString(), blueprints.Options{Variables: vars})
+		res, hdiags = blueprints.CompileFile(m.Path.ValueString(), blueprints.Options{Variables: vars, Recovery: rec})
 	} else {
 		at = path.Root("source")
 		name := "blueprint.ha.hcl"
@@ -125,10 +150,21 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 			name = m.Filename.ValueString()
 		}
 		res, hdiags = blueprints.Compile(name, []byte(m.Source.ValueString()), blueprints.Options{
-			Variables: vars, Dir: ".", ReadFile: os.ReadFile,
+			Variables: vars, Dir: ".", ReadFile: os.ReadFile, Recovery: rec,
 		})
 	}
-	resp.Diagnostics.Append(blueprintDiags(at, res, hdiags)...)
+	// Recovery problems have no place in the blueprint's source: they are
+	// about lost_regions and replacements.
+	var srcDiags, recDiags hcl.Diagnostics
+	for _, hd := range hdiags {
+		if hd.Subject == nil && (len(rec.Lost) > 0 || len(rec.Replacements) > 0) {
+			recDiags = append(recDiags, hd)
+		} else {
+			srcDiags = append(srcDiags, hd)
+		}
+	}
+	resp.Diagnostics.Append(blueprintDiags(at, res, srcDiags)...)
+	resp.Diagnostics.Append(blueprintDiags(path.Root("lost_regions"), res, recDiags)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -142,6 +178,7 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.Keys = out["keys"].(types.List)
 	m.Regions = out["regions"].(types.Map)
 	m.Objectives = out["objectives"].(types.Object)
+	m.Recovery = out["recovery"].(types.Object)
 	m.LoadBalancers = out["load_balancers"].(types.Map)
 	m.ScalingGroups = out["scaling_groups"].(types.Map)
 	m.Databases = out["databases"].(types.Map)
@@ -181,6 +218,7 @@ func blueprintAttrTypes() map[string]attr.Type {
 		"keys":        types.ListType{ElemType: types.StringType},
 		"regions":     types.MapType{ElemType: ctyAttrType(blueprints.RegionType)},
 		"objectives":  ctyAttrType(blueprints.ObjectivesType),
+		"recovery":    ctyAttrType(blueprints.RecoveryType),
 	}
 	for _, kind := range blueprints.Kinds {
 		out[blueprints.KindCollections[kind]] = types.MapType{ElemType: ctyAttrType(blueprints.KindType(kind))}
@@ -212,6 +250,14 @@ func blueprintObject(res *blueprints.Result) (map[string]attr.Value, diag.Diagno
 	}
 	if err != nil {
 		diags.AddError("Unable to convert blueprint objectives", err.Error())
+		return nil, diags
+	}
+	rv, err := res.Recovery.Value()
+	if err == nil {
+		out["recovery"], err = ctyToAttr(rv, blueprints.RecoveryType)
+	}
+	if err != nil {
+		diags.AddError("Unable to convert blueprint recovery", err.Error())
 		return nil, diags
 	}
 	for _, kind := range blueprints.Kinds {
@@ -453,6 +499,9 @@ type blueprintDataSourceModel struct {
 	Source           types.String  `tfsdk:"source"`
 	Filename         types.String  `tfsdk:"filename"`
 	Variables        types.Dynamic `tfsdk:"variables"`
+	LostRegions      types.List    `tfsdk:"lost_regions"`
+	Replacements     types.Map     `tfsdk:"replacements"`
+	Recovery         types.Object  `tfsdk:"recovery"`
 	Name             types.String  `tfsdk:"name"`
 	Description      types.String  `tfsdk:"description"`
 	Keys             types.List    `tfsdk:"keys"`

@@ -171,10 +171,13 @@ func newBlueprintFmt(e *env) *cobra.Command {
 
 func newBlueprintExpand(e *env) *cobra.Command {
 	var vars varList
+	var lost, replace varList
 	fs := newFlagSet("expand")
 	fs.Var(&vars, "var", "set a variable, `NAME=VALUE` (repeatable)")
+	fs.Var(&lost, "lost", "plan the recovery from losing `REGION` (repeatable)")
+	fs.Var(&replace, "replace", "rebuild a lost region elsewhere, `REGION=LOCATION` (repeatable)")
 	cmd := &cobra.Command{
-		Use:                "expand FILE [-var NAME=VALUE]...",
+		Use:                "expand FILE [-var NAME=VALUE]... [-lost REGION]... [-replace REGION=LOCATION]...",
 		Short:              "Print the components, regions and computed objectives of a blueprint as JSON",
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -186,7 +189,11 @@ func newBlueprintExpand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, diags := compileArg(args[0], blueprints.Options{RawVariables: raw})
+			rec := blueprints.Recovery{Lost: lost}
+			if rec.Replacements, err = parseVars(replace); err != nil {
+				return err
+			}
+			res, diags := compileArg(args[0], blueprints.Options{RawVariables: raw, Recovery: rec})
 			if e.report(res, diags) {
 				return errBlueprint(1)
 			}
