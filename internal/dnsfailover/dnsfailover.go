@@ -49,6 +49,9 @@ type Status struct {
 	ZoneID         string
 	RecordIDs      []string
 	HealthCheckIDs []string
+	// ZoneCreated says the zone was created for this name (Spec.CreateZone
+	// on a zone that did not exist), so Delete removes the zone as well.
+	ZoneCreated bool
 }
 
 // Backend manages failover names on one DNS service. Implementations must be
@@ -64,4 +67,20 @@ type Backend interface {
 // plus TTL for cached answers to expire.
 func DetectionSeconds(hc HealthCheck, ttl int) int {
 	return hc.Interval*hc.Threshold + ttl
+}
+
+// ServerCheckInterval is implemented by backends whose probe interval is a
+// server-wide setting rather than part of the record (PowerDNS:
+// lua-health-checks-interval). The resource uses it for detection_seconds.
+type ServerCheckInterval interface {
+	ServerCheckInterval(ctx context.Context) (int, error)
+}
+
+// EffectiveDetectionSeconds is DetectionSeconds with the interval raised to
+// the server's own when that is slower than the one asked for.
+func EffectiveDetectionSeconds(hc HealthCheck, ttl, serverInterval int) int {
+	if serverInterval > hc.Interval {
+		hc.Interval = serverInterval
+	}
+	return DetectionSeconds(hc, ttl)
 }
