@@ -71,14 +71,18 @@ func TestValidate(t *testing.T) {
 		return s
 	}
 	bad := map[string]dnsfailover.Spec{
-		"not inside zone":   mut(func(s *dnsfailover.Spec) { s.FQDN = "www.other.test" }),
-		"not IPv6":          mut(func(s *dnsfailover.Spec) { s.RecordType = "AAAA" }),
-		"ordered TCP":       mut(func(s *dnsfailover.Spec) { s.HealthCheck.Protocol = "TCP" }),
-		"no addresses":      mut(func(s *dnsfailover.Spec) { s.Targets[1] = dnsfailover.Target{Name: "b"} }),
-		"path":              mut(func(s *dnsfailover.Spec) { s.HealthCheck.Path = "/x'" }),
-		"appears twice":     mut(func(s *dnsfailover.Spec) { s.Targets[1] = dnsfailover.Target{Name: "b", Addresses: []string{"192.0.2.1"}} }),
-		"ttl must be":       mut(func(s *dnsfailover.Spec) { s.TTL = 0 }),
-		"not an IP address": mut(func(s *dnsfailover.Spec) { s.Targets[0] = dnsfailover.Target{Name: "a", Addresses: []string{"lb.example.test"}} }),
+		"not inside zone": mut(func(s *dnsfailover.Spec) { s.FQDN = "www.other.test" }),
+		"not IPv6":        mut(func(s *dnsfailover.Spec) { s.RecordType = "AAAA" }),
+		"ordered TCP":     mut(func(s *dnsfailover.Spec) { s.HealthCheck.Protocol = "TCP" }),
+		"no addresses":    mut(func(s *dnsfailover.Spec) { s.Targets[1] = dnsfailover.Target{Name: "b"} }),
+		"path":            mut(func(s *dnsfailover.Spec) { s.HealthCheck.Path = "/x'" }),
+		"appears twice": mut(func(s *dnsfailover.Spec) {
+			s.Targets[1] = dnsfailover.Target{Name: "b", Addresses: []string{"192.0.2.1"}}
+		}),
+		"ttl must be": mut(func(s *dnsfailover.Spec) { s.TTL = 0 }),
+		"not an IP address": mut(func(s *dnsfailover.Spec) {
+			s.Targets[0] = dnsfailover.Target{Name: "a", Addresses: []string{"lb.example.test"}}
+		}),
 	}
 	for want, s := range bad {
 		err := Validate(s)
