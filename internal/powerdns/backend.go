@@ -199,7 +199,7 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 	zone, err := b.c.Zone(ctx, spec.Zone)
 	switch {
 	case errors.Is(err, ErrZoneNotFound) && spec.CreateZone:
-		if _, err := b.c.CreateZone(ctx, spec.Zone, []string{"ns1." + spec.Zone}); err != nil {
+		if _, err := b.c.CreateZone(ctx, spec.Zone, []string{"ns1." + spec.Zone}, zoneOwner(spec.FQDN)); err != nil {
 			return nil, fmt.Errorf("create zone %s: %w", spec.Zone, err)
 		}
 		zoneCreated = true
@@ -210,6 +210,9 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 		return nil, fmt.Errorf("zone %s does not exist on the server: create it, or set create_zone = true", spec.Zone)
 	case err != nil:
 		return nil, fmt.Errorf("read zone %s: %w", spec.Zone, err)
+	case spec.CreateZone && zone.Account == zoneOwner(spec.FQDN):
+		// Created for this name before (the record was since deleted by hand).
+		zoneCreated = true
 	case spec.CreateZone && previous == nil:
 		// Deleting this resource would delete the zone: refuse to adopt one.
 		return nil, fmt.Errorf("zone %s already exists: set create_zone = false to attach to it", spec.Zone)
@@ -445,6 +448,10 @@ func (b *Backend) ServerCheckInterval(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// zoneOwner is the account label of a zone created for a failover name, so
+// that the zone is recognised as this name's own if the record is re-created.
+func zoneOwner(fqdn string) string { return commentAccount + ":" + canonical(fqdn) }
 
 // RecordID names the record of a failover name: ZONE/FQDN/LUA/TYPE.
 func RecordID(zone, fqdn, recordType string) string {

@@ -128,6 +128,18 @@ func TestBackend_lifecycleAndFailover(t *testing.T) {
 		t.Errorf("drift not seen: %+v", got.Spec)
 	}
 
+	// The record deleted by hand: Read says so, and Apply re-creates it in
+	// the zone it created before.
+	if err := f.client.PatchRRSets(ctx, zone, []RRSet{{Name: spec.FQDN, Type: "LUA", ChangeType: "DELETE"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.backend.Read(ctx, spec, st); !errors.Is(err, dnsfailover.ErrNotFound) {
+		t.Errorf("Read of a deleted record: %v", err)
+	}
+	if st, err = f.backend.Apply(ctx, spec, nil); err != nil || !st.ZoneCreated {
+		t.Fatalf("re-create in the zone created before: %+v, %v", st, err)
+	}
+
 	// Delete removes the record and the zone it created.
 	if err := f.backend.Delete(ctx, st); err != nil {
 		t.Fatalf("Delete: %v", err)
@@ -147,7 +159,7 @@ func TestBackend_existingZoneKeptAndSharedName(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	zone := "attach.test."
-	if _, err := f.client.CreateZone(ctx, zone, []string{"ns1." + zone}); err != nil {
+	if _, err := f.client.CreateZone(ctx, zone, []string{"ns1." + zone}, ""); err != nil {
 		t.Fatal(err)
 	}
 	before, err := f.client.Zone(ctx, zone)

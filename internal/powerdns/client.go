@@ -79,8 +79,9 @@ func (e *APIError) Error() string {
 
 // Zone is the part of a zone the failover backend uses.
 type Zone struct {
-	ID     string  `json:"id,omitempty"`
-	Name   string  `json:"name"`
+	ID      string  `json:"id,omitempty"`
+	Name    string  `json:"name"`
+	Account string  `json:"account,omitempty"`
 	Kind   string  `json:"kind,omitempty"`
 	Serial int64   `json:"serial,omitempty"`
 	RRSets []RRSet `json:"rrsets,omitempty"`
@@ -137,9 +138,13 @@ func (c *Client) Zone(ctx context.Context, name string) (*Zone, error) {
 	return &z, nil
 }
 
-// CreateZone creates a Native zone with the given name servers.
-func (c *Client) CreateZone(ctx context.Context, name string, nameservers []string) (*Zone, error) {
+// CreateZone creates a Native zone with the given name servers; account,
+// when not empty, is stored with the zone (PowerDNS keeps it as a label).
+func (c *Client) CreateZone(ctx context.Context, name string, nameservers []string, account string) (*Zone, error) {
 	in := map[string]any{"name": name, "kind": "Native", "nameservers": nameservers}
+	if account != "" {
+		in["account"] = account
+	}
 	var z Zone
 	if err := c.do(ctx, http.MethodPost, c.serverPath()+"/zones", in, &z); err != nil {
 		return nil, err
