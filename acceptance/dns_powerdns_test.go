@@ -63,20 +63,27 @@ resource "ha_dns_failover" "www" {
 `, zone, first, second, port, ttl, createZone)
 }
 
-// expectAnswer polls the real DNS server until it answers want.
+// expectAnswer polls the real DNS server until it has answered want for
+// 1.5 s in a row (a new record is answered at random until first probed).
 func expectAnswer(server, name, want string) error {
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	var last string
+	var since time.Time
 	for time.Now().Before(deadline) {
 		addrs, err := drill.Lookup(context.Background(), server, name, "A")
+		got := strings.Join(addrs, ",")
 		if err != nil {
-			last = err.Error()
-		} else if last = strings.Join(addrs, ","); last == want {
+			got = err.Error()
+		}
+		if got != last {
+			last, since = got, time.Now()
+		}
+		if last == want && time.Since(since) >= 1500*time.Millisecond {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("%s: DNS answer %q after 15s, want %q", name, last, want)
+	return fmt.Errorf("%s: DNS answer %q after 20s, want %q", name, last, want)
 }
 
 func zoneRRSets(ctx context.Context, c *powerdns.Client, zone string) ([]string, error) {

@@ -29,6 +29,10 @@ type Options struct {
 	Restore string        // shell command that brings it back
 	Timeout time.Duration // per phase (switch, failback); 60 s when zero
 	Poll    time.Duration // 100 ms when zero
+	// Settle is how long the first answer must stay the same before it is
+	// taken as the primary (2 s when zero): a record just written is answered
+	// at random until the server has probed every address once.
+	Settle time.Duration
 
 	// FailFunc and RestoreFunc, when set, run instead of the commands
 	// (Go callers such as tests and benchmarks stop servers in-process).
@@ -84,6 +88,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Poll <= 0 {
 		o.Poll = 100 * time.Millisecond
 	}
+	if o.Settle <= 0 {
+		o.Settle = 2 * time.Second
+	}
 	if o.FailFunc == nil && o.Fail == "" || o.RestoreFunc == nil && o.Restore == "" {
 		return nil, errors.New("drill: a fail and a restore step are required")
 	}
@@ -91,8 +98,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Server: o.Server, Name: w.name, Type: dns.TypeToString[qtype], Started: time.Now()}
 	w.res = res
 
-	// Baseline: the first real answer is the primary.
-	primary, err := w.until(ctx, "baseline", o.Timeout, func(a answer) bool { return a.ok() })
+	// Baseline: the first real answer that holds for Settle is the primary.
+	var since answer
+	primary, err := w.until(ctx, "baseline", o.Timeout+o.Settle, func(a answer) bool {
+		if a.key != since.key {
+			since = a
+		}
+		return a.ok() && a.at.Sub(since.at) >= o.Settle
+	})
 	if err != nil {
 		return res, fmt.Errorf("drill: no answer for %s from %s: %w", w.name, o.Server, err)
 	}
@@ -138,6 +151,9 @@ func step(ctx context.Context, fn func(context.Context) error, command string, o
 		out = io.Discard
 	}
 	cmd.Stdout, cmd.Stderr = out, out
+	// A command that leaves a server running in the background keeps the
+	// output pipe open; do not wait for it once the shell has exited.
+	cmd.WaitDelay = time.Second
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%q: %w", command, err)
 	}

@@ -49,20 +49,24 @@ func (f *fixture) spec(zone string) dnsfailover.Spec {
 	}
 }
 
-// waitAnswer polls the real DNS server until it answers want for name.
+// waitAnswer polls the real DNS server until it has answered want for 1.5 s
+// in a row (a new record is answered at random until first probed).
 func waitAnswer(t *testing.T, server, name, want string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	var last string
+	var since time.Time
 	for time.Now().Before(deadline) {
 		addrs, err := drill.Lookup(context.Background(), server, name, "A")
+		got := strings.Join(addrs, ",")
 		if err != nil {
-			last = err.Error()
-		} else {
-			last = strings.Join(addrs, ",")
-			if last == want {
-				return
-			}
+			got = err.Error()
+		}
+		if got != last {
+			last, since = got, time.Now()
+		}
+		if last == want && time.Since(since) >= 1500*time.Millisecond {
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -82,9 +82,9 @@ type Zone struct {
 	ID      string  `json:"id,omitempty"`
 	Name    string  `json:"name"`
 	Account string  `json:"account,omitempty"`
-	Kind   string  `json:"kind,omitempty"`
-	Serial int64   `json:"serial,omitempty"`
-	RRSets []RRSet `json:"rrsets,omitempty"`
+	Kind    string  `json:"kind,omitempty"`
+	Serial  int64   `json:"serial,omitempty"`
+	RRSets  []RRSet `json:"rrsets,omitempty"`
 }
 
 // RRSet is one name and type; ChangeType is set only in PATCH bodies.
