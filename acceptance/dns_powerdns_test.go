@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/dnsfailover"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/drill"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/powerdns"
 )
@@ -326,4 +327,74 @@ func wordsRE(phrases ...string) *regexp.Regexp {
 		parts[i] = strings.Join(words, `\s+`)
 	}
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
+}
+
+// ha_dns_drill runs a real drill from Terraform: the fail and restore
+// commands are curl calls that stop and start the primary backend.
+func TestAccDNSDrill_powerdns(t *testing.T) {
+	PreCheck(t)
+	env := UseServices(t, services.PowerDNS)
+	client := pdnsClient(t, env)
+	backends, err := drill.StartBackends("127.0.0.2", "127.0.0.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(backends.Close)
+	ctl, err := backends.ServeControl()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := powerdns.NewBackend(client)
+	st, err := b.Apply(context.Background(), dnsfailover.Spec{
+		FQDN: "www.acc-drill.test", Zone: "acc-drill.test", CreateZone: true, TTL: 5,
+		Targets:     []dnsfailover.Target{{Name: "east", Addresses: []string{"127.0.0.2"}}, {Name: "west", Addresses: []string{"127.0.0.3"}}},
+		HealthCheck: dnsfailover.HealthCheck{Protocol: "HTTP", Port: backends.Port, Path: "/", Interval: 1, Threshold: 1},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Delete(context.Background(), st) })
+	cfg := fmt.Sprintf(`
+data "ha_dns_drill" "www" {
+  server          = %q
+  name            = "www.acc-drill.test"
+  fail_command    = "curl -sf %s/stop/0"
+  restore_command = "curl -sf %s/start/0"
+  timeout         = "20s"
+}
+`, env["HA_TEST_PDNS_DNS"], ctl, ctl)
+	noSwitch := fmt.Sprintf(`
+data "ha_dns_drill" "www" {
+  server          = %q
+  name            = "www.acc-drill.test"
+  fail_command    = "true"
+  restore_command = "true"
+  timeout         = "1s"
+}
+`, env["HA_TEST_PDNS_DNS"])
+	d := "data.ha_dns_drill.www"
+	Test(t, resource.TestCase{
+		PreCheck: func() { PreCheck(t) },
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(d, tfjsonpath.New("primary"), knownvalue.StringExact("127.0.0.2")),
+					statecheck.ExpectKnownValue(d, tfjsonpath.New("standby"), knownvalue.StringExact("127.0.0.3")),
+					statecheck.ExpectKnownValue(d, tfjsonpath.New("switched"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(d, tfjsonpath.New("failed_back"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(d, tfjsonpath.New("switch_seconds"), knownvalue.Float64Func(func(v float64) error {
+						if v <= 0 || v > 5 {
+							return fmt.Errorf("switch took %.2f s, want within the 5 s goal", v)
+						}
+						return nil
+					})),
+				},
+			},
+			{
+				Config:      noSwitch,
+				ExpectError: wordsRE("DNS failover drill failed", "never switched"),
+			},
+		},
+	})
 }

@@ -230,7 +230,9 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 }
 
 func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewDNSDrillDataSource,
+	}
 }
 
 func (p *haProvider) Functions(_ context.Context) []func() function.Function {

@@ -19,6 +19,7 @@ type Backends struct {
 
 	mu      sync.Mutex
 	servers []*http.Server
+	control *http.Server
 }
 
 // StartBackends listens on every address (127.0.0.2, 127.0.0.3, …: the
@@ -91,9 +92,50 @@ func (b *Backends) Stop(i int) error {
 	return srv.Close()
 }
 
-// Close stops every backend.
+// Close stops every backend and the control server.
 func (b *Backends) Close() {
 	for i := range b.servers {
 		_ = b.Stop(i)
 	}
+	b.mu.Lock()
+	ctl := b.control
+	b.control = nil
+	b.mu.Unlock()
+	if ctl != nil {
+		_ = ctl.Close()
+	}
+}
+
+// ServeControl starts a small HTTP server on 127.0.0.1 through which shell
+// commands can stop and start the backends (POST or GET /stop/I, /start/I),
+// so that a drill's --fail and --restore can be curl calls. It returns the
+// base URL; Close of the Backends stops it too.
+func (b *Backends) ServeControl() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("listen for backend control: %w", err)
+	}
+	mux := http.NewServeMux()
+	handle := func(action string, fn func(int) error) {
+		mux.HandleFunc("/"+action+"/{i}", func(w http.ResponseWriter, r *http.Request) {
+			var i int
+			if _, err := fmt.Sscan(r.PathValue("i"), &i); err != nil || i < 0 || i >= len(b.Addrs) {
+				http.Error(w, "no such backend", http.StatusNotFound)
+				return
+			}
+			if err := fn(i); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			_, _ = fmt.Fprintf(w, "%s %s\n", action, b.Addrs[i])
+		})
+	}
+	handle("stop", b.Stop)
+	handle("start", b.Start)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	b.mu.Lock()
+	b.control = srv
+	b.mu.Unlock()
+	go func() { _ = srv.Serve(l) }()
+	return "http://" + l.Addr().String(), nil
 }
