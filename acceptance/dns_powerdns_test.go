@@ -299,7 +299,8 @@ func TestAccDNSFailover_powerdnsErrors(t *testing.T) {
 			},
 			{
 				Config:      tcp,
-				ExpectError: wordsRE("PowerDNS has no ordered TCP checks"),
+				PlanOnly:    true,
+				ExpectError: wordsRE("Unsupported health check", "PowerDNS has no ordered TCP checks"),
 			},
 			{
 				Config: `
@@ -394,6 +395,54 @@ data "ha_dns_drill" "www" {
 			{
 				Config:      noSwitch,
 				ExpectError: wordsRE("DNS failover drill failed", "never switched"),
+			},
+		},
+	})
+}
+
+// Weighted (active/active): every healthy target answers; a stopped one
+// drops out. Changing the mode back to failover is an in-place update.
+func TestAccDNSFailover_powerdnsWeighted(t *testing.T) {
+	PreCheck(t)
+	env := UseServices(t, services.PowerDNS)
+	dnsServer := env["HA_TEST_PDNS_DNS"]
+	backends, err := drill.StartBackends("127.0.0.2", "127.0.0.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(backends.Close)
+	zone := "acc-weighted.test"
+	failover := dnsFailoverConfig(zone, "127.0.0.2", "127.0.0.3", backends.Port, 5, true)
+	weighted := strings.Replace(failover, `mode        = "failover"`, `mode        = "weighted"`, 1)
+	addr := "ha_dns_failover.www"
+	Test(t, resource.TestCase{
+		PreCheck: func() { PreCheck(t) },
+		Steps: []resource.TestStep{
+			{
+				Config: weighted,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("mode"), knownvalue.StringExact("weighted")),
+				},
+				Check: func(*terraform.State) error {
+					if err := expectAnswer(dnsServer, "www."+zone, "127.0.0.2,127.0.0.3"); err != nil {
+						return err
+					}
+					if err := backends.Stop(1); err != nil {
+						return err
+					}
+					if err := expectAnswer(dnsServer, "www."+zone, "127.0.0.2"); err != nil {
+						return err
+					}
+					return backends.Start(1)
+				},
+			},
+			{Config: weighted, PlanOnly: true},
+			{
+				Config: failover,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(*terraform.State) error { return expectAnswer(dnsServer, "www."+zone, "127.0.0.2") },
 			},
 		},
 	})

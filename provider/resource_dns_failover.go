@@ -228,6 +228,15 @@ func (r *dnsFailoverResource) ValidateConfig(ctx context.Context, req resource.V
 			resp.Diagnostics.AddAttributeError(p.AtName("dns_name"), "Invalid target", "PowerDNS answers addresses: use addresses instead of dns_name.")
 		}
 	}
+	mode := m.Mode.ValueString()
+	if m.Mode.IsNull() {
+		mode = "failover"
+	}
+	if hc := m.HealthCheck; hc != nil && hc.Protocol.ValueString() == "TCP" && m.Backend.ValueString() == "powerdns" && mode == "failover" && len(m.Targets) > 1 {
+		resp.Diagnostics.AddAttributeError(path.Root("health_check").AtName("protocol"), "Unsupported health check",
+			"PowerDNS has no ordered TCP checks (ifportup takes one flat list): use an HTTP or HTTPS health_check for priority failover, "+
+				"or mode = \"weighted\" to answer every target that accepts connections.")
+	}
 	if hc := m.HealthCheck; hc != nil && hc.Protocol.ValueString() == "TCP" {
 		if hc.Port.IsNull() {
 			resp.Diagnostics.AddAttributeError(path.Root("health_check").AtName("port"), "Missing port", "TCP health checks need a port.")

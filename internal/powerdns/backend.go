@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/dnsfailover"
 )
@@ -218,6 +219,13 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 		return nil, fmt.Errorf("zone %s already exists: set create_zone = false to attach to it", spec.Zone)
 	}
 
+	// A and AAAA failovers of one name share the LUA rrset: serialise the
+	// read-modify-write of it within this process.
+	unlock := lockName(b.c, spec.FQDN)
+	defer unlock()
+	if zone, err = b.c.Zone(ctx, spec.Zone); err != nil {
+		return nil, fmt.Errorf("read zone %s: %w", spec.Zone, err)
+	}
 	existing := zone.Find(spec.FQDN, "LUA")
 	var keepRecords []Record
 	var keepComments []Comment
@@ -384,6 +392,8 @@ func targets(r luaRule, m *meta) []dnsfailover.Target {
 // types at the name stay) and the zone only when it was created for it.
 func (b *Backend) Delete(ctx context.Context, status *dnsfailover.Status) error {
 	spec := Normalize(status.Spec)
+	unlock := lockName(b.c, spec.FQDN)
+	defer unlock()
 	zone, err := b.c.Zone(ctx, spec.Zone)
 	if errors.Is(err, ErrZoneNotFound) {
 		return nil
@@ -447,6 +457,25 @@ func (b *Backend) ServerCheckInterval(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("lua-health-checks-interval %q is not a number", v)
 	}
 	return n, nil
+}
+
+var (
+	nameLocksMu sync.Mutex
+	nameLocks   = map[string]*sync.Mutex{}
+)
+
+// lockName takes the process-wide lock of one name on one server.
+func lockName(c *Client, fqdn string) func() {
+	key := c.base.String() + "|" + c.serverID + "|" + fqdn
+	nameLocksMu.Lock()
+	m, ok := nameLocks[key]
+	if !ok {
+		m = &sync.Mutex{}
+		nameLocks[key] = m
+	}
+	nameLocksMu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 // zoneOwner is the account label of a zone created for a failover name, so
