@@ -248,7 +248,7 @@ func TestAccDNSFailover_powerdnsCreateZone(t *testing.T) {
 		PreCheck: func() { PreCheck(t) },
 		CheckDestroy: func(*terraform.State) error {
 			if _, err := client.Zone(context.Background(), zone+"."); !errors.Is(err, powerdns.ErrZoneNotFound) {
-				return fmt.Errorf("zone created by the resource still there after destroy (%v)", err)
+				return fmt.Errorf("zone created by the resource still there after destroy (%w)", err)
 			}
 			return nil
 		},

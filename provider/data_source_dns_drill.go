@@ -94,8 +94,8 @@ func (d *dnsDrillDataSource) Read(ctx context.Context, req datasource.ReadReques
 		Timeout:       timeout,
 		CommandOutput: &limitedWriter{b: &out, max: 4096},
 	})
-	noSwitch := errors.Is(err, drill.ErrNoSwitch)
-	if err != nil && !(noSwitch && !m.RequireSwitch.IsNull() && !m.RequireSwitch.ValueBool()) {
+	tolerated := errors.Is(err, drill.ErrNoSwitch) && !m.RequireSwitch.IsNull() && !m.RequireSwitch.ValueBool()
+	if err != nil && !tolerated {
 		detail := err.Error()
 		if out.Len() > 0 {
 			detail += "\n\nCommand output:\n" + out.String()

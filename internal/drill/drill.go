@@ -133,7 +133,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	switch {
 	case switchErr != nil:
-		return res, fmt.Errorf("drill: %w within %s (still %s): %v", ErrNoSwitch, o.Timeout, res.Primary, errors.Join(switchErr, restoreErr))
+		return res, fmt.Errorf("drill: %w within %s (still %s): %w", ErrNoSwitch, o.Timeout, res.Primary, errors.Join(switchErr, restoreErr))
 	case restoreErr != nil:
 		return res, fmt.Errorf("drill: restore step: %w", restoreErr)
 	}

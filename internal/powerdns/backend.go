@@ -93,7 +93,7 @@ func Validate(s dnsfailover.Spec) error {
 		errs = append(errs, fmt.Errorf("fqdn %s is not inside zone %s", s.FQDN, s.Zone))
 	}
 	for _, r := range strings.TrimSuffix(s.FQDN, ".") {
-		if !(r == '.' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+		if !validNameRune(r) {
 			errs = append(errs, fmt.Errorf("fqdn %s has the character %q", s.FQDN, r))
 			break
 		}
@@ -142,7 +142,7 @@ func Validate(s dnsfailover.Spec) error {
 				errs = append(errs, fmt.Errorf("target %d (%s): %q is not an IP address", i, t.Name, a))
 			case s.RecordType == "A" && !ip.Is4():
 				errs = append(errs, fmt.Errorf("target %d (%s): %s is not IPv4, as record_type A needs", i, t.Name, a))
-			case s.RecordType == "AAAA" && !(ip.Is6() && !ip.Is4In6()):
+			case s.RecordType == "AAAA" && (!ip.Is6() || ip.Is4In6()):
 				errs = append(errs, fmt.Errorf("target %d (%s): %s is not IPv6, as record_type AAAA needs", i, t.Name, a))
 			case seen[a]:
 				errs = append(errs, fmt.Errorf("target %d (%s): address %s appears twice", i, t.Name, a))
@@ -151,6 +151,10 @@ func Validate(s dnsfailover.Spec) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func validNameRune(r rune) bool {
+	return r == '.' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
 }
 
 // rule turns a spec into its LUA record.
@@ -204,9 +208,6 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 			return nil, fmt.Errorf("create zone %s: %w", spec.Zone, err)
 		}
 		zoneCreated = true
-		if zone, err = b.c.Zone(ctx, spec.Zone); err != nil {
-			return nil, fmt.Errorf("read zone %s: %w", spec.Zone, err)
-		}
 	case errors.Is(err, ErrZoneNotFound):
 		return nil, fmt.Errorf("zone %s does not exist on the server: create it, or set create_zone = true", spec.Zone)
 	case err != nil:
@@ -325,7 +326,7 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 		got.Mode = spec.Mode
 		got.HealthCheck = spec.HealthCheck
 		st.Spec = got
-		return st, nil
+		return st, nil //nolint:nilerr // an unreadable record is drift, not a failed read
 	}
 	if r.Function == "ifportup" {
 		got.HealthCheck = dnsfailover.HealthCheck{Protocol: "TCP", Port: r.Port}

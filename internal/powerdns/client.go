@@ -229,7 +229,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if in != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		resp, err := c.http.Do(req)
+		resp, err := c.http.Do(req) //nolint:bodyclose // decode closes it
 		if err != nil {
 			// url.Error repeats the URL, which holds no secret; the key is a header.
 			lastErr = fmt.Errorf("PowerDNS API at %s unreachable: %w", c.base.Host, unwrapURLError(err))

@@ -361,7 +361,7 @@ func (p *luaParser) table() (*luaTable, error) {
 		p.skipSpace()
 		// name = value
 		save := p.pos
-		if p.pos < len(p.src) && isIdent(p.src[p.pos]) && !(p.src[p.pos] >= '0' && p.src[p.pos] <= '9') {
+		if p.pos < len(p.src) && isIdent(p.src[p.pos]) && (p.src[p.pos] < '0' || p.src[p.pos] > '9') {
 			name, _ := p.ident()
 			if p.eat('=') {
 				v, err := p.value()
