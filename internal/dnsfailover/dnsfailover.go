@@ -56,6 +56,12 @@ type Status struct {
 
 // Backend manages failover names on one DNS service. Implementations must be
 // idempotent: Apply converges to spec, Delete of something gone is nil.
+//
+// Read must work from FQDN, Zone and RecordType alone, with previous nil or
+// holding only ids: that is what ha_dns_failover has on import (id
+// BACKEND/ZONE/FQDN[/RECORD_TYPE]). It returns the record as the service
+// holds it, so hand edits show in plan; values the service cannot hold may
+// be copied from spec.
 type Backend interface {
 	Apply(ctx context.Context, spec Spec, previous *Status) (*Status, error)
 	Read(ctx context.Context, spec Spec, previous *Status) (*Status, error)
