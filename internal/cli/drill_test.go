@@ -15,7 +15,8 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/powerdns"
 )
 
-// The command against the real PowerDNS: a fail step that breaks nothing
+// The command against the real PowerDNS: a real drill driven by shell
+// commands reports the switch and failback; a fail step that breaks nothing
 // never switches (exit 1, JSON still printed); missing flags are usage errors.
 func TestDrillDNS_exitCodes(t *testing.T) {
 	env := services.ForTest(t, services.PowerDNS)
@@ -39,8 +40,29 @@ func TestDrillDNS_exitCodes(t *testing.T) {
 	}
 	defer func() { _ = powerdns.NewBackend(c).Delete(context.Background(), st) }()
 
+	// A real drill through shell commands: curl stops and starts the primary.
+	ctl, err := b.ServeControl()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out, errOut bytes.Buffer
 	code := Execute(context.Background(), []string{"drill", "dns", "--server", env["HA_TEST_PDNS_DNS"], "--name", "www." + zone,
+		"--fail", "curl -sf " + ctl + "/stop/0", "--restore", "curl -sf " + ctl + "/start/0", "--timeout", "20s"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d, stdout %s, stderr %s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"primary answer:  127.0.0.2", "standby answer:  127.0.0.3", "failback:", "fail     127.0.0.3", "restore  127.0.0.2"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(errOut.String(), "stop 127.0.0.2") {
+		t.Errorf("command output not passed on: %q", errOut.String())
+	}
+
+	out.Reset()
+	errOut.Reset()
+	code = Execute(context.Background(), []string{"drill", "dns", "--server", env["HA_TEST_PDNS_DNS"], "--name", "www." + zone,
 		"--fail", "true", "--restore", "true", "--timeout", "1500ms", "--json"}, &out, &errOut)
 	if code != 1 {
 		t.Fatalf("exit %d, stderr %s", code, errOut.String())
