@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -46,3 +47,7 @@ func providerDataFrom(data any) (*providerData, diag.Diagnostics) {
 	}
 	return d, diags
 }
+
+// errNoProvider is returned when a resource is used before the provider was
+// configured (an unknown provider block value during validation, for example).
+var errNoProvider = errors.New("the provider is not configured")

@@ -222,12 +222,15 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 }
 
 func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewDNSFailoverResource,
+	}
 }
 
 func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewBlueprintDataSource,
+		NewDNSDrillDataSource,
 	}
 }
 

@@ -68,6 +68,7 @@ var commandFactories = []func(*env) *cobra.Command{
 	newVersionCommand,
 	newConfigCommand,
 	newBlueprintCommand,
+	newDrillCommand,
 }
 
 func newRoot(e *env) *cobra.Command {

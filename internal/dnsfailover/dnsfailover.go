@@ -49,10 +49,19 @@ type Status struct {
 	ZoneID         string
 	RecordIDs      []string
 	HealthCheckIDs []string
+	// ZoneCreated says the zone was created for this name (Spec.CreateZone
+	// on a zone that did not exist), so Delete removes the zone as well.
+	ZoneCreated bool
 }
 
 // Backend manages failover names on one DNS service. Implementations must be
 // idempotent: Apply converges to spec, Delete of something gone is nil.
+//
+// Read must work from FQDN, Zone and RecordType alone, with previous nil or
+// holding only ids: that is what ha_dns_failover has on import (id
+// BACKEND/ZONE/FQDN[/RECORD_TYPE]). It returns the record as the service
+// holds it, so hand edits show in plan; values the service cannot hold may
+// be copied from spec.
 type Backend interface {
 	Apply(ctx context.Context, spec Spec, previous *Status) (*Status, error)
 	Read(ctx context.Context, spec Spec, previous *Status) (*Status, error)
@@ -64,4 +73,20 @@ type Backend interface {
 // plus TTL for cached answers to expire.
 func DetectionSeconds(hc HealthCheck, ttl int) int {
 	return hc.Interval*hc.Threshold + ttl
+}
+
+// ServerCheckInterval is implemented by backends whose probe interval is a
+// server-wide setting rather than part of the record (PowerDNS:
+// lua-health-checks-interval). The resource uses it for detection_seconds.
+type ServerCheckInterval interface {
+	ServerCheckInterval(ctx context.Context) (int, error)
+}
+
+// EffectiveDetectionSeconds is DetectionSeconds with the interval raised to
+// the server's own when that is slower than the one asked for.
+func EffectiveDetectionSeconds(hc HealthCheck, ttl, serverInterval int) int {
+	if serverInterval > hc.Interval {
+		hc.Interval = serverInterval
+	}
+	return DetectionSeconds(hc, ttl)
 }
