@@ -62,27 +62,27 @@ type UPS struct {
 // Feed is a power feed (A or B side) behind one UPS. A PDU may also name a
 // UPS directly as its feed; the feed then carries the UPS's name.
 type Feed struct {
-	Name     string
-	Site     string
-	UPS      string
-	Implicit bool // made from a UPS named as a PDU's feed
-	DefRange hcl.Range
+	Name       string
+	Site       string
+	UPS        string
+	Implicit   bool // made from a UPS named as a PDU's feed
+	DefRange   hcl.Range
 	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
 }
 
 // PDU is a rack power distribution unit.
 type PDU struct {
-	Name      string
-	Site      string
-	Rack      string
-	Feed      string
-	UPS       string // resolved through Feed
-	MaxAmps   float64
-	Voltage   float64
-	Outlets   int
-	SNMP      string // "host[:port]"; "" when not monitored
-	Community string // overrides the provider's SNMP community when set
-	DefRange  hcl.Range
+	Name       string
+	Site       string
+	Rack       string
+	Feed       string
+	UPS        string // resolved through Feed
+	MaxAmps    float64
+	Voltage    float64
+	Outlets    int
+	SNMP       string // "host[:port]"; "" when not monitored
+	Community  string // overrides the provider's SNMP community when set
+	DefRange   hcl.Range
 	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
 }
 
@@ -91,25 +91,25 @@ func (p *PDU) Budget() float64 { return p.Voltage * p.MaxAmps * BudgetFraction }
 
 // Host is one bare-metal server.
 type Host struct {
-	Name     string
-	Site     string
-	Rack     string
-	Address  string
-	CPUs     int
-	Memory   int64 // bytes
-	Watts    float64
-	Tags     []string
-	PSUs     []*PSU
-	DefRange hcl.Range
+	Name       string
+	Site       string
+	Rack       string
+	Address    string
+	CPUs       int
+	Memory     int64 // bytes
+	Watts      float64
+	Tags       []string
+	PSUs       []*PSU
+	DefRange   hcl.Range
 	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
 }
 
 // PSU is one power supply of a host, plugged into a PDU outlet.
 type PSU struct {
-	Name     string
-	PDU      string
-	Outlet   int
-	DefRange hcl.Range
+	Name       string
+	PDU        string
+	Outlet     int
+	DefRange   hcl.Range
 	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
 }
 
