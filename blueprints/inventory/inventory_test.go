@@ -196,7 +196,7 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func exampleInventory(t *testing.T) string {
+func exampleInventory(testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "examples", "inventory", "dc1.inventory.hcl")
 }

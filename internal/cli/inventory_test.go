@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const example = "../../examples/inventory/dc1.inventory.hcl"
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	t.Setenv("HOME", t.TempDir())
+	code := Execute(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestInventoryValidate(t *testing.T) {
+	code, out, errs := run(t, "inventory", "validate", example)
+	if code != 0 || !strings.Contains(out, "ok (8 hosts, 4 PDUs, 2 UPS, 4 warnings)") {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	if !strings.Contains(errs, "dc1.inventory.hcl:96:3: warning: Single power domain") {
+		t.Fatalf("warnings not printed as FILE:LINE:COL: %s", errs)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.hcl")
+	src, _ := os.ReadFile(example)
+	broken := strings.Replace(string(src), "outlet = 2\n    }\n    psu \"2\" {\n      pdu    = \"pdu-b\"\n      outlet = 2", "outlet = 1\n    }\n    psu \"2\" {\n      pdu    = \"pdu-b\"\n      outlet = 2", 1)
+	if broken == string(src) {
+		t.Fatal("test edit did not apply")
+	}
+	if err := os.WriteFile(bad, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = run(t, "inventory", "validate", example, bad)
+	if code != 1 || !strings.Contains(errs, "bad.hcl:88:16: error: Outlet used twice") || !strings.Contains(out, "dc1.inventory.hcl: ok") {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	if code, _, errs := run(t, "inventory", "validate", "--var", "nope=1", example); code != 1 || !strings.Contains(errs, "Undeclared variable") {
+		t.Fatalf("undeclared var: %d %s", code, errs)
+	}
+}
+
+func TestInventoryPlace(t *testing.T) {
+	code, out, errs := run(t, "inventory", "place", example, "--count", "3", "--require", "cpus=16,memory=64GiB", "--json")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	var got placeOutput
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(got.Members) != 3 {
+		t.Fatalf("members %v", got.Members)
+	}
+	// Dual-corded hosts survive any single UPS; the spread keeps the blast radius per UPS at most 1.
+	for dev, n := range got.BlastRadius["ups"] {
+		if n > 1 {
+			t.Fatalf("UPS %s downs %d members: %v", dev, n, got)
+		}
+	}
+	code, _, errs = run(t, "inventory", "place", example, "--count", "2", "--tags", "single-psu", "--spread", "rack", "--tolerate", "ups", "--minimum", "2")
+	if code != 1 || !strings.Contains(errs, `losing UPS "ups-a" would take down`) {
+		t.Fatalf("tolerate: code %d, %s", code, errs)
+	}
+	code, out, _ = run(t, "inventory", "place", example, "--count", "2", "--tags", "single-psu")
+	if code != 0 || !strings.Contains(out, "blast radius") || !strings.Contains(out, "ups   ups-a=1 ups-b=1") {
+		t.Fatalf("table: %d %s", code, out)
+	}
+	code, _, errs = run(t, "inventory", "place", example, "--count", "9")
+	if code != 1 || !strings.Contains(errs, "need 9 hosts but only 8 qualify") {
+		t.Fatalf("shortage: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "inventory", "place", example, "--count", "1", "--require", "gpus=1"); code != 2 || !strings.Contains(errs, "unknown requirement") {
+		t.Fatalf("bad require: %d %s", code, errs)
+	}
+}
