@@ -224,11 +224,17 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 }
 
 func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		newHostAllocationResource,
+		newPDUOutletResource,
+	}
 }
 
 func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		newInventoryDataSource,
+		newPowerStatusDataSource,
+	}
 }
 
 func (p *haProvider) Functions(_ context.Context) []func() function.Function {
