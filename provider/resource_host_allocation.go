@@ -44,26 +44,29 @@ func (r *hostAllocationResource) Schema(_ context.Context, _ resource.SchemaRequ
 		return schema.ListAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: desc}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Allocates `count` hosts from a bare-metal inventory for a tier or a database, spread over " +
+		MarkdownDescription: "Allocates `host_count` hosts from a bare-metal inventory for a tier or a database, spread over " +
 			"failure domains in priority order (UPS, feed, PDU, rack by default). The inventory file is the source of " +
 			"truth for hosts; the allocation lives in state. Placement is deterministic and stable: adding hosts to the " +
-			"inventory or growing `count` by one never moves existing members; a member that leaves the inventory (or no " +
+			"inventory or growing `host_count` by one never moves existing members; a member that leaves the inventory (or no " +
 			"longer meets the requirements) is replaced, and the plan says why in a warning. New members avoid hosts " +
 			"whose UPS units are all on battery (read over NUT when the inventory gives `nut` addresses; an unreachable " +
 			"UPS counts as unknown and excludes nothing).\n\n" +
 			"Two allocations in the same state never share a host: each registers its members while Terraform plans " +
-			"and applies, and a host claimed twice is an error. Allocations in **different** states cannot see each " +
-			"other; give each state its own part of the inventory (tags), or pass the other's members in `exclude`.",
+			"and applies, a new allocation avoids hosts already registered, and a host claimed twice is an error. " +
+			"Terraform plans unrelated resources concurrently, so for a deterministic split chain allocations with " +
+			"`exclude = ha_host_allocation.other.members`. Allocations in **different** states cannot see each other " +
+			"(the multi-state limit): give each state its own part of the inventory (tags), or pass the other's " +
+			"members in `exclude`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "Same as `name`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the allocation, unique in the state, e.g. `dc1/web`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
-			"component": schema.StringAttribute{Optional: true, MarkdownDescription: "Key of the tier or database component this allocation serves."},
-			"inventory": schema.StringAttribute{Required: true, MarkdownDescription: "Path of the inventory file, relative to the working directory."},
-			"variables": schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Values for the inventory's `variable` blocks."},
-			"count":     schema.Int64Attribute{Required: true, MarkdownDescription: "Number of hosts."},
-			"spread":    strList("Failure domains in priority order: `ups`, `feed`, `pdu`, `rack`, `site` (default `[\"ups\", \"feed\", \"pdu\", \"rack\"]`)."),
+			"component":  schema.StringAttribute{Optional: true, MarkdownDescription: "Key of the tier or database component this allocation serves."},
+			"inventory":  schema.StringAttribute{Required: true, MarkdownDescription: "Path of the inventory file, relative to the working directory."},
+			"variables":  schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Values for the inventory's `variable` blocks."},
+			"host_count": schema.Int64Attribute{Required: true, MarkdownDescription: "Number of hosts (`count` in the component contract; Terraform reserves `count`)."},
+			"spread":     strList("Failure domains in priority order: `ups`, `feed`, `pdu`, `rack`, `site` (default `[\"ups\", \"feed\", \"pdu\", \"rack\"]`)."),
 			"require": schema.SingleNestedAttribute{
 				Optional: true, MarkdownDescription: "Minimum resources per host.",
 				Attributes: map[string]schema.Attribute{
@@ -202,12 +205,13 @@ func (r *hostAllocationResource) place(ctx context.Context, plan *hostAllocation
 			}
 		}
 		req.Power = powerstatus.Power(status)
+		req.ExcludeOnBattery = true
 		res, err = placement.Place(inv, req)
 	}
 	if err != nil {
 		var short *placement.ShortageError
 		if errors.As(err, &short) {
-			diags.AddAttributeError(path.Root("count"), "Unable to allocate hosts", fmt.Sprintf("Allocation %q: %v.", plan.Name.ValueString(), err))
+			diags.AddAttributeError(path.Root("host_count"), "Unable to allocate hosts", fmt.Sprintf("Allocation %q: %v.", plan.Name.ValueString(), err))
 		} else {
 			diags.AddAttributeError(path.Root("spread"), "Unable to allocate hosts", err.Error())
 		}
@@ -250,13 +254,8 @@ func (r *hostAllocationResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// The allocation lives in state: nothing remote to refresh. Its members
-	// are registered so that other allocations planned in this run avoid them.
-	if r.data != nil && !state.Members.IsNull() && !state.Members.IsUnknown() {
-		var members []string
-		resp.Diagnostics.Append(state.Members.ElementsAs(ctx, &members, false)...)
-		_ = r.data.allocationClaims().claim(state.Name.ValueString(), members)
-	}
+	// The allocation lives in state and the inventory is read at plan time:
+	// there is nothing remote to refresh.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -316,7 +315,7 @@ type hostAllocationModel struct {
 	Component        types.String  `tfsdk:"component"`
 	Inventory        types.String  `tfsdk:"inventory"`
 	Variables        types.Map     `tfsdk:"variables"`
-	Count            types.Int64   `tfsdk:"count"`
+	Count            types.Int64   `tfsdk:"host_count"`
 	Spread           types.List    `tfsdk:"spread"`
 	Require          *requireModel `tfsdk:"require"`
 	Tags             types.List    `tfsdk:"tags"`
