@@ -3,8 +3,10 @@ package acceptance
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -283,5 +285,138 @@ resource "ha_pdu_outlet" "o5" {
 				{Config: cfg("on", "2"), PlanOnly: true},
 			},
 		}
+	})
+}
+
+// Allocation stability: growing by one keeps every member; adding a host
+// to the inventory moves nothing; a host that leaves is replaced (and the
+// plan says so); import restores members.
+func TestAccBareMetal_allocationStable(t *testing.T) {
+	PreCheck(t)
+	src, err := os.ReadFile(exampleInventory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newHost := `
+  host "r1-h00" {
+    rack   = "r1"
+    cpus   = 64
+    memory = "512GiB"
+    watts  = 400
+    psu "1" {
+      pdu    = "pdu-a"
+      outlet = 8
+    }
+    psu "2" {
+      pdu    = "pdu-b"
+      outlet = 8
+    }
+  }
+}
+`
+	withNew := strings.TrimSuffix(strings.TrimSpace(string(src)), "}") + newHost
+	i := strings.Index(withNew, `  host "r2-h01" {`)
+	j := strings.Index(withNew, `  host "r2-h02" {`)
+	withoutR2H01 := withNew[:i] + withNew[j:]
+	member := func(names ...string) knownvalue.Check {
+		var c []knownvalue.Check
+		for _, n := range names {
+			c = append(c, knownvalue.StringExact(n))
+		}
+		return knownvalue.ListExact(c)
+	}
+	TestBothCLIs(t, func(t *testing.T, cli CLI) resource.TestCase {
+		inv := filepath.Join(t.TempDir(), "dc1.inventory.hcl")
+		write := func(body string) {
+			if err := os.WriteFile(inv, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(string(src))
+		cfg := func(n int) string {
+			return fmt.Sprintf(`
+resource "ha_host_allocation" "web" {
+  name               = "dc1/web"
+  component          = "dc1/web/scaling_group"
+  inventory          = %q
+  host_count         = %d
+  exclude_on_battery = false
+}
+`, inv, n)
+		}
+		members := tfjsonpath.New("members")
+		return resource.TestCase{
+			PreCheck: func() { PreCheck(t) },
+			Steps: []resource.TestStep{
+				{
+					Config: cfg(3),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("ha_host_allocation.web", members, member("r1-h01", "r2-h01", "r1-h02")),
+						statecheck.ExpectKnownValue("ha_host_allocation.web", tfjsonpath.New("blast_radius").AtMapKey("rack").AtMapKey("r1"), knownvalue.Int64Exact(2)),
+						// Dual-corded members: no single UPS takes any down.
+						statecheck.ExpectKnownValue("ha_host_allocation.web", tfjsonpath.New("blast_radius").AtMapKey("ups"), knownvalue.MapExact(map[string]knownvalue.Check{})),
+					},
+				},
+				{
+					Config: cfg(4),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("ha_host_allocation.web", members, member("r1-h01", "r2-h01", "r1-h02", "r2-h02")),
+					},
+				},
+				{
+					PreConfig:        func() { write(withNew) },
+					Config:           cfg(4),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+				{
+					PreConfig:        func() { write(withoutR2H01) },
+					Config:           cfg(4),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("ha_host_allocation.web", plancheck.ResourceActionUpdate)}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("ha_host_allocation.web", members, member("r1-h01", "r1-h02", "r2-h02", "r2-h03")),
+					},
+				},
+				{
+					ResourceName:      "ha_host_allocation.web",
+					ImportState:       true,
+					ImportStateId:     "dc1/web=r1-h01,r1-h02,r2-h02,r2-h03",
+					ImportStateVerify: true,
+					ImportStateVerifyIgnore: []string{"inventory", "host_count", "component", "exclude_on_battery", "minimum",
+						"addresses", "blast_radius"},
+				},
+			},
+		}
+	})
+}
+
+// Two allocations chained with exclude never share a host.
+func TestAccBareMetal_noDoubleBooking(t *testing.T) {
+	PreCheck(t)
+	Test(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "ha_host_allocation" "web" {
+  name               = "dc1/web"
+  inventory          = %[1]q
+  host_count         = 2
+  exclude_on_battery = false
+}
+
+resource "ha_host_allocation" "db" {
+  name               = "dc1/db"
+  inventory          = %[1]q
+  host_count         = 2
+  require            = { cpus = 32, memory = "256GiB" }
+  exclude            = ha_host_allocation.web.members
+  exclude_on_battery = false
+}
+`, exampleInventory()),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("ha_host_allocation.web", tfjsonpath.New("members"),
+					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("r1-h01"), knownvalue.StringExact("r2-h01")})),
+				statecheck.ExpectKnownValue("ha_host_allocation.db", tfjsonpath.New("members"),
+					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("r1-h02"), knownvalue.StringExact("r2-h02")})),
+			},
+		}},
 	})
 }
