@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
 )
 
 const example = "../../examples/inventory/dc1.inventory.hcl"
@@ -79,5 +82,36 @@ func TestInventoryPlace(t *testing.T) {
 	}
 	if code, _, errs := run(t, "inventory", "place", example, "--count", "1", "--require", "gpus=1"); code != 2 || !strings.Contains(errs, "unknown requirement") {
 		t.Fatalf("bad require: %d %s", code, errs)
+	}
+}
+
+// With the real upsd: ups-a on battery, --exclude-on-battery keeps the new
+// members off the hosts that hang off ups-a alone.
+func TestInventoryPlaceOnBattery(t *testing.T) {
+	env := services.ForTest(t, services.NUT)
+	if err := services.UPSDevice(env["HA_TEST_NUT_DIR"], "ups-a", "OB", 40, 400, 30); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HA_NUT_TIMEOUT", "2s")
+	args := []string{"inventory", "place", example, "--count", "2", "--tags", "single-psu", "--spread", "rack",
+		"--exclude-on-battery", "--var", "nut_addr=" + env["HA_TEST_NUT_ADDR"], "--json"}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, out, errs := run(t, args...)
+		var got placeOutput
+		_ = json.Unmarshal([]byte(out), &got)
+		if code == 0 && strings.Join(got.Members, ",") == "r1-h04,r2-h04" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("code %d members %v\n%s", code, got.Members, errs)
+		}
+		time.Sleep(200 * time.Millisecond) // dummy-ups picks the change up within about a second
+	}
+	// Unreachable upsd: a warning, and nothing excluded.
+	code, out, errs := run(t, "inventory", "place", example, "--count", "2", "--tags", "single-psu", "--spread", "rack",
+		"--exclude-on-battery", "--var", "nut_addr=127.0.0.1:1")
+	if code != 0 || !strings.Contains(errs, `warning: unknown power status for UPS "ups-a"`) || !strings.Contains(out, "r1-h03") {
+		t.Fatalf("unreachable: %d\n%s\n%s", code, out, errs)
 	}
 }
