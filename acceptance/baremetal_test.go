@@ -109,6 +109,8 @@ func TestAccBareMetal_onBatteryAvoided(t *testing.T) {
 						statecheck.ExpectKnownValue("data.ha_power_status.dc1", tfjsonpath.New("pdu_status").AtMapKey("pdu-a").AtMapKey("loads").AtSliceIndex(0).AtMapKey("amps"), knownvalue.Float64Exact(4)),
 						statecheck.ExpectKnownValue("data.ha_power_status.dc1", tfjsonpath.New("pdu_status").AtMapKey("pdu-b").AtMapKey("loads").AtSliceIndex(0).AtMapKey("amps"), knownvalue.Float64Exact(5)),
 						statecheck.ExpectKnownValue("data.ha_power_status.dc1", tfjsonpath.New("pdu_status").AtMapKey("pdu-a").AtMapKey("model"), knownvalue.StringExact("AP8941")),
+						statecheck.ExpectKnownValue("data.ha_power_status.dc1", tfjsonpath.New("pdu_status").AtMapKey("pdu-a").AtMapKey("loads").AtSliceIndex(2).AtMapKey("bank"), knownvalue.Int64Exact(2)),
+						statecheck.ExpectKnownValue("data.ha_power_status.dc1", tfjsonpath.New("pdu_status").AtMapKey("pdu-a").AtMapKey("loads").AtSliceIndex(2).AtMapKey("amps"), knownvalue.Float64Exact(2)),
 						statecheck.ExpectKnownValue("data.ha_power_status.dc1", tfjsonpath.New("pdu_status").AtMapKey("pdu-a").AtMapKey("outlets").AtMapKey("8"), knownvalue.StringExact("on")),
 						// All on line power: one single-corded host per rack, the first by name.
 						statecheck.ExpectKnownValue("ha_host_allocation.before", tfjsonpath.New("members"),

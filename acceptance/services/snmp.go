@@ -44,6 +44,19 @@ func apcRPDURecords(name string, outlets, loadTenths int) string {
 	line(rpdu+".2.3.1.1.3.1", "2", "1")                     // rPDULoadStatusLoadState: phaseLoadNormal
 	line(rpdu+".2.3.1.1.4.1", "2", "1")                     // rPDULoadStatusPhaseNumber
 	line(rpdu+".2.3.1.1.5.1", "2", "0")                     // rPDULoadStatusBankNumber
+	// Two banks share the phase's load (rows 2 and 3 of rPDULoadStatusTable).
+	for bank := 1; bank <= 2; bank++ {
+		idx := fmt.Sprint(bank + 1)
+		share := loadTenths / 2
+		if bank == 1 {
+			share = loadTenths - loadTenths/2
+		}
+		line(rpdu+".2.3.1.1.1."+idx, "2", idx)
+		line(rpdu+".2.3.1.1.2."+idx, "66", fmt.Sprint(share))
+		line(rpdu+".2.3.1.1.3."+idx, "2", "1")
+		line(rpdu+".2.3.1.1.4."+idx, "2", "1")
+		line(rpdu+".2.3.1.1.5."+idx, "2", fmt.Sprint(bank))
+	}
 	for i := 1; i <= outlets; i++ {
 		n := fmt.Sprint(i)
 		line(rpdu+".3.3.1.1.1."+n, "2", n)                           // rPDUOutletControlIndex

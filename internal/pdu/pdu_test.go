@@ -27,7 +27,9 @@ func TestAgainstSnmpsim(t *testing.T) {
 	if s.Name != "pdu-a" || s.Model != "AP8941" || s.RatingAmps != 32 || len(s.Outlets) != want {
 		t.Fatalf("status %+v", s)
 	}
-	if len(s.Loads) != 1 || s.Loads[0].Amps != 4.0 || s.Loads[0].State != "normal" || s.Loads[0].Phase != 1 {
+	// The phase total, then its two banks.
+	if len(s.Loads) != 3 || s.Loads[0].Amps != 4.0 || s.Loads[0].State != "normal" || s.Loads[0].Phase != 1 || s.Loads[0].Bank != 0 ||
+		s.Loads[1].Bank != 1 || s.Loads[2].Bank != 2 || s.Loads[1].Amps+s.Loads[2].Amps != 4.0 {
 		t.Fatalf("loads %+v", s.Loads)
 	}
 	if sb, err := b.Status(ctx); err != nil || sb.Loads[0].Amps != 5.0 {
