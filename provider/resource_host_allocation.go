@@ -242,6 +242,10 @@ func (r *hostAllocationResource) Create(ctx context.Context, req resource.Create
 		if res == nil {
 			return
 		}
+		if err := r.data.allocationClaims().claim(plan.Name.ValueString(), res.Members); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("members"), "Host double-booked", err.Error())
+			return
+		}
 		plan.setResult(res, addrs)
 	}
 	plan.ID = plan.Name
@@ -276,6 +280,10 @@ func (r *hostAllocationResource) Update(ctx context.Context, req resource.Update
 		}
 		res, addrs := r.place(ctx, &plan, current, &resp.Diagnostics)
 		if res == nil {
+			return
+		}
+		if err := r.data.allocationClaims().claim(plan.Name.ValueString(), res.Members); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("members"), "Host double-booked", err.Error())
 			return
 		}
 		plan.setResult(res, addrs)

@@ -76,6 +76,11 @@ func TestInventoryPlace(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "blast radius") || !strings.Contains(out, "ups   ups-a=1 ups-b=1") {
 		t.Fatalf("table: %d %s", code, out)
 	}
+	// A member that left the inventory is replaced, and the output says why.
+	code, out, _ = run(t, "inventory", "place", example, "--count", "2", "--current", "r1-h01,r9-gone")
+	if code != 0 || !strings.Contains(out, "replaced r9-gone (left the inventory) by r2-h01") {
+		t.Fatalf("replacement: %d %s", code, out)
+	}
 	code, _, errs = run(t, "inventory", "place", example, "--count", "9")
 	if code != 1 || !strings.Contains(errs, "need 9 hosts but only 8 qualify") {
 		t.Fatalf("shortage: %d %s", code, errs)

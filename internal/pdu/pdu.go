@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,13 +94,16 @@ type Status struct {
 }
 
 func (c *Client) connect(ctx context.Context) (*gosnmp.GoSNMP, error) {
-	host, port := c.Addr, uint16(DefaultPort)
-	if h, p, ok := strings.Cut(c.Addr, ":"); ok && !strings.Contains(p, ":") {
+	host, port := strings.Trim(c.Addr, "[]"), uint16(DefaultPort)
+	if h, p, err := net.SplitHostPort(c.Addr); err == nil {
 		n, err := strconv.ParseUint(p, 10, 16)
 		if err != nil || n == 0 {
 			return nil, fmt.Errorf("invalid PDU address %q", c.Addr)
 		}
 		host, port = h, uint16(n)
+	}
+	if host == "" {
+		return nil, fmt.Errorf("invalid PDU address %q", c.Addr)
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {

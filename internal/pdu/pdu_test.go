@@ -85,3 +85,16 @@ func TestUnreachable(t *testing.T) {
 		t.Fatalf("took %s", d)
 	}
 }
+
+func TestBadAddress(t *testing.T) {
+	for _, a := range []string{"", "h:0", "h:x", "[::1]:99999"} {
+		if _, err := (&Client{Addr: a, Timeout: 100 * time.Millisecond}).connect(context.Background()); err == nil {
+			t.Errorf("address %q accepted", a)
+		}
+	}
+	g, err := (&Client{Addr: "[::1]:1161"}).connect(context.Background())
+	if err != nil || g.Target != "::1" || g.Port != 1161 {
+		t.Fatalf("IPv6: %+v %v", g, err)
+	}
+	_ = g.Conn.Close()
+}
