@@ -1,11 +1,11 @@
-# Three hosts for the web tier in dc1, spread over UPS, feed, PDU and rack,
+# Four hosts for the web tier in dc1, spread over UPS, feed, PDU and rack,
 # each with at least 16 CPUs and 64 GiB; the plan fails if losing any one UPS
 # or rack would leave fewer than two.
 resource "ha_host_allocation" "web" {
   name       = "dc1/web"
   component  = "dc1/web/scaling_group"
   inventory  = "${path.module}/../../inventory/dc1.inventory.hcl"
-  host_count = 3
+  host_count = 4
   spread     = ["ups", "feed", "pdu", "rack"]
   require = {
     cpus   = 16
@@ -15,12 +15,14 @@ resource "ha_host_allocation" "web" {
   minimum  = 2
 }
 
-# The database takes hosts the web tier does not hold.
-resource "ha_host_allocation" "db" {
-  name       = "dc1/orders"
+# A cache on the single-corded hosts the web tier does not hold: one per
+# UPS, so that either UPS may fail.
+resource "ha_host_allocation" "cache" {
+  name       = "dc1/cache"
   inventory  = "${path.module}/../../inventory/dc1.inventory.hcl"
   host_count = 2
-  tags       = ["ssd"]
+  tags       = ["single-psu"]
+  tolerate   = ["ups"]
   exclude    = ha_host_allocation.web.members
 }
 
