@@ -224,6 +224,8 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewDNSFailoverResource,
+		newHostAllocationResource,
+		newPDUOutletResource,
 	}
 }
 
@@ -231,6 +233,8 @@ func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSour
 	return []func() datasource.DataSource{
 		NewBlueprintDataSource,
 		NewDNSDrillDataSource,
+		newInventoryDataSource,
+		newPowerStatusDataSource,
 	}
 }
 

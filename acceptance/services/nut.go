@@ -1,8 +1,10 @@
 package services
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +53,9 @@ func startNUT(ctx context.Context, dir string) ([]*Process, map[string]string, e
 		if err := UPSDevice(ndir, u, "OL", 100, 1800, 23); err != nil {
 			return nil, nil, err
 		}
-		// dummy-once re-reads the file whenever its modification time changes.
+		// dummy-once re-reads the file whenever its modification time changes;
+		// upsd reports a change about a second after UPSDevice (measured in
+		// internal/nut's tests), quicker and steadier than dummy-loop's cycles.
 		fmt.Fprintf(&upsConf, "[%s]\n  driver = dummy-ups\n  port = %s\n  mode = dummy-once\n  desc = \"simulated %s\"\n", u, filepath.Join(ndir, u+".dev"), u)
 	}
 	files := map[string]string{
@@ -96,9 +100,41 @@ func startNUT(ctx context.Context, dir string) ([]*Process, map[string]string, e
 		stopAll()
 		return nil, nil, err
 	}
+	// upsd answers "WAIT" until each driver has delivered its first data;
+	// tests should see the units as they are, so wait for that too.
+	for _, u := range NUTUnits {
+		if err := waitFor(ctx, upsd, 15*time.Second, upsReady(addr, u)); err != nil {
+			stopAll()
+			return nil, nil, err
+		}
+	}
 	return procs, map[string]string{
 		"HA_TEST_NUT_ADDR": addr,
 		"HA_TEST_NUT_UPS":  strings.Join(NUTUnits, ","),
 		"HA_TEST_NUT_DIR":  ndir,
 	}, nil
+}
+
+// upsReady asks upsd for a unit's status and succeeds once it is real data
+// rather than an error or WAIT.
+func upsReady(addr, unit string) func() error {
+	return func() error {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = c.Close() }()
+		_ = c.SetDeadline(time.Now().Add(time.Second))
+		if _, err := fmt.Fprintf(c, "GET VAR %s ups.status\n", unit); err != nil {
+			return err
+		}
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(line, "VAR ") || strings.Contains(line, "WAIT") {
+			return fmt.Errorf("%s not ready: %s", unit, strings.TrimSpace(line))
+		}
+		return nil
+	}
 }

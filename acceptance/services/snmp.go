@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,11 +22,14 @@ const PDUOutlets = 8
 // apcRPDURecords renders an snmprec for an APC switched rack PDU (PowerNet
 // MIB, rPDU branch 1.3.6.1.4.1.318.1.1.12). Outlet commands use the
 // writecache variation so SETs stick, and, as on the real device, reading
-// rPDUOutletControlOutletCommand returns the outlet's state.
+// rPDUOutletControlOutletCommand returns the outlet's state. snmpsimd's
+// writecache is keyed by OID alone, so a SET through one community shows
+// through every community of the same agent: tests switch outlets of one
+// simulated PDU only.
 func apcRPDURecords(name string, outlets, loadTenths int) string {
 	const rpdu = "1.3.6.1.4.1.318.1.1.12"
-	var b strings.Builder
-	line := func(oid, typ, val string) { fmt.Fprintf(&b, "%s|%s|%s\n", oid, typ, val) }
+	var recs []string
+	line := func(oid, typ, val string) { recs = append(recs, fmt.Sprintf("%s|%s|%s", oid, typ, val)) }
 	line("1.3.6.1.2.1.1.1.0", "4", "APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6 PN:apc_hw05_aos_646.bin AN1:apc_hw05_rpdu2g_646.bin MN:AP8941)")
 	line("1.3.6.1.2.1.1.2.0", "6", "1.3.6.1.4.1.318.1.3.4.6")
 	line("1.3.6.1.2.1.1.5.0", "4", name)
@@ -39,6 +44,19 @@ func apcRPDURecords(name string, outlets, loadTenths int) string {
 	line(rpdu+".2.3.1.1.3.1", "2", "1")                     // rPDULoadStatusLoadState: phaseLoadNormal
 	line(rpdu+".2.3.1.1.4.1", "2", "1")                     // rPDULoadStatusPhaseNumber
 	line(rpdu+".2.3.1.1.5.1", "2", "0")                     // rPDULoadStatusBankNumber
+	// Two banks share the phase's load (rows 2 and 3 of rPDULoadStatusTable).
+	for bank := 1; bank <= 2; bank++ {
+		idx := fmt.Sprint(bank + 1)
+		share := loadTenths / 2
+		if bank == 1 {
+			share = loadTenths - loadTenths/2
+		}
+		line(rpdu+".2.3.1.1.1."+idx, "2", idx)
+		line(rpdu+".2.3.1.1.2."+idx, "66", fmt.Sprint(share))
+		line(rpdu+".2.3.1.1.3."+idx, "2", "1")
+		line(rpdu+".2.3.1.1.4."+idx, "2", "1")
+		line(rpdu+".2.3.1.1.5."+idx, "2", fmt.Sprint(bank))
+	}
 	for i := 1; i <= outlets; i++ {
 		n := fmt.Sprint(i)
 		line(rpdu+".3.3.1.1.1."+n, "2", n)                           // rPDUOutletControlIndex
@@ -50,7 +68,24 @@ func apcRPDURecords(name string, outlets, loadTenths int) string {
 		line(rpdu+".3.5.1.1.3."+n, "2", "1")                         // rPDUOutletStatusOutletPhase
 		line(rpdu+".3.5.1.1.4."+n, "2", "1")                         // rPDUOutletStatusOutletState: outletStatusOn
 	}
-	return b.String()
+	// snmpsimd searches the file for GETNEXT and walks, so records must be
+	// in OID order (numerically, arc by arc), not in the order written.
+	sort.Slice(recs, func(i, j int) bool { return oidLess(recs[i], recs[j]) })
+	return strings.Join(recs, "\n") + "\n"
+}
+
+// oidLess compares the OIDs that start two snmprec lines arc by arc.
+func oidLess(a, b string) bool {
+	pa := strings.Split(strings.SplitN(a, "|", 2)[0], ".")
+	pb := strings.Split(strings.SplitN(b, "|", 2)[0], ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		x, _ := strconv.Atoi(pa[i])
+		y, _ := strconv.Atoi(pb[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(pa) < len(pb)
 }
 
 // startSNMP starts snmpsimd serving one APC rPDU per community.

@@ -69,6 +69,7 @@ var commandFactories = []func(*env) *cobra.Command{
 	newConfigCommand,
 	newBlueprintCommand,
 	newDrillCommand,
+	newInventoryCommand,
 }
 
 func newRoot(e *env) *cobra.Command {

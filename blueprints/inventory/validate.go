@@ -1,0 +1,315 @@
+package inventory
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Validate resolves the references of a decoded inventory and checks it:
+// dangling references, outlets used twice or beyond the PDU, hosts on a
+// single power domain (warning), the PDU and UPS budgets in normal
+// operation, and the A+B failover budget (when any one feed or UPS fails,
+// the surviving PDUs and UPS units must carry the whole load).
+func Validate(inv *Inventory) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	diags = append(diags, resolve(inv)...)
+	if diags.HasErrors() {
+		return diags
+	}
+	diags = append(diags, checkHosts(inv)...)
+	if diags.HasErrors() {
+		return diags
+	}
+	diags = append(diags, checkBudgets(inv)...)
+	return diags
+}
+
+func resolve(inv *Inventory) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	declared := map[string]bool{} // sites that declare rack blocks
+	for _, r := range inv.Racks {
+		if r.Declared {
+			declared[r.Site] = true
+		}
+	}
+	rack := func(site, name string, rng hcl.Range, who string) {
+		if r, ok := inv.Racks[name]; ok {
+			if r.Site != site {
+				diags = append(diags, refDiag(rng, "Rack in another site",
+					fmt.Sprintf("%s names rack %q, which belongs to site %q, not %q.", who, name, r.Site, site)))
+			}
+			return
+		}
+		if declared[site] {
+			diags = append(diags, refDiag(rng, "Unknown rack",
+				fmt.Sprintf("%s names rack %q, but site %q declares no such rack.%s", who, name, site, suggest(name, inv.RackNames()))))
+			return
+		}
+		inv.Racks[name] = &Rack{Name: name, Site: site}
+	}
+	for _, name := range inv.FeedNames() {
+		f := inv.Feeds[name]
+		u, ok := inv.UPS[f.UPS]
+		switch {
+		case !ok:
+			diags = append(diags, refDiag(f.AttrRanges["ups"], "Unknown UPS",
+				fmt.Sprintf("Feed %q names UPS %q, which the inventory does not declare.%s", name, f.UPS, suggest(f.UPS, inv.UPSNames()))))
+		case u.Site != f.Site:
+			diags = append(diags, refDiag(f.AttrRanges["ups"], "UPS in another site",
+				fmt.Sprintf("Feed %q names UPS %q of site %q.", name, f.UPS, u.Site)))
+		}
+	}
+	for _, name := range inv.PDUNames() {
+		p := inv.PDUs[name]
+		rack(p.Site, p.Rack, p.AttrRanges["rack"], fmt.Sprintf("PDU %q", name))
+		if f, ok := inv.Feeds[p.Feed]; ok {
+			p.UPS = f.UPS
+			continue
+		}
+		if u, ok := inv.UPS[p.Feed]; ok {
+			// A UPS named as the feed stands for a feed of its own.
+			if u.Site != p.Site {
+				diags = append(diags, refDiag(p.AttrRanges["feed"], "UPS in another site",
+					fmt.Sprintf("PDU %q names UPS %q of site %q.", name, p.Feed, u.Site)))
+				continue
+			}
+			inv.Feeds[p.Feed] = &Feed{Name: p.Feed, Site: p.Site, UPS: p.Feed, Implicit: true, DefRange: u.DefRange}
+			p.UPS = p.Feed
+			continue
+		}
+		diags = append(diags, refDiag(p.AttrRanges["feed"], "Unknown feed",
+			fmt.Sprintf("PDU %q names feed %q, which is neither a feed nor a UPS of the inventory.%s",
+				name, p.Feed, suggest(p.Feed, append(inv.FeedNames(), inv.UPSNames()...)))))
+	}
+	used := map[string]hcl.Range{}
+	for _, name := range inv.HostNames() {
+		h := inv.Hosts[name]
+		rack(h.Site, h.Rack, h.AttrRanges["rack"], fmt.Sprintf("Host %q", name))
+		for _, psu := range h.PSUs {
+			p, ok := inv.PDUs[psu.PDU]
+			if !ok {
+				diags = append(diags, refDiag(psu.AttrRanges["pdu"], "Unknown PDU",
+					fmt.Sprintf("PSU %q of host %q names PDU %q, which the inventory does not declare.%s", psu.Name, name, psu.PDU, suggest(psu.PDU, inv.PDUNames()))))
+				continue
+			}
+			if p.Site != h.Site {
+				diags = append(diags, refDiag(psu.AttrRanges["pdu"], "PDU in another site",
+					fmt.Sprintf("PSU %q of host %q (site %q) names PDU %q of site %q.", psu.Name, name, h.Site, p.Name, p.Site)))
+				continue
+			}
+			if psu.Outlet < 1 || psu.Outlet > p.Outlets {
+				diags = append(diags, refDiag(psu.AttrRanges["outlet"], "Outlet beyond the PDU",
+					fmt.Sprintf("PSU %q of host %q uses outlet %d of PDU %q, which has outlets 1 to %d.", psu.Name, name, psu.Outlet, p.Name, p.Outlets)))
+				continue
+			}
+			key := fmt.Sprintf("%s#%d", p.Name, psu.Outlet)
+			if first, dup := used[key]; dup {
+				diags = append(diags, refDiag(psu.AttrRanges["outlet"], "Outlet used twice",
+					fmt.Sprintf("Outlet %d of PDU %q is already used at %s.", psu.Outlet, p.Name, first.String())))
+				continue
+			}
+			used[key] = psu.AttrRanges["outlet"]
+		}
+	}
+	return diags
+}
+
+func checkHosts(inv *Inventory) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range inv.HostNames() {
+		h := inv.Hosts[name]
+		if ups := inv.UPSes(h); len(ups) == 1 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Single power domain",
+				Detail:   fmt.Sprintf("Every PSU of host %q hangs off UPS %q; losing that UPS takes the host down.", name, ups[0]),
+				Subject:  rangePtr(h.DefRange),
+			})
+		}
+		for _, psu := range h.PSUs {
+			if p := inv.PDUs[psu.PDU]; p != nil && p.Rack != h.Rack {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "PSU on a PDU in another rack",
+					Detail:   fmt.Sprintf("Host %q stands in rack %q but PSU %q plugs into PDU %q of rack %q.", name, h.Rack, psu.Name, p.Name, p.Rack),
+					Subject:  rangePtr(psu.DefRange),
+				})
+			}
+		}
+	}
+	return diags
+}
+
+// scenario is one failure the budget must survive: a set of PDUs and UPS
+// units without power.
+type scenario struct {
+	what     string // `feed "a"` or `UPS "ups-a"`, for messages
+	deadPDUs map[string]bool
+	deadUPS  map[string]bool
+}
+
+func checkBudgets(inv *Inventory) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	// A device over budget in normal operation is reported once, not again
+	// for every failure.
+	over := map[string]bool{}
+	diags = append(diags, checkLoad(inv, scenario{what: ""}, over)...)
+	seen := map[string]bool{}
+	add := func(s scenario) {
+		var keys []string
+		for p := range s.deadPDUs {
+			keys = append(keys, p)
+		}
+		sort.Strings(keys)
+		key := strings.Join(keys, ",")
+		if len(keys) == 0 || seen[key] {
+			return // a failure that cuts the same PDUs as one already checked
+		}
+		seen[key] = true
+		diags = append(diags, checkLoad(inv, s, over)...)
+	}
+	for _, u := range inv.UPSNames() {
+		s := scenario{what: fmt.Sprintf("UPS %q", u), deadPDUs: map[string]bool{}, deadUPS: map[string]bool{u: true}}
+		for _, p := range inv.PDUs {
+			if p.UPS == u {
+				s.deadPDUs[p.Name] = true
+			}
+		}
+		add(s)
+	}
+	for _, f := range inv.FeedNames() {
+		s := scenario{what: fmt.Sprintf("feed %q", f), deadPDUs: map[string]bool{}}
+		for _, p := range inv.PDUs {
+			if p.Feed == f {
+				s.deadPDUs[p.Name] = true
+			}
+		}
+		add(s)
+	}
+	return diags
+}
+
+// Loads returns the watts on each PDU and UPS when the PDUs in dead have no
+// power: each host's draw is shared evenly by its PSUs that still have power;
+// a host with none left is down and draws nothing.
+func Loads(inv *Inventory, dead map[string]bool) (pdu, ups map[string]float64) {
+	pdu = map[string]float64{}
+	ups = map[string]float64{}
+	for _, h := range inv.Hosts {
+		alive := 0
+		for _, psu := range h.PSUs {
+			if p := inv.PDUs[psu.PDU]; p != nil && !dead[p.Name] {
+				alive++
+			}
+		}
+		if alive == 0 {
+			continue
+		}
+		share := h.Watts / float64(alive)
+		for _, psu := range h.PSUs {
+			if p := inv.PDUs[psu.PDU]; p != nil && !dead[p.Name] {
+				pdu[p.Name] += share
+				ups[p.UPS] += share
+			}
+		}
+	}
+	return pdu, ups
+}
+
+// checkLoad reports the devices over budget in scenario s, skipping those
+// already in over and adding the ones it reports in normal operation.
+func checkLoad(inv *Inventory, s scenario, over map[string]bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	pdu, ups := Loads(inv, s.deadPDUs)
+	when := "in normal operation"
+	summary := "PDU over budget"
+	upsSummary := "UPS over capacity"
+	if s.what != "" {
+		when = "when " + s.what + " fails"
+		summary = "A+B failover budget exceeded"
+		upsSummary = summary
+	}
+	for _, name := range inv.PDUNames() {
+		p := inv.PDUs[name]
+		if s.deadPDUs[name] || over[name] {
+			continue
+		}
+		w := pdu[name]
+		if w > p.Budget()+1e-9 {
+			if s.what == "" {
+				over[name] = true
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  summary,
+				Detail: fmt.Sprintf("PDU %q would carry %.0f W (%.1f A at %g V) %s, over its budget of %.0f W (%.1f A, 80%% of %g A).",
+					name, w, w/p.Voltage, p.Voltage, when, p.Budget(), p.Budget()/p.Voltage, p.MaxAmps),
+				Subject: rangePtr(p.DefRange),
+			})
+		}
+	}
+	for _, name := range inv.UPSNames() {
+		u := inv.UPS[name]
+		if s.deadUPS[name] || over[name] {
+			continue
+		}
+		if w := ups[name]; w > u.CapacityWatts+1e-9 {
+			if s.what == "" {
+				over[name] = true
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  upsSummary,
+				Detail: fmt.Sprintf("UPS %q would carry %.0f W %s, over its capacity of %.0f W (%.0f%%).",
+					name, w, when, u.CapacityWatts, 100*w/u.CapacityWatts),
+				Subject: rangePtr(u.DefRange),
+			})
+		}
+	}
+	return diags
+}
+
+func refDiag(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rangePtr(rng)}
+}
+
+// suggest names the closest known name, when one is close.
+func suggest(name string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := distance(name, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// distance is the Levenshtein distance, capped for long inputs.
+func distance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
