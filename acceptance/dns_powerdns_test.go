@@ -264,6 +264,13 @@ func TestAccDNSFailover_powerdnsCreateZone(t *testing.T) {
 				},
 			},
 			{
+				Config:        cfg,
+				ResourceName:  "ha_dns_failover.www",
+				ImportState:   true,
+				ImportStateId: "powerdns/" + zone,
+				ExpectError:   wordsRE("Invalid import id", "Expected BACKEND/ZONE/FQDN[/RECORD_TYPE]"),
+			},
+			{
 				PreConfig: func() {
 					if err := client.PatchRRSets(context.Background(), zone+".", []powerdns.RRSet{{Name: "www." + zone + ".", Type: "LUA", ChangeType: "DELETE"}}); err != nil {
 						t.Fatal(err)

@@ -176,7 +176,7 @@ func (r *dnsFailoverResource) Schema(_ context.Context, _ resource.SchemaRequest
 					},
 					"path": schema.StringAttribute{
 						Optional: true, Computed: true,
-						MarkdownDescription: "Path of HTTP(S) probes (default `/`); a target is up when it answers 2xx/3xx. Null for TCP.",
+						MarkdownDescription: "Path of HTTP(S) probes (default `/`); a target is up while it answers with success (PowerDNS counts 4xx and 5xx answers as down). Null for TCP.",
 					},
 					"interval": schema.Int64Attribute{
 						Optional: true, Computed: true, Default: int64default.StaticInt64(30),
