@@ -164,7 +164,7 @@ type DNSHealthCheck struct {
 // HostAllocation is the ha_host_allocation input.
 type HostAllocation struct {
 	Inventory string            `cty:"inventory"`
-	Count     int               `cty:"count"`
+	Count     int               `cty:"host_count"`
 	Spread    []string          `cty:"spread"`
 	Require   HostRequirement   `cty:"require"`
 	Tags      map[string]string `cty:"tags"`
