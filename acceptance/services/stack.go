@@ -187,22 +187,46 @@ func Running(dir string) bool {
 // services (set by `make test`); without it each test starts its own.
 const EnvFileVar = "HA_SERVICES_ENV"
 
-// ForTest returns the environment of running services for a test: those
-// from HA_SERVICES_ENV when it is set, else services started for this test
-// alone in its temp dir and stopped when it ends.
+// private are the services a test always gets to itself: they simulate
+// hardware whose state tests change (a UPS on battery, an outlet off), and
+// test packages run in parallel. The others are shared safely because tests
+// use names of their own in them.
+var private = map[string]bool{NUT: true, SNMP: true}
+
+// ForTest returns the environment of running services for a test: shared
+// ones from HA_SERVICES_ENV when it is set, and the rest (always NUT and
+// SNMP) started for this test alone in its temp dir and stopped when it ends.
 func ForTest(t testing.TB, names ...string) map[string]string {
 	t.Helper()
+	if len(names) == 0 {
+		names = All
+	}
+	env := map[string]string{}
+	toStart := names
 	if path := os.Getenv(EnvFileVar); path != "" {
-		env, err := ReadEnvFile(path)
+		shared, err := ReadEnvFile(path)
 		if err != nil {
 			t.Fatalf("read %s=%s: %v", EnvFileVar, path, err)
 		}
-		return env
+		for k, v := range shared {
+			env[k] = v
+		}
+		toStart = nil
+		for _, n := range names {
+			if private[n] {
+				toStart = append(toStart, n)
+			}
+		}
 	}
-	s, err := Start(context.Background(), t.TempDir(), names...)
-	if err != nil {
-		t.Fatalf("start local services %v: %v", names, err)
+	if len(toStart) > 0 {
+		s, err := Start(context.Background(), t.TempDir(), toStart...)
+		if err != nil {
+			t.Fatalf("start local services %v: %v", toStart, err)
+		}
+		t.Cleanup(s.Stop)
+		for k, v := range s.Env {
+			env[k] = v
+		}
 	}
-	t.Cleanup(s.Stop)
-	return s.Env
+	return env
 }
