@@ -68,7 +68,7 @@ var (
 	replicationSchema = &hcl.BodySchema{Attributes: attrs("mode", "replicas", "cross_region", "regions", "max_lag")}
 	backupSchema      = &hcl.BodySchema{Attributes: required(attrs("schedule", "retain", "copy_to", "encrypted"), "schedule", "retain")}
 	dnsSchema         = &hcl.BodySchema{
-		Attributes: required(attrs("zone", "ttl", "to"), "zone", "to"),
+		Attributes: required(attrs("zone", "ttl", "to", "backend"), "zone", "to"),
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "failover"}, {Type: "weighted"}},
 	}
 	failoverSchema  = &hcl.BodySchema{Attributes: attrs("order"), Blocks: []hcl.BlockHeaderSchema{{Type: "health_check"}}}
@@ -617,6 +617,9 @@ func (c *compiler) decodeDNS(b *hcl.Block) *DNSSpec {
 	d := &DNSSpec{FQDN: b.Labels[0], ranges: r.ranges, Mode: "failover"}
 	d.Zone = strings.TrimSuffix(r.str("zone", ""), ".")
 	d.TTL = r.integer("ttl", 60, 0, 86400)
+	if d.Backend = r.str("backend", ""); d.Backend != "" {
+		r.oneOf("backend", d.Backend, "route53", "powerdns")
+	}
 	if a, ok := r.content.Attributes["to"]; ok {
 		if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() && t.RootName() != "tier" {
 			rng := a.Expr.Range()

@@ -166,6 +166,7 @@ type BackupSpec struct {
 // DNSSpec is one failover (or weighted) DNS name.
 type DNSSpec struct {
 	FQDN        string
+	Backend     string // route53 or powerdns; "" chooses by the regions' clouds
 	Zone        string
 	TTL         int
 	Tier        string

@@ -403,6 +403,11 @@ func (c *compiler) validateDNS(bp *Blueprint, d *DNSSpec) {
 		c.errorf(at("threshold"), "Health check out of range", "threshold is %d; it must be between 1 and 10.", hc.Threshold)
 	}
 	if dnsBackend(bp, d) == "route53" {
+		for _, n := range d.Order {
+			if r := bp.regions[n]; r != nil && r.Cloud != CloudAWS {
+				c.errorf(d.At("backend"), "Route 53 cannot check this region", "backend is route53, but region %q is %s: Route 53 alias records and health checks need AWS load balancers. Use backend = \"powerdns\".", n, r.Cloud)
+			}
+		}
 		// Route 53 health checks run every 10 or 30 seconds and nothing else.
 		if hc.Interval != 10 && hc.Interval != 30 {
 			c.errorf(at("interval"), "Health check interval not supported", "Every region of %q is AWS, so Route 53 checks health: its interval is 10s or 30s, not %ds.", d.FQDN, hc.Interval)
@@ -425,8 +430,12 @@ func primaryName(bp *Blueprint) string {
 	return ""
 }
 
-// dnsBackend is route53 when every region in the order is AWS, else powerdns.
+// dnsBackend is the one the blueprint names, else route53 when every region
+// in the order is AWS, else powerdns.
 func dnsBackend(bp *Blueprint, d *DNSSpec) string {
+	if d.Backend != "" {
+		return d.Backend
+	}
 	for _, n := range d.Order {
 		if r := bp.regions[n]; r == nil || r.Cloud != CloudAWS {
 			return "powerdns"
