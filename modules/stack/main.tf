@@ -1,0 +1,165 @@
+# One blueprint to a whole deployment: every component the blueprint implies,
+# created with for_each over the ha_blueprint maps, in dependency order:
+# databases, then replicas and backup plans; load balancers, then scaling
+# groups; DNS failover last, over the load balancers.
+
+data "ha_blueprint" "this" {
+  path         = var.blueprint
+  variables    = var.variables
+  lost_regions = var.lost_regions
+  replacements = var.replacements
+}
+
+locals {
+  bp = data.ha_blueprint.this
+
+  # A replica whose source is another replica (a rebuilt region following a
+  # promoted one) needs that replica's ARN: a separate resource block, since
+  # a block cannot refer to itself.
+  replicas_of_databases = { for k, r in local.bp.database_replicas : k => r if r.promote || contains(keys(local.bp.databases), r.source) }
+  replicas_of_replicas  = { for k, r in local.bp.database_replicas : k => r if !contains(keys(local.replicas_of_databases), k) }
+}
+
+resource "ha_database" "this" {
+  for_each = local.bp.databases
+
+  name                    = each.value.name
+  location                = each.value.location
+  component               = each.key
+  blueprint               = each.value.blueprint
+  engine                  = each.value.engine
+  engine_version          = each.value.engine_version
+  instance_class          = each.value.instance_class
+  allocated_storage       = each.value.allocated_storage
+  multi_az                = each.value.multi_az
+  storage_encrypted       = each.value.storage_encrypted
+  backup_retention_period = each.value.backup_retention_period
+  deletion_protection     = each.value.deletion_protection
+  restore_from_component  = each.value.restore_from != "" ? each.value.restore_from : null
+  skip_final_snapshot     = var.skip_final_snapshot
+  username                = var.database_username
+  password                = var.database_password
+  tags                    = var.tags
+}
+
+resource "ha_database_replica" "this" {
+  for_each = local.replicas_of_databases
+
+  name      = each.value.name
+  location  = each.value.location
+  component = each.key
+  blueprint = each.value.blueprint
+  source    = each.value.source
+  # A promoted replica is a standalone primary: its source may be gone.
+  source_arn          = try(ha_database.this[each.value.source].arn, null)
+  engine              = each.value.engine
+  instance_class      = each.value.instance_class
+  promote             = each.value.promote
+  skip_final_snapshot = var.skip_final_snapshot
+  tags                = var.tags
+}
+
+resource "ha_database_replica" "chained" {
+  for_each = local.replicas_of_replicas
+
+  name                = each.value.name
+  location            = each.value.location
+  component           = each.key
+  blueprint           = each.value.blueprint
+  source              = each.value.source
+  source_arn          = ha_database_replica.this[each.value.source].arn
+  engine              = each.value.engine
+  instance_class      = each.value.instance_class
+  promote             = each.value.promote
+  skip_final_snapshot = var.skip_final_snapshot
+  tags                = var.tags
+}
+
+resource "ha_backup_plan" "this" {
+  for_each = local.bp.backup_plans
+
+  name             = each.value.name
+  location         = each.value.location
+  component        = each.key
+  blueprint        = each.value.blueprint
+  schedule         = each.value.schedule
+  retention_days   = each.value.retention_days
+  encrypted        = each.value.encrypted
+  database         = each.value.database
+  copy_to_region   = each.value.copy_to_region != "" ? each.value.copy_to_region : null
+  copy_to_location = each.value.copy_to_location != "" ? each.value.copy_to_location : null
+  resource_arns = [coalesce(
+    try(ha_database.this[each.value.database].arn, null),
+    try(ha_database_replica.this[each.value.database].arn, null),
+  )]
+  tags = var.tags
+}
+
+resource "ha_load_balancer" "this" {
+  for_each = local.bp.load_balancers
+
+  name         = each.value.name
+  location     = each.value.location
+  component    = each.key
+  blueprint    = each.value.blueprint
+  zones        = each.value.zones
+  layer        = each.value.layer
+  listeners    = each.value.listeners
+  health_check = each.value.health_check
+  tags         = var.tags
+}
+
+resource "ha_scaling_group" "this" {
+  for_each = local.bp.scaling_groups
+
+  name                      = each.value.name
+  location                  = each.value.location
+  component                 = each.key
+  blueprint                 = each.value.blueprint
+  zones                     = each.value.zones
+  image                     = each.value.image
+  instance_type             = each.value.instance_type
+  min_size                  = each.value.min_size
+  desired_capacity          = each.value.desired_capacity
+  max_size                  = each.value.max_size
+  cpu_target                = each.value.cpu_target
+  health_check_grace_period = each.value.health_check_grace_period
+  min_healthy_percentage    = each.value.min_healthy_percentage
+  target_group_arn          = each.value.load_balancer != "" ? ha_load_balancer.this[each.value.load_balancer].target_group_arn : null
+  tags                      = var.tags
+
+  # Tiers that use a database start after it (the blueprint's `uses`).
+  depends_on = [ha_database.this, ha_database_replica.this, ha_database_replica.chained]
+}
+
+resource "ha_dns_failover" "this" {
+  for_each = local.bp.dns_failovers
+
+  backend     = each.value.backend
+  fqdn        = each.value.fqdn
+  zone        = each.value.zone
+  create_zone = var.create_dns_zones
+  ttl         = each.value.ttl
+  mode        = each.value.mode
+  component   = each.key
+  blueprint   = each.value.blueprint
+
+  dynamic "target" {
+    for_each = each.value.targets
+    content {
+      name      = target.value.region
+      weight    = each.value.mode == "weighted" ? target.value.weight : null
+      addresses = each.value.backend == "powerdns" ? lookup(var.dns_addresses, target.value.region, null) : null
+      dns_name  = each.value.backend == "route53" && target.value.load_balancer != "" ? ha_load_balancer.this[target.value.load_balancer].dns_name : null
+      zone_id   = each.value.backend == "route53" && target.value.load_balancer != "" ? ha_load_balancer.this[target.value.load_balancer].zone_id : null
+    }
+  }
+
+  health_check {
+    protocol  = each.value.health_check.protocol
+    port      = each.value.health_check.port
+    path      = each.value.health_check.protocol == "TCP" ? null : each.value.health_check.path
+    interval  = each.value.health_check.interval
+    threshold = each.value.health_check.threshold
+  }
+}
