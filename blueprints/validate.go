@@ -236,9 +236,6 @@ func (c *compiler) validateLBHealth(t *Tier, lb *LoadBalancerSpec) {
 	if hc.Protocol != "TCP" && !strings.HasPrefix(hc.Path, "/") {
 		c.errorf(at("path"), "Invalid health check path", "%q must start with \"/\".", hc.Path)
 	}
-	if lb.Layer == 4 && hc.Protocol != "TCP" && lb.Has("health_check") && !lb.healthCheck.Has("protocol") {
-		c.errorf(at("protocol"), "Invalid health check", "A layer 4 load balancer checks TCP unless protocol says otherwise.")
-	}
 }
 
 func (c *compiler) validateDatabase(bp *Blueprint, d *DatabaseSpec) {
