@@ -19,8 +19,8 @@ func stockPath(name string) string {
 	return filepath.Join(RepoRoot(), "blueprints", "stock", name+".ha.hcl")
 }
 
-// terraform reads a stock blueprint through the data source; the state holds
-// its components by key, with the attributes modules pass on.
+// terraform (then OpenTofu) reads a stock blueprint through the data source;
+// the state holds its components by key, with the attributes modules pass on.
 func TestAccBlueprintDataSource_stock(t *testing.T) {
 	PreCheck(t)
 	cfg := fmt.Sprintf(`
@@ -34,8 +34,8 @@ output "lb_zones" {
 }
 `, stockPath("web-active-passive"))
 	ds := "data.ha_blueprint.shop"
-	Test(t, resource.TestCase{
-		Steps: []resource.TestStep{{
+	TestBothCLIs(t, func(t *testing.T, _ CLI) resource.TestCase {
+		return resource.TestCase{Steps: []resource.TestStep{{
 			Config: cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("name"), knownvalue.StringExact("shop")),
@@ -55,7 +55,7 @@ output "lb_zones" {
 					"west/web/load_balancer": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("us-west-2a"), knownvalue.StringExact("us-west-2b")}),
 				})),
 			},
-		}},
+		}}}
 	})
 }
 

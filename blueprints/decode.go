@@ -621,15 +621,21 @@ func (c *compiler) decodeDNS(b *hcl.Block) *DNSSpec {
 		r.oneOf("backend", d.Backend, "route53", "powerdns")
 	}
 	if a, ok := r.content.Attributes["to"]; ok {
-		if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() && t.RootName() != "tier" {
-			rng := a.Expr.Range()
-			c.errorf(&rng, "Invalid value for to", "A DNS name sends traffic to a tier: write to = tier.NAME.")
+		rng := a.Expr.Range()
+		// tier.web as a traversal (native syntax, or "tier.web" in JSON);
+		// anything else is evaluated and must name a tier.
+		if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() {
+			if attr, ok := traversalName(t); ok && t.RootName() == "tier" {
+				d.Tier = attr
+			} else {
+				c.errorf(&rng, "Invalid value for to", "A DNS name sends traffic to a tier: write to = tier.NAME.")
+			}
 		} else {
 			d.Tier = r.str("to", "")
-			if d.Tier != "" && !c.tierNames[d.Tier] {
-				c.errorf(r.ranges.At("to"), "Reference to undeclared tier", "No tier named %q is declared in this blueprint.%s", d.Tier, suggest(d.Tier, c.tierNames))
-				d.Tier = ""
-			}
+		}
+		if d.Tier != "" && !c.tierNames[d.Tier] {
+			c.errorf(&rng, "Reference to undeclared tier", "No tier named %q is declared in this blueprint.%s", d.Tier, suggest(d.Tier, c.tierNames))
+			d.Tier = ""
 		}
 	}
 	d.HealthCheck = DNSHealthCheck{Interval: 30, Threshold: 3}
@@ -684,3 +690,12 @@ func (c *compiler) decodeDNS(b *hcl.Block) *DNSSpec {
 }
 
 var _ = hclparse.NewParser
+
+// traversalName is NAME in a two-step traversal ROOT.NAME.
+func traversalName(t hcl.Traversal) (string, bool) {
+	if len(t) != 2 {
+		return "", false
+	}
+	a, ok := t[1].(hcl.TraverseAttr)
+	return a.Name, ok
+}

@@ -37,10 +37,6 @@ func (c *compiler) validateRegions(bp *Blueprint) {
 	}
 	var primary *Region
 	for _, r := range bp.Regions {
-		if !validClouds[r.Cloud] {
-			c.errorf(r.At("cloud"), "Invalid value for cloud", "%q is not one of \"aws\", \"gcp\" or \"bare_metal\".", r.Cloud)
-			continue
-		}
 		switch r.Role {
 		case RolePrimary:
 			if primary != nil {
@@ -51,6 +47,10 @@ func (c *compiler) validateRegions(bp *Blueprint) {
 		case RoleStandby:
 		default:
 			c.errorf(r.At("role"), "Invalid value for role", "%q is not one of \"primary\" or \"standby\".", r.Role)
+		}
+		if !validClouds[r.Cloud] {
+			c.errorf(r.At("cloud"), "Invalid value for cloud", "%q is not one of \"aws\", \"gcp\" or \"bare_metal\".", r.Cloud)
+			continue
 		}
 		if r.Cloud == CloudBareMetal {
 			if r.Location == "" {
@@ -235,9 +235,6 @@ func (c *compiler) validateLBHealth(t *Tier, lb *LoadBalancerSpec) {
 	}
 	if hc.Protocol != "TCP" && !strings.HasPrefix(hc.Path, "/") {
 		c.errorf(at("path"), "Invalid health check path", "%q must start with \"/\".", hc.Path)
-	}
-	if lb.Layer == 4 && hc.Protocol != "TCP" && lb.Has("health_check") && !lb.healthCheck.Has("protocol") {
-		c.errorf(at("protocol"), "Invalid health check", "A layer 4 load balancer checks TCP unless protocol says otherwise.")
 	}
 }
 

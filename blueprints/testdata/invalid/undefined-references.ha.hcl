@@ -32,3 +32,7 @@ tier "api" {
   instance_type = "t3.small"
   uses          = [database.order]
 }
+dns "www.example.com" {
+  zone = "example.com"
+  to   = tier.wbe
+}
