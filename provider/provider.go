@@ -224,7 +224,9 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 }
 
 func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewLoadBalancerResource,
+	}
 }
 
 func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -216,7 +216,15 @@ func (c *Client) ensureTargetGroup(ctx context.Context, spec Spec, vpcID string)
 	if terr != nil {
 		return "", terr
 	}
-	if len(tg.LoadBalancerArns) > 0 || tags[awsbase.TagComponent] != spec.Tags[awsbase.TagComponent] ||
+	attached := false
+	for _, lbARN := range tg.LoadBalancerArns {
+		// moto 5.2.1 keeps a deleted load balancer in this list; only a
+		// load balancer that still exists counts.
+		if _, err := c.describe(ctx, lbARN); !errors.Is(err, ErrNotFound) {
+			attached = true
+		}
+	}
+	if attached || tags[awsbase.TagComponent] != spec.Tags[awsbase.TagComponent] ||
 		sdkaws.ToString(tg.VpcId) != vpcID || tg.Protocol != spec.targetProtocol() || int(sdkaws.ToInt32(tg.Port)) != hc.Port {
 		return "", fmt.Errorf("create target group %q: a different target group of that name exists: %w", spec.Name, err)
 	}

@@ -1,0 +1,245 @@
+package acceptance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
+	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/awstest"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/sweep"
+)
+
+// awsTestSession is an SDK session on the test's moto, for out-of-band
+// changes and destroy checks.
+func awsTestSession() *awsbase.Session {
+	return awsbase.NewSession(awsbase.Settings{
+		Endpoint:   os.Getenv("HA_AWS_ENDPOINT"),
+		AccessKey:  os.Getenv("HA_AWS_ACCESS_KEY"),
+		SecretKey:  os.Getenv("HA_AWS_SECRET_KEY"),
+		MaxRetries: 2,
+	})
+}
+
+// uniqueName is a physical name no other test uses (≤ 32 characters).
+func uniqueName(prefix string) string {
+	return prefix + "-" + acctest.RandStringFromCharSet(8, acctest.CharSetAlphaNum)
+}
+
+// checkNothingLeft fails when anything tagged ha:blueprint=blueprint is
+// still in the endpoint, in any of the locations.
+func checkNothingLeft(blueprint string, locations ...string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		left, err := sweep.Leftovers(ctx, awsTestSession(), locations, blueprint)
+		if err != nil {
+			return err
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("left behind in the AWS endpoint: %s", strings.Join(left, ", "))
+		}
+		return nil
+	}
+}
+
+func loadBalancerConfig(name, blueprint, zones, path string, interval int, listeners string) string {
+	return fmt.Sprintf(`
+resource "ha_load_balancer" "test" {
+  name      = %[1]q
+  location  = "us-east-1"
+  blueprint = %[2]q
+  component = "east/web/load_balancer"
+  zones     = %[3]s
+  layer     = 7
+  listeners = %[6]s
+  health_check = {
+    protocol            = "HTTP"
+    port                = 8080
+    path                = %[4]q
+    interval            = %[5]d
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+    matcher             = "200-299"
+  }
+  tags = {
+    team = "web"
+  }
+  timeouts {
+    create = "5m"
+  }
+}
+`, name, blueprint, zones, path, interval, listeners)
+}
+
+const oneListener = `[{ port = 80, protocol = "HTTP" }]`
+
+func TestAccLoadBalancer_basic(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	TestBothCLIs(t, func(t *testing.T, cli CLI) resource.TestCase {
+		name := uniqueName("acc-lb-" + cli.Name)
+		bp := name
+		cfg := loadBalancerConfig(name, bp, `["us-east-1a", "us-east-1b"]`, "/healthz", 10, oneListener)
+		return resource.TestCase{
+			PreCheck:     func() { PreCheck(t) },
+			CheckDestroy: checkNothingLeft(bp, "us-east-1"),
+			Steps: []resource.TestStep{
+				{
+					Config: cfg,
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("dns_name"), knownvalue.StringRegexp(regexpMust(`\S+`))),
+						statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("zone_id"), knownvalue.StringRegexp(regexpMust(`^Z`))),
+						statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("target_group_arn"), knownvalue.StringRegexp(regexpMust(`^arn:aws:elasticloadbalancing:us-east-1:.*:targetgroup/`+name+`/`))),
+						statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("arn"), knownvalue.StringRegexp(regexpMust(`:loadbalancer/app/`+name+`/`))),
+						statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("health_check").AtMapKey("matcher"), knownvalue.StringExact("200-299")),
+					},
+					Check: checkLoadBalancerTags(name, bp),
+				},
+				{
+					ResourceName:            "ha_load_balancer.test",
+					ImportState:             true,
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: []string{"timeouts"},
+				},
+				{
+					// Import by LOCATION/NAME too.
+					ResourceName:            "ha_load_balancer.test",
+					ImportState:             true,
+					ImportStateId:           "us-east-1/" + name,
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: []string{"timeouts"},
+				},
+				{
+					Config:            cfg,
+					ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+					PlanOnly:          false,
+					ConfigStateChecks: nil,
+				},
+			},
+		}
+	})
+}
+
+// checkLoadBalancerTags reads the tags back through the SDK: ha:blueprint
+// and ha:component are on the load balancer and on its target group.
+func checkLoadBalancerTags(name, blueprint string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		c, err := loadbalancer.New(ctx, awsTestSession(), "us-east-1")
+		if err != nil {
+			return err
+		}
+		lbs, tgs, err := c.Owned(ctx, blueprint)
+		if err != nil {
+			return err
+		}
+		if len(lbs) != 1 || len(tgs) != 1 {
+			return fmt.Errorf("want one load balancer and one target group tagged ha:blueprint=%s, got %v and %v", blueprint, lbs, tgs)
+		}
+		for _, n := range lbs {
+			if n != name {
+				return fmt.Errorf("tagged load balancer is %q, want %q", n, name)
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccLoadBalancer_update(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	name := uniqueName("acc-lbu")
+	two := `[{ port = 80, protocol = "HTTP" }, { port = 8081, protocol = "HTTP" }]`
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft(name, "us-east-1"),
+		Steps: []resource.TestStep{
+			{Config: loadBalancerConfig(name, name, `["us-east-1a", "us-east-1b"]`, "/healthz", 10, oneListener)},
+			{
+				Config: loadBalancerConfig(name, name, `["us-east-1a", "us-east-1b", "us-east-1c"]`, "/ready", 30, two),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_load_balancer.test", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("health_check").AtMapKey("path"), knownvalue.StringExact("/ready")),
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("health_check").AtMapKey("interval"), knownvalue.Int64Exact(30)),
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("listeners"), knownvalue.ListSizeExact(2)),
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("zones"), knownvalue.ListSizeExact(3)),
+				},
+			},
+			{
+				// The health-check port is fixed on a target group: replace.
+				Config: strings.Replace(loadBalancerConfig(name, name, `["us-east-1a", "us-east-1b"]`, "/ready", 30, two), "port                = 8080", "port                = 9090", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_load_balancer.test", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("health_check").AtMapKey("port"), knownvalue.Int64Exact(9090)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccLoadBalancer_disappears(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	name := uniqueName("acc-lbd")
+	cfg := loadBalancerConfig(name, name, `["us-east-1a", "us-east-1b"]`, "/healthz", 10, oneListener)
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft(name, "us-east-1"),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					// Deleted out of band: only the load balancer, as a
+					// console user would; the target group stays behind.
+					arn := s.RootModule().Resources["ha_load_balancer.test"].Primary.ID
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					c, err := loadbalancer.New(ctx, awsTestSession(), "us-east-1")
+					if err != nil {
+						return err
+					}
+					return c.Delete(ctx, arn, "")
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_load_balancer.test", plancheck.ResourceActionCreate),
+				}},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// The next apply recreates it (adopting the orphaned target group).
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_load_balancer.test", plancheck.ResourceActionCreate),
+				}},
+			},
+			{Config: cfg, PlanOnly: true},
+		},
+	})
+}
+
+var _ = scaling.ErrNotFound
+var _ = awstest.Image
+
+func regexpMust(expr string) *regexp.Regexp { return regexp.MustCompile(expr) }
