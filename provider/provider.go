@@ -226,6 +226,7 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewLoadBalancerResource,
+		NewScalingGroupResource,
 	}
 }
 
