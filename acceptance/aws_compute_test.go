@@ -435,3 +435,37 @@ func TestAccScalingGroup_disappears(t *testing.T) {
 		},
 	})
 }
+
+// The examples of both resources, applied together as written, work
+// against the local endpoint and leave nothing behind.
+func TestAccAWSComputeExamples_apply(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	var cfg strings.Builder
+	for _, f := range []string{"ha_load_balancer", "ha_scaling_group"} {
+		b, err := os.ReadFile(RepoRoot() + "/examples/resources/" + f + "/resource.tf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Write(b)
+		cfg.WriteString("\n")
+	}
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft("shop", "us-east-1"),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg.String(),
+				Check:  checkInstances("shop-east-web", "ami-03cf127a", "t3.small", 3),
+			},
+			{
+				ResourceName: "ha_scaling_group.web_east", ImportState: true, ImportStateId: "us-east-1/shop-east-web",
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts", "min_healthy_percentage", "load_balancer"},
+			},
+			{
+				ResourceName: "ha_load_balancer.web_east", ImportState: true, ImportStateId: "us-east-1/shop-east-web",
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+		},
+	})
+}

@@ -14,9 +14,14 @@ import (
 // Helpers shared by the AWS compute resources (ha_load_balancer,
 // ha_scaling_group): ownership tags, error diagnostics, order-keeping reads.
 
-// awsErrorDetail names the component and the AWS error code of err.
-func awsErrorDetail(component types.String, err error) string {
-	return awsbase.Describe(component.ValueString(), err)
+// awsErrorDetail names the component (or, without one, the physical name)
+// and the AWS error code of err.
+func awsErrorDetail(component, name types.String, err error) string {
+	c := component.ValueString()
+	if c == "" {
+		c = name.ValueString()
+	}
+	return awsbase.Describe(c, err)
 }
 
 // ownedTags merges the user's tags with ha:blueprint and ha:component.

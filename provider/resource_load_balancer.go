@@ -249,7 +249,7 @@ func (r *loadBalancerResource) Create(ctx context.Context, req resource.CreateRe
 	defer cancel()
 	c, err := r.client(ctx, plan.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	st, err := c.Create(ctx, spec)
@@ -260,7 +260,7 @@ func (r *loadBalancerResource) Create(ctx context.Context, req resource.CreateRe
 			plan.DNSName, plan.ZoneID, plan.TargetGroupARN, plan.VPCID = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
-		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	plan.fromStatus(st)
@@ -277,7 +277,7 @@ func (r *loadBalancerResource) Read(ctx context.Context, req resource.ReadReques
 	defer cancel()
 	c, err := r.client(ctx, state.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
 	st, err := c.Read(ctx, state.ID.ValueString())
@@ -286,7 +286,7 @@ func (r *loadBalancerResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
 	state.fromStatus(st)
@@ -311,12 +311,12 @@ func (r *loadBalancerResource) Update(ctx context.Context, req resource.UpdateRe
 	defer cancel()
 	c, err := r.client(ctx, plan.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	st, err := c.Update(ctx, state.ID.ValueString(), spec)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	plan.ID = state.ID
@@ -339,11 +339,11 @@ func (r *loadBalancerResource) Delete(ctx context.Context, req resource.DeleteRe
 	defer cancel()
 	c, err := r.client(ctx, state.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
 	if err := c.Delete(ctx, state.ID.ValueString(), state.Name.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, state.Name, err))
 	}
 }
 

@@ -64,7 +64,7 @@ func (r *scalingGroupResource) Schema(ctx context.Context, _ resource.SchemaRequ
 	}
 	sizes := map[string]string{
 		"min_size":         "Fewest instances.",
-		"desired_capacity": "Instances to run now.",
+		"desired_capacity": "Instances to run now. With `cpu_target` set, AWS moves the real number between the sizes; plan shows that as drift (use `ignore_changes` if it should not be reset).",
 		"max_size":         "Most instances.",
 	}
 	for name, desc := range sizes {
@@ -189,7 +189,7 @@ func (r *scalingGroupResource) Create(ctx context.Context, req resource.CreateRe
 	defer cancel()
 	c, err := r.client(ctx, plan.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to create scaling group", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to create scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	st, err := c.Create(ctx, spec)
@@ -199,7 +199,7 @@ func (r *scalingGroupResource) Create(ctx context.Context, req resource.CreateRe
 			plan.fromStatus(part)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
-		resp.Diagnostics.AddError("Unable to create scaling group", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to create scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	plan.fromStatus(st)
@@ -216,7 +216,7 @@ func (r *scalingGroupResource) Read(ctx context.Context, req resource.ReadReques
 	defer cancel()
 	c, err := r.client(ctx, state.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read scaling group", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to read scaling group", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
 	st, err := c.Read(ctx, state.ID.ValueString())
@@ -225,7 +225,7 @@ func (r *scalingGroupResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read scaling group", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to read scaling group", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
 	state.fromStatus(st)
@@ -249,12 +249,12 @@ func (r *scalingGroupResource) Update(ctx context.Context, req resource.UpdateRe
 	defer cancel()
 	c, err := r.client(ctx, plan.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to update scaling group", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to update scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	st, err := c.Update(ctx, spec)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to update scaling group", awsErrorDetail(plan.Component, err))
+		resp.Diagnostics.AddError("Unable to update scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	if st.RollMethod != "" {
@@ -279,11 +279,11 @@ func (r *scalingGroupResource) Delete(ctx context.Context, req resource.DeleteRe
 	defer cancel()
 	c, err := r.client(ctx, state.Location.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to delete scaling group", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to delete scaling group", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
 	if err := c.Delete(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Unable to delete scaling group", awsErrorDetail(state.Component, err))
+		resp.Diagnostics.AddError("Unable to delete scaling group", awsErrorDetail(state.Component, state.Name, err))
 	}
 }
 

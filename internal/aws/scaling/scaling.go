@@ -579,8 +579,7 @@ func (c *Client) waitRefresh(ctx context.Context, name, id string) error {
 // instance first and then removes one old one.
 func (c *Client) rollingReplace(ctx context.Context, spec Spec) error {
 	desired := spec.DesiredCapacity
-	keep := int(math.Ceil(float64(desired) * float64(spec.MinHealthyPercentage) / 100))
-	batch := desired - keep
+	batch := batchSize(desired, spec.MinHealthyPercentage)
 	for {
 		g, err := c.group(ctx, spec.Name)
 		if err != nil {
@@ -641,6 +640,14 @@ func (c *Client) rollingReplace(ctx context.Context, spec Spec) error {
 			}
 		}
 	}
+}
+
+// batchSize is how many instances may be out of service at once while
+// keeping minHealthy % of desired in service (rounded up); 0 means none may,
+// and the roll surges instead.
+func batchSize(desired, minHealthy int) int {
+	keep := int(math.Ceil(float64(desired) * float64(minHealthy) / 100))
+	return max(desired-keep, 0)
 }
 
 func (c *Client) terminate(ctx context.Context, id string, decrement bool) error {

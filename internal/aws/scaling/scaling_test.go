@@ -99,3 +99,13 @@ func TestLifecycleAndRoll(t *testing.T) {
 		t.Fatalf("left over: %v %v %v", g, lt, err)
 	}
 }
+
+func TestBatchSize(t *testing.T) {
+	for _, c := range []struct{ desired, pct, want int }{
+		{4, 50, 2}, {3, 50, 1}, {3, 90, 0}, {10, 90, 1}, {1, 100, 0}, {1, 0, 1}, {5, 0, 5}, {0, 50, 0},
+	} {
+		if got := batchSize(c.desired, c.pct); got != c.want {
+			t.Errorf("batchSize(%d, %d%%) = %d, want %d", c.desired, c.pct, got, c.want)
+		}
+	}
+}
