@@ -469,3 +469,185 @@ func TestAccAWSComputeExamples_apply(t *testing.T) {
 		},
 	})
 }
+
+// Changes made out of band show in the next plan as an update, and apply
+// puts them back.
+func TestAccLoadBalancer_drift(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	name := uniqueName("acc-lbx")
+	cfg := loadBalancerConfig(name, name, `["us-east-1a", "us-east-1b"]`, "/healthz", 10, oneListener)
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft(name, "us-east-1"),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					c, err := loadbalancer.New(ctx, awsTestSession(), "us-east-1")
+					if err != nil {
+						return err
+					}
+					arn := s.RootModule().Resources["ha_load_balancer.test"].Primary.ID
+					st, err := c.Read(ctx, arn)
+					if err != nil {
+						return err
+					}
+					spec := st.Spec
+					spec.HealthCheck.Path = "/changed-by-hand"
+					spec.Listeners = append(spec.Listeners, loadbalancer.Listener{Port: 9999, Protocol: "HTTP"})
+					_, err = c.Update(ctx, arn, spec)
+					return err
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_load_balancer.test", plancheck.ResourceActionUpdate),
+				}},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("health_check").AtMapKey("path"), knownvalue.StringExact("/healthz")),
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("listeners"), knownvalue.ListSizeExact(1)),
+				},
+			},
+			{Config: cfg, PlanOnly: true},
+		},
+	})
+}
+
+func TestAccScalingGroup_drift(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	name := uniqueName("acc-sgx")
+	cfg := scalingConfig(name, awstest.Image, "t3.micro", 2, "60")
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft(name, "us-east-1"),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(*terraform.State) error {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					cfg, err := awsTestSession().Config(ctx, "us-east-1")
+					if err != nil {
+						return err
+					}
+					_, err = autoscaling.NewFromConfig(cfg).UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+						AutoScalingGroupName: &name, DesiredCapacity: sdkaws.Int32(4), HealthCheckGracePeriod: sdkaws.Int32(5),
+					})
+					return err
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_scaling_group.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("ha_scaling_group.test", tfjsonpath.New("desired_capacity"), knownvalue.Int64Exact(2)),
+				}},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: cfg,
+				Check:  checkInstances(name, awstest.Image, "t3.micro", 2),
+			},
+			{Config: cfg, PlanOnly: true},
+		},
+	})
+}
+
+// AWS errors reach the user as diagnostics that name the component and
+// the AWS error code.
+func TestAccScalingGroup_awsErrorDiagnostic(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	name := uniqueName("acc-sge")
+	cfg := scalingConfig(name, awstest.Image, "t3.micro", 1, "0")
+	cfg = strings.Replace(cfg, `component                 = "east/web/scaling_group"`, `component                 = "east/broken/scaling_group"`, 1)
+	cfg = strings.Replace(cfg, "ha_load_balancer.web.target_group_arn", `"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/missing/0123456789abcdef"`, 1)
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft(name, "us-east-1"),
+		Steps: []resource.TestStep{{
+			Config:      cfg,
+			ExpectError: regexp.MustCompile(`(?s)Unable to create scaling group.*component\s+"east/broken/scaling_group":\s+AWS\s+error\s+code\s+TargetGroupNotFound`),
+		}},
+	})
+}
+
+// One provider block serves two regions: a load balancer and a scaling
+// group in each.
+func TestAccAWSCompute_twoRegions(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	bp := uniqueName("acc-2r")
+	// (Written out per region: the testing library's state shim does not
+	// take for_each instances.)
+	var b strings.Builder
+	for _, r := range []struct{ key, loc, zones string }{
+		{"east", "us-east-1", `["us-east-1a", "us-east-1b"]`},
+		{"west", "us-west-2", `["us-west-2a", "us-west-2b", "us-west-2c"]`},
+	} {
+		fmt.Fprintf(&b, `
+resource "ha_load_balancer" "web_%[2]s" {
+  name      = "%[1]s-%[2]s"
+  location  = %[3]q
+  blueprint = %[1]q
+  component = "%[2]s/web/load_balancer"
+  zones     = %[4]s
+  listeners = [{ port = 80, protocol = "HTTP" }]
+  health_check = {
+    path = "/healthz"
+  }
+}
+
+resource "ha_scaling_group" "web_%[2]s" {
+  name             = "%[1]s-%[2]s"
+  location         = %[3]q
+  blueprint        = %[1]q
+  component        = "%[2]s/web/scaling_group"
+  zones            = %[4]s
+  image            = %[5]q
+  instance_type    = "t3.micro"
+  min_size         = 1
+  desired_capacity = 2
+  max_size         = 4
+  target_group_arn = ha_load_balancer.web_%[2]s.target_group_arn
+}
+`, bp, r.key, r.loc, r.zones, awstest.Image)
+	}
+	cfg := b.String()
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft(bp, "us-east-1", "us-west-2"),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(st *terraform.State) error {
+					for key, loc := range map[string]string{"east": "us-east-1", "west": "us-west-2"} {
+						for _, typ := range []string{"ha_load_balancer", "ha_scaling_group"} {
+							r := st.RootModule().Resources[typ+".web_"+key]
+							if r == nil || !strings.Contains(r.Primary.Attributes["arn"], ":"+loc+":") {
+								return fmt.Errorf("%s.web_%s is not in %s: %+v", typ, key, loc, r)
+							}
+						}
+					}
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					for _, loc := range []string{"us-east-1", "us-west-2"} {
+						left, err := sweep.Leftovers(ctx, awsTestSession(), []string{loc}, bp)
+						if err != nil {
+							return err
+						}
+						// load balancer, target group, group, launch template
+						if len(left) != 4 {
+							return fmt.Errorf("%s holds %v, want one of each kind", loc, left)
+						}
+					}
+					return nil
+				},
+			},
+			{Config: cfg, PlanOnly: true},
+		},
+	})
+}
