@@ -76,7 +76,7 @@ func validate(spec dnsfailover.Spec) error {
 	switch spec.Mode {
 	case "failover":
 		if len(spec.Targets) < 1 || len(spec.Targets) > 2 {
-			return fmt.Errorf("Route 53 failover records take one primary and at most one secondary target, got %d targets (use mode \"weighted\" or the powerdns backend for more)", len(spec.Targets))
+			return fmt.Errorf("failover records on Route 53 take one primary and at most one secondary target, got %d targets (use mode \"weighted\" or the powerdns backend for more)", len(spec.Targets))
 		}
 	case "weighted":
 		if len(spec.Targets) < 1 {
@@ -92,7 +92,7 @@ func validate(spec dnsfailover.Spec) error {
 		return fmt.Errorf("health check protocol must be HTTP, HTTPS or TCP, not %q", hc.Protocol)
 	}
 	if hc.Interval != 10 && hc.Interval != 30 {
-		return fmt.Errorf("Route 53 health checks run every 10 or 30 seconds, not %d", hc.Interval)
+		return fmt.Errorf("health checks on Route 53 run every 10 or 30 seconds, not %d", hc.Interval)
 	}
 	if hc.Threshold < 1 || hc.Threshold > 10 {
 		return fmt.Errorf("health check threshold must be 1 to 10, not %d", hc.Threshold)
