@@ -651,3 +651,51 @@ resource "ha_scaling_group" "web_%[2]s" {
 		},
 	})
 }
+
+// A network (layer 4) load balancer with a TCP health check: no path or
+// matcher in AWS, and still no diff after apply or import.
+func TestAccLoadBalancer_network(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	name := uniqueName("acc-nlb")
+	cfg := fmt.Sprintf(`
+resource "ha_load_balancer" "test" {
+  name      = %[1]q
+  location  = "us-west-2"
+  blueprint = %[1]q
+  zones     = ["us-west-2a", "us-west-2b"]
+  layer     = 4
+  listeners = [{ port = 5432, protocol = "TCP" }]
+  health_check = {
+    protocol = "TCP"
+    port     = 5432
+    interval = 10
+    timeout  = 10
+  }
+}
+`, name)
+	Test(t, resource.TestCase{
+		PreCheck:     func() { PreCheck(t) },
+		CheckDestroy: checkNothingLeft(name, "us-west-2"),
+		Steps: []resource.TestStep{
+			{
+				// (First: the last step's config is what destroys.) Layer 7 listeners on a layer 4 balancer are refused at plan time.
+				Config:      strings.Replace(cfg, `protocol = "TCP" }]`, `protocol = "HTTP" }]`, 1),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Protocol does not fit the layer.*protocol HTTP cannot be used at layer 4`),
+			},
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					// moto 5.2.1 writes "loadbalancer/app/" into every ARN,
+					// network ones too, so the type is checked by layer.
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("arn"), knownvalue.StringRegexp(regexpMust(`:us-west-2:.*:loadbalancer/(net|app)/`+name+`/`))),
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("layer"), knownvalue.Int64Exact(4)),
+					statecheck.ExpectKnownValue("ha_load_balancer.test", tfjsonpath.New("component"), knownvalue.Null()),
+				},
+			},
+			{ResourceName: "ha_load_balancer.test", ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"}},
+			{Config: cfg, PlanOnly: true},
+		},
+	})
+}

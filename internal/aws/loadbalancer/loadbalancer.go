@@ -63,6 +63,8 @@ type Status struct {
 	TargetGroupARN string
 	VPCID          string
 	SubnetIDs      []string
+
+	targetProtocol elbtypes.ProtocolEnum
 }
 
 // Client manages load balancers in one location.
@@ -118,6 +120,25 @@ func (s Spec) lbType() elbtypes.LoadBalancerTypeEnum {
 
 func (s Spec) targetProtocol() elbtypes.ProtocolEnum {
 	if s.Layer == 4 {
+		// A network load balancer forwards to a target group of the
+		// listeners' protocol; TCP and UDP listeners together need TCP_UDP.
+		tcp, udp := false, false
+		for _, l := range s.Listeners {
+			switch l.Protocol {
+			case "TCP":
+				tcp = true
+			case "UDP":
+				udp = true
+			default:
+				tcp, udp = true, true
+			}
+		}
+		switch {
+		case udp && tcp:
+			return elbtypes.ProtocolEnumTcpUdp
+		case udp:
+			return elbtypes.ProtocolEnumUdp
+		}
 		return elbtypes.ProtocolEnumTcp
 	}
 	if s.HealthCheck.Protocol == "HTTPS" {
@@ -392,6 +413,7 @@ func (c *Client) Read(ctx context.Context, arn string) (*Status, error) {
 	}
 	if tg != nil {
 		st.TargetGroupARN = sdkaws.ToString(tg.TargetGroupArn)
+		st.targetProtocol = tg.Protocol
 		st.HealthCheck = HealthCheck{
 			Protocol:           string(tg.HealthCheckProtocol),
 			Port:               int(sdkaws.ToInt32(tg.Port)),
@@ -500,6 +522,9 @@ func (c *Client) Update(ctx context.Context, arn string, spec Spec) (*Status, er
 		if _, err := c.elb.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: sdkaws.String(arn), Subnets: netw.SubnetIDs}); err != nil {
 			return nil, fmt.Errorf("move load balancer %s to zones %v: %w", arn, spec.Zones, err)
 		}
+	}
+	if cur.targetProtocol != "" && cur.targetProtocol != spec.targetProtocol() {
+		return nil, fmt.Errorf("the listeners need a %s target group, and the target group's protocol (%s) is fixed: change the name to create a new load balancer", spec.targetProtocol(), cur.targetProtocol)
 	}
 	if cur.TargetGroupARN == "" {
 		tgARN, err := c.ensureTargetGroup(ctx, spec, cur.VPCID)

@@ -138,3 +138,36 @@ func TestLifecycleNoDefaultVPC(t *testing.T) {
 		t.Fatalf("VPCs after delete: %+v (want only %s)", left.Vpcs, *other.Vpc.VpcId)
 	}
 }
+
+func TestNetworkLoadBalancer(t *testing.T) {
+	s := awstest.Session(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := New(ctx, s, "us-west-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := Spec{
+		Name: "lbtest-nlb", Zones: []string{"us-west-2a", "us-west-2b"}, Layer: 4,
+		Listeners:   []Listener{{Port: 5432, Protocol: "TCP"}},
+		HealthCheck: HealthCheck{Protocol: "TCP", Port: 5432, Interval: 10, Timeout: 10, HealthyThreshold: 3, UnhealthyThreshold: 3},
+		Tags:        awsbase.Tags(nil, "lbtest", "west/db/load_balancer"),
+	}
+	st, err := c.Create(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Delete(context.Background(), st.ARN, sp.Name) }()
+	if st.Layer != 4 || st.HealthCheck.Protocol != "TCP" || st.HealthCheck.Path != "" || st.targetProtocol != "TCP" {
+		t.Fatalf("read back %+v", st)
+	}
+	// Adding a UDP listener would need a TCP_UDP target group: refused
+	// with a reason rather than half applied.
+	sp.Listeners = append(sp.Listeners, Listener{Port: 53, Protocol: "UDP"})
+	if _, err := c.Update(ctx, st.ARN, sp); err == nil {
+		t.Fatal("protocol change of the target group accepted in place")
+	}
+	if err := (Spec{Layer: 7, Listeners: []Listener{{Port: 80, Protocol: "TCP"}}}).Validate(); err == nil {
+		t.Fatal("TCP listener accepted at layer 7")
+	}
+}
