@@ -43,6 +43,19 @@ func uniqueName(prefix string) string {
 	return prefix + "-" + acctest.RandStringFromCharSet(8, acctest.CharSetAlphaNum)
 }
 
+// sweepOnCleanup deletes whatever the test left tagged with its blueprint,
+// for runs that reuse one moto across tests (HA_SERVICES_ENV); CheckDestroy
+// has already failed the test if anything was left.
+func sweepOnCleanup(t *testing.T, blueprint string, locations ...string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := sweep.Sweep(ctx, awsTestSession(), locations, blueprint); err != nil {
+			t.Logf("sweep of %s: %v", blueprint, err)
+		}
+	})
+}
+
 // checkNothingLeft fails when anything tagged ha:blueprint=blueprint is
 // still in the endpoint, in any of the locations.
 func checkNothingLeft(blueprint string, locations ...string) resource.TestCheckFunc {
@@ -98,6 +111,7 @@ func TestAccLoadBalancer_basic(t *testing.T) {
 	TestBothCLIs(t, func(t *testing.T, cli CLI) resource.TestCase {
 		name := uniqueName("acc-lb-" + cli.Name)
 		bp := name
+		sweepOnCleanup(t, bp, "us-east-1")
 		cfg := loadBalancerConfig(name, bp, `["us-east-1a", "us-east-1b"]`, "/healthz", 10, oneListener)
 		return resource.TestCase{
 			PreCheck:     func() { PreCheck(t) },
@@ -169,6 +183,7 @@ func TestAccLoadBalancer_update(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-lbu")
+	sweepOnCleanup(t, name, "us-east-1")
 	two := `[{ port = 80, protocol = "HTTP" }, { port = 8081, protocol = "HTTP" }]`
 	Test(t, resource.TestCase{
 		PreCheck:     func() { PreCheck(t) },
@@ -205,6 +220,7 @@ func TestAccLoadBalancer_disappears(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-lbd")
+	sweepOnCleanup(t, name, "us-east-1")
 	cfg := loadBalancerConfig(name, name, `["us-east-1a", "us-east-1b"]`, "/healthz", 10, oneListener)
 	Test(t, resource.TestCase{
 		PreCheck:     func() { PreCheck(t) },
@@ -317,6 +333,7 @@ func TestAccScalingGroup_basic(t *testing.T) {
 	UseServices(t, services.Moto)
 	TestBothCLIs(t, func(t *testing.T, cli CLI) resource.TestCase {
 		name := uniqueName("acc-sg-" + cli.Name)
+		sweepOnCleanup(t, name, "us-east-1")
 		cfg := scalingConfig(name, awstest.Image, "t3.micro", 2, "60")
 		return resource.TestCase{
 			PreCheck:     func() { PreCheck(t) },
@@ -355,6 +372,7 @@ func TestAccScalingGroup_update(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-sgu")
+	sweepOnCleanup(t, name, "us-east-1")
 	Test(t, resource.TestCase{
 		PreCheck:     func() { PreCheck(t) },
 		CheckDestroy: checkNothingLeft(name, "us-east-1"),
@@ -401,6 +419,7 @@ func TestAccScalingGroup_disappears(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-sgd")
+	sweepOnCleanup(t, name, "us-east-1")
 	cfg := scalingConfig(name, awstest.Image, "t3.micro", 2, "50")
 	Test(t, resource.TestCase{
 		PreCheck:     func() { PreCheck(t) },
@@ -441,6 +460,7 @@ func TestAccScalingGroup_disappears(t *testing.T) {
 func TestAccAWSComputeExamples_apply(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
+	sweepOnCleanup(t, "shop", "us-east-1")
 	var cfg strings.Builder
 	for _, f := range []string{"ha_load_balancer", "ha_scaling_group"} {
 		b, err := os.ReadFile(RepoRoot() + "/examples/resources/" + f + "/resource.tf")
@@ -476,6 +496,7 @@ func TestAccLoadBalancer_drift(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-lbx")
+	sweepOnCleanup(t, name, "us-east-1")
 	cfg := loadBalancerConfig(name, name, `["us-east-1a", "us-east-1b"]`, "/healthz", 10, oneListener)
 	Test(t, resource.TestCase{
 		PreCheck:     func() { PreCheck(t) },
@@ -522,6 +543,7 @@ func TestAccScalingGroup_drift(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-sgx")
+	sweepOnCleanup(t, name, "us-east-1")
 	cfg := scalingConfig(name, awstest.Image, "t3.micro", 2, "60")
 	Test(t, resource.TestCase{
 		PreCheck:     func() { PreCheck(t) },
@@ -562,6 +584,7 @@ func TestAccScalingGroup_awsErrorDiagnostic(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-sge")
+	sweepOnCleanup(t, name, "us-east-1")
 	cfg := scalingConfig(name, awstest.Image, "t3.micro", 1, "0")
 	cfg = strings.Replace(cfg, `component                 = "east/web/scaling_group"`, `component                 = "east/broken/scaling_group"`, 1)
 	cfg = strings.Replace(cfg, "ha_load_balancer.web.target_group_arn", `"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/missing/0123456789abcdef"`, 1)
@@ -581,6 +604,7 @@ func TestAccAWSCompute_twoRegions(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	bp := uniqueName("acc-2r")
+	sweepOnCleanup(t, bp, "us-east-1", "us-west-2")
 	// (Written out per region: the testing library's state shim does not
 	// take for_each instances.)
 	var b strings.Builder
@@ -658,6 +682,7 @@ func TestAccLoadBalancer_network(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
 	name := uniqueName("acc-nlb")
+	sweepOnCleanup(t, name, "us-west-2")
 	cfg := fmt.Sprintf(`
 resource "ha_load_balancer" "test" {
   name      = %[1]q

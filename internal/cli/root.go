@@ -66,6 +66,7 @@ func (e *env) bindFlag(cmd *cobra.Command, key, flag string) error {
 // commandFactories lists the subcommand groups; each lives in its own file.
 var commandFactories = []func(*env) *cobra.Command{
 	newVersionCommand,
+	newAWSCommand,
 }
 
 func newRoot(e *env) *cobra.Command {

@@ -19,6 +19,14 @@ const (
 // Session starts (or reuses) moto for the test and returns a session on it.
 func Session(t *testing.T) *awsbase.Session {
 	t.Helper()
+	s, _ := Start(t)
+	return s
+}
+
+// Start is Session that also returns moto's environment (HA_AWS_*), for
+// code under test that reads its settings from there.
+func Start(t *testing.T) (*awsbase.Session, map[string]string) {
+	t.Helper()
 	env := services.ForTest(t, services.Moto)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	return awsbase.NewSession(awsbase.Settings{
@@ -26,5 +34,5 @@ func Session(t *testing.T) *awsbase.Session {
 		AccessKey:  env["HA_AWS_ACCESS_KEY"],
 		SecretKey:  env["HA_AWS_SECRET_KEY"],
 		MaxRetries: 2,
-	})
+	}), env
 }
