@@ -59,17 +59,23 @@ func newAWSSweepCommand(e *env) *cobra.Command {
 				return err
 			}
 			for _, l := range left {
-				fmt.Fprintln(e.stdout, l)
+				if _, err := fmt.Fprintln(e.stdout, l); err != nil {
+					return err
+				}
 			}
 			if dryRun || len(left) == 0 {
-				fmt.Fprintf(e.stdout, "%d object(s)%s\n", len(left), map[bool]string{true: ", nothing deleted (--dry-run)", false: ""}[dryRun])
-				return nil
+				note := ""
+				if dryRun {
+					note = ", nothing deleted (--dry-run)"
+				}
+				_, err := fmt.Fprintf(e.stdout, "%d object(s)%s\n", len(left), note)
+				return err
 			}
 			if err := sweep.Sweep(ctx, s, locations, blueprint); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%d object(s) deleted\n", len(left))
-			return nil
+			_, err = fmt.Fprintf(e.stdout, "%d object(s) deleted\n", len(left))
+			return err
 		},
 	}
 	f := cmd.Flags()
