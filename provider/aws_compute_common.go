@@ -42,9 +42,16 @@ func ownedTags(ctx context.Context, tags types.Map, blueprint, component types.S
 // splitTags separates what AWS reports into user tags and the ha:* pair;
 // an empty user map stays null when it was null before, so an unset
 // `tags` never shows a diff.
-func splitTags(all map[string]string, prior types.Map) (tags types.Map, blueprint, component types.String) {
+func splitTags(all map[string]string, prior types.Map, priorBlueprint, priorComponent types.String) (tags types.Map, blueprint, component types.String) {
 	user := map[string]string{}
+	// An empty blueprint or component writes no tag; "" stays "" then.
 	blueprint, component = types.StringNull(), types.StringNull()
+	if priorBlueprint.ValueString() == "" && !priorBlueprint.IsNull() && !priorBlueprint.IsUnknown() {
+		blueprint = priorBlueprint
+	}
+	if priorComponent.ValueString() == "" && !priorComponent.IsNull() && !priorComponent.IsUnknown() {
+		component = priorComponent
+	}
 	for k, v := range all {
 		switch k {
 		case awsbase.TagBlueprint:

@@ -413,7 +413,7 @@ func (m *loadBalancerModel) fromStatus(st *loadbalancer.Status) {
 	m.VPCID = types.StringValue(st.VPCID)
 	m.Layer = types.Int64Value(int64(st.Layer))
 	m.Zones = keepOrder(m.Zones, st.Zones)
-	m.Tags, m.Blueprint, m.Component = splitTags(st.Tags, m.Tags)
+	m.Tags, m.Blueprint, m.Component = splitTags(st.Tags, m.Tags, m.Blueprint, m.Component)
 
 	got := make([]listenerModel, 0, len(st.Listeners))
 	for _, l := range st.Listeners {

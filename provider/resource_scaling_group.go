@@ -334,7 +334,7 @@ func (m *scalingGroupModel) fromStatus(st *scaling.Status) {
 	m.Name = types.StringValue(st.Name)
 	m.ARN = types.StringValue(st.ARN)
 	m.Zones = keepOrder(m.Zones, st.Zones)
-	m.Tags, m.Blueprint, m.Component = splitTags(st.Tags, m.Tags)
+	m.Tags, m.Blueprint, m.Component = splitTags(st.Tags, m.Tags, m.Blueprint, m.Component)
 	m.Image = types.StringValue(st.Image)
 	m.InstanceType = types.StringValue(st.InstanceType)
 	m.MinSize = types.Int64Value(int64(st.MinSize))
