@@ -226,6 +226,8 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewDNSFailoverResource,
 		newHostAllocationResource,
 		newPDUOutletResource,
+		NewLoadBalancerResource,
+		NewScalingGroupResource,
 	}
 }
 

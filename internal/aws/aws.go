@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -157,4 +158,56 @@ func HTTPStatus(err error) int {
 // not implement, which callers may need to recognise).
 func IsServerError(err error) bool {
 	return HTTPStatus(err) >= http.StatusInternalServerError
+}
+
+// ErrTimeout is returned by WaitUntil when the deadline passes first.
+var ErrTimeout = errors.New("timed out waiting")
+
+// WaitUntil polls check every interval until it reports done, returns an
+// error, or ctx ends; what is waited for is named in the timeout error.
+// It is the small waiter the per-service packages share (the SDK's own
+// waiters cover only some states, and none of ours in moto).
+func WaitUntil(ctx context.Context, what string, interval time.Duration, check func(ctx context.Context) (done bool, err error)) error {
+	for {
+		done, err := check(ctx)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w for %s: %v", ErrTimeout, what, ctx.Err())
+		case <-time.After(interval):
+		}
+	}
+}
+
+// Retryable reports whether err is worth another attempt around a call
+// whose precondition settles with time (a dependency still being released,
+// for example), for the codes given.
+func Retryable(err error, codes ...string) bool {
+	code := ErrorCode(err)
+	for _, c := range codes {
+		if code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Describe formats err for a diagnostic: the component, then the AWS error
+// code when there is one, then the cause.
+func Describe(component string, err error) string {
+	code := ErrorCode(err)
+	var b strings.Builder
+	if component != "" {
+		fmt.Fprintf(&b, "component %q: ", component)
+	}
+	if code != "" {
+		fmt.Fprintf(&b, "AWS error code %s: ", code)
+	}
+	b.WriteString(err.Error())
+	return b.String()
 }

@@ -70,6 +70,7 @@ var commandFactories = []func(*env) *cobra.Command{
 	newBlueprintCommand,
 	newDrillCommand,
 	newInventoryCommand,
+	newAWSCommand,
 }
 
 func newRoot(e *env) *cobra.Command {

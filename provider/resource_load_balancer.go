@@ -1,0 +1,496 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
+)
+
+var (
+	_ resource.Resource                   = &loadBalancerResource{}
+	_ resource.ResourceWithConfigure      = &loadBalancerResource{}
+	_ resource.ResourceWithImportState    = &loadBalancerResource{}
+	_ resource.ResourceWithValidateConfig = &loadBalancerResource{}
+)
+
+// NewLoadBalancerResource is the ha_load_balancer resource.
+func NewLoadBalancerResource() resource.Resource { return &loadBalancerResource{} }
+
+type loadBalancerResource struct {
+	data *providerData
+}
+
+func (r *loadBalancerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_load_balancer"
+}
+
+var awsNameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
+
+// commonComputeAttributes are the attributes every AWS compute resource has.
+func commonComputeAttributes(what string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "Identifier of the " + what + ".",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"name": schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: "Physical name (the component's `name`): letters, digits and hyphens, at most 32 characters. Changing it replaces the " + what + ".",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			Validators: []validator.String{
+				stringvalidator.LengthBetween(1, 32),
+				stringvalidator.RegexMatches(awsNameRE, "must be letters, digits and hyphens, not starting or ending with a hyphen"),
+			},
+		},
+		"location": schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: "AWS region (`us-east-1`); one provider block serves every region. Changing it replaces the " + what + ".",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"component": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Component key (`east/web/load_balancer`), written to the tag `ha:component`.",
+		},
+		"blueprint": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Blueprint name, written to the tag `ha:blueprint` so that leftovers can be found.",
+		},
+		"tags": schema.MapAttribute{
+			Optional:            true,
+			ElementType:         types.StringType,
+			MarkdownDescription: "Further tags. `ha:blueprint` and `ha:component` are reserved.",
+		},
+		"zones": schema.ListAttribute{
+			Required:            true,
+			ElementType:         types.StringType,
+			MarkdownDescription: "Availability zones (`us-east-1a`) to spread across. Changed in place.",
+			Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+		},
+	}
+}
+
+func (r *loadBalancerResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := commonComputeAttributes("load balancer")
+	attrs["id"] = schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "The load balancer ARN.",
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+	attrs["layer"] = schema.Int64Attribute{
+		Optional:            true,
+		Computed:            true,
+		Default:             int64default.StaticInt64(7),
+		MarkdownDescription: "7 for an application load balancer (HTTP), 4 for a network load balancer (TCP/UDP). Default 7. Changing it replaces the load balancer.",
+		PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+		Validators:          []validator.Int64{int64validator.OneOf(4, 7)},
+	}
+	attrs["listeners"] = schema.ListNestedAttribute{
+		Required:            true,
+		MarkdownDescription: "Ports the load balancer listens on; each forwards to the target group. Changed in place.",
+		Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"port": schema.Int64Attribute{
+				Required:            true,
+				MarkdownDescription: "Listener port.",
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+			},
+			"protocol": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "`HTTP` at layer 7; `TCP`, `UDP` or `TCP_UDP` at layer 4. (HTTPS and TLS need certificates, which this resource does not take yet.)",
+				Validators:          []validator.String{stringvalidator.OneOf("HTTP", "TCP", "UDP", "TCP_UDP")},
+			},
+		}},
+	}
+	attrs["health_check"] = schema.SingleNestedAttribute{
+		Required:            true,
+		MarkdownDescription: "Health check of the target group. Its `port` is also the port targets serve on.",
+		Attributes: map[string]schema.Attribute{
+			"protocol": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("HTTP"),
+				MarkdownDescription: "`HTTP`, `HTTPS` or (layer 4 only) `TCP`. Default `HTTP`.",
+				Validators:          []validator.String{stringvalidator.OneOf("HTTP", "HTTPS", "TCP")},
+			},
+			"port": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(80),
+				MarkdownDescription: "Port the targets serve and are checked on. Default 80. Changing it replaces the load balancer (a target group's port is fixed).",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+			},
+			"path": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("/"),
+				MarkdownDescription: "HTTP(S) path to probe. Default `/`.",
+			},
+			"interval": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(30),
+				MarkdownDescription: "Seconds between probes, 5 to 300. Default 30.",
+				Validators:          []validator.Int64{int64validator.Between(5, 300)},
+			},
+			"timeout": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(5),
+				MarkdownDescription: "Seconds before a probe fails, 2 to 120. Default 5.",
+				Validators:          []validator.Int64{int64validator.Between(2, 120)},
+			},
+			"healthy_threshold": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(3),
+				MarkdownDescription: "Passing probes before a target is healthy, 2 to 10. Default 3.",
+				Validators:          []validator.Int64{int64validator.Between(2, 10)},
+			},
+			"unhealthy_threshold": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(3),
+				MarkdownDescription: "Failing probes before a target is unhealthy, 2 to 10. Default 3.",
+				Validators:          []validator.Int64{int64validator.Between(2, 10)},
+			},
+			"matcher": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("200"),
+				MarkdownDescription: "HTTP codes that count as healthy (`200`, `200-299`). Default `200`.",
+			},
+		},
+	}
+	for name, desc := range map[string]string{
+		"arn":              "ARN of the load balancer.",
+		"dns_name":         "DNS name of the load balancer (the alias target for DNS failover).",
+		"zone_id":          "Route 53 hosted zone id of the load balancer's DNS name.",
+		"target_group_arn": "ARN of the target group; give it to `ha_scaling_group.target_group_arn`.",
+		"vpc_id":           "VPC the load balancer is in (the location's default VPC, or one created for it).",
+	} {
+		attrs[name] = schema.StringAttribute{
+			Computed: true, MarkdownDescription: desc,
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A load balancer across a location's zones: on AWS an application (layer 7) or network " +
+			"(layer 4) load balancer with its target group, health check and listeners, placed in the location's " +
+			"default VPC (or in a VPC created for it, and deleted with it, where the location has none). " +
+			"Creation waits until the load balancer is active.",
+		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *loadBalancerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	d, diags := providerDataFrom(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	r.data = d
+}
+
+func (r *loadBalancerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m loadBalancerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Layer.IsUnknown() {
+		return
+	}
+	layer := int64(7)
+	if !m.Layer.IsNull() {
+		layer = m.Layer.ValueInt64()
+	}
+	for i, l := range m.Listeners {
+		if l.Protocol.IsUnknown() || l.Protocol.IsNull() {
+			continue
+		}
+		p := l.Protocol.ValueString()
+		if (layer == 7) != (p == "HTTP") {
+			resp.Diagnostics.AddAttributeError(path.Root("listeners").AtListIndex(i).AtName("protocol"), "Protocol does not fit the layer",
+				fmt.Sprintf("protocol %s cannot be used at layer %d (layer 7: HTTP; layer 4: TCP, UDP, TCP_UDP)", p, layer))
+		}
+	}
+	if m.HealthCheck != nil && layer == 7 && m.HealthCheck.Protocol.ValueString() == "TCP" {
+		resp.Diagnostics.AddAttributeError(path.Root("health_check").AtName("protocol"), "Protocol does not fit the layer",
+			"a layer 7 load balancer checks with HTTP or HTTPS")
+	}
+}
+
+func (r *loadBalancerResource) client(ctx context.Context, location string) (*loadbalancer.Client, error) {
+	if r.data == nil {
+		return nil, errNoProvider
+	}
+	return loadbalancer.New(ctx, r.data.awsSession(), location)
+}
+
+func (r *loadBalancerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan loadBalancerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, 10*time.Minute)
+	resp.Diagnostics.Append(diags...)
+	spec, diags := plan.spec(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := r.client(ctx, plan.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, plan.Name, err))
+		return
+	}
+	st, err := c.Create(ctx, spec)
+	if err != nil {
+		if st != nil && st.ARN != "" {
+			// Keep what exists in state (tainted) so it is not lost.
+			plan.ID, plan.ARN = types.StringValue(st.ARN), types.StringValue(st.ARN)
+			plan.DNSName, plan.ZoneID, plan.TargetGroupARN, plan.VPCID = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
+		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, plan.Name, err))
+		return
+	}
+	plan.fromStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *loadBalancerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state loadBalancerModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	c, err := r.client(ctx, state.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, state.Name, err))
+		return
+	}
+	st, err := c.Read(ctx, state.ID.ValueString())
+	if errors.Is(err, loadbalancer.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, state.Name, err))
+		return
+	}
+	state.fromStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *loadBalancerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state loadBalancerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, 10*time.Minute)
+	resp.Diagnostics.Append(diags...)
+	spec, diags := plan.spec(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := r.client(ctx, plan.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, plan.Name, err))
+		return
+	}
+	st, err := c.Update(ctx, state.ID.ValueString(), spec)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, plan.Name, err))
+		return
+	}
+	plan.ID = state.ID
+	plan.fromStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *loadBalancerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state loadBalancerModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, 10*time.Minute)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := r.client(ctx, state.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, state.Name, err))
+		return
+	}
+	if err := c.Delete(ctx, state.ID.ValueString(), state.Name.ValueString()); err != nil {
+		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, state.Name, err))
+	}
+}
+
+// ImportState takes the load balancer ARN (its region is the location),
+// or LOCATION/NAME.
+func (r *loadBalancerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := req.ID
+	var location, arn string
+	if strings.HasPrefix(id, "arn:") {
+		parts := strings.Split(id, ":")
+		if len(parts) < 6 || parts[3] == "" {
+			resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("%q is not a load balancer ARN", id))
+			return
+		}
+		location, arn = parts[3], id
+	} else {
+		loc, name, ok := strings.Cut(id, "/")
+		if !ok || loc == "" || name == "" {
+			resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("expected a load balancer ARN or LOCATION/NAME, got %q", id))
+			return
+		}
+		c, err := r.client(ctx, loc)
+		if err == nil {
+			arn, err = c.FindByName(ctx, name)
+		}
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to import load balancer", fmt.Sprintf("%s: %v", id, err))
+			return
+		}
+		location = loc
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), arn)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
+}
+
+// spec turns the plan into the backend's description.
+func (m *loadBalancerModel) spec(ctx context.Context) (loadbalancer.Spec, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	zones, d := stringsOf(ctx, m.Zones)
+	diags.Append(d...)
+	tags, d := ownedTags(ctx, m.Tags, m.Blueprint, m.Component)
+	diags.Append(d...)
+	s := loadbalancer.Spec{Name: m.Name.ValueString(), Zones: zones, Layer: int(m.Layer.ValueInt64()), Tags: tags}
+	for _, l := range m.Listeners {
+		s.Listeners = append(s.Listeners, loadbalancer.Listener{Port: int(l.Port.ValueInt64()), Protocol: l.Protocol.ValueString()})
+	}
+	if hc := m.HealthCheck; hc != nil {
+		s.HealthCheck = loadbalancer.HealthCheck{
+			Protocol: hc.Protocol.ValueString(), Port: int(hc.Port.ValueInt64()), Path: hc.Path.ValueString(),
+			Interval: int(hc.Interval.ValueInt64()), Timeout: int(hc.Timeout.ValueInt64()),
+			HealthyThreshold: int(hc.HealthyThreshold.ValueInt64()), UnhealthyThreshold: int(hc.UnhealthyThreshold.ValueInt64()),
+			Matcher: hc.Matcher.ValueString(),
+		}
+	}
+	return s, diags
+}
+
+// fromStatus writes what AWS reports into the model, keeping the order of
+// zones and listeners where only the order differs.
+func (m *loadBalancerModel) fromStatus(st *loadbalancer.Status) {
+	m.ID = types.StringValue(st.ARN)
+	m.ARN = types.StringValue(st.ARN)
+	m.Name = types.StringValue(st.Name)
+	m.DNSName = types.StringValue(st.DNSName)
+	m.ZoneID = types.StringValue(st.ZoneID)
+	m.TargetGroupARN = types.StringValue(st.TargetGroupARN)
+	m.VPCID = types.StringValue(st.VPCID)
+	m.Layer = types.Int64Value(int64(st.Layer))
+	m.Zones = keepOrder(m.Zones, st.Zones)
+	m.Tags, m.Blueprint, m.Component = splitTags(st.Tags, m.Tags, m.Blueprint, m.Component)
+
+	got := make([]listenerModel, 0, len(st.Listeners))
+	for _, l := range st.Listeners {
+		got = append(got, listenerModel{Port: types.Int64Value(int64(l.Port)), Protocol: types.StringValue(l.Protocol)})
+	}
+	if !sameListeners(m.Listeners, got) {
+		m.Listeners = got
+	}
+
+	hc := st.HealthCheck
+	prior := m.HealthCheck
+	n := &healthCheckModel{
+		Protocol: types.StringValue(hc.Protocol), Port: types.Int64Value(int64(hc.Port)),
+		Path: types.StringValue(hc.Path), Interval: types.Int64Value(int64(hc.Interval)),
+		Timeout: types.Int64Value(int64(hc.Timeout)), HealthyThreshold: types.Int64Value(int64(hc.HealthyThreshold)),
+		UnhealthyThreshold: types.Int64Value(int64(hc.UnhealthyThreshold)), Matcher: types.StringValue(hc.Matcher),
+	}
+	if hc.Protocol == "TCP" {
+		// TCP checks have no path or matcher; keep the configured (or
+		// default) values rather than show a diff that cannot be applied.
+		n.Path, n.Matcher = types.StringValue("/"), types.StringValue("200")
+		if prior != nil {
+			n.Path, n.Matcher = prior.Path, prior.Matcher
+		}
+	}
+	m.HealthCheck = n
+}
+
+func sameListeners(a, b []listenerModel) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, l := range a {
+		seen[l.Port.String()+"/"+l.Protocol.ValueString()]++
+	}
+	for _, l := range b {
+		k := l.Port.String() + "/" + l.Protocol.ValueString()
+		if seen[k] == 0 {
+			return false
+		}
+		seen[k]--
+	}
+	return true
+}
+
+type loadBalancerModel struct {
+	ID             types.String      `tfsdk:"id"`
+	Name           types.String      `tfsdk:"name"`
+	Location       types.String      `tfsdk:"location"`
+	Component      types.String      `tfsdk:"component"`
+	Blueprint      types.String      `tfsdk:"blueprint"`
+	Tags           types.Map         `tfsdk:"tags"`
+	Zones          types.List        `tfsdk:"zones"`
+	Layer          types.Int64       `tfsdk:"layer"`
+	Listeners      []listenerModel   `tfsdk:"listeners"`
+	HealthCheck    *healthCheckModel `tfsdk:"health_check"`
+	ARN            types.String      `tfsdk:"arn"`
+	DNSName        types.String      `tfsdk:"dns_name"`
+	ZoneID         types.String      `tfsdk:"zone_id"`
+	TargetGroupARN types.String      `tfsdk:"target_group_arn"`
+	VPCID          types.String      `tfsdk:"vpc_id"`
+	Timeouts       timeouts.Value    `tfsdk:"timeouts"`
+}
+
+type listenerModel struct {
+	Port     types.Int64  `tfsdk:"port"`
+	Protocol types.String `tfsdk:"protocol"`
+}
+
+type healthCheckModel struct {
+	Protocol           types.String `tfsdk:"protocol"`
+	Port               types.Int64  `tfsdk:"port"`
+	Path               types.String `tfsdk:"path"`
+	Interval           types.Int64  `tfsdk:"interval"`
+	Timeout            types.Int64  `tfsdk:"timeout"`
+	HealthyThreshold   types.Int64  `tfsdk:"healthy_threshold"`
+	UnhealthyThreshold types.Int64  `tfsdk:"unhealthy_threshold"`
+	Matcher            types.String `tfsdk:"matcher"`
+}
