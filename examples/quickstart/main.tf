@@ -1,17 +1,83 @@
-# Quickstart: placeholder until the blueprint and backends land; the provider
-# is configured from the local services' HA_* environment.
+# The quickstart: one blueprint through modules/stack. `make demo` applies it
+# on the local services; every setting of the provider comes from the HA_*
+# environment that `make services-up` writes to .services/env.
 terraform {
   required_providers {
-    ha = { source = "ha-blueprints/ha" }
+    ha = {
+      source = "ha-blueprints/ha"
+    }
   }
 }
 
 provider "ha" {}
 
-resource "terraform_data" "hello" {
-  input = "terraform-provider-ha quickstart"
+variable "database_password" {
+  description = "Master password of the orders database."
+  type        = string
+  sensitive   = true
+  default     = "quickstart-only-password"
 }
 
-output "hello" {
-  value = terraform_data.hello.output
+variable "dns_addresses" {
+  description = "Addresses that stand in for each region's web tier in DNS (the local AWS endpoint's load balancers have no addresses)."
+  type        = map(list(string))
+  default = {
+    east = ["127.0.0.2"]
+    west = ["127.0.0.3"]
+  }
+}
+
+variable "web_port" {
+  description = "Port the stand-ins serve /healthz on."
+  type        = number
+  default     = 18080
+}
+
+variable "lost_regions" {
+  description = "Regions lost in a disaster, e.g. [\"east\"]."
+  type        = list(string)
+  default     = []
+}
+
+variable "replacements" {
+  description = "Lost region => location to rebuild it in, e.g. { east = \"us-east-2\" }."
+  type        = map(string)
+  default     = {}
+}
+
+module "stack" {
+  source = "../../modules/stack"
+
+  blueprint           = "${path.module}/quickstart.ha.hcl"
+  variables           = { web_port = var.web_port }
+  database_password   = var.database_password
+  skip_final_snapshot = true
+  dns_addresses       = var.dns_addresses
+  create_dns_zones    = true
+  lost_regions        = var.lost_regions
+  replacements        = var.replacements
+}
+
+output "regions" {
+  value = module.stack.regions
+}
+
+output "endpoints" {
+  value = module.stack.endpoints
+}
+
+output "dns_names" {
+  value = module.stack.dns_names
+}
+
+output "database_endpoints" {
+  value = module.stack.database_endpoints
+}
+
+output "objectives" {
+  value = module.stack.objectives
+}
+
+output "recovery" {
+  value = module.stack.recovery
 }

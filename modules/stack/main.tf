@@ -13,15 +13,21 @@ data "ha_blueprint" "this" {
 locals {
   bp = data.ha_blueprint.this
 
+  # The components managed in this state: every region's, or one region's.
+  mine           = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] : kind => { for k, c in local.bp[kind] : k => c if var.region == null || c.region == var.region } }
+  dns_failovers  = var.manage_dns ? local.bp.dns_failovers : {}
+  database_arns  = merge(var.peer_arns, { for k, db in ha_database.this : k => db.arn })
+  load_balancers = merge(var.peer_load_balancers, { for k, lb in ha_load_balancer.this : k => { dns_name = lb.dns_name, zone_id = lb.zone_id } })
+
   # A replica whose source is another replica (a rebuilt region following a
   # promoted one) needs that replica's ARN: a separate resource block, since
   # a block cannot refer to itself.
-  replicas_of_databases = { for k, r in local.bp.database_replicas : k => r if r.promote || contains(keys(local.bp.databases), r.source) }
-  replicas_of_replicas  = { for k, r in local.bp.database_replicas : k => r if !contains(keys(local.replicas_of_databases), k) }
+  replicas_of_databases = { for k, r in local.mine.database_replicas : k => r if r.promote || contains(keys(local.bp.databases), r.source) }
+  replicas_of_replicas  = { for k, r in local.mine.database_replicas : k => r if !contains(keys(local.replicas_of_databases), k) }
 }
 
 resource "ha_database" "this" {
-  for_each = local.bp.databases
+  for_each = local.mine.databases
 
   name                    = each.value.name
   location                = each.value.location
@@ -51,7 +57,7 @@ resource "ha_database_replica" "this" {
   blueprint = each.value.blueprint
   source    = each.value.source
   # A promoted replica is a standalone primary: its source may be gone.
-  source_arn          = try(ha_database.this[each.value.source].arn, null)
+  source_arn          = lookup(local.database_arns, each.value.source, null)
   engine              = each.value.engine
   instance_class      = each.value.instance_class
   promote             = each.value.promote
@@ -67,7 +73,7 @@ resource "ha_database_replica" "chained" {
   component           = each.key
   blueprint           = each.value.blueprint
   source              = each.value.source
-  source_arn          = ha_database_replica.this[each.value.source].arn
+  source_arn          = try(ha_database_replica.this[each.value.source].arn, var.peer_arns[each.value.source])
   engine              = each.value.engine
   instance_class      = each.value.instance_class
   promote             = each.value.promote
@@ -76,7 +82,7 @@ resource "ha_database_replica" "chained" {
 }
 
 resource "ha_backup_plan" "this" {
-  for_each = local.bp.backup_plans
+  for_each = local.mine.backup_plans
 
   name             = each.value.name
   location         = each.value.location
@@ -89,14 +95,14 @@ resource "ha_backup_plan" "this" {
   copy_to_region   = each.value.copy_to_region != "" ? each.value.copy_to_region : null
   copy_to_location = each.value.copy_to_location != "" ? each.value.copy_to_location : null
   resource_arns = [coalesce(
-    try(ha_database.this[each.value.database].arn, null),
+    lookup(local.database_arns, each.value.database, null),
     try(ha_database_replica.this[each.value.database].arn, null),
   )]
   tags = var.tags
 }
 
 resource "ha_load_balancer" "this" {
-  for_each = local.bp.load_balancers
+  for_each = local.mine.load_balancers
 
   name         = each.value.name
   location     = each.value.location
@@ -110,7 +116,7 @@ resource "ha_load_balancer" "this" {
 }
 
 resource "ha_scaling_group" "this" {
-  for_each = local.bp.scaling_groups
+  for_each = local.mine.scaling_groups
 
   name                      = each.value.name
   location                  = each.value.location
@@ -133,7 +139,7 @@ resource "ha_scaling_group" "this" {
 }
 
 resource "ha_dns_failover" "this" {
-  for_each = local.bp.dns_failovers
+  for_each = local.dns_failovers
 
   backend     = each.value.backend
   fqdn        = each.value.fqdn
@@ -150,8 +156,8 @@ resource "ha_dns_failover" "this" {
       name      = target.value.region
       weight    = each.value.mode == "weighted" ? target.value.weight : null
       addresses = each.value.backend == "powerdns" ? lookup(var.dns_addresses, target.value.region, null) : null
-      dns_name  = each.value.backend == "route53" && target.value.load_balancer != "" ? ha_load_balancer.this[target.value.load_balancer].dns_name : null
-      zone_id   = each.value.backend == "route53" && target.value.load_balancer != "" ? ha_load_balancer.this[target.value.load_balancer].zone_id : null
+      dns_name  = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].dns_name : null
+      zone_id   = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].zone_id : null
     }
   }
 

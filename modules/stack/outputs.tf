@@ -45,3 +45,17 @@ output "recovery" {
   description = "With lost_regions: the new primary, what was promoted, restored, rebuilt and dropped, and this event's worst-case RTO/RPO in seconds."
   value       = length(var.lost_regions) == 0 ? null : local.bp.recovery
 }
+
+output "arns" {
+  description = "Component key => ARN of the databases and replicas managed here (for another state's peer_arns)."
+  value = merge(
+    { for k, db in ha_database.this : k => db.arn },
+    { for k, r in ha_database_replica.this : k => r.arn },
+    { for k, r in ha_database_replica.chained : k => r.arn },
+  )
+}
+
+output "load_balancers" {
+  description = "Component key => { dns_name, zone_id } of the load balancers managed here (for another state's peer_load_balancers)."
+  value       = { for k, lb in ha_load_balancer.this : k => { dns_name = lb.dns_name, zone_id = lb.zone_id } }
+}

@@ -56,3 +56,30 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "region" {
+  description = "Manage only this blueprint region's components (one state per region); null manages every region."
+  type        = string
+  default     = null
+}
+
+variable "manage_dns" {
+  description = "Manage the blueprint's DNS failover names here. With one state per region, exactly one state should."
+  type        = bool
+  default     = true
+}
+
+variable "peer_arns" {
+  description = "Component key => ARN of databases and replicas managed in another state, for replicas and backup plans here that refer to them."
+  type        = map(string)
+  default     = {}
+}
+
+variable "peer_load_balancers" {
+  description = "Component key => { dns_name, zone_id } of load balancers managed in another state, for DNS failover targets."
+  type = map(object({
+    dns_name = string
+    zone_id  = string
+  }))
+  default = {}
+}
