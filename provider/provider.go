@@ -224,7 +224,10 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 }
 
 func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewDatabaseResource,
+		NewDatabaseReplicaResource,
+	}
 }
 
 func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSource {
