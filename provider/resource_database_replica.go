@@ -370,7 +370,7 @@ func (r *databaseReplicaResource) Delete(ctx context.Context, req resource.Delet
 			addAWSError(&resp.Diagnostics, "delete database replica (promoting it first, see warning)", label, err)
 			return
 		}
-		replica = false
+		// It was a replica as far as the user is concerned: still no final snapshot.
 		resp.Diagnostics.AddWarning("Cross-region replica promoted before deletion",
 			fmt.Sprintf("Component %q: the AWS endpoint override (moto 5.2.1) cannot delete a never-promoted cross-region read replica "+
 				"(DeleteDBInstance answers 500), so %s in %s was promoted to a standalone instance and then deleted. "+
