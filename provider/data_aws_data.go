@@ -3,10 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/backup"
@@ -96,3 +100,42 @@ func stringMap(m map[string]string) types.Map {
 	}
 	return types.MapValueMust(types.StringType, elems)
 }
+
+// useStateUnlessChanged keeps a computed string's prior value in the plan
+// unless one of the named attributes changes (then the value is unknown,
+// because applying the change may replace it).
+func useStateUnlessChanged(attrs ...string) planmodifier.String {
+	return stateUnlessChanged{attrs: attrs}
+}
+
+type stateUnlessChanged struct{ attrs []string }
+
+func (m stateUnlessChanged) Description(context.Context) string {
+	return "Keeps the prior value unless " + strings.Join(m.attrs, ", ") + " change."
+}
+
+func (m stateUnlessChanged) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (m stateUnlessChanged) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() && req.State.Raw.IsNull() || !req.PlanValue.IsUnknown() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for _, a := range m.attrs {
+		p := tftypes.NewAttributePath().WithAttributeName(a)
+		planned, _, err1 := tftypes.WalkAttributePath(req.Plan.Raw, p)
+		prior, _, err2 := tftypes.WalkAttributePath(req.State.Raw, p)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		pv, ok1 := planned.(tftypes.Value)
+		sv, ok2 := prior.(tftypes.Value)
+		if !ok1 || !ok2 || !pv.Equal(sv) {
+			return
+		}
+	}
+	resp.PlanValue = req.StateValue
+}
+
+func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }

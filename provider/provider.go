@@ -227,6 +227,7 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewDatabaseResource,
 		NewDatabaseReplicaResource,
+		NewBackupPlanResource,
 	}
 }
 

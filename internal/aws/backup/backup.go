@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 )
@@ -69,33 +72,51 @@ func (c *Client) CreateKey(ctx context.Context, vault string, tags map[string]st
 	return sdkaws.ToString(out.KeyMetadata.Arn), nil
 }
 
-// KeyCreatedFor returns the vault a key was created for by this provider
-// ("" when the key was given by the user), and whether it is still enabled.
-func (c *Client) KeyCreatedFor(ctx context.Context, keyARN string) (vault string, enabled bool, err error) {
+// KeyInfo is what the provider needs to know about a vault's key.
+type KeyInfo struct {
+	// CreatedFor is the vault this provider created the key for, "" when
+	// the key was given by the user (or is AWS managed).
+	CreatedFor string
+	Enabled    bool
+	// Customer is true for a customer managed key, false for an AWS managed one.
+	Customer bool
+}
+
+// DescribeKey reports who made a key and whether it is usable.
+func (c *Client) DescribeKey(ctx context.Context, keyARN string) (*KeyInfo, error) {
 	d, err := c.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: sdkaws.String(keyARN)})
 	if err != nil {
 		if awsbase.IsNotFound(err, "NotFoundException") {
-			return "", false, fmt.Errorf("KMS key %s: %w", keyARN, ErrNotFound)
+			return nil, fmt.Errorf("KMS key %s: %w", keyARN, ErrNotFound)
 		}
-		return "", false, fmt.Errorf("describe KMS key %s: %w", keyARN, err)
+		return nil, fmt.Errorf("describe KMS key %s: %w", keyARN, err)
 	}
-	enabled = d.KeyMetadata.KeyState == kmstypes.KeyStateEnabled
+	info := &KeyInfo{
+		Enabled:  d.KeyMetadata.KeyState == kmstypes.KeyStateEnabled,
+		Customer: d.KeyMetadata.KeyManager != kmstypes.KeyManagerTypeAws,
+	}
 	out, err := c.kms.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: sdkaws.String(keyARN)})
 	if err != nil {
-		return "", enabled, fmt.Errorf("list tags of KMS key %s: %w", keyARN, err)
+		return nil, fmt.Errorf("list tags of KMS key %s: %w", keyARN, err)
 	}
 	for _, t := range out.Tags {
 		if sdkaws.ToString(t.TagKey) == TagVaultKey {
-			return sdkaws.ToString(t.TagValue), enabled, nil
+			info.CreatedFor = sdkaws.ToString(t.TagValue)
 		}
 	}
-	return "", enabled, nil
+	return info, nil
 }
 
 // RetireKey schedules deletion of a key after the shortest waiting period
 // KMS allows (7 days); a key already gone or pending deletion is fine.
 func (c *Client) RetireKey(ctx context.Context, keyARN string) error {
-	_, err := c.kms.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: sdkaws.String(keyARN), PendingWindowInDays: sdkaws.Int32(7)})
+	// By key id: moto 5.2.1 answers 500 to ScheduleKeyDeletion with a key
+	// ARN; AWS takes either (the key is in this client's region).
+	id := keyARN
+	if i := strings.LastIndex(keyARN, "key/"); i >= 0 {
+		id = keyARN[i+len("key/"):]
+	}
+	_, err := c.kms.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: sdkaws.String(id), PendingWindowInDays: sdkaws.Int32(7)})
 	if err != nil && !awsbase.IsNotFound(err, "NotFoundException") && awsbase.ErrorCode(err) != "KMSInvalidStateException" {
 		return fmt.Errorf("schedule deletion of KMS key %s: %w", keyARN, err)
 	}
@@ -465,7 +486,7 @@ func (c *Client) SetTags(ctx context.Context, resourceARN string, want map[strin
 }
 
 func (c *Client) tags(ctx context.Context, resourceARN string) (map[string]string, error) {
-	out, err := c.api.ListTags(ctx, &sdkbackup.ListTagsInput{ResourceArn: sdkaws.String(resourceARN)})
+	out, err := c.api.ListTags(ctx, &sdkbackup.ListTagsInput{ResourceArn: sdkaws.String(resourceARN)}, withTrailingSlash)
 	if err != nil {
 		return nil, fmt.Errorf("list tags of %s: %w", resourceARN, err)
 	}
@@ -512,4 +533,22 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// withTrailingSlash sends ListTags as GET /tags/ARN/, the form the AWS
+// Backup API reference documents. The SDK drops the slash, and moto 5.2.1
+// then reads the ARN from the wrong path segment and reports no tags.
+func withTrailingSlash(o *sdkbackup.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Build.Add(middleware.BuildMiddlewareFunc("haTrailingSlash",
+			func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+				if req, ok := in.Request.(*smithyhttp.Request); ok && !strings.HasSuffix(req.URL.Path, "/") {
+					req.URL.Path += "/"
+					if req.URL.RawPath != "" {
+						req.URL.RawPath += "/"
+					}
+				}
+				return next.HandleBuild(ctx, in)
+			}), middleware.After)
+	})
 }
