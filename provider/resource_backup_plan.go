@@ -254,7 +254,9 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	state.ID = types.StringValue(p.ARN)
-	state.Name = types.StringValue(p.Name)
+	// The vaults carry the name; the plan's own name may have a suffix
+	// (see backup.CreatePlan).
+	state.Name = types.StringValue(p.Rule.Vault)
 	state.Schedule = types.StringValue(p.Rule.Schedule)
 	state.RetentionDays = types.Int64Value(p.Rule.RetentionDays)
 	readTags(p.Tags, &state.Tags, &state.Blueprint, &state.Component)

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	sdkbackup "github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -38,11 +40,21 @@ type Client struct {
 	api      *sdkbackup.Client
 	kms      *kms.Client
 	location string
+	emulator bool
 }
 
 // New returns a client for one location.
 func New(cfg sdkaws.Config) *Client {
-	return &Client{api: sdkbackup.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), location: cfg.Region}
+	return &Client{api: sdkbackup.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), location: cfg.Region, emulator: cfg.BaseEndpoint != nil}
+}
+
+// optional is for calls an emulator may not implement: against an endpoint
+// override a 500 is taken as "not implemented" at once instead of being
+// retried with backoff; against AWS the usual retries apply.
+func (c *Client) optional(o *sdkbackup.Options) {
+	if c.emulator {
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
+	}
 }
 
 // Location is the region this client talks to.
@@ -258,6 +270,22 @@ func planInput(name string, r Rule) *types.BackupPlanInput {
 // CreatePlan creates a plan with one rule.
 func (c *Client) CreatePlan(ctx context.Context, name string, r Rule, tags map[string]string) (*Plan, error) {
 	out, err := c.api.CreateBackupPlan(ctx, &sdkbackup.CreateBackupPlanInput{BackupPlan: planInput(name, r), BackupPlanTags: tags})
+	if awsbase.ErrorCode(err) == "AlreadyExistsException" {
+		// moto 5.2.1 keeps deleted plans and refuses their names for ever.
+		// When no live plan has the name, create under a suffixed one.
+		live, lerr := c.ListPlans(ctx)
+		if lerr != nil {
+			return nil, lerr
+		}
+		taken := false
+		for _, p := range live {
+			taken = taken || p.Name == name
+		}
+		if !taken {
+			out, err = c.api.CreateBackupPlan(ctx, &sdkbackup.CreateBackupPlanInput{
+				BackupPlan: planInput(fmt.Sprintf("%s-r%d", name, time.Now().Unix()), r), BackupPlanTags: tags})
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create backup plan %q in %s: %w", name, c.location, err)
 	}
@@ -267,7 +295,7 @@ func (c *Client) CreatePlan(ctx context.Context, name string, r Rule, tags map[s
 // UpdatePlan replaces the plan's rule in place. An endpoint without
 // UpdateBackupPlan gives ErrNotImplemented.
 func (c *Client) UpdatePlan(ctx context.Context, id, name string, r Rule) (*Plan, error) {
-	_, err := c.api.UpdateBackupPlan(ctx, &sdkbackup.UpdateBackupPlanInput{BackupPlanId: sdkaws.String(id), BackupPlan: planInput(name, r)})
+	_, err := c.api.UpdateBackupPlan(ctx, &sdkbackup.UpdateBackupPlanInput{BackupPlanId: sdkaws.String(id), BackupPlan: planInput(name, r)}, c.optional)
 	if err != nil {
 		if awsbase.IsNotImplemented(err) {
 			return nil, notImplemented("UpdateBackupPlan", err)
@@ -374,7 +402,7 @@ func (c *Client) CreateSelection(ctx context.Context, planID string, s Selection
 			ConditionType: types.ConditionTypeStringequals, ConditionKey: sdkaws.String(k), ConditionValue: sdkaws.String(s.Tags[k]),
 		})
 	}
-	out, err := c.api.CreateBackupSelection(ctx, &sdkbackup.CreateBackupSelectionInput{BackupPlanId: sdkaws.String(planID), BackupSelection: sel})
+	out, err := c.api.CreateBackupSelection(ctx, &sdkbackup.CreateBackupSelectionInput{BackupPlanId: sdkaws.String(planID), BackupSelection: sel}, c.optional)
 	if err != nil {
 		if awsbase.IsNotImplemented(err) {
 			return "", notImplemented("CreateBackupSelection", err)
@@ -386,7 +414,7 @@ func (c *Client) CreateSelection(ctx context.Context, planID string, s Selection
 
 // ListSelections returns the selection ids of a plan.
 func (c *Client) ListSelections(ctx context.Context, planID string) ([]string, error) {
-	out, err := c.api.ListBackupSelections(ctx, &sdkbackup.ListBackupSelectionsInput{BackupPlanId: sdkaws.String(planID)})
+	out, err := c.api.ListBackupSelections(ctx, &sdkbackup.ListBackupSelectionsInput{BackupPlanId: sdkaws.String(planID)}, c.optional)
 	if err != nil {
 		if awsbase.IsNotFound(err, "ResourceNotFoundException") {
 			return nil, fmt.Errorf("selections of backup plan %s: %w", planID, ErrNotFound)
@@ -405,7 +433,7 @@ func (c *Client) ListSelections(ctx context.Context, planID string) ([]string, e
 
 // DeleteSelection removes a selection; a missing one is not an error.
 func (c *Client) DeleteSelection(ctx context.Context, planID, selectionID string) error {
-	_, err := c.api.DeleteBackupSelection(ctx, &sdkbackup.DeleteBackupSelectionInput{BackupPlanId: sdkaws.String(planID), SelectionId: sdkaws.String(selectionID)})
+	_, err := c.api.DeleteBackupSelection(ctx, &sdkbackup.DeleteBackupSelectionInput{BackupPlanId: sdkaws.String(planID), SelectionId: sdkaws.String(selectionID)}, c.optional)
 	if err != nil && !awsbase.IsNotFound(err, "ResourceNotFoundException") {
 		if awsbase.IsNotImplemented(err) {
 			return notImplemented("DeleteBackupSelection", err)
@@ -423,7 +451,7 @@ func (c *Client) StartBackupJob(ctx context.Context, vault, resourceARN, roleARN
 		ResourceArn:     sdkaws.String(resourceARN),
 		IamRoleArn:      sdkaws.String(roleARN),
 		Lifecycle:       &types.Lifecycle{DeleteAfterDays: sdkaws.Int64(retentionDays)},
-	})
+	}, c.optional)
 	if err != nil {
 		if awsbase.IsNotImplemented(err) {
 			return "", notImplemented("StartBackupJob", err)
@@ -436,7 +464,7 @@ func (c *Client) StartBackupJob(ctx context.Context, vault, resourceARN, roleARN
 // LatestRecoveryPoint returns the ARN of the newest recovery point in a
 // vault ("" when there is none).
 func (c *Client) LatestRecoveryPoint(ctx context.Context, vault string) (string, error) {
-	out, err := c.api.ListRecoveryPointsByBackupVault(ctx, &sdkbackup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: sdkaws.String(vault)})
+	out, err := c.api.ListRecoveryPointsByBackupVault(ctx, &sdkbackup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: sdkaws.String(vault)}, c.optional)
 	if err != nil {
 		if awsbase.IsNotImplemented(err) {
 			return "", notImplemented("ListRecoveryPointsByBackupVault", err)
