@@ -291,8 +291,19 @@ func (c *Client) Delete(ctx context.Context, id string, in DeleteInput) error {
 		req.FinalDBSnapshotIdentifier = sdkaws.String(in.FinalSnapshotIdentifier)
 	}
 	_, err := c.api.DeleteDBInstance(ctx, req)
-	if err != nil && !awsbase.IsNotFound(err, "DBInstanceNotFound", "DBInstanceNotFoundFault") &&
-		awsbase.ErrorCode(err) != "InvalidDBInstanceState" {
+	switch {
+	case err == nil, awsbase.IsNotFound(err, "DBInstanceNotFound", "DBInstanceNotFoundFault"):
+	case awsbase.ErrorCode(err) == "InvalidDBInstanceState":
+		// Already being deleted (a retried or concurrent delete) is fine;
+		// any other state is the caller's to hear about.
+		inst, gerr := c.Get(ctx, id)
+		if errors.Is(gerr, ErrNotFound) {
+			return nil
+		}
+		if gerr != nil || inst.Status != "deleting" {
+			return fmt.Errorf("delete DB instance %q in %s: %w", id, c.location, err)
+		}
+	default:
 		return fmt.Errorf("delete DB instance %q in %s: %w", id, c.location, err)
 	}
 	return c.WaitDeleted(ctx, id)
