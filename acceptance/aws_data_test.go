@@ -356,7 +356,9 @@ resource "ha_database_replica" "test" {
 func TestAccDatabaseReplica_basic(t *testing.T) {
 	d := newAWSData(t)
 	db, rep := uniqueName("src"), uniqueName("rep")
-	cfg := replicaConfig(d, db, rep, "us-east-1", `  instance_class = "db.t3.micro"`)
+	cfg := replicaConfig(d, db, rep, "us-east-1", `  instance_class = "db.t3.micro"
+  source = "east/orders/database"
+  engine = "postgres"`)
 	Test(t, resource.TestCase{
 		CheckDestroy: d.checkDestroyed(),
 		Steps: []resource.TestStep{
@@ -566,7 +568,9 @@ func TestAccBackupPlan_basic(t *testing.T) {
 	d := newAWSData(t)
 	TestBothCLIs(t, func(t *testing.T, cli CLI) resource.TestCase {
 		name := uniqueName("bk-" + cli.Name)
-		cfg := backupConfig(d, name, `  tags = { team = "orders" }`)
+		cfg := backupConfig(d, name, `  tags = { team = "orders" }
+  database = "east/orders/database"
+  copy_to_region = "west"`)
 		return resource.TestCase{
 			CheckDestroy: d.checkDestroyed(),
 			Steps: []resource.TestStep{
@@ -590,7 +594,7 @@ func TestAccBackupPlan_basic(t *testing.T) {
 						if p.Rule.Vault != name || p.Rule.RetentionDays != 35 || p.Rule.CopyVaultARN != rs["copy_vault_arn"] || p.Rule.CopyRetentionDays != 35 {
 							return fmt.Errorf("plan rule in AWS: %+v", p.Rule)
 						}
-						if p.Tags[awsbase.TagComponent] != "east/orders/backup_plan" || p.Tags["team"] != "orders" {
+						if p.Tags[awsbase.TagComponent] != "east/orders/backup_plan" || p.Tags["team"] != "orders" || p.Tags["ha:database"] != "east/orders/database" {
 							return fmt.Errorf("plan tags in AWS: %v", p.Tags)
 						}
 						for _, loc := range dataRegions {
@@ -728,5 +732,18 @@ func TestAccBackupPlan_disappears(t *testing.T) {
 			},
 			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 		},
+	})
+}
+
+// An engine that differs from the source's is refused, naming the attribute.
+func TestAccDatabaseReplica_engineMismatch(t *testing.T) {
+	d := newAWSData(t)
+	db, rep := uniqueName("src"), uniqueName("rep")
+	Test(t, resource.TestCase{
+		CheckDestroy: d.checkDestroyed(),
+		Steps: []resource.TestStep{{
+			Config:      replicaConfig(d, db, rep, "us-east-1", `  engine = "mysql"`),
+			ExpectError: regexp.MustCompile(`(?s)Engine does not match the source.*"mysql" but the source runs "postgres"`),
+		}},
 	})
 }

@@ -92,6 +92,12 @@ func (r *backupPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 				Optional: true, Computed: true, Default: int64default.StaticInt64(35),
 				MarkdownDescription: "Days recovery points (and their copies) are kept (default 35). Changed in place.",
 			},
+			"database": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Component key of the database this plan protects, written to the tag `ha:database`.",
+			},
+			"copy_to_region": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Blueprint region name of `copy_to_location` (`west`), written to the tag `ha:copy-to-region`.",
+			},
 			"copy_to_location": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Region of the copy vault. Changing it replaces everything.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -184,6 +190,8 @@ func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	withRefTag(tags, tagDatabase, plan.Database)
+	withRefTag(tags, tagCopyToRegion, plan.CopyToRegion)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	name := plan.Name.ValueString()
@@ -260,6 +268,8 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 	state.Schedule = types.StringValue(p.Rule.Schedule)
 	state.RetentionDays = types.Int64Value(p.Rule.RetentionDays)
 	readTags(p.Tags, &state.Tags, &state.Blueprint, &state.Component)
+	state.Database = tagValue(p.Tags, tagDatabase, state.Database)
+	state.CopyToRegion = tagValue(p.Tags, tagCopyToRegion, state.CopyToRegion)
 
 	vault, err := primary.GetVault(ctx, p.Rule.Vault)
 	if errors.Is(err, backup.ErrNotFound) {
@@ -330,6 +340,8 @@ func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	withRefTag(tags, tagDatabase, plan.Database)
+	withRefTag(tags, tagCopyToRegion, plan.CopyToRegion)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	name := plan.Name.ValueString()
@@ -724,6 +736,8 @@ type backupPlanModel struct {
 	Tags              types.Map      `tfsdk:"tags"`
 	Schedule          types.String   `tfsdk:"schedule"`
 	RetentionDays     types.Int64    `tfsdk:"retention_days"`
+	Database          types.String   `tfsdk:"database"`
+	CopyToRegion      types.String   `tfsdk:"copy_to_region"`
 	CopyToLocation    types.String   `tfsdk:"copy_to_location"`
 	Encrypted         types.Bool     `tfsdk:"encrypted"`
 	KMSKeyARN         types.String   `tfsdk:"kms_key_arn"`

@@ -358,11 +358,28 @@ func parseDBImportID(id string) (location, name string, err error) {
 	return location, name, nil
 }
 
-// keepSystemTags leaves ha:* tags the provider writes outside `tags` alone.
+// Tags that record component-contract references (keys of other components),
+// so that they survive import.
+const (
+	tagSource       = "ha:source"
+	tagDatabase     = "ha:database"
+	tagCopyToRegion = "ha:copy-to-region"
+)
+
+// keepSystemTags leaves ha:* tags the provider writes outside `tags` (such
+// as the promotion marker) alone; the ones attributes manage follow them.
 func keepSystemTags(want map[string]string) func(string) bool {
+	managed := map[string]bool{"ha:blueprint": true, "ha:component": true, tagSource: true, tagDatabase: true, tagCopyToRegion: true}
 	return func(k string) bool {
 		_, wanted := want[k]
-		return !wanted && strings.HasPrefix(k, "ha:") && k != "ha:blueprint" && k != "ha:component"
+		return !wanted && strings.HasPrefix(k, "ha:") && !managed[k]
+	}
+}
+
+// withRefTag adds a reference tag when the attribute is set.
+func withRefTag(tags map[string]string, key string, v types.String) {
+	if s := v.ValueString(); s != "" {
+		tags[key] = s
 	}
 }
 

@@ -82,9 +82,14 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 						resp.RequiresReplace = !promoted.ValueBool()
 					}, "A replica follows one source; once promoted, the source no longer matters.", "")},
 			},
+			"source": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Component key of the source database (`east/orders/database`), written to the tag `ha:source`.",
+			},
 			"engine": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "Engine, inherited from the source.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Optional: true, Computed: true,
+				MarkdownDescription: "Engine, inherited from the source; when set, it must match the source's (`postgres` or `mysql`).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				Validators:          []validator.String{stringvalidator.OneOf("postgres", "mysql")},
 			},
 			"instance_class": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -205,6 +210,7 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	withRefTag(tags, tagSource, plan.Source)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	name := plan.Name.ValueString()
@@ -228,6 +234,10 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 		return
 	}
 	inst, err := c.WaitAvailable(ctx, name)
+	if err == nil && !plan.Engine.IsUnknown() && !plan.Engine.IsNull() && inst.Engine != plan.Engine.ValueString() {
+		err = fmt.Errorf("engine is %q but the source runs %q", plan.Engine.ValueString(), inst.Engine)
+		resp.Diagnostics.AddAttributeError(path.Root("engine"), "Engine does not match the source", err.Error())
+	}
 	if err == nil && plan.Promote.ValueBool() {
 		if err = c.Promote(ctx, name, int32(plan.BackupRetentionPeriod.ValueInt64()), plan.BackupWindow.ValueString()); err == nil {
 			inst, err = c.WaitAvailable(ctx, name)
@@ -283,6 +293,7 @@ func (r *databaseReplicaResource) Update(ctx context.Context, req resource.Updat
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	withRefTag(tags, tagSource, plan.Source)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	name := plan.Name.ValueString()
@@ -412,6 +423,7 @@ type databaseReplicaModel struct {
 	Blueprint               types.String   `tfsdk:"blueprint"`
 	Tags                    types.Map      `tfsdk:"tags"`
 	SourceARN               types.String   `tfsdk:"source_arn"`
+	Source                  types.String   `tfsdk:"source"`
 	Engine                  types.String   `tfsdk:"engine"`
 	InstanceClass           types.String   `tfsdk:"instance_class"`
 	MultiAZ                 types.Bool     `tfsdk:"multi_az"`
@@ -476,4 +488,5 @@ func (m *databaseReplicaModel) fill(i *rds.Instance, partial bool) {
 		}
 	}
 	readTags(i.Tags, &m.Tags, &m.Blueprint, &m.Component)
+	m.Source = tagValue(i.Tags, tagSource, m.Source)
 }
