@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -322,6 +323,7 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 	if state.KeepSnapshots.IsNull() {
 		state.KeepSnapshots = types.BoolValue(false)
 	}
+	r.readSelection(ctx, primary, &state, label, &resp.Diagnostics)
 	resp.Diagnostics.Append(r.readSnapshots(ctx, &state)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -571,6 +573,46 @@ func (r *backupPlanResource) snapshot(ctx context.Context, primary, copyc *backu
 		return
 	}
 	m.LatestCopyARN = types.StringValue(cp.ARN)
+}
+
+// readSelection shows drift of the selection where the endpoint can read it
+// back (AWS; not moto 5.2.1, whose state then stays as last applied). A
+// selection deleted out of band clears resource_arns and selection_tags, so
+// the plan puts it back.
+func (r *backupPlanResource) readSelection(ctx context.Context, c *backup.Client, m *backupPlanModel, label string, diags *diag.Diagnostics) {
+	if m.SelectionID.IsNull() || m.SelectionID.ValueString() == "" {
+		// After import, find the plan's selection where the endpoint lists them.
+		ids, err := c.ListSelections(ctx, m.PlanID.ValueString())
+		if err != nil || len(ids) != 1 {
+			return
+		}
+		m.SelectionID = types.StringValue(ids[0])
+	}
+	sel, err := c.GetSelection(ctx, m.PlanID.ValueString(), m.SelectionID.ValueString())
+	switch {
+	case errors.Is(err, backup.ErrNotImplemented):
+		return
+	case errors.Is(err, backup.ErrNotFound):
+		m.SelectionID = types.StringNull()
+		m.ResourceARNs, m.SelectionTags = types.ListNull(types.StringType), types.MapNull(types.StringType)
+		return
+	case err != nil:
+		addAWSError(diags, "read backup selection", label, err)
+		return
+	}
+	if len(sel.Resources) > 0 || !m.ResourceARNs.IsNull() {
+		elems := make([]attr.Value, 0, len(sel.Resources))
+		for _, a := range sel.Resources {
+			elems = append(elems, types.StringValue(a))
+		}
+		m.ResourceARNs = types.ListValueMust(types.StringType, elems)
+	}
+	if len(sel.Tags) > 0 || !m.SelectionTags.IsNull() {
+		m.SelectionTags = stringMap(sel.Tags)
+	}
+	if sel.IAMRoleARN != "" {
+		m.IAMRoleARN = types.StringValue(sel.IAMRoleARN)
+	}
 }
 
 // readSnapshots forgets recorded snapshots that no longer exist.

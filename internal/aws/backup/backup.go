@@ -431,6 +431,28 @@ func (c *Client) ListSelections(ctx context.Context, planID string) ([]string, e
 	return ids, nil
 }
 
+// GetSelection reads a selection; a missing one is ErrNotFound.
+func (c *Client) GetSelection(ctx context.Context, planID, selectionID string) (*Selection, error) {
+	out, err := c.api.GetBackupSelection(ctx, &sdkbackup.GetBackupSelectionInput{BackupPlanId: sdkaws.String(planID), SelectionId: sdkaws.String(selectionID)}, c.optional)
+	if err != nil {
+		if awsbase.IsNotFound(err, "ResourceNotFoundException") {
+			return nil, fmt.Errorf("backup selection %s of plan %s: %w", selectionID, planID, ErrNotFound)
+		}
+		if awsbase.IsNotImplemented(err) {
+			return nil, notImplemented("GetBackupSelection", err)
+		}
+		return nil, fmt.Errorf("get backup selection %s of plan %s in %s: %w", selectionID, planID, c.location, err)
+	}
+	s := &Selection{Tags: map[string]string{}}
+	if b := out.BackupSelection; b != nil {
+		s.Name, s.IAMRoleARN, s.Resources = sdkaws.ToString(b.SelectionName), sdkaws.ToString(b.IamRoleArn), b.Resources
+		for _, t := range b.ListOfTags {
+			s.Tags[sdkaws.ToString(t.ConditionKey)] = sdkaws.ToString(t.ConditionValue)
+		}
+	}
+	return s, nil
+}
+
 // DeleteSelection removes a selection; a missing one is not an error.
 func (c *Client) DeleteSelection(ctx context.Context, planID, selectionID string) error {
 	_, err := c.api.DeleteBackupSelection(ctx, &sdkbackup.DeleteBackupSelectionInput{BackupPlanId: sdkaws.String(planID), SelectionId: sdkaws.String(selectionID)}, c.optional)
