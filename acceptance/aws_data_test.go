@@ -524,7 +524,6 @@ func (d *awsData) checkStandalone(name string, retention int32) error {
 	return nil
 }
 
-
 // A never-promoted cross-region replica is destroyed without leaving
 // anything behind (moto 5.2.1 answers 500 to deleting one directly; the
 // provider promotes it first against an endpoint override, with a warning).

@@ -27,7 +27,7 @@ func startMoto(t *testing.T) string {
 		t.Fatal(err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	_ = l.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func startMoto(t *testing.T) string {
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	for i := 0; i < 100; i++ {
 		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return url
 		}
 		time.Sleep(100 * time.Millisecond)
