@@ -746,3 +746,80 @@ func TestAccDatabaseReplica_engineMismatch(t *testing.T) {
 		}},
 	})
 }
+
+// The data side of the two-region blueprint with one provider block: a
+// database in us-east-1, its replica in us-west-2, a backup plan whose vault
+// copies go to us-west-2 and whose DB snapshot is copied there; then the
+// replica is promoted in one apply, as disaster recovery would.
+func TestAccAWSData_twoRegion(t *testing.T) {
+	d := newAWSData(t)
+	db, rep, bk := uniqueName("east-orders"), uniqueName("west-orders"), uniqueName("east-orders-bk")
+	cfg := func(promote bool) string {
+		return replicaConfig(d, db, rep, "us-west-2", fmt.Sprintf(`  source = "east/orders/database"
+  promote = %v
+  skip_final_snapshot = true`, promote)) + fmt.Sprintf(`
+resource "ha_backup_plan" "orders" {
+  location         = "us-east-1"
+  name             = %q
+  blueprint        = %q
+  component        = "east/orders/backup_plan"
+  database         = "east/orders/database"
+  copy_to_region   = "west"
+  copy_to_location = "us-west-2"
+  resource_arns    = [ha_database.source.arn]
+}
+`, bk, d.blueprint)
+	}
+	Test(t, resource.TestCase{
+		CheckDestroy: d.checkDestroyed(),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(false),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_database_replica.test", tfjsonpath.New("role"), knownvalue.StringExact("replica")),
+					statecheck.ExpectKnownValue("ha_backup_plan.orders", tfjsonpath.New("copy_vault_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:backup:us-west-2:`))),
+					statecheck.ExpectKnownValue("ha_backup_plan.orders", tfjsonpath.New("latest_copy_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:rds:us-west-2:`))),
+				},
+				Check: func(s *terraform.State) error {
+					copyARN := s.RootModule().Resources["ha_backup_plan.orders"].Primary.Attributes["latest_copy_arn"]
+					_, _, id, err := rds.ParseARN(copyARN)
+					if err != nil {
+						return err
+					}
+					snap, err := d.rds("us-west-2").GetSnapshot(context.Background(), id)
+					if err != nil {
+						return fmt.Errorf("DR copy in us-west-2: %w", err)
+					}
+					if snap.Instance != db || snap.Status != "available" {
+						return fmt.Errorf("DR copy: %+v", snap)
+					}
+					return nil
+				},
+			},
+			{Config: cfg(false), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+			{
+				Config: cfg(true),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_database_replica.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("ha_backup_plan.orders", plancheck.ResourceActionNoop),
+					plancheck.ExpectResourceAction("ha_database.source", plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_database_replica.test", tfjsonpath.New("role"), knownvalue.StringExact("primary")),
+					statecheck.ExpectKnownValue("ha_database_replica.test", tfjsonpath.New("replicating_from"), knownvalue.Null()),
+				},
+				Check: func(*terraform.State) error {
+					inst, err := d.rds("us-west-2").Get(context.Background(), rep)
+					if err != nil {
+						return err
+					}
+					if inst.IsReplica() || inst.BackupRetentionPeriod != 7 {
+						return fmt.Errorf("after promotion: replica=%v retention=%d", inst.IsReplica(), inst.BackupRetentionPeriod)
+					}
+					return nil
+				},
+			},
+			{Config: cfg(true), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	})
+}
