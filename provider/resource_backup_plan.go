@@ -229,7 +229,10 @@ func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequ
 	plan.SelectionID = types.StringNull()
 	plan.LatestSnapshotARN, plan.LatestCopyARN = types.StringNull(), types.StringNull()
 	// From here on the plan exists: save what there is even if a later step fails.
-	defer func() { resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...) }()
+	defer func() {
+		plan.nullUnknowns()
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}()
 
 	r.select_(ctx, primary, &plan, label, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -364,7 +367,10 @@ func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 	if plan.LatestSnapshotARN.IsUnknown() {
 		plan.LatestSnapshotARN, plan.LatestCopyARN = state.LatestSnapshotARN, state.LatestCopyARN
 	}
-	defer func() { resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...) }()
+	defer func() {
+		plan.nullUnknowns()
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}()
 
 	ruleChanged := !plan.Schedule.Equal(state.Schedule) || !plan.RetentionDays.Equal(state.RetentionDays)
 	selectionChanged := ruleChanged || !plan.ResourceARNs.Equal(state.ResourceARNs) || !plan.SelectionTags.Equal(state.SelectionTags) ||
@@ -797,6 +803,17 @@ type backupPlanModel struct {
 	LatestSnapshotARN types.String   `tfsdk:"latest_snapshot_arn"`
 	LatestCopyARN     types.String   `tfsdk:"latest_copy_arn"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// nullUnknowns settles computed values a failed step left unknown, so that
+// the partial state can be saved (a later apply fills them in).
+func (m *backupPlanModel) nullUnknowns() {
+	for _, v := range []*types.String{&m.ID, &m.PlanID, &m.SelectionID, &m.LatestSnapshotARN, &m.LatestCopyARN,
+		&m.KMSKeyARN, &m.CopyKMSKeyARN, &m.VaultARN, &m.CopyVaultARN, &m.IAMRoleARN} {
+		if v.IsUnknown() {
+			*v = types.StringNull()
+		}
+	}
 }
 
 func (m *backupPlanModel) rule() backup.Rule {
