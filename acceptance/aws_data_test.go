@@ -582,6 +582,8 @@ func TestAccBackupPlan_basic(t *testing.T) {
 						statecheck.ExpectKnownValue("ha_backup_plan.test", tfjsonpath.New("copy_kms_key_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:kms:us-west-2:`))),
 						statecheck.ExpectKnownValue("ha_backup_plan.test", tfjsonpath.New("schedule"), knownvalue.StringExact("cron(0 3 * * ? *)")),
 						statecheck.ExpectKnownValue("ha_backup_plan.test", tfjsonpath.New("selection_id"), knownvalue.Null()),
+						// moto 5.2.1 cannot list recovery points: degraded to null (with a warning at apply).
+						statecheck.ExpectKnownValue("ha_backup_plan.test", tfjsonpath.New("latest_recovery_point_arn"), knownvalue.Null()),
 					},
 					Check: func(s *terraform.State) error {
 						ctx := context.Background()

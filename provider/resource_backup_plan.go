@@ -159,6 +159,9 @@ func (r *backupPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 				Computed: true, MarkdownDescription: "Backup selection id; null when there is nothing to select or the endpoint does not implement selections.",
 				PlanModifiers: []planmodifier.String{useStateUnlessChanged("schedule", "retention_days", "resource_arns", "selection_tags", "iam_role_arn")},
 			},
+			"latest_recovery_point_arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "Newest AWS Backup recovery point in the vault; null when there is none or the endpoint cannot list them.",
+			},
 			"latest_snapshot_arn": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "Newest DB snapshot taken by this plan in `location`.",
 				PlanModifiers: []planmodifier.String{snapshotChanges},
@@ -240,6 +243,7 @@ func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	r.backupNow(ctx, primary, &plan, label, &resp.Diagnostics)
 	r.snapshot(ctx, primary, copyc, &plan, label, tags, &resp.Diagnostics)
+	r.recoveryPoint(ctx, primary, &plan, label, &resp.Diagnostics, true)
 }
 
 func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -327,6 +331,7 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 		state.KeepSnapshots = types.BoolValue(false)
 	}
 	r.readSelection(ctx, primary, &state, label, &resp.Diagnostics)
+	r.recoveryPoint(ctx, primary, &state, label, &resp.Diagnostics, false)
 	resp.Diagnostics.Append(r.readSnapshots(ctx, &state)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -423,6 +428,7 @@ func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 			resp.Diagnostics.Append(r.deleteSnapshots(ctx, old...)...)
 		}
 	}
+	r.recoveryPoint(ctx, primary, &plan, label, &resp.Diagnostics, true)
 }
 
 func (r *backupPlanResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -621,6 +627,26 @@ func (r *backupPlanResource) readSelection(ctx context.Context, c *backup.Client
 	}
 }
 
+// recoveryPoint records the newest recovery point in the vault. Where the
+// endpoint cannot list them (moto 5.2.1) it is null, with a warning on
+// create and update (not on every refresh).
+func (r *backupPlanResource) recoveryPoint(ctx context.Context, c *backup.Client, m *backupPlanModel, label string, diags *diag.Diagnostics, warn bool) {
+	rp, err := c.LatestRecoveryPoint(ctx, m.Name.ValueString())
+	switch {
+	case errors.Is(err, backup.ErrNotImplemented):
+		m.LatestRecoveryPointARN = types.StringNull()
+		if warn {
+			diags.AddWarning("Recovery points not listed: ListRecoveryPointsByBackupVault is not implemented by this AWS endpoint",
+				fmt.Sprintf("Component %q: the AWS endpoint (moto 5.2.1) does not implement recovery-point listing, so "+
+					"latest_recovery_point_arn stays null. latest_snapshot_arn and latest_copy_arn are the restore points.", label))
+		}
+	case err != nil:
+		addAWSError(diags, "list recovery points", label, err)
+	default:
+		m.LatestRecoveryPointARN = stringOrNull(rp)
+	}
+}
+
 // readSnapshots forgets recorded snapshots that no longer exist.
 func (r *backupPlanResource) readSnapshots(ctx context.Context, m *backupPlanModel) diag.Diagnostics {
 	var diags diag.Diagnostics
@@ -776,39 +802,40 @@ func mapStrings(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[s
 }
 
 type backupPlanModel struct {
-	ID                types.String   `tfsdk:"id"`
-	Location          types.String   `tfsdk:"location"`
-	Name              types.String   `tfsdk:"name"`
-	Component         types.String   `tfsdk:"component"`
-	Blueprint         types.String   `tfsdk:"blueprint"`
-	Tags              types.Map      `tfsdk:"tags"`
-	Schedule          types.String   `tfsdk:"schedule"`
-	RetentionDays     types.Int64    `tfsdk:"retention_days"`
-	Database          types.String   `tfsdk:"database"`
-	CopyToRegion      types.String   `tfsdk:"copy_to_region"`
-	CopyToLocation    types.String   `tfsdk:"copy_to_location"`
-	Encrypted         types.Bool     `tfsdk:"encrypted"`
-	KMSKeyARN         types.String   `tfsdk:"kms_key_arn"`
-	CopyKMSKeyARN     types.String   `tfsdk:"copy_kms_key_arn"`
-	ResourceARNs      types.List     `tfsdk:"resource_arns"`
-	SelectionTags     types.Map      `tfsdk:"selection_tags"`
-	IAMRoleARN        types.String   `tfsdk:"iam_role_arn"`
-	StartBackupNow    types.Bool     `tfsdk:"start_backup_now"`
-	SnapshotTrigger   types.String   `tfsdk:"snapshot_trigger"`
-	KeepSnapshots     types.Bool     `tfsdk:"keep_snapshots"`
-	VaultARN          types.String   `tfsdk:"vault_arn"`
-	CopyVaultARN      types.String   `tfsdk:"copy_vault_arn"`
-	PlanID            types.String   `tfsdk:"plan_id"`
-	SelectionID       types.String   `tfsdk:"selection_id"`
-	LatestSnapshotARN types.String   `tfsdk:"latest_snapshot_arn"`
-	LatestCopyARN     types.String   `tfsdk:"latest_copy_arn"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	ID                     types.String   `tfsdk:"id"`
+	Location               types.String   `tfsdk:"location"`
+	Name                   types.String   `tfsdk:"name"`
+	Component              types.String   `tfsdk:"component"`
+	Blueprint              types.String   `tfsdk:"blueprint"`
+	Tags                   types.Map      `tfsdk:"tags"`
+	Schedule               types.String   `tfsdk:"schedule"`
+	RetentionDays          types.Int64    `tfsdk:"retention_days"`
+	Database               types.String   `tfsdk:"database"`
+	CopyToRegion           types.String   `tfsdk:"copy_to_region"`
+	CopyToLocation         types.String   `tfsdk:"copy_to_location"`
+	Encrypted              types.Bool     `tfsdk:"encrypted"`
+	KMSKeyARN              types.String   `tfsdk:"kms_key_arn"`
+	CopyKMSKeyARN          types.String   `tfsdk:"copy_kms_key_arn"`
+	ResourceARNs           types.List     `tfsdk:"resource_arns"`
+	SelectionTags          types.Map      `tfsdk:"selection_tags"`
+	IAMRoleARN             types.String   `tfsdk:"iam_role_arn"`
+	StartBackupNow         types.Bool     `tfsdk:"start_backup_now"`
+	SnapshotTrigger        types.String   `tfsdk:"snapshot_trigger"`
+	KeepSnapshots          types.Bool     `tfsdk:"keep_snapshots"`
+	VaultARN               types.String   `tfsdk:"vault_arn"`
+	CopyVaultARN           types.String   `tfsdk:"copy_vault_arn"`
+	PlanID                 types.String   `tfsdk:"plan_id"`
+	SelectionID            types.String   `tfsdk:"selection_id"`
+	LatestRecoveryPointARN types.String   `tfsdk:"latest_recovery_point_arn"`
+	LatestSnapshotARN      types.String   `tfsdk:"latest_snapshot_arn"`
+	LatestCopyARN          types.String   `tfsdk:"latest_copy_arn"`
+	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 
 // nullUnknowns settles computed values a failed step left unknown, so that
 // the partial state can be saved (a later apply fills them in).
 func (m *backupPlanModel) nullUnknowns() {
-	for _, v := range []*types.String{&m.ID, &m.PlanID, &m.SelectionID, &m.LatestSnapshotARN, &m.LatestCopyARN,
+	for _, v := range []*types.String{&m.ID, &m.PlanID, &m.SelectionID, &m.LatestSnapshotARN, &m.LatestCopyARN, &m.LatestRecoveryPointARN,
 		&m.KMSKeyARN, &m.CopyKMSKeyARN, &m.VaultARN, &m.CopyVaultARN, &m.IAMRoleARN} {
 		if v.IsUnknown() {
 			*v = types.StringNull()
