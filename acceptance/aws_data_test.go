@@ -825,3 +825,64 @@ resource "ha_backup_plan" "orders" {
 		},
 	})
 }
+
+// The password reaches neither the CLI's trace log nor the provider's,
+// through create, a password change and destroy. (The test harness's own
+// dump of the configuration is left out: it is not the provider's doing.)
+func TestAccDatabase_passwordNeverLogged(t *testing.T) {
+	d := newAWSData(t)
+	name := uniqueName("dbp")
+	logPath := t.TempDir() + "/tf.log"
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logPath)
+	secret1, secret2 := "first-Zq8-secret", "second-Xw4-secret"
+	base := func(pw string) string {
+		return strings.Replace(databaseConfig(name, d.blueprint, "  deletion_protection = false\n  skip_final_snapshot = true"),
+			`password            = "correct-horse-battery"`, fmt.Sprintf(`password            = %q`, pw), 1)
+	}
+	Test(t, resource.TestCase{
+		CheckDestroy: func(s *terraform.State) error {
+			if err := d.checkDestroyed()(s); err != nil {
+				return err
+			}
+			raw, err := os.ReadFile(logPath)
+			if err != nil {
+				return err
+			}
+			log := providerAndCLILog(string(raw))
+			if !strings.Contains(log, "tf_rpc=ApplyResourceChange") || !strings.Contains(log, "ha_database") {
+				return fmt.Errorf("trace log at %s has no provider entries for ha_database: logging was not captured", logPath)
+			}
+			for _, pw := range []string{secret1, secret2} {
+				if strings.Contains(log, pw) {
+					return fmt.Errorf("a password appears in the trace log")
+				}
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{Config: base(secret1)},
+			{Config: base(secret2), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("ha_database.test", plancheck.ResourceActionUpdate),
+			}}},
+		},
+	})
+}
+
+// providerAndCLILog drops the entries the test harness writes itself
+// (sdk.helper_resource, which dumps each step's configuration) from a
+// TF_ACC_LOG_PATH log; an entry is a timestamped line and its continuations.
+func providerAndCLILog(raw string) string {
+	var b strings.Builder
+	keep := true
+	for _, line := range strings.Split(raw, "\n") {
+		if len(line) > 4 && line[0] >= '0' && line[0] <= '9' && strings.Contains(line[:min(len(line), 40)], "T") {
+			keep = !strings.Contains(line, "sdk.helper_resource")
+		}
+		if keep {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
