@@ -886,3 +886,62 @@ func providerAndCLILog(raw string) string {
 	}
 	return b.String()
 }
+
+// A given KMS key encrypts the vault and survives destroy (only keys the
+// provider created are retired); encrypted = false uses the AWS managed key.
+func TestAccBackupPlan_givenKey(t *testing.T) {
+	d := newAWSData(t)
+	name := uniqueName("bkk")
+	ctx := context.Background()
+	// Untagged, so the sweeper leaves it alone: it is the user's key.
+	key, err := d.backup("us-east-1").CreateKey(ctx, "user-key-"+name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.backup("us-east-1").RetireKey(context.Background(), key) })
+	Test(t, resource.TestCase{
+		CheckDestroy: func(s *terraform.State) error {
+			if err := d.checkDestroyed()(s); err != nil {
+				return err
+			}
+			info, err := d.backup("us-east-1").DescribeKey(ctx, key)
+			if err != nil {
+				return err
+			}
+			if !info.Enabled {
+				return fmt.Errorf("the user's key %s was retired by destroy", key)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: backupConfig(d, name, fmt.Sprintf("  kms_key_arn = %q", key)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_backup_plan.test", tfjsonpath.New("kms_key_arn"), knownvalue.StringExact(key)),
+					statecheck.ExpectKnownValue("ha_backup_plan.test", tfjsonpath.New("encrypted"), knownvalue.Bool(true)),
+				},
+				Check: func(*terraform.State) error {
+					v, err := d.backup("us-east-1").GetVault(ctx, name)
+					if err != nil {
+						return err
+					}
+					if v.KeyARN != key {
+						return fmt.Errorf("vault key %s, want %s", v.KeyARN, key)
+					}
+					return nil
+				},
+			},
+			{Config: backupConfig(d, name, fmt.Sprintf("  kms_key_arn = %q", key)), PlanOnly: true},
+			{
+				Config: backupConfig(d, name, "  encrypted = false"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_backup_plan.test", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_backup_plan.test", tfjsonpath.New("encrypted"), knownvalue.Bool(false)),
+				},
+			},
+			{Config: backupConfig(d, name, "  encrypted = false"), PlanOnly: true},
+		},
+	})
+}
