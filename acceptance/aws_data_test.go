@@ -415,7 +415,14 @@ func TestAccDatabaseReplica_disappears(t *testing.T) {
 	db, rep := uniqueName("src"), uniqueName("rep")
 	cfg := replicaConfig(d, db, rep, "us-east-1", "")
 	Test(t, resource.TestCase{
-		CheckDestroy: d.checkDestroyed(),
+		// Replacing the instance promoted out of band takes its final snapshot
+		// (it was a standalone primary by then): it must be there, then it goes.
+		CheckDestroy: func(s *terraform.State) error {
+			if err := d.checkDestroyed("db_snapshot:" + rep + "-final")(s); err != nil {
+				return err
+			}
+			return d.rds("us-east-1").DeleteSnapshot(context.Background(), rep+"-final")
+		},
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
@@ -429,6 +436,22 @@ func TestAccDatabaseReplica_disappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("ha_database_replica.test", plancheck.ResourceActionCreate),
 				}},
+			},
+			// Promoted out of band: the plan shows it (promote true -> false
+			// replaces the instance with a replica again).
+			{
+				Config: cfg,
+				PreConfig: func() {
+					if err := d.rds("us-east-1").Promote(context.Background(), rep, 1, ""); err != nil {
+						t.Fatal(err)
+					}
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ha_database_replica.test", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ha_database_replica.test", tfjsonpath.New("role"), knownvalue.StringExact("replica")),
+				},
 			},
 		},
 	})
