@@ -228,6 +228,9 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		newPDUOutletResource,
 		NewLoadBalancerResource,
 		NewScalingGroupResource,
+		NewDatabaseResource,
+		NewDatabaseReplicaResource,
+		NewBackupPlanResource,
 	}
 }
 

@@ -211,3 +211,49 @@ func Describe(component string, err error) string {
 	b.WriteString(err.Error())
 	return b.String()
 }
+
+// IsNotImplemented reports an answer that means "this endpoint does not
+// implement the call": moto 5.2.1 answers 500 (NotImplementedError) or an
+// HTML 404 without an AWS error code for operations it lacks, such as
+// CreateBackupSelection, StartBackupJob or UpdateBackupPlan. Real AWS never
+// answers these for a valid request, so callers degrade with a warning.
+func IsNotImplemented(err error) bool {
+	if err == nil {
+		return false
+	}
+	if IsServerError(err) {
+		return true
+	}
+	if HTTPStatus(err) == http.StatusNotFound {
+		code := ErrorCode(err)
+		return code == "" || code == "UnknownError" || code == "NotFound" || code == "404"
+	}
+	return strings.Contains(ErrorCode(err), "NotImplemented")
+}
+
+// SystemTag reports a tag key the provider manages itself (ha:*), which is
+// kept out of the user's `tags` so it never shows as drift.
+func SystemTag(key string) bool { return strings.HasPrefix(key, "ha:") }
+
+// UserTags returns the tags that are not system tags.
+func UserTags(all map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range all {
+		if !SystemTag(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// DescribeError is "CODE: cause" when the error has an AWS code, so that
+// diagnostics always name the code.
+func DescribeError(err error) string {
+	if err == nil {
+		return ""
+	}
+	if code := ErrorCode(err); code != "" {
+		return fmt.Sprintf("AWS error %s: %s", code, err.Error())
+	}
+	return err.Error()
+}

@@ -1,0 +1,4 @@
+# By instance ARN, or by LOCATION/NAME. The password cannot be read back:
+# keep it in the configuration.
+terraform import ha_database.orders arn:aws:rds:us-east-1:123456789012:db:shop-east-orders
+terraform import ha_database.orders us-east-1/shop-east-orders
