@@ -117,6 +117,18 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Optional:            true,
 				MarkdownDescription: "Name of the final snapshot taken on destroy (default `NAME-final`).",
 			},
+			"restore_from_component": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Disaster recovery: create the database from the newest available snapshot in `location` that " +
+					"`ha_backup_plan` took of this component (`east/orders/database`) and copied here, instead of empty. The password is " +
+					"then set to `password`. Changing it replaces the database.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"restored_from_snapshot": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "ARN of the snapshot the database was restored from (`restore_from_component`), else empty.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"username": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Master user name. Changing it replaces the database.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -174,7 +186,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to create database", err.Error())
 		return
 	}
-	created, err := c.Create(ctx, rds.CreateInput{
+	in := rds.CreateInput{
 		Identifier:            plan.Name.ValueString(),
 		Engine:                plan.Engine.ValueString(),
 		EngineVersion:         plan.EngineVersion.ValueString(),
@@ -188,8 +200,21 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 		Username:              plan.Username.ValueString(),
 		Password:              plan.Password.ValueString(),
 		Tags:                  tags,
-	})
-	if err != nil {
+	}
+	plan.RestoredFromSnapshot = types.StringValue("")
+	var created *rds.Instance
+	if from := plan.RestoreFromComponent.ValueString(); from != "" {
+		snap, err := c.LatestSnapshotTagged(ctx, tagDatabase, from)
+		if err != nil {
+			addAWSError(&resp.Diagnostics, "find the newest snapshot of "+from+" to restore", label, err)
+			return
+		}
+		if created, err = c.Restore(ctx, in, snap.Identifier); err != nil {
+			addAWSError(&resp.Diagnostics, "restore database", label, err)
+			return
+		}
+		plan.RestoredFromSnapshot = types.StringValue(snap.ARN)
+	} else if created, err = c.Create(ctx, in); err != nil {
 		addAWSError(&resp.Diagnostics, "create database", label, err)
 		return
 	}
@@ -200,6 +225,16 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		addAWSError(&resp.Diagnostics, "create database (waiting for it to become available)", label, err)
 		return
+	}
+	if !plan.RestoreFromComponent.IsNull() {
+		// A restored instance has the snapshot's password: make it the configured one.
+		pw := plan.Password.ValueString()
+		if err := c.Modify(ctx, inst.Identifier, rds.ModifyInput{Password: &pw}); err != nil {
+			plan.fill(inst)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			addAWSError(&resp.Diagnostics, "set the password of the restored database", label, err)
+			return
+		}
 	}
 	plan.fill(inst)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -228,6 +263,10 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	state.fill(inst)
+	if state.RestoredFromSnapshot.IsNull() {
+		// Imported: where it came from is not recorded by AWS.
+		state.RestoredFromSnapshot = types.StringValue("")
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -403,6 +442,8 @@ type databaseModel struct {
 	FinalSnapshotIdentifier types.String   `tfsdk:"final_snapshot_identifier"`
 	Username                types.String   `tfsdk:"username"`
 	Password                types.String   `tfsdk:"password"`
+	RestoreFromComponent    types.String   `tfsdk:"restore_from_component"`
+	RestoredFromSnapshot    types.String   `tfsdk:"restored_from_snapshot"`
 	ARN                     types.String   `tfsdk:"arn"`
 	Endpoint                types.String   `tfsdk:"endpoint"`
 	Address                 types.String   `tfsdk:"address"`

@@ -397,6 +397,7 @@ type Snapshot struct {
 	Status     string
 	Instance   string
 	Encrypted  bool
+	Created    time.Time
 	Tags       map[string]string
 }
 
@@ -522,6 +523,48 @@ func (c *Client) ListSnapshots(ctx context.Context) ([]*Snapshot, error) {
 	return all, nil
 }
 
+// LatestSnapshotTagged is the newest available manual snapshot in this
+// location whose tag key has value; ErrNotFound when there is none. After a
+// disaster this finds the newest cross-region copy of a lost database.
+func (c *Client) LatestSnapshotTagged(ctx context.Context, key, value string) (*Snapshot, error) {
+	all, err := c.ListSnapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var best *Snapshot
+	for _, s := range all {
+		if s.Tags[key] != value || s.Status != "available" {
+			continue
+		}
+		if best == nil || s.Created.After(best.Created) || (s.Created.Equal(best.Created) && s.Identifier > best.Identifier) {
+			best = s
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("no available snapshot tagged %s=%s in %s: %w", key, value, c.location, ErrNotFound)
+	}
+	return best, nil
+}
+
+// Restore starts a primary DB instance from a snapshot in this location
+// (RestoreDBInstanceFromDBSnapshot); WaitAvailable follows. Storage,
+// engine version and master credentials come from the snapshot.
+func (c *Client) Restore(ctx context.Context, in CreateInput, snapshotID string) (*Instance, error) {
+	out, err := c.api.RestoreDBInstanceFromDBSnapshot(ctx, &sdkrds.RestoreDBInstanceFromDBSnapshotInput{
+		DBInstanceIdentifier: sdkaws.String(in.Identifier),
+		DBSnapshotIdentifier: sdkaws.String(snapshotID),
+		DBInstanceClass:      sdkaws.String(in.InstanceClass),
+		MultiAZ:              sdkaws.Bool(in.MultiAZ),
+		DeletionProtection:   sdkaws.Bool(in.DeletionProtection),
+		CopyTagsToSnapshot:   sdkaws.Bool(true),
+		Tags:                 toTags(in.Tags),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("restore DB instance %q from snapshot %q in %s: %w", in.Identifier, snapshotID, c.location, err)
+	}
+	return fromInstance(out.DBInstance), nil
+}
+
 // ParseARN splits an RDS ARN (arn:aws:rds:REGION:ACCOUNT:db:NAME or
 // :snapshot:NAME) into its region and name.
 func ParseARN(s string) (region, kind, name string, err error) {
@@ -621,6 +664,7 @@ func fromSnapshot(s *types.DBSnapshot) *Snapshot {
 		Status:     sdkaws.ToString(s.Status),
 		Instance:   sdkaws.ToString(s.DBInstanceIdentifier),
 		Encrypted:  sdkaws.ToBool(s.Encrypted),
+		Created:    sdkaws.ToTime(s.SnapshotCreateTime),
 	}
 	if s.TagList != nil {
 		out.Tags = fromTags(s.TagList)
