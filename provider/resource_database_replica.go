@@ -73,14 +73,20 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 				MarkdownDescription: "Additional tags. Keys starting with `ha:` are reserved.",
 			},
 			"source_arn": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "ARN of the source DB instance (`ha_database.arn`). Changing it replaces a replica that is not promoted.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
-					func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-						var promoted types.Bool
-						req.State.GetAttribute(ctx, path.Root("promote"), &promoted)
-						resp.RequiresReplace = !promoted.ValueBool()
-					}, "A replica follows one source; once promoted, the source no longer matters.", "")},
+				Optional: true, Computed: true,
+				MarkdownDescription: "ARN of the source DB instance (`ha_database.arn`); required to create a replica. Changing it replaces a " +
+					"replica that is not promoted. Once `promote = true` it may be left out (after a disaster the source may be gone): " +
+					"the last known source is kept.",
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplaceIf(
+						func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+							var was, will types.Bool
+							req.State.GetAttribute(ctx, path.Root("promote"), &was)
+							req.Plan.GetAttribute(ctx, path.Root("promote"), &will)
+							resp.RequiresReplace = !req.ConfigValue.IsNull() && !was.ValueBool() && !will.ValueBool()
+						}, "A replica follows one source; once promoted (or being promoted), the source no longer matters.", ""),
+				},
 			},
 			"source": schema.StringAttribute{
 				Optional: true, MarkdownDescription: "Component key of the source database (`east/orders/database`), written to the tag `ha:source`.",
@@ -176,7 +182,15 @@ func (r *databaseReplicaResource) ModifyPlan(ctx context.Context, req resource.M
 	}
 	var plan databaseReplicaModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.Promote.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.State.Raw.IsNull() && plan.SourceARN.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("source_arn"), "Missing source_arn",
+			"A new replica needs the ARN of the DB instance it replicates.")
+		return
+	}
+	if plan.Promote.IsUnknown() {
 		return
 	}
 	if plan.Promote.ValueBool() {

@@ -203,6 +203,9 @@ func (r *dnsFailoverResource) Configure(_ context.Context, req resource.Configur
 // ValidateConfig checks what the schema cannot: the blocks are present and
 // each target has something to answer.
 func (r *dnsFailoverResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	if !dnsBlocksKnown(ctx, req.Config.GetAttribute) {
+		return // checked again once the values are known
+	}
 	var m dnsFailoverModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -250,8 +253,8 @@ func (r *dnsFailoverResource) ValidateConfig(ctx context.Context, req resource.V
 // ModifyPlan fills the port and path defaults that depend on the protocol,
 // and computes detection_seconds so that it is known at plan time.
 func (r *dnsFailoverResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
+	if req.Plan.Raw.IsNull() || !dnsBlocksKnown(ctx, req.Plan.GetAttribute) {
+		return // detection_seconds stays unknown until the blocks are known
 	}
 	var m dnsFailoverModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
@@ -482,6 +485,27 @@ func dnsSameName(prior types.String, read string) types.String {
 
 func dnsCanonicalName(s string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+}
+
+// dnsBlocksKnown reports whether the target and health_check blocks are
+// known. A dynamic block over values not yet known (a module passing a data
+// source's output, or terraform validate) makes them unknown, which the
+// model's slice and pointer cannot hold.
+func dnsBlocksKnown(ctx context.Context, get func(context.Context, path.Path, any) diag.Diagnostics) bool {
+	var targets types.List
+	var hc types.Object
+	if get(ctx, path.Root("target"), &targets).HasError() || get(ctx, path.Root("health_check"), &hc).HasError() {
+		return false
+	}
+	if targets.IsUnknown() || hc.IsUnknown() {
+		return false
+	}
+	for _, e := range targets.Elements() {
+		if e.IsUnknown() {
+			return false
+		}
+	}
+	return true
 }
 
 type dnsFailoverModel struct {

@@ -200,26 +200,45 @@ func (r *loadBalancerResource) Configure(_ context.Context, req resource.Configu
 }
 
 func (r *loadBalancerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m loadBalancerModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.Layer.IsUnknown() {
+	// Read attribute by attribute: any of them may be unknown here (a value
+	// from a data source, say), which the resource model cannot hold.
+	var layerV types.Int64
+	var listeners types.List
+	var hcProtocol types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("layer"), &layerV)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("listeners"), &listeners)...)
+	var hc types.Object
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("health_check"), &hc)...)
+	if resp.Diagnostics.HasError() || layerV.IsUnknown() {
 		return
 	}
+	if !hc.IsNull() && !hc.IsUnknown() {
+		if p, ok := hc.Attributes()["protocol"].(types.String); ok {
+			hcProtocol = p
+		}
+	}
 	layer := int64(7)
-	if !m.Layer.IsNull() {
-		layer = m.Layer.ValueInt64()
+	if !layerV.IsNull() {
+		layer = layerV.ValueInt64()
 	}
-	for i, l := range m.Listeners {
-		if l.Protocol.IsUnknown() || l.Protocol.IsNull() {
-			continue
-		}
-		p := l.Protocol.ValueString()
-		if (layer == 7) != (p == "HTTP") {
-			resp.Diagnostics.AddAttributeError(path.Root("listeners").AtListIndex(i).AtName("protocol"), "Protocol does not fit the layer",
-				fmt.Sprintf("protocol %s cannot be used at layer %d (layer 7: HTTP; layer 4: TCP, UDP, TCP_UDP)", p, layer))
+	if !listeners.IsNull() && !listeners.IsUnknown() {
+		for i, e := range listeners.Elements() {
+			o, ok := e.(types.Object)
+			if !ok || o.IsUnknown() || o.IsNull() {
+				continue
+			}
+			proto, ok := o.Attributes()["protocol"].(types.String)
+			if !ok || proto.IsUnknown() || proto.IsNull() {
+				continue
+			}
+			p := proto.ValueString()
+			if (layer == 7) != (p == "HTTP") {
+				resp.Diagnostics.AddAttributeError(path.Root("listeners").AtListIndex(i).AtName("protocol"), "Protocol does not fit the layer",
+					fmt.Sprintf("protocol %s cannot be used at layer %d (layer 7: HTTP; layer 4: TCP, UDP, TCP_UDP)", p, layer))
+			}
 		}
 	}
-	if m.HealthCheck != nil && layer == 7 && m.HealthCheck.Protocol.ValueString() == "TCP" {
+	if layer == 7 && hcProtocol.ValueString() == "TCP" {
 		resp.Diagnostics.AddAttributeError(path.Root("health_check").AtName("protocol"), "Protocol does not fit the layer",
 			"a layer 7 load balancer checks with HTTP or HTTPS")
 	}

@@ -14,10 +14,14 @@ locals {
   bp = data.ha_blueprint.this
 
   # The components managed in this state: every region's, or one region's.
-  mine           = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] : kind => { for k, c in local.bp[kind] : k => c if var.region == null || c.region == var.region } }
-  dns_failovers  = var.manage_dns ? local.bp.dns_failovers : {}
-  database_arns  = merge(var.peer_arns, { for k, db in ha_database.this : k => db.arn })
-  load_balancers = merge(var.peer_load_balancers, { for k, lb in ha_load_balancer.this : k => { dns_name = lb.dns_name, zone_id = lb.zone_id } })
+  mine          = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] : kind => { for k, c in local.bp[kind] : k => c if var.region == null || c.region == var.region } }
+  dns_failovers = var.manage_dns ? local.bp.dns_failovers : {}
+  # ha_backup_plan copies to another region; a plan with nowhere to copy to
+  # (every other region lost and none rebuilt) waits for a replacement.
+  backup_plans       = { for k, b in local.mine.backup_plans : k => b if b.copy_to_location != "" }
+  backup_plans_stuck = [for k, b in local.mine.backup_plans : k if b.copy_to_location == ""]
+  database_arns      = merge(var.peer_arns, { for k, db in ha_database.this : k => db.arn })
+  load_balancers     = merge(var.peer_load_balancers, { for k, lb in ha_load_balancer.this : k => { dns_name = lb.dns_name, zone_id = lb.zone_id } })
 
   # A replica whose source is another replica (a rebuilt region following a
   # promoted one) needs that replica's ARN: a separate resource block, since
@@ -82,7 +86,7 @@ resource "ha_database_replica" "chained" {
 }
 
 resource "ha_backup_plan" "this" {
-  for_each = local.mine.backup_plans
+  for_each = local.backup_plans
 
   name             = each.value.name
   location         = each.value.location
@@ -92,8 +96,8 @@ resource "ha_backup_plan" "this" {
   retention_days   = each.value.retention_days
   encrypted        = each.value.encrypted
   database         = each.value.database
-  copy_to_region   = each.value.copy_to_region != "" ? each.value.copy_to_region : null
-  copy_to_location = each.value.copy_to_location != "" ? each.value.copy_to_location : null
+  copy_to_region   = each.value.copy_to_region
+  copy_to_location = each.value.copy_to_location
   resource_arns = [coalesce(
     lookup(local.database_arns, each.value.database, null),
     try(ha_database_replica.this[each.value.database].arn, null),
@@ -167,5 +171,12 @@ resource "ha_dns_failover" "this" {
     path      = each.value.health_check.protocol == "TCP" ? null : each.value.health_check.path
     interval  = each.value.health_check.interval
     threshold = each.value.health_check.threshold
+  }
+}
+
+check "backups_have_a_copy_region" {
+  assert {
+    condition     = length(local.backup_plans_stuck) == 0
+    error_message = "No region to copy backups to, so these backup plans are not managed until a lost region is rebuilt (replacements): ${join(", ", local.backup_plans_stuck)}."
   }
 }
