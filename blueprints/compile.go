@@ -118,7 +118,7 @@ func Compile(filename string, src []byte, opts Options) (res *Result, diags hcl.
 	comps := c.expand(bp)
 	obj := c.objectives(bp, comps)
 	var report *RecoveryReport
-	if len(opts.Recovery.Lost) > 0 || len(opts.Recovery.Replacements) > 0 {
+	if len(opts.Recovery.Lost) > 0 || len(opts.Recovery.Replacements) > 0 || opts.Recovery.Primary != "" {
 		comps, report = c.recoverFrom(bp, comps, obj, opts.Recovery)
 	}
 	diags = append(diags, c.diags...)

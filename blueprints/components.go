@@ -116,7 +116,10 @@ type Database struct {
 
 // DatabaseReplica is the ha_database_replica input.
 type DatabaseReplica struct {
-	Source        string `cty:"source"`
+	Source string `cty:"source"`
+	// SourceLocation is where the source lives, so a replica of a replica
+	// can find its source by component tag without a resource reference.
+	SourceLocation string `cty:"source_location"`
 	InstanceClass string `cty:"instance_class"`
 	Engine        string `cty:"engine"`
 	Promote       bool   `cty:"promote"`

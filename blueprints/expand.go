@@ -183,7 +183,7 @@ func (e *expander) database(d *DatabaseSpec) {
 		}
 		e.add(&Component{
 			Key: replicaKey(r.Name, d.Name, n), Kind: KindDatabaseReplica, DependsOn: []string{dbKey},
-			DatabaseReplica: &DatabaseReplica{Source: dbKey, InstanceClass: class, Engine: d.Engine},
+			DatabaseReplica: &DatabaseReplica{Source: dbKey, SourceLocation: home.Location, InstanceClass: class, Engine: d.Engine},
 		}, r, name)
 	}
 	for n := 1; n <= d.Replication.Replicas; n++ {

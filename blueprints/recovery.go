@@ -14,6 +14,10 @@ import (
 type Recovery struct {
 	Lost         []string          // region names
 	Replacements map[string]string // lost region → location to rebuild it in
+	// Primary, when set, names the region that serves: after a failover,
+	// naming the rebuilt region fails back to it (its replica is promoted
+	// and the others follow it). Empty picks the first survivor in DNS order.
+	Primary string
 }
 
 // RoleLost is the role a lost region that is not rebuilt takes in the
@@ -86,6 +90,15 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 			c.errorf(nil, "Bare-metal region cannot move", "Region %q is bare metal: it is rebuilt by changing its inventory, not by a location in replacements.", n)
 		}
 	}
+	if p := rec.Primary; p != "" {
+		if len(rec.Lost) == 0 {
+			c.errorf(nil, "Primary region without a lost region", "primary names %q, but no region is lost: a planned switchover is written in the blueprint (region roles), not here.", p)
+		} else if r := bp.regions[p]; r == nil {
+			c.errorf(nil, "Unknown primary region", "primary names %q, which is not a region of blueprint %q.", p, bp.Name)
+		} else if lost[p] && rec.Replacements[p] == "" {
+			c.errorf(nil, "Primary region is lost", "primary names %q, which is lost and not rebuilt (replacements).", p)
+		}
+	}
 	var survivors []*Region
 	for _, r := range bp.Regions {
 		if !lost[r.Name] {
@@ -100,7 +113,11 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 	}
 
 	oldPrimary := bp.Primary()
-	newPrimary := pickNewPrimary(bp, lost, survivors)
+	failoverPrimary := pickNewPrimary(bp, lost, survivors)
+	newPrimary := failoverPrimary
+	if rec.Primary != "" {
+		newPrimary = bp.regions[rec.Primary]
+	}
 	report := &RecoveryReport{Lost: sortedUnique(rec.Lost), NewPrimary: newPrimary.Name, Rebuilt: map[string]string{}}
 	if oldPrimary != nil && lost[oldPrimary.Name] {
 		report.RTO, report.RPO = obj.RTO, obj.RPO
@@ -150,6 +167,22 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 			continue
 		}
 		primaryKey := replicaKey(newPrimary.Name, d.Name, 1)
+		if moved[newPrimary.Name] != nil && byKey[primaryKey] == nil {
+			// Failing back to a rebuilt region: its replica (built by the
+			// failover) is the copy to promote.
+			// Its source stays what the failover made it (the failover
+			// primary's copy), so failing back changes only `promote`.
+			src, srcLoc := oldKey, orig.Location
+			if fo := byKey[replicaKey(failoverPrimary.Name, d.Name, 1)]; fo != nil && failoverPrimary != newPrimary {
+				src, srcLoc = fo.Key, fo.Location
+			}
+			rep := &Component{Key: primaryKey, Kind: KindDatabaseReplica, DatabaseReplica: &DatabaseReplica{
+				Source: src, SourceLocation: srcLoc, InstanceClass: orig.Database.InstanceClass, Engine: orig.Database.Engine,
+			}}
+			setRegion(rep, bp, newPrimary, d.Name+"-replica")
+			out = append(out, rep)
+			byKey[primaryKey] = rep
+		}
 		if rep := byKey[primaryKey]; rep != nil && rep.Kind == KindDatabaseReplica {
 			rep.DatabaseReplica.Promote = true
 			report.Promoted = append(report.Promoted, primaryKey)
@@ -168,7 +201,7 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 		}
 		newHome[oldKey] = primaryKey
 		// A rebuilt home region gets a replica of the new primary again.
-		if r := moved[d.Region]; r != nil && byKey[primaryKey].Kind == KindDatabaseReplica {
+		if r := moved[d.Region]; r != nil && r != newPrimary && byKey[primaryKey].Kind == KindDatabaseReplica {
 			rk := replicaKey(r.Name, d.Name, 1)
 			if byKey[rk] == nil {
 				rep := &Component{Key: rk, Kind: KindDatabaseReplica, DatabaseReplica: &DatabaseReplica{
@@ -192,6 +225,9 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 	for _, comp := range out {
 		if rep := comp.DatabaseReplica; rep != nil && newHome[rep.Source] != "" && comp.Key != newHome[rep.Source] {
 			rep.Source = newHome[rep.Source]
+		}
+		if rep := comp.DatabaseReplica; rep != nil && byKey[rep.Source] != nil {
+			rep.SourceLocation = byKey[rep.Source].Location
 		}
 		if bk := comp.BackupPlan; bk != nil && newHome[bk.Database] != "" {
 			bk.Database = newHome[bk.Database]
@@ -242,6 +278,15 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	// A key dropped with its lost region may be built again (the new
+	// primary's backup plan in a rebuilt region): it is managed, not dropped.
+	var dropped []string
+	for _, k := range report.Dropped {
+		if byKey[k] == nil {
+			dropped = append(dropped, k)
+		}
+	}
+	report.Dropped = dropped
 	report.Promoted, report.Restored, report.Dropped = nonNil(report.Promoted), nonNil(report.Restored), nonNil(report.Dropped)
 	sort.Strings(report.Dropped)
 	return out, report
@@ -285,7 +330,7 @@ func relocateZones(r *Region, loc string) []string {
 // first, else another survivor, else nowhere.
 func copyTarget(bp *Blueprint, primary *Region, moved map[string]*Region, survivors []*Region) (string, string) {
 	for _, r := range bp.Regions {
-		if moved[r.Name] != nil && r.Cloud == primary.Cloud {
+		if moved[r.Name] != nil && r != primary && r.Cloud == primary.Cloud {
 			return r.Name, r.Location
 		}
 	}

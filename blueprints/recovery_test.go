@@ -191,3 +191,43 @@ func TestRecovery_deterministic(t *testing.T) {
 		t.Error("same recovery, different expansion")
 	}
 }
+
+// Failing back: east was lost and rebuilt in us-east-2; naming it primary
+// promotes its replica and makes west follow it again.
+func TestRecovery_failbackToRebuiltRegion(t *testing.T) {
+	rec := Recovery{Lost: []string{"east"}, Replacements: map[string]string{"east": "us-east-2"}, Primary: "east"}
+	res := compileStockRecovery(t, "web-active-passive", rec)
+	east := find(t, res, "east/orders/replica")
+	if !east.DatabaseReplica.Promote || east.Location != "us-east-2" || east.DatabaseReplica.Source != "west/orders/replica" {
+		t.Errorf("east replica: %+v at %s", east.DatabaseReplica, east.Location)
+	}
+	west := find(t, res, "west/orders/replica").DatabaseReplica
+	if west.Promote || west.Source != "east/orders/replica" || west.SourceLocation != "us-east-2" {
+		t.Errorf("west replica should follow east: %+v", west)
+	}
+	bk := find(t, res, "east/orders/backup_plan")
+	if bk.Location != "us-east-2" || bk.BackupPlan.Database != "east/orders/replica" || bk.BackupPlan.CopyToLocation != "us-west-2" {
+		t.Errorf("backup plan %+v at %s", bk.BackupPlan, bk.Location)
+	}
+	if has(res, "west/orders/backup_plan") || has(res, "east/orders/database") {
+		t.Error("failback kept the failover's backup plan or the lost database")
+	}
+	dns := find(t, res, "global/shop.example.com/dns_failover").DNSFailover
+	if !cmp.Equal(dns.Order, []string{"east", "west"}) {
+		t.Errorf("DNS order %v", dns.Order)
+	}
+	if res.Blueprint.Region("east").Role != RolePrimary || res.Blueprint.Region("west").Role != RoleStandby {
+		t.Errorf("roles east=%s west=%s", res.Blueprint.Region("east").Role, res.Blueprint.Region("west").Role)
+	}
+	if !cmp.Equal(res.Recovery.Dropped, []string{"east/orders/database"}) {
+		t.Errorf("dropped %v", res.Recovery.Dropped)
+	}
+	// Same failover without the explicit primary: west serves, east follows.
+	fo := compileStockRecovery(t, "web-active-passive", Recovery{Lost: []string{"east"}, Replacements: map[string]string{"east": "us-east-2"}})
+	if r := find(t, fo, "east/orders/replica").DatabaseReplica; r.Promote || r.Source != "west/orders/replica" || r.SourceLocation != "us-west-2" {
+		t.Errorf("failover: east replica %+v", r)
+	}
+	if _, diags := CompileStock("web-active-passive", Options{Recovery: Recovery{Lost: []string{"east"}, Primary: "east"}}); !strings.Contains(summaries(diags), "Primary region is lost") {
+		t.Errorf("primary lost and not rebuilt: %s", summaries(diags))
+	}
+}

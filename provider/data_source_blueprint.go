@@ -67,6 +67,12 @@ func (d *blueprintDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			MarkdownDescription: "Disaster recovery: lost region → location to rebuild it in. The region's tiers (and a replica of each promoted " +
 				"database) are built anew there as the new standby, last in DNS failover order.",
 		},
+		"primary_region": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "Disaster recovery: the region that serves. Unset, the first surviving region in DNS failover order does. " +
+				"To fail back to a lost region once it is rebuilt (`replacements`) and its replica has caught up, name it here: its replica " +
+				"is promoted and the other regions' replicas follow it.",
+		},
 		"recovery": schema.SingleNestedAttribute{
 			Computed: true,
 			MarkdownDescription: "What `lost_regions` changed: `lost`, `new_primary`, `promoted` and `restored` component keys, `rebuilt` (region → " +
@@ -135,6 +141,7 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 	var rec blueprints.Recovery
 	resp.Diagnostics.Append(m.LostRegions.ElementsAs(ctx, &rec.Lost, false)...)
 	resp.Diagnostics.Append(m.Replacements.ElementsAs(ctx, &rec.Replacements, false)...)
+	rec.Primary = m.PrimaryRegion.ValueString()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -157,7 +164,7 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 	// about lost_regions and replacements.
 	var srcDiags, recDiags hcl.Diagnostics
 	for _, hd := range hdiags {
-		if hd.Subject == nil && (len(rec.Lost) > 0 || len(rec.Replacements) > 0) {
+		if hd.Subject == nil && (len(rec.Lost) > 0 || len(rec.Replacements) > 0 || rec.Primary != "") {
 			recDiags = append(recDiags, hd)
 		} else {
 			srcDiags = append(srcDiags, hd)
@@ -501,6 +508,7 @@ type blueprintDataSourceModel struct {
 	Variables        types.Dynamic `tfsdk:"variables"`
 	LostRegions      types.List    `tfsdk:"lost_regions"`
 	Replacements     types.Map     `tfsdk:"replacements"`
+	PrimaryRegion    types.String  `tfsdk:"primary_region"`
 	Recovery         types.Object  `tfsdk:"recovery"`
 	Name             types.String  `tfsdk:"name"`
 	Description      types.String  `tfsdk:"description"`

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/rds"
 )
 
@@ -90,6 +92,12 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"source": schema.StringAttribute{
 				Optional: true, MarkdownDescription: "Component key of the source database (`east/orders/database`), written to the tag `ha:source`.",
+			},
+			"source_location": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Region of the source. Without `source_arn`, the replica finds its source there by the tags " +
+					"`ha:component = source` and `ha:blueprint = blueprint` when it is created (a replica of another replica, which " +
+					"a configuration cannot reference from the same resource block).",
 			},
 			"engine": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -185,9 +193,9 @@ func (r *databaseReplicaResource) ModifyPlan(ctx context.Context, req resource.M
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if req.State.Raw.IsNull() && plan.SourceARN.IsNull() {
+	if req.State.Raw.IsNull() && plan.SourceARN.IsNull() && (plan.Source.IsNull() || plan.SourceLocation.IsNull()) {
 		resp.Diagnostics.AddAttributeError(path.Root("source_arn"), "Missing source_arn",
-			"A new replica needs the ARN of the DB instance it replicates.")
+			"A new replica needs the ARN of the DB instance it replicates, or source and source_location to find it by its tags.")
 		return
 	}
 	if plan.Promote.IsUnknown() {
@@ -233,6 +241,13 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to create database replica", err.Error())
 		return
+	}
+	if plan.SourceARN.IsNull() || plan.SourceARN.IsUnknown() {
+		arn, ok := r.findSource(ctx, &plan, &resp.Diagnostics)
+		if !ok {
+			return
+		}
+		plan.SourceARN = types.StringValue(arn)
 	}
 	created, err := c.CreateReplica(ctx, rds.ReplicaInput{
 		Identifier:         name,
@@ -437,6 +452,7 @@ type databaseReplicaModel struct {
 	Blueprint               types.String   `tfsdk:"blueprint"`
 	Tags                    types.Map      `tfsdk:"tags"`
 	SourceARN               types.String   `tfsdk:"source_arn"`
+	SourceLocation          types.String   `tfsdk:"source_location"`
 	Source                  types.String   `tfsdk:"source"`
 	Engine                  types.String   `tfsdk:"engine"`
 	InstanceClass           types.String   `tfsdk:"instance_class"`
@@ -503,4 +519,31 @@ func (m *databaseReplicaModel) fill(i *rds.Instance, partial bool) {
 	}
 	readTags(i.Tags, &m.Tags, &m.Blueprint, &m.Component)
 	m.Source = tagValue(i.Tags, tagSource, m.Source)
+}
+
+// findSource resolves the source by its ha:component and ha:blueprint tags
+// in source_location.
+func (r *databaseReplicaResource) findSource(ctx context.Context, plan *databaseReplicaModel, diags *diag.Diagnostics) (string, bool) {
+	src, loc := plan.Source.ValueString(), plan.SourceLocation.ValueString()
+	if src == "" || loc == "" {
+		diags.AddAttributeError(path.Root("source_arn"), "Missing source_arn",
+			"Set source_arn, or source and source_location to find the source by its tags.")
+		return "", false
+	}
+	sc, err := r.data.rdsClient(ctx, loc)
+	if err != nil {
+		diags.AddAttributeError(path.Root("source_location"), "Unable to find the source database", err.Error())
+		return "", false
+	}
+	tags := map[string]string{awsbackend.TagComponent: src}
+	if b := plan.Blueprint.ValueString(); b != "" {
+		tags[awsbackend.TagBlueprint] = b
+	}
+	inst, err := sc.FindTagged(ctx, tags)
+	if err != nil {
+		diags.AddAttributeError(path.Root("source"), "Unable to find the source database",
+			fmt.Sprintf("No DB instance in %s is tagged as component %q of blueprint %q: %v", loc, src, plan.Blueprint.ValueString(), err))
+		return "", false
+	}
+	return inst.ARN, true
 }

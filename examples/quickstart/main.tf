@@ -39,6 +39,12 @@ variable "lost_regions" {
   default     = []
 }
 
+variable "primary_region" {
+  description = "Fail back: the rebuilt region to serve from again, e.g. \"east\" (keep lost_regions and replacements)."
+  type        = string
+  default     = null
+}
+
 variable "replacements" {
   description = "Lost region => location to rebuild it in, e.g. { east = \"us-east-2\" }."
   type        = map(string)
@@ -56,6 +62,7 @@ module "stack" {
   create_dns_zones    = true
   lost_regions        = var.lost_regions
   replacements        = var.replacements
+  primary_region      = var.primary_region
 }
 
 output "regions" {

@@ -176,8 +176,9 @@ func newBlueprintExpand(e *env) *cobra.Command {
 	fs.Var(&vars, "var", "set a variable, `NAME=VALUE` (repeatable)")
 	fs.Var(&lost, "lost", "plan the recovery from losing `REGION` (repeatable)")
 	fs.Var(&replace, "replace", "rebuild a lost region elsewhere, `REGION=LOCATION` (repeatable)")
+	primary := fs.String("primary", "", "the `REGION` that serves after recovery (fail back to a rebuilt region)")
 	cmd := &cobra.Command{
-		Use:                "expand FILE [-var NAME=VALUE]... [-lost REGION]... [-replace REGION=LOCATION]...",
+		Use:                "expand FILE [-var NAME=VALUE]... [-lost REGION]... [-replace REGION=LOCATION]... [-primary REGION]",
 		Short:              "Print the components, regions and computed objectives of a blueprint as JSON",
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -189,7 +190,7 @@ func newBlueprintExpand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rec := blueprints.Recovery{Lost: lost}
+			rec := blueprints.Recovery{Lost: lost, Primary: *primary}
 			if rec.Replacements, err = parseVars(replace); err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ module "region" {
   peer_load_balancers = var.peer_load_balancers
   lost_regions        = var.lost_regions
   replacements        = var.replacements
+  primary_region      = var.primary_region
   database_username   = var.database_username
   database_password   = var.database_password
   skip_final_snapshot = var.skip_final_snapshot

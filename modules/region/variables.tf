@@ -21,6 +21,12 @@ variable "replacements" {
   default     = {}
 }
 
+variable "primary_region" {
+  description = "The region that serves after a recovery; set it to a rebuilt region (with lost_regions and replacements unchanged) to fail back to it."
+  type        = string
+  default     = null
+}
+
 variable "database_username" {
   description = "Master user name of every database the blueprint declares."
   type        = string

@@ -4,10 +4,11 @@
 # groups; DNS failover last, over the load balancers.
 
 data "ha_blueprint" "this" {
-  path         = var.blueprint
-  variables    = var.variables
-  lost_regions = var.lost_regions
-  replacements = var.replacements
+  path           = var.blueprint
+  variables      = var.variables
+  lost_regions   = var.lost_regions
+  replacements   = var.replacements
+  primary_region = var.primary_region
 }
 
 locals {
@@ -23,11 +24,6 @@ locals {
   database_arns      = merge(var.peer_arns, { for k, db in ha_database.this : k => db.arn })
   load_balancers     = merge(var.peer_load_balancers, { for k, lb in ha_load_balancer.this : k => { dns_name = lb.dns_name, zone_id = lb.zone_id } })
 
-  # A replica whose source is another replica (a rebuilt region following a
-  # promoted one) needs that replica's ARN: a separate resource block, since
-  # a block cannot refer to itself.
-  replicas_of_databases = { for k, r in local.mine.database_replicas : k => r if r.promote || contains(keys(local.bp.databases), r.source) }
-  replicas_of_replicas  = { for k, r in local.mine.database_replicas : k => r if !contains(keys(local.replicas_of_databases), k) }
 }
 
 resource "ha_database" "this" {
@@ -53,36 +49,27 @@ resource "ha_database" "this" {
 }
 
 resource "ha_database_replica" "this" {
-  for_each = local.replicas_of_databases
+  for_each = local.mine.database_replicas
 
-  name      = each.value.name
-  location  = each.value.location
-  component = each.key
-  blueprint = each.value.blueprint
-  source    = each.value.source
-  # A promoted replica is a standalone primary: its source may be gone.
+  name            = each.value.name
+  location        = each.value.location
+  component       = each.key
+  blueprint       = each.value.blueprint
+  source          = each.value.source
+  source_location = each.value.source_location
+  # A replica of a database gets its ARN here; a replica of another replica
+  # (a rebuilt region following a promoted one) finds it by its tags, since
+  # a resource block cannot refer to itself. A promoted replica keeps the
+  # source it had, which may be gone.
   source_arn          = lookup(local.database_arns, each.value.source, null)
   engine              = each.value.engine
   instance_class      = each.value.instance_class
   promote             = each.value.promote
   skip_final_snapshot = var.skip_final_snapshot
   tags                = var.tags
-}
 
-resource "ha_database_replica" "chained" {
-  for_each = local.replicas_of_replicas
-
-  name                = each.value.name
-  location            = each.value.location
-  component           = each.key
-  blueprint           = each.value.blueprint
-  source              = each.value.source
-  source_arn          = try(ha_database_replica.this[each.value.source].arn, var.peer_arns[each.value.source])
-  engine              = each.value.engine
-  instance_class      = each.value.instance_class
-  promote             = each.value.promote
-  skip_final_snapshot = var.skip_final_snapshot
-  tags                = var.tags
+  # A rebuilt region's replica needs the promoted copy it follows to exist.
+  depends_on = [ha_database.this]
 }
 
 resource "ha_backup_plan" "this" {
@@ -139,7 +126,7 @@ resource "ha_scaling_group" "this" {
   tags                      = var.tags
 
   # Tiers that use a database start after it (the blueprint's `uses`).
-  depends_on = [ha_database.this, ha_database_replica.this, ha_database_replica.chained]
+  depends_on = [ha_database.this, ha_database_replica.this]
 }
 
 resource "ha_dns_failover" "this" {

@@ -27,7 +27,6 @@ output "database_endpoints" {
   value = merge(
     { for k, db in ha_database.this : k => { endpoint = db.endpoint, role = "primary" } },
     { for k, r in ha_database_replica.this : k => { endpoint = r.endpoint, role = r.role } },
-    { for k, r in ha_database_replica.chained : k => { endpoint = r.endpoint, role = r.role } },
   )
 }
 
@@ -51,7 +50,6 @@ output "arns" {
   value = merge(
     { for k, db in ha_database.this : k => db.arn },
     { for k, r in ha_database_replica.this : k => r.arn },
-    { for k, r in ha_database_replica.chained : k => r.arn },
   )
 }
 

@@ -479,6 +479,29 @@ func (c *Client) DeleteSnapshot(ctx context.Context, id string) error {
 	return nil
 }
 
+// FindTagged is the DB instance in this location carrying every one of
+// tags; ErrNotFound when none does. A replica finds its source this way when
+// the source is managed by the same resource type (a replica of a replica).
+func (c *Client) FindTagged(ctx context.Context, tags map[string]string) (*Instance, error) {
+	all, err := c.ListInstances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, inst := range all {
+		match := true
+		for k, v := range tags {
+			if inst.Tags[k] != v {
+				match = false
+				break
+			}
+		}
+		if match {
+			return inst, nil
+		}
+	}
+	return nil, fmt.Errorf("no DB instance tagged %v in %s: %w", tags, c.location, ErrNotFound)
+}
+
 // ListInstances lists every instance in the location (for sweepers).
 func (c *Client) ListInstances(ctx context.Context) ([]*Instance, error) {
 	var all []*Instance
