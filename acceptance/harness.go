@@ -74,7 +74,7 @@ func Test(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	cli := CLIs(t)[0]
 	t.Setenv("TF_ACC_TERRAFORM_PATH", cli.Path)
-	if tc.ProtoV6ProviderFactories == nil {
+	if tc.ProtoV6ProviderFactories == nil && !stepsHaveProviders(tc) {
 		tc.ProtoV6ProviderFactories = ProviderFactories
 	}
 	resource.Test(t, tc)
@@ -93,10 +93,20 @@ func TestBothCLIs(t *testing.T, build func(t *testing.T, cli CLI) resource.TestC
 				t.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
 			}
 			tc := build(t, cli)
-			if tc.ProtoV6ProviderFactories == nil {
+			if tc.ProtoV6ProviderFactories == nil && !stepsHaveProviders(tc) {
 				tc.ProtoV6ProviderFactories = ProviderFactories
 			}
 			resource.Test(t, tc)
 		})
 	}
+}
+
+// stepsHaveProviders: providers are given per case or per step, never both.
+func stepsHaveProviders(tc resource.TestCase) bool {
+	for _, s := range tc.Steps {
+		if s.ProtoV6ProviderFactories != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -284,6 +284,21 @@ func (r *dnsFailoverResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if !hc.Interval.IsUnknown() && !hc.Threshold.IsUnknown() && !m.TTL.IsUnknown() && !m.Backend.IsUnknown() {
 		m.DetectionSeconds = types.Int64Value(int64(r.detectionSeconds(ctx, &m)))
 	}
+	// Record and health-check ids follow the targets (Route 53 keeps one
+	// record and check per target, in order): when what shapes them
+	// changes, the ids are known only after apply.
+	if !req.State.Raw.IsNull() {
+		for _, name := range []string{"target", "health_check", "mode", "record_type"} {
+			var was, will attr.Value
+			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(name), &was)...)
+			resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(name), &will)...)
+			if was == nil || will == nil || !was.Equal(will) {
+				m.RecordIDs = types.ListUnknown(types.StringType)
+				m.HealthCheckIDs = types.ListUnknown(types.StringType)
+				break
+			}
+		}
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
 }
 
