@@ -120,9 +120,9 @@ type DatabaseReplica struct {
 	// SourceLocation is where the source lives, so a replica of a replica
 	// can find its source by component tag without a resource reference.
 	SourceLocation string `cty:"source_location"`
-	InstanceClass string `cty:"instance_class"`
-	Engine        string `cty:"engine"`
-	Promote       bool   `cty:"promote"`
+	InstanceClass  string `cty:"instance_class"`
+	Engine         string `cty:"engine"`
+	Promote        bool   `cty:"promote"`
 }
 
 // BackupPlan is the ha_backup_plan input.
