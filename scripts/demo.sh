@@ -70,7 +70,15 @@ say "what was built"
 echo
 "$TF" -chdir="$WORK" output -no-color objectives
 DNS_PORT=${HA_TEST_PDNS_DNS##*:}
-answer=$(dig +short +tries=1 +time=2 -p "$DNS_PORT" @127.0.0.1 www.quickstart.test A | sort | tr '\n' ' ')
+# PowerDNS answers with any address until its first health check of a new
+# record; wait for three equal answers in a row.
+answer="" same=0
+for _ in $(seq 50); do
+  a=$(dig +short +tries=1 +time=1 -p "$DNS_PORT" @127.0.0.1 www.quickstart.test A | sort | tr '\n' ' ')
+  if [ -n "$a" ] && [ "$a" = "$answer" ]; then same=$((same + 1)); else same=0; answer=$a; fi
+  [ "$same" -ge 2 ] && break
+  sleep 0.5
+done
 echo "DNS: www.quickstart.test answers ${answer:-nothing} (east stands in at 127.0.0.2, west at 127.0.0.3)"
 
 say "DNS failover drill: stop east's stand-in, measure the switch to west, restore"
