@@ -556,7 +556,7 @@ func TestAccDatabaseReplica_crossRegionDestroy(t *testing.T) {
 			}
 			_, err := d.rds("us-west-2").Get(context.Background(), rep)
 			if !errors.Is(err, rds.ErrNotFound) {
-				return fmt.Errorf("replica %s still answers after destroy: %v", rep, err)
+				return fmt.Errorf("replica %s still answers after destroy: %w", rep, err)
 			}
 			return nil
 		},
@@ -720,7 +720,7 @@ resource "ha_database" "db" {
 					}
 					_, _, oldCopy, _ := rds.ParseARN(firstCopy)
 					if _, err := d.rds("us-west-2").GetSnapshot(ctx, oldCopy); !errors.Is(err, rds.ErrNotFound) {
-						return fmt.Errorf("superseded copy %s still there: %v", oldCopy, err)
+						return fmt.Errorf("superseded copy %s still there: %w", oldCopy, err)
 					}
 					return nil
 				},

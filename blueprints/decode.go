@@ -524,9 +524,10 @@ func (c *compiler) decodeLoadBalancer(b *hcl.Block) *LoadBalancerSpec {
 	for _, lb2 := range r.blocks("listener") {
 		lr := c.read(lb2.Body, listenerSchema, lb2.DefRange)
 		l := Listener{Port: lr.integer("port", 80, 1, 65535), Protocol: strings.ToUpper(lr.str("protocol", defProto))}
-		if lb.Layer == 7 {
+		switch lb.Layer {
+		case 7:
 			lr.oneOf("protocol", l.Protocol, "HTTP", "HTTPS")
-		} else if lb.Layer == 4 {
+		case 4:
 			lr.oneOf("protocol", l.Protocol, "TCP", "UDP", "TLS", "TCP_UDP")
 		}
 		lb.Listeners = append(lb.Listeners, l)

@@ -150,7 +150,7 @@ func (c *compiler) templateFileFunc(fns map[string]function.Function) function.F
 				return cty.NilVal, err
 			}
 			vars := args[1]
-			if vars.IsNull() || !vars.IsKnown() || !(vars.Type().IsObjectType() || vars.Type().IsMapType()) {
+			if vars.IsNull() || !vars.IsKnown() || (!vars.Type().IsObjectType() && !vars.Type().IsMapType()) {
 				return cty.NilVal, fmt.Errorf("vars must be an object or a map")
 			}
 			expr, diags := hclsyntax.ParseTemplate(b, name, hcl.Pos{Line: 1, Column: 1, Byte: 0})

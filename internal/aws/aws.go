@@ -178,7 +178,7 @@ func WaitUntil(ctx context.Context, what string, interval time.Duration, check f
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w for %s: %v", ErrTimeout, what, ctx.Err())
+			return fmt.Errorf("%w for %s: %w", ErrTimeout, what, ctx.Err())
 		case <-time.After(interval):
 		}
 	}

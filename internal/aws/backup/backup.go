@@ -61,7 +61,7 @@ func (c *Client) optional(o *sdkbackup.Options) {
 func (c *Client) Location() string { return c.location }
 
 func notImplemented(op string, err error) error {
-	return fmt.Errorf("%s: %w (%v)", op, ErrNotImplemented, err)
+	return fmt.Errorf("%s: %w (%w)", op, ErrNotImplemented, err)
 }
 
 // CreateKey creates a symmetric KMS key for a vault and returns its ARN.
