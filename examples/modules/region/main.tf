@@ -1,5 +1,5 @@
 # One state per region: this configuration manages the standby region
-# (west) of the quickstart blueprint. The primary's state exports its
+# (west) of the quickstart blueprint (examples/quickstart/quickstart.ha.hcl). The primary's state exports its
 # database ARNs; read them here with terraform_remote_state in practice.
 terraform {
   required_providers {
@@ -32,7 +32,7 @@ variable "east_load_balancers" {
 module "west" {
   source = "../../../modules/region"
 
-  blueprint           = "${path.module}/shop.ha.hcl"
+  blueprint           = "${path.module}/../../quickstart/quickstart.ha.hcl"
   region              = "west"
   database_password   = var.database_password
   peer_arns           = var.east_arns
