@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -36,7 +37,16 @@ func (d *providerData) verifyAWS(ctx context.Context) diag.Diagnostics {
 	if !d.awsConfigured() {
 		return diags
 	}
-	if _, err := d.awsSession().Verify(ctx); err != nil {
+	_, err := d.awsSession().Verify(ctx)
+	switch {
+	case awsbackend.IsUnreachable(err):
+		// A lost region must not stop the apply that replaces it: the check
+		// is skipped, and each resource in a location that cannot be reached
+		// warns on its own (see unreachable.go).
+		diags.AddAttributeWarning(path.Root("aws"), "AWS credentials not checked: endpoint unreachable",
+			fmt.Sprintf("%v. Resources in locations that cannot be reached keep their last known state; "+
+				"if no region is lost, check the endpoint and the network.", err))
+	case err != nil:
 		diags.AddAttributeError(path.Root("aws"), "Invalid AWS credentials or endpoint", err.Error())
 	}
 	return diags

@@ -265,6 +265,12 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	// Any call below may find a location unreachable: then the prior state
+	// stays as it is, with a warning (see unreachable.go).
+	lost := state.lost()
+	if keepUnreachable(&resp.Diagnostics, lost, err) {
+		return
+	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "read backup plan", label, err)
 		return
@@ -285,6 +291,9 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	if keepUnreachable(&resp.Diagnostics, lost, err) {
+		return
+	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "read backup vault", label, err)
 		return
@@ -292,6 +301,9 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 	state.VaultARN = types.StringValue(vault.ARN)
 	state.KMSKeyARN = stringOrNull(vault.KeyARN)
 	encrypted, err := customerKey(ctx, primary, vault.KeyARN)
+	if keepUnreachable(&resp.Diagnostics, lost, err) {
+		return
+	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "read backup vault key", label, err)
 		return
@@ -313,6 +325,11 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 	copyVault, err := copyc.GetVault(ctx, vaultNameOf(p.Rule.CopyVaultARN))
 	if errors.Is(err, backup.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
+		return
+	}
+	lostCopy := lost
+	lostCopy.location = copyLoc
+	if keepUnreachable(&resp.Diagnostics, lostCopy, err) {
 		return
 	}
 	if err != nil {
@@ -450,12 +467,20 @@ func (r *backupPlanResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if !ok {
 		return
 	}
+	lost := state.lost()
 	if err := primary.DeletePlan(ctx, state.PlanID.ValueString()); err != nil {
-		addAWSError(&resp.Diagnostics, "delete backup plan", label, err)
+		if !forgetUnreachable(&resp.Diagnostics, lost, err) {
+			addAWSError(&resp.Diagnostics, "delete backup plan", label, err)
+		}
 		return
 	}
 	for _, c := range []*backup.Client{primary, copyc} {
 		if err := deleteVault(ctx, c, name); err != nil {
+			// The copy region may be the lost one: forget its vault too.
+			lost.location = c.Location()
+			if forgetUnreachable(&resp.Diagnostics, lost, err) {
+				return
+			}
 			addAWSError(&resp.Diagnostics, "delete backup vault in "+c.Location(), label, err)
 			return
 		}
@@ -608,6 +633,8 @@ func (r *backupPlanResource) readSelection(ctx context.Context, c *backup.Client
 		m.SelectionID = types.StringNull()
 		m.ResourceARNs, m.SelectionTags = types.ListNull(types.StringType), types.MapNull(types.StringType)
 		return
+	case keepUnreachable(diags, m.lost(), err):
+		return // the selection as last known
 	case err != nil:
 		addAWSError(diags, "read backup selection", label, err)
 		return
@@ -640,6 +667,8 @@ func (r *backupPlanResource) recoveryPoint(ctx context.Context, c *backup.Client
 				fmt.Sprintf("Component %q: the AWS endpoint (moto 5.2.1) does not implement recovery-point listing, so "+
 					"latest_recovery_point_arn stays null. latest_snapshot_arn and latest_copy_arn are the restore points.", label))
 		}
+	case keepUnreachable(diags, m.lost(), err):
+		// the recovery point as last known
 	case err != nil:
 		addAWSError(diags, "list recovery points", label, err)
 	default:
@@ -665,8 +694,12 @@ func (r *backupPlanResource) readSnapshots(ctx context.Context, m *backupPlanMod
 			diags.AddError("Unable to read database snapshot", err.Error())
 			continue
 		}
+		lost := m.lost()
+		lost.location = region
 		if _, err := c.GetSnapshot(ctx, id); errors.Is(err, rds.ErrNotFound) {
 			*v = types.StringNull()
+		} else if keepUnreachable(&diags, lost, err) {
+			continue // the snapshot as last known
 		} else if err != nil {
 			diags.AddError("Unable to read database snapshot", awsbackend.DescribeError(err))
 		}
@@ -684,6 +717,12 @@ func (r *backupPlanResource) deleteSnapshots(ctx context.Context, arns ...string
 		c, err := r.data.rdsClient(ctx, region)
 		if err == nil {
 			err = c.DeleteSnapshot(ctx, id)
+		}
+		if awsbackend.UnreachableLocation(err) != "" {
+			diags.AddWarning("Database snapshot "+id+" not deleted",
+				fmt.Sprintf("AWS location %s unreachable: snapshot %s was not deleted and is no longer recorded. Cause: %v. "+
+					"Delete it once the location answers again.", region, id, err))
+			continue
 		}
 		if err != nil {
 			diags.AddError("Unable to delete database snapshot", awsbackend.DescribeError(err))
@@ -799,6 +838,10 @@ func mapStrings(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[s
 	}
 	diags.Append(m.ElementsAs(ctx, &out, false)...)
 	return out
+}
+
+func (m *backupPlanModel) lost() lostObject {
+	return newLostObject("backup plan", m.Name, m.Component, m.Blueprint, m.Location)
 }
 
 type backupPlanModel struct {

@@ -258,6 +258,9 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
+		return
+	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "read database", componentLabel(state.Component, state.Name.ValueString()), err)
 		return
@@ -357,6 +360,9 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 		final = state.Name.ValueString() + "-final"
 	}
 	err = c.Delete(ctx, state.Name.ValueString(), rds.DeleteInput{SkipFinalSnapshot: state.SkipFinalSnapshot.ValueBool(), FinalSnapshotIdentifier: final})
+	if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
+		return
+	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "delete database", label, err)
 		if strings.Contains(err.Error(), "deletion protection") {
@@ -420,6 +426,10 @@ func withRefTag(tags map[string]string, key string, v types.String) {
 	if s := v.ValueString(); s != "" {
 		tags[key] = s
 	}
+}
+
+func (m *databaseModel) lost() lostObject {
+	return newLostObject("database", m.Name, m.Component, m.Blueprint, m.Location)
 }
 
 type databaseModel struct {

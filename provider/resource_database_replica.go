@@ -300,6 +300,9 @@ func (r *databaseReplicaResource) Read(ctx context.Context, req resource.ReadReq
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
+		return
+	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "read database replica", componentLabel(state.Component, state.Name.ValueString()), err)
 		return
@@ -396,6 +399,9 @@ func (r *databaseReplicaResource) Delete(ctx context.Context, req resource.Delet
 	if errors.Is(err, rds.ErrNotFound) {
 		return
 	}
+	if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
+		return
+	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "delete database replica", label, err)
 		return
@@ -422,6 +428,9 @@ func (r *databaseReplicaResource) Delete(ctx context.Context, req resource.Delet
 	}
 	skip := replica || state.SkipFinalSnapshot.ValueBool()
 	if err := c.Delete(ctx, name, rds.DeleteInput{SkipFinalSnapshot: skip, FinalSnapshotIdentifier: final}); err != nil {
+		if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
+			return
+		}
 		addAWSError(&resp.Diagnostics, "delete database replica", label, err)
 	}
 }
@@ -442,6 +451,10 @@ func regionOfARN(s string) string {
 		return region
 	}
 	return ""
+}
+
+func (m *databaseReplicaModel) lost() lostObject {
+	return newLostObject("database replica", m.Name, m.Component, m.Blueprint, m.Location)
 }
 
 type databaseReplicaModel struct {

@@ -304,6 +304,9 @@ func (r *loadBalancerResource) Read(ctx context.Context, req resource.ReadReques
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, state.Name, err))
 		return
@@ -362,6 +365,9 @@ func (r *loadBalancerResource) Delete(ctx context.Context, req resource.DeleteRe
 		return
 	}
 	if err := c.Delete(ctx, state.ID.ValueString(), state.Name.ValueString()); err != nil {
+		if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
+			return
+		}
 		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, state.Name, err))
 	}
 }
@@ -459,6 +465,10 @@ func (m *loadBalancerModel) fromStatus(st *loadbalancer.Status) {
 		}
 	}
 	m.HealthCheck = n
+}
+
+func (m *loadBalancerModel) lost() lostObject {
+	return newLostObject("load balancer", m.Name, m.Component, m.Blueprint, m.Location)
 }
 
 func sameListeners(a, b []listenerModel) bool {

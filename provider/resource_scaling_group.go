@@ -224,6 +224,9 @@ func (r *scalingGroupResource) Read(ctx context.Context, req resource.ReadReques
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read scaling group", awsErrorDetail(state.Component, state.Name, err))
 		return
@@ -283,6 +286,9 @@ func (r *scalingGroupResource) Delete(ctx context.Context, req resource.DeleteRe
 		return
 	}
 	if err := c.Delete(ctx, state.ID.ValueString()); err != nil {
+		if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
+			return
+		}
 		resp.Diagnostics.AddError("Unable to delete scaling group", awsErrorDetail(state.Component, state.Name, err))
 	}
 }
@@ -350,6 +356,10 @@ func (m *scalingGroupModel) fromStatus(st *scaling.Status) {
 	}
 	m.LaunchTemplateID = types.StringValue(st.LaunchTemplateID)
 	m.LaunchTemplateVersion = types.Int64Value(int64(st.LaunchTemplateVersion))
+}
+
+func (m *scalingGroupModel) lost() lostObject {
+	return newLostObject("scaling group", m.Name, m.Component, m.Blueprint, m.Location)
 }
 
 type scalingGroupModel struct {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -36,11 +36,18 @@ type Session struct {
 	settings Settings
 	mu       sync.Mutex
 	configs  map[string]sdkaws.Config
+	http     *awshttp.BuildableClient
+	reach    *reachability
 }
 
 // NewSession returns a session; nothing is contacted until first use.
 func NewSession(s Settings) *Session {
-	return &Session{settings: s, configs: map[string]sdkaws.Config{}}
+	return &Session{
+		settings: s,
+		configs:  map[string]sdkaws.Config{},
+		http:     newHTTPClient(),
+		reach:    &reachability{down: map[string]error{}},
+	}
 }
 
 // Config returns the SDK configuration for a location (us-east-1, ...).
@@ -55,13 +62,11 @@ func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, e
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(location),
-		awsconfig.WithRetryer(func() sdkaws.Retryer {
-			// The standard retryer already backs off on throttling and 5xx;
-			// only the attempt count is ours.
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = s.settings.MaxRetries + 1
-			})
-		}),
+		// The standard retryer already backs off on throttling and 5xx;
+		// ours adds the attempt count and gives up at once on a location
+		// known unreachable (see reach.go).
+		awsconfig.WithRetryer(newRetryer(s.settings.MaxRetries + 1)),
+		awsconfig.WithHTTPClient(s.http),
 	}
 	if s.settings.AccessKey != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(
@@ -77,6 +82,9 @@ func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, e
 	if err != nil {
 		return sdkaws.Config{}, fmt.Errorf("load AWS configuration for %s: %w", location, err)
 	}
+	// Wrapped after loading, so that the loader can still apply a custom CA
+	// bundle (AWS_CA_BUNDLE) to the buildable client underneath.
+	c.HTTPClient = &locationClient{location: location, next: c.HTTPClient, reach: s.reach, probe: probeTCP}
 	s.configs[location] = c
 	return c, nil
 }

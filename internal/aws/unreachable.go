@@ -13,6 +13,10 @@ import (
 // an answer from it. After a region is lost, Delete uses this to forget its
 // objects with a warning instead of failing or hanging the apply.
 func IsUnreachable(err error) bool {
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return true
+	}
 	if err == nil || ErrorCode(err) != "" || HTTPStatus(err) != 0 {
 		return false
 	}

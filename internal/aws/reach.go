@@ -1,0 +1,148 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+)
+
+// DialTimeout bounds one TCP connect to an AWS endpoint. The SDK's default
+// (30 s) times every attempt of every call by a blackholed region; an AWS
+// endpoint that is up answers a connect in well under a second.
+const DialTimeout = 5 * time.Second
+
+// probeTimeout bounds the reachability probe run after a failed connect.
+const probeTimeout = 3 * time.Second
+
+// UnreachableError is returned for every call to a location whose API was
+// found unreachable earlier in this provider run: the location is not tried
+// again, so a lost region costs one failed connect and probe, not minutes
+// of retries per resource.
+type UnreachableError struct {
+	Location string
+	Cause    error // the first connect failure
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("AWS location %s unreachable: %v", e.Location, e.Cause)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Cause }
+
+// UnreachableLocation returns the location named by an UnreachableError in
+// err's chain, "" when there is none.
+func UnreachableLocation(err error) string {
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return ue.Location
+	}
+	return ""
+}
+
+// reachability remembers, per location, the first confirmed connect failure.
+type reachability struct {
+	mu   sync.Mutex
+	down map[string]error
+}
+
+func (r *reachability) get(location string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.down[location]
+}
+
+func (r *reachability) mark(location string, cause error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.down[location]; ok {
+		return e
+	}
+	e := &UnreachableError{Location: location, Cause: cause}
+	r.down[location] = e
+	return e
+}
+
+// Unreachable returns the cached UnreachableError of a location, nil while
+// the location has not been found unreachable in this run.
+func (s *Session) Unreachable(location string) error { return s.reach.get(location) }
+
+// newHTTPClient is the session's transport: the SDK's buildable client
+// with a short connect timeout.
+func newHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
+		d.Timeout = DialTimeout
+	})
+}
+
+// locationClient is the HTTP client of one location: it fails at once for a
+// location already known unreachable, and marks the location unreachable when
+// a connect fails and a second, plain TCP probe fails too (so that one lost
+// packet does not write a healthy region off for the rest of the run).
+type locationClient struct {
+	location string
+	next     sdkaws.HTTPClient
+	reach    *reachability
+	probe    func(ctx context.Context, u *url.URL) error
+}
+
+func (c *locationClient) Do(req *http.Request) (*http.Response, error) {
+	if err := c.reach.get(c.location); err != nil {
+		return nil, err
+	}
+	resp, err := c.next.Do(req)
+	if err == nil || !IsUnreachable(err) || req.Context().Err() != nil {
+		// Answers, failures after connecting and the caller's own deadline
+		// are not the location's fault; the SDK retryer handles them as before.
+		return resp, err
+	}
+	if perr := c.probe(req.Context(), req.URL); perr == nil {
+		return resp, err
+	}
+	return nil, c.reach.mark(c.location, err)
+}
+
+// probeTCP connects to the endpoint's host and port and hangs up.
+func probeTCP(ctx context.Context, u *url.URL) error {
+	host := u.Host
+	if u.Port() == "" {
+		port := "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", host)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+// newRetryer is the standard retryer (backoff on throttling, 5xx and
+// transient connection errors) with our attempt count, except that a
+// location known unreachable is never retried.
+func newRetryer(maxAttempts int) func() sdkaws.Retryer {
+	return func() sdkaws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = maxAttempts
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) sdkaws.Ternary {
+				var ue *UnreachableError
+				if errors.As(err, &ue) {
+					return sdkaws.FalseTernary
+				}
+				return sdkaws.UnknownTernary
+			})}, o.Retryables...)
+		})
+	}
+}

@@ -1,0 +1,180 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// countingClient counts the requests the SDK hands to the transport.
+type countingClient struct {
+	next  sdkaws.HTTPClient
+	calls atomic.Int32
+}
+
+func (c *countingClient) Do(r *http.Request) (*http.Response, error) {
+	c.calls.Add(1)
+	return c.next.Do(r)
+}
+
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+// wrapTransport puts wrap between a location's reachability check and the
+// real HTTP client, to count or disturb what reaches the network.
+func wrapTransport(t *testing.T, s *Session, location string, wrap func(sdkaws.HTTPClient) sdkaws.HTTPClient) {
+	t.Helper()
+	cfg, err := s.Config(context.Background(), location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, ok := cfg.HTTPClient.(*locationClient)
+	if !ok {
+		t.Fatalf("HTTPClient is %T, want *locationClient", cfg.HTTPClient)
+	}
+	lc.next = wrap(lc.next)
+}
+
+func callerIdentity(ctx context.Context, t *testing.T, s *Session, location string) error {
+	t.Helper()
+	cfg, err := s.Config(ctx, location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	return err
+}
+
+// A closed port is tried once (no retries despite max_retries = 5), then the
+// location fails at once for the rest of the run without any connect; other
+// locations are judged on their own.
+func TestSession_unreachableFailsFast(t *testing.T) {
+	s := NewSession(Settings{Endpoint: closedPort(t), AccessKey: "a", SecretKey: "b", MaxRetries: 5})
+	counter := &countingClient{}
+	wrapTransport(t, s, "us-east-1", func(next sdkaws.HTTPClient) sdkaws.HTTPClient { counter.next = next; return counter })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	start := time.Now()
+	err := callerIdentity(ctx, t, s, "us-east-1")
+	t.Logf("first call to a closed port failed after %.3fs: %v", time.Since(start).Seconds(), err)
+	if !IsUnreachable(err) {
+		t.Fatalf("IsUnreachable(%v) = false", err)
+	}
+	if loc := UnreachableLocation(err); loc != "us-east-1" {
+		t.Errorf("UnreachableLocation = %q, want us-east-1", loc)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("the cause (connection refused) is lost: %v", err)
+	}
+	if n := counter.calls.Load(); n != 1 {
+		t.Errorf("closed port tried %d times, want 1 (no retries once confirmed unreachable)", n)
+	}
+	if s.Unreachable("us-east-1") == nil {
+		t.Error("us-east-1 not remembered as unreachable")
+	}
+
+	start = time.Now()
+	err = callerIdentity(ctx, t, s, "us-east-1")
+	t.Logf("second call failed after %.3fs", time.Since(start).Seconds())
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || ue.Location != "us-east-1" {
+		t.Fatalf("second call: want the cached UnreachableError, got %v", err)
+	}
+	if n := counter.calls.Load(); n != 1 {
+		t.Errorf("second call reached the transport (%d calls), want none", n-1)
+	}
+
+	if s.Unreachable("eu-west-1") != nil {
+		t.Error("eu-west-1 marked unreachable before any call")
+	}
+	err = callerIdentity(ctx, t, s, "eu-west-1")
+	if UnreachableLocation(err) != "eu-west-1" {
+		t.Errorf("eu-west-1: %v", err)
+	}
+}
+
+// A reachable endpoint keeps the standard retries for 5xx and is never
+// marked unreachable.
+func TestSession_reachableKeepsRetries(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>busy</Message></Error></ErrorResponse>`))
+	}))
+	defer srv.Close()
+	s := NewSession(Settings{Endpoint: srv.URL, AccessKey: "a", SecretKey: "b", MaxRetries: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := callerIdentity(ctx, t, s, "us-east-1")
+	if err == nil || IsUnreachable(err) {
+		t.Fatalf("503 answer: IsUnreachable(%v) = true", err)
+	}
+	if n := hits.Load(); n != 2 {
+		t.Errorf("503 tried %d times, want 2 (max_retries 1 + 1)", n)
+	}
+	if s.Unreachable("us-east-1") != nil {
+		t.Error("a location that answers was marked unreachable")
+	}
+}
+
+// flakyDial fails its first request with a dial error, then passes through.
+type flakyDial struct {
+	next  sdkaws.HTTPClient
+	calls atomic.Int32
+}
+
+func (f *flakyDial) Do(r *http.Request) (*http.Response, error) {
+	if f.calls.Add(1) == 1 {
+		return nil, &url.Error{Op: "Post", URL: r.URL.String(), Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
+	}
+	return f.next.Do(r)
+}
+
+// One failed connect to an endpoint that the probe then reaches is retried
+// as before and does not write the location off.
+func TestSession_transientDialFailureRetried(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		_, _ = w.Write([]byte(`<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/x</Arn><UserId>x</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>`))
+	}))
+	defer srv.Close()
+	s := NewSession(Settings{Endpoint: srv.URL, AccessKey: "a", SecretKey: "b", MaxRetries: 1})
+	flaky := &flakyDial{}
+	wrapTransport(t, s, "us-east-1", func(next sdkaws.HTTPClient) sdkaws.HTTPClient { flaky.next = next; return flaky })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	account, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatalf("Verify after one failed connect: %v", err)
+	}
+	if account != "123456789012" {
+		t.Errorf("account = %q", account)
+	}
+	if n := flaky.calls.Load(); n != 2 {
+		t.Errorf("transport called %d times, want 2 (one failure, one retry)", n)
+	}
+	if s.Unreachable("us-east-1") != nil {
+		t.Error("a transient connect failure marked the location unreachable")
+	}
+}

@@ -1,0 +1,89 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+)
+
+// After a region is lost, the blueprint's modules drop its components and
+// Terraform refreshes and then destroys them. Its AWS API may be unreachable
+// then: these helpers turn that one kind of failure into warnings, so that
+// plan and apply go through, and leave every other error an error.
+
+// lostObject names what a Read or Delete was working on, for the warnings.
+type lostObject struct {
+	kind      string // "load balancer"
+	name      string // physical name
+	component string // component key, may be ""
+	blueprint string // may be ""
+	location  string // the object's location
+}
+
+func newLostObject(kind string, name, component, blueprint, location types.String) lostObject {
+	return lostObject{
+		kind: kind, name: name.ValueString(), component: component.ValueString(),
+		blueprint: blueprint.ValueString(), location: location.ValueString(),
+	}
+}
+
+// label is "component east/web/load_balancer", or the kind and name when
+// there is no component key.
+func (o lostObject) label() string {
+	if o.component != "" {
+		return "component " + o.component
+	}
+	return fmt.Sprintf("%s %s", o.kind, o.name)
+}
+
+// where is the location err names (a copy region, say), else the object's.
+func (o lostObject) where(err error) string {
+	if loc := awsbackend.UnreachableLocation(err); loc != "" {
+		return loc
+	}
+	return o.location
+}
+
+// keepUnreachable is for Read: when err means the location's API could not
+// be reached it adds a warning and reports true, and the caller returns
+// without setting state, so the prior state stays as it was (the framework
+// starts Read's response from it). Otherwise it does nothing.
+func keepUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
+	if !awsbackend.IsUnreachable(err) {
+		return false
+	}
+	loc := o.where(err)
+	diags.AddWarning("AWS location "+loc+" unreachable",
+		fmt.Sprintf("AWS location %s unreachable: keeping the last known state of %s (%s %s). "+
+			"Cause: %v. If the location is lost, remove its components from the configuration; "+
+			"the next apply forgets them.", loc, o.label(), o.kind, o.name, err))
+	return true
+}
+
+// forgetUnreachable is for Delete: when the session has confirmed the
+// location unreachable (a failed connect, then a failed probe) it adds a
+// warning that the object leaves the state without being deleted, and
+// reports true; the caller then returns without an error, so Terraform
+// forgets the object. Otherwise it does nothing. Unlike Read it does not
+// take any IsUnreachable error: a delete that merely runs out of time in a
+// region that answers (context.DeadlineExceeded) must stay an error, or the
+// object would be forgotten while it still exists and is reachable.
+func forgetUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
+	if awsbackend.UnreachableLocation(err) == "" {
+		return false
+	}
+	loc := o.where(err)
+	bp := o.blueprint
+	if bp == "" {
+		bp = "NAME"
+	}
+	diags.AddWarning(fmt.Sprintf("%s %s removed from state without being deleted", o.kind, o.name),
+		fmt.Sprintf("AWS location %s unreachable: %s (%s %s) was removed from the Terraform state without being deleted. "+
+			"Cause: %v. It may still exist there; once the location answers again, list what is left with "+
+			"`terraform-provider-ha aws sweep --blueprint %s --location %s --dry-run` and delete it without --dry-run.",
+			loc, o.label(), o.kind, o.name, err, bp, loc))
+	return true
+}
