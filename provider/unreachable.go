@@ -47,12 +47,15 @@ func (o lostObject) where(err error) string {
 	return o.location
 }
 
-// keepUnreachable is for Read: when err means the location's API could not
-// be reached it adds a warning and reports true, and the caller returns
+// keepUnreachable is for Read: when the location's API could not be
+// reached it adds a warning and reports true, and the caller returns
 // without setting state, so the prior state stays as it was (the framework
 // starts Read's response from it). Otherwise it does nothing.
 func keepUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
-	if !awsbackend.IsUnreachable(err) {
+	// Only a location the session confirmed down (failed connect, then a
+	// failed probe): a read that merely times out in a region that answers
+	// stays an error rather than hiding behind stale state.
+	if awsbackend.UnreachableLocation(err) == "" {
 		return false
 	}
 	loc := o.where(err)

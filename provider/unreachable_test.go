@@ -77,14 +77,14 @@ func TestUnreachableDiagnostics(t *testing.T) {
 		t.Errorf("diagnostics for reachable errors: %v", diags)
 	}
 
-	// A deadline is unreachable enough to keep the last known state on
-	// refresh, but never a reason to forget an object on delete.
+	// A bare deadline in a region that answers is neither: refresh and
+	// delete both stay errors rather than hide behind stale state.
 	deadline := fmt.Errorf("operation error RDS: DeleteDBInstance: %w", context.DeadlineExceeded)
 	diags = nil
 	if forgetUnreachable(&diags, o, deadline) {
 		t.Error("a deadline made Delete forget the object")
 	}
-	if !keepUnreachable(&diags, o, deadline) {
-		t.Error("a deadline failed the refresh")
+	if keepUnreachable(&diags, o, deadline) {
+		t.Error("a deadline kept stale state on refresh")
 	}
 }
