@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/datasweep"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/sweep"
 )
 
@@ -58,6 +60,13 @@ func newAWSSweepCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			data, err := datasweep.Find(ctx, s, locations, blueprint)
+			if err != nil {
+				return err
+			}
+			for _, d := range data {
+				left = append(left, d.Location+" "+strings.ReplaceAll(d.Kind, "_", " ")+" "+d.ID)
+			}
 			for _, l := range left {
 				if _, err := fmt.Fprintln(e.stdout, l); err != nil {
 					return err
@@ -69,6 +78,10 @@ func newAWSSweepCommand(e *env) *cobra.Command {
 					note = ", nothing deleted (--dry-run)"
 				}
 				_, err := fmt.Fprintf(e.stdout, "%d object(s)%s\n", len(left), note)
+				return err
+			}
+			// Data first: instances hold snapshots and keys hold vaults.
+			if _, err := datasweep.Sweep(ctx, s, locations, blueprint); err != nil {
 				return err
 			}
 			if err := sweep.Sweep(ctx, s, locations, blueprint); err != nil {

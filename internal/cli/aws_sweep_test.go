@@ -10,6 +10,7 @@ import (
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/awstest"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/rds"
 )
 
 func TestAWSSweep(t *testing.T) {
@@ -32,6 +33,19 @@ func TestAWSSweep(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// A database of the same blueprint: what a lost region's ha_database
+	// leaves behind, which the sweep must find too.
+	cfg, err := s.Config(ctx, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rds.New(cfg).Create(ctx, rds.CreateInput{
+		Identifier: "clisweep-db", Engine: "postgres", InstanceClass: "db.t3.micro", AllocatedStorage: 20,
+		Username: "admin1", Password: "password-1234", BackupRetentionPeriod: 1,
+		Tags: awsbase.Tags(nil, "clisweep", "east/orders/database"),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	run := func(args ...string) (int, string) {
 		var out, errb bytes.Buffer
 		code := Execute(ctx, args, &out, &errb)
@@ -41,10 +55,10 @@ func TestAWSSweep(t *testing.T) {
 		t.Fatalf("without a blueprint: %d %s", code, out)
 	}
 	code, out := run("aws", "sweep", "--blueprint", "clisweep", "--location", "us-east-1", "--dry-run")
-	if code != 0 || !strings.Contains(out, "load balancer clisweep-lb") || !strings.Contains(out, "2 object(s), nothing deleted") {
+	if code != 0 || !strings.Contains(out, "load balancer clisweep-lb") || !strings.Contains(out, "us-east-1 db instance clisweep-db") || !strings.Contains(out, "3 object(s), nothing deleted") {
 		t.Fatalf("dry run: %d %s", code, out)
 	}
-	if code, out := run("aws", "sweep", "--blueprint", "clisweep", "--location", "us-east-1"); code != 0 || !strings.Contains(out, "2 object(s) deleted") {
+	if code, out := run("aws", "sweep", "--blueprint", "clisweep", "--location", "us-east-1"); code != 0 || !strings.Contains(out, "3 object(s) deleted") {
 		t.Fatalf("sweep: %d %s", code, out)
 	}
 	if code, out := run("aws", "sweep", "--blueprint", "clisweep", "--location", "us-east-1", "--dry-run"); code != 0 || !strings.Contains(out, "0 object(s)") {

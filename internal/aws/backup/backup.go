@@ -135,7 +135,8 @@ func (c *Client) RetireKey(ctx context.Context, keyARN string) error {
 	return nil
 }
 
-// ListKeysTagged returns enabled keys in the location carrying tag key=value.
+// ListKeysTagged returns enabled keys in the location carrying tag key=value
+// (any value when value is "").
 func (c *Client) ListKeysTagged(ctx context.Context, key, value string) ([]string, error) {
 	var found []string
 	p := kms.NewListKeysPaginator(c.kms, &kms.ListKeysInput{})
@@ -154,7 +155,7 @@ func (c *Client) ListKeysTagged(ctx context.Context, key, value string) ([]strin
 				continue
 			}
 			for _, t := range tags.Tags {
-				if sdkaws.ToString(t.TagKey) == key && sdkaws.ToString(t.TagValue) == value {
+				if sdkaws.ToString(t.TagKey) == key && (value == "" || sdkaws.ToString(t.TagValue) == value) {
 					found = append(found, sdkaws.ToString(k.KeyArn))
 				}
 			}

@@ -23,7 +23,8 @@ type Leftover struct {
 
 func (l Leftover) String() string { return fmt.Sprintf("%s %s in %s", l.Kind, l.ID, l.Location) }
 
-// Find lists objects tagged ha:blueprint=blueprint in the locations.
+// Find lists objects tagged ha:blueprint=blueprint in the locations (any
+// blueprint when blueprint is "").
 func Find(ctx context.Context, s *awsbase.Session, locations []string, blueprint string) ([]Leftover, error) {
 	var out []Leftover
 	for _, loc := range locations {
@@ -37,7 +38,7 @@ func Find(ctx context.Context, s *awsbase.Session, locations []string, blueprint
 			return nil, err
 		}
 		for _, i := range insts {
-			if i.Tags[awsbase.TagBlueprint] == blueprint {
+			if owned(i.Tags, blueprint) {
 				out = append(out, Leftover{"db_instance", loc, i.Identifier})
 			}
 		}
@@ -46,7 +47,7 @@ func Find(ctx context.Context, s *awsbase.Session, locations []string, blueprint
 			return nil, err
 		}
 		for _, sn := range snaps {
-			if sn.Tags[awsbase.TagBlueprint] == blueprint {
+			if owned(sn.Tags, blueprint) {
 				out = append(out, Leftover{"db_snapshot", loc, sn.Identifier})
 			}
 		}
@@ -55,7 +56,7 @@ func Find(ctx context.Context, s *awsbase.Session, locations []string, blueprint
 			return nil, err
 		}
 		for _, p := range plans {
-			if p.Tags[awsbase.TagBlueprint] == blueprint {
+			if owned(p.Tags, blueprint) {
 				out = append(out, Leftover{"backup_plan", loc, p.ID})
 			}
 		}
@@ -64,7 +65,7 @@ func Find(ctx context.Context, s *awsbase.Session, locations []string, blueprint
 			return nil, err
 		}
 		for _, v := range vaults {
-			if v.Tags[awsbase.TagBlueprint] == blueprint {
+			if owned(v.Tags, blueprint) {
 				out = append(out, Leftover{"backup_vault", loc, v.Name})
 			}
 		}
@@ -162,4 +163,10 @@ func sweepInstances(ctx context.Context, s *awsbase.Session, insts []Leftover) [
 		}
 	}
 	return errs
+}
+
+// owned reports tags of an object of blueprint ("" for any blueprint).
+func owned(tags map[string]string, blueprint string) bool {
+	v := tags[awsbase.TagBlueprint]
+	return v != "" && (blueprint == "" || v == blueprint)
 }
