@@ -262,10 +262,10 @@ func sweepLeftovers(lbName, dbName, bp string) error {
 		return fmt.Errorf("data sweep: %w", err)
 	}
 	if left, err := sweep.Leftovers(ctx, s, locs, bp); err != nil || len(left) > 0 {
-		return fmt.Errorf("after sweep: %q, %v", left, err)
+		return fmt.Errorf("after sweep: %q, %w", left, err)
 	}
 	if data, err := datasweep.Find(ctx, s, locs, bp); err != nil || len(data) > 0 {
-		return fmt.Errorf("after data sweep: %v, %v", data, err)
+		return fmt.Errorf("after data sweep: %v, %w", data, err)
 	}
 	return nil
 }

@@ -274,7 +274,7 @@ func (t *terraform) version(ctx context.Context) (string, error) {
 		Version string `json:"terraform_version"`
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Version == "" {
-		return "", fmt.Errorf("read terraform version from %q: %v", out, err)
+		return "", fmt.Errorf("read terraform version from %q: %w", out, err)
 	}
 	return v.Version, nil
 }
