@@ -20,4 +20,6 @@ module "region" {
   dns_addresses       = var.dns_addresses
   create_dns_zones    = var.create_dns_zones
   tags                = var.tags
+  inventory_variables = var.inventory_variables
+  exclude_on_battery  = var.exclude_on_battery
 }

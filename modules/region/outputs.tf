@@ -27,3 +27,8 @@ output "recovery" {
   description = "What lost_regions changed (null without a lost region)."
   value       = module.region.recovery
 }
+
+output "host_allocations" {
+  description = "Bare-metal allocations of this region: members and their addresses."
+  value       = module.region.host_allocations
+}

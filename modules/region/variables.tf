@@ -88,3 +88,15 @@ variable "peer_load_balancers" {
   }))
   default = {}
 }
+
+variable "inventory_variables" {
+  description = "Values for the `variable` blocks of the bare-metal regions' inventories (addresses of UPS and PDU agents, say)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "exclude_on_battery" {
+  description = "Bare metal: read UPS status over NUT when allocating and avoid hosts whose UPS is on battery or low."
+  type        = bool
+  default     = true
+}

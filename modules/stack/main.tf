@@ -15,7 +15,13 @@ locals {
   bp = data.ha_blueprint.this
 
   # The components managed in this state: every region's, or one region's.
-  mine          = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] : kind => { for k, c in local.bp[kind] : k => c if var.region == null || c.region == var.region } }
+  # Cloud components go to the AWS resources, bare-metal regions to host
+  # allocations; a cloud without a backend here (gcp) is refused by a check.
+  mine = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups", "host_allocations"] :
+    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && contains(["aws", "bare_metal"], c.cloud) }
+  }
+  unsupported = sort(flatten([for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] :
+  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if !contains(["aws", "bare_metal"], c.cloud)]]))
   dns_failovers = var.manage_dns ? local.bp.dns_failovers : {}
   # ha_backup_plan copies to another region; a plan with nowhere to copy to
   # (every other region lost and none rebuilt) waits for a replacement.
@@ -129,6 +135,23 @@ resource "ha_scaling_group" "this" {
   depends_on = [ha_database.this, ha_database_replica.this]
 }
 
+resource "ha_host_allocation" "this" {
+  for_each = local.mine.host_allocations
+
+  name               = each.value.name
+  component          = each.value.for
+  inventory          = "${dirname(var.blueprint)}/${each.value.inventory}"
+  variables          = var.inventory_variables
+  exclude_on_battery = var.exclude_on_battery
+  host_count         = each.value.host_count
+  spread             = each.value.spread
+  tolerate           = each.value.tolerate
+  require = {
+    cpus   = each.value.require.cpus > 0 ? each.value.require.cpus : null
+    memory = each.value.require.memory > 0 ? "${each.value.require.memory}GiB" : null
+  }
+}
+
 resource "ha_dns_failover" "this" {
   for_each = local.dns_failovers
 
@@ -144,11 +167,12 @@ resource "ha_dns_failover" "this" {
   dynamic "target" {
     for_each = each.value.targets
     content {
-      name      = target.value.region
-      weight    = each.value.mode == "weighted" ? target.value.weight : null
-      addresses = each.value.backend == "powerdns" ? lookup(var.dns_addresses, target.value.region, null) : null
-      dns_name  = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].dns_name : null
-      zone_id   = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].zone_id : null
+      name   = target.value.region
+      weight = each.value.mode == "weighted" ? target.value.weight : null
+      addresses = each.value.backend != "powerdns" ? null : lookup(var.dns_addresses, target.value.region,
+      target.value.host_allocation != "" ? sort(values(ha_host_allocation.this[target.value.host_allocation].addresses)) : null)
+      dns_name = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].dns_name : null
+      zone_id  = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].zone_id : null
     }
   }
 
@@ -165,5 +189,12 @@ check "backups_have_a_copy_region" {
   assert {
     condition     = length(local.backup_plans_stuck) == 0
     error_message = "No region to copy backups to, so these backup plans are not managed until a lost region is rebuilt (replacements): ${join(", ", local.backup_plans_stuck)}."
+  }
+}
+
+check "components_have_a_backend" {
+  assert {
+    condition     = length(local.unsupported) == 0
+    error_message = "These components are on a cloud this provider has no backend for yet, so they are not created: ${join(", ", local.unsupported)}."
   }
 }

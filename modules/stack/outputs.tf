@@ -57,3 +57,8 @@ output "load_balancers" {
   description = "Component key => { dns_name, zone_id } of the load balancers managed here (for another state's peer_load_balancers)."
   value       = { for k, lb in ha_load_balancer.this : k => { dns_name = lb.dns_name, zone_id = lb.zone_id } }
 }
+
+output "host_allocations" {
+  description = "Bare-metal allocations by component key: members (host names) and their addresses."
+  value       = { for k, a in ha_host_allocation.this : k => { members = a.members, addresses = a.addresses } }
+}
