@@ -17,11 +17,7 @@ import (
 // awsErrorDetail names the component (or, without one, the physical name)
 // and the AWS error code of err.
 func awsErrorDetail(component, name types.String, err error) string {
-	c := component.ValueString()
-	if c == "" {
-		c = name.ValueString()
-	}
-	return awsbase.Describe(c, err)
+	return awsbase.Describe(componentLabel(component, name.ValueString()), err)
 }
 
 // ownedTags merges the user's tags with ha:blueprint and ha:component.

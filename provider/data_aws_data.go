@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -49,7 +48,7 @@ func (d *providerData) awsCustomEndpoint() bool {
 
 // addAWSError adds "Unable to <what>" naming the component and the AWS error code.
 func addAWSError(diags *diag.Diagnostics, what, component string, err error) {
-	diags.AddError("Unable to "+what, fmt.Sprintf("Component %q: %s", component, awsbackend.DescribeError(err)))
+	diags.AddError("Unable to "+what, awsbackend.Describe(component, err))
 }
 
 // componentLabel is how diagnostics name a component: its key, else its physical name.
@@ -58,16 +57,6 @@ func componentLabel(component types.String, name string) string {
 		return c
 	}
 	return name
-}
-
-// awsTags builds the tags to write: user tags plus ha:blueprint/ha:component.
-func awsTags(ctx context.Context, user types.Map, blueprint, component types.String) (map[string]string, diag.Diagnostics) {
-	m := map[string]string{}
-	var diags diag.Diagnostics
-	if !user.IsNull() && !user.IsUnknown() {
-		diags = user.ElementsAs(ctx, &m, false)
-	}
-	return awsbackend.Tags(m, blueprint.ValueString(), component.ValueString()), diags
 }
 
 // readTags puts what the API reports into the model's tags, blueprint and

@@ -189,7 +189,7 @@ func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := awsTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -362,7 +362,7 @@ func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := awsTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -701,7 +701,7 @@ func (r *backupPlanResource) readSnapshots(ctx context.Context, m *backupPlanMod
 		} else if keepUnreachable(&diags, lost, err) {
 			continue // the snapshot as last known
 		} else if err != nil {
-			diags.AddError("Unable to read database snapshot", awsbackend.DescribeError(err))
+			diags.AddError("Unable to read database snapshot", awsbackend.Describe("", err))
 		}
 	}
 	return diags
@@ -725,7 +725,7 @@ func (r *backupPlanResource) deleteSnapshots(ctx context.Context, arns ...string
 			continue
 		}
 		if err != nil {
-			diags.AddError("Unable to delete database snapshot", awsbackend.DescribeError(err))
+			diags.AddError("Unable to delete database snapshot", awsbackend.Describe("", err))
 		}
 	}
 	return diags

@@ -173,7 +173,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := awsTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -282,7 +282,7 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := awsTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

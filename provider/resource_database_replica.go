@@ -227,7 +227,7 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, 90*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := awsTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -320,7 +320,7 @@ func (r *databaseReplicaResource) Update(ctx context.Context, req resource.Updat
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, 90*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := awsTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -253,15 +253,3 @@ func UserTags(all map[string]string) map[string]string {
 	}
 	return out
 }
-
-// DescribeError is "CODE: cause" when the error has an AWS code, so that
-// diagnostics always name the code.
-func DescribeError(err error) string {
-	if err == nil {
-		return ""
-	}
-	if code := ErrorCode(err); code != "" {
-		return fmt.Sprintf("AWS error %s: %s", code, err.Error())
-	}
-	return err.Error()
-}

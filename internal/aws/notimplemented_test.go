@@ -34,9 +34,9 @@ func TestIsNotImplemented(t *testing.T) {
 	}
 }
 
-func TestDescribeErrorNamesCode(t *testing.T) {
+func TestDescribeNamesComponentAndCode(t *testing.T) {
 	err := respErr(400, &smithy.GenericAPIError{Code: "InvalidParameterCombination", Message: "protected"})
-	if got := DescribeError(err); !strings.HasPrefix(got, "AWS error InvalidParameterCombination: ") {
-		t.Errorf("DescribeError = %q", got)
+	if got := Describe("east/orders/database", err); !strings.HasPrefix(got, `component "east/orders/database": AWS error code InvalidParameterCombination: `) {
+		t.Errorf("Describe = %q", got)
 	}
 }
