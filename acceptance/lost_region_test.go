@@ -278,3 +278,64 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
+
+// With the region declared lost (aws lost_locations), no call is made to it
+// at all: dropping its components forgets them with warnings although the
+// endpoint is up and would have deleted them, so they are still there.
+func TestAccLostRegion_declaredLost(t *testing.T) {
+	d := newAWSData(t)
+	bp := d.blueprint
+	sweepOnCleanup(t, bp, "us-east-1")
+	lbName := uniqueName("decl-lb")
+	dbName := uniqueName("decl-db")
+	rec := &warningRecorder{}
+	resources := loadBalancerConfig(lbName, bp, `["us-east-1a", "us-east-1b"]`, "/health", 30, oneListener) + fmt.Sprintf(`
+resource "ha_database" "test" {
+  location            = "us-east-1"
+  name                = %q
+  component           = "east/orders/database"
+  blueprint           = %q
+  engine              = "postgres"
+  engine_version      = "16.3"
+  instance_class      = "db.t3.micro"
+  username            = "orders"
+  password            = "correct-horse-battery"
+  skip_final_snapshot = true
+  deletion_protection = false
+}
+`, dbName, bp)
+	declared := `provider "ha" {
+  aws {
+    lost_locations = ["us-east-1"]
+  }
+}
+`
+	Test(t, resource.TestCase{
+		PreCheck:                 func() { PreCheck(t) },
+		ProtoV6ProviderFactories: rec.factories(),
+		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(checkNothingLeft(bp, "us-east-1"), d.checkDestroyed()),
+		Steps: []resource.TestStep{
+			{Config: providerBlock + resources, Check: func(*terraform.State) error { rec.take(); return nil }},
+			{
+				Config:    declared,
+				PreConfig: func() { rec.take() },
+				Check: func(s *terraform.State) error {
+					for _, r := range []string{"ha_load_balancer.test", "ha_database.test"} {
+						if _, ok := s.RootModule().Resources[r]; ok {
+							return fmt.Errorf("%s is still in state", r)
+						}
+					}
+					if err := expectWarnings(rec.take(),
+						"component east/web/load_balancer (load balancer "+lbName+") was removed from the Terraform state without being deleted",
+						"component east/orders/database (database "+dbName+") was removed from the Terraform state without being deleted",
+						"declared lost",
+					); err != nil {
+						return err
+					}
+					// Still there: the endpoint was never asked to delete them.
+					return sweepLeftovers(lbName, dbName, bp)
+				},
+			},
+		},
+	})
+}

@@ -21,11 +21,12 @@ func (d *providerData) awsConfigured() bool {
 func (d *providerData) awsSession() *awsbackend.Session {
 	d.awsOnce.Do(func() {
 		d.aws = awsbackend.NewSession(awsbackend.Settings{
-			Endpoint:   d.cfg.AWS.Endpoint,
-			AccessKey:  d.cfg.AWS.AccessKey,
-			SecretKey:  d.cfg.AWS.SecretKey,
-			Profile:    d.cfg.AWS.Profile,
-			MaxRetries: d.cfg.AWS.MaxRetries,
+			Endpoint:      d.cfg.AWS.Endpoint,
+			AccessKey:     d.cfg.AWS.AccessKey,
+			SecretKey:     d.cfg.AWS.SecretKey,
+			Profile:       d.cfg.AWS.Profile,
+			MaxRetries:    d.cfg.AWS.MaxRetries,
+			LostLocations: d.cfg.AWS.LostLocations,
 		})
 	})
 	return d.aws

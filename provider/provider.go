@@ -52,6 +52,10 @@ func (p *haProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 					"secret_key":  schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Static secret access key. `HA_AWS_SECRET_KEY`."},
 					"profile":     schema.StringAttribute{Optional: true, MarkdownDescription: "Shared config profile. `HA_AWS_PROFILE`."},
 					"max_retries": schema.Int64Attribute{Optional: true, MarkdownDescription: "Attempts for throttled and transient errors, 0 to 25 (default 5). `HA_AWS_MAX_RETRIES`."},
+					"lost_locations": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Regions declared lost after a disaster (`us-east-1`): the provider makes no call to them at all. Refresh keeps " +
+							"their objects' last known state and destroy forgets them, each with a warning; creating there fails. Without it, a lost " +
+							"region that does not answer costs one connect attempt per run. `HA_AWS_LOST_LOCATIONS` (comma-separated)."},
 				},
 			},
 			"gcp": schema.SingleNestedBlock{
@@ -99,11 +103,12 @@ type providerModel struct {
 }
 
 type awsModel struct {
-	Endpoint   types.String `tfsdk:"endpoint"`
-	AccessKey  types.String `tfsdk:"access_key"`
-	SecretKey  types.String `tfsdk:"secret_key"`
-	Profile    types.String `tfsdk:"profile"`
-	MaxRetries types.Int64  `tfsdk:"max_retries"`
+	Endpoint      types.String `tfsdk:"endpoint"`
+	AccessKey     types.String `tfsdk:"access_key"`
+	SecretKey     types.String `tfsdk:"secret_key"`
+	Profile       types.String `tfsdk:"profile"`
+	MaxRetries    types.Int64  `tfsdk:"max_retries"`
+	LostLocations types.List   `tfsdk:"lost_locations"`
 }
 
 type gcpModel struct {
@@ -198,6 +203,10 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 		str(&cfg.AWS.SecretKey, a.SecretKey)
 		str(&cfg.AWS.Profile, a.Profile)
 		num(&cfg.AWS.MaxRetries, a.MaxRetries)
+		if !a.LostLocations.IsNull() && !a.LostLocations.IsUnknown() {
+			cfg.AWS.LostLocations = nil
+			resp.Diagnostics.Append(a.LostLocations.ElementsAs(context.Background(), &cfg.AWS.LostLocations, false)...)
+		}
 	}
 	if g := m.GCP; g != nil {
 		str(&cfg.GCP.Project, g.Project)

@@ -93,7 +93,7 @@ Explore:
   $TF -chdir=$WORK plan                # a second plan is empty
   $PROVIDER blueprint graph $WORK/quickstart.ha.hcl --format mermaid
   Lose a region and rebuild it (one apply):
-  $TF -chdir=$WORK apply -var 'lost_regions=["east"]' -var 'replacements={east="us-east-2"}'
+  $TF -chdir=$WORK apply -var 'lost_regions=["east"]' -var 'replacements={east="us-east-2"}' -var 'lost_locations=["us-east-1"]'
   Endpoints of the local services: $SERVICES/env
 Tear down:
   make demo-down

@@ -9,7 +9,18 @@ terraform {
   }
 }
 
-provider "ha" {}
+provider "ha" {
+  aws {
+    # After a disaster, the lost region's location: no call is made to it.
+    lost_locations = var.lost_locations
+  }
+}
+
+variable "lost_locations" {
+  description = "AWS locations of the lost regions, e.g. [\"us-east-1\"]: the provider makes no call to them."
+  type        = list(string)
+  default     = []
+}
 
 variable "database_password" {
   description = "Master password of the orders database."

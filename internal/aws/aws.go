@@ -28,6 +28,9 @@ type Settings struct {
 	SecretKey  string
 	Profile    string
 	MaxRetries int
+	// LostLocations are regions declared lost: no call is made to them at
+	// all; every call fails at once as unreachable (see reach.go).
+	LostLocations []string
 }
 
 // Session builds and caches SDK configurations, one per location, so one
@@ -42,13 +45,22 @@ type Session struct {
 
 // NewSession returns a session; nothing is contacted until first use.
 func NewSession(s Settings) *Session {
-	return &Session{
+	sess := &Session{
 		settings: s,
 		configs:  map[string]sdkaws.Config{},
 		http:     newHTTPClient(),
 		reach:    &reachability{down: map[string]error{}},
 	}
+	for _, loc := range s.LostLocations {
+		sess.reach.mark(loc, ErrDeclaredLost)
+	}
+	return sess
 }
+
+// ErrDeclaredLost is the cause of the unreachable error of a location named
+// in LostLocations: after a disaster its objects are forgotten without a
+// single call to the region.
+var ErrDeclaredLost = errors.New("declared lost (aws lost_locations): not contacted")
 
 // Config returns the SDK configuration for a location (us-east-1, ...).
 func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, error) {
@@ -95,7 +107,15 @@ func (s *Session) Endpoint() string { return s.settings.Endpoint }
 // Verify checks the credentials once (STS GetCallerIdentity), so bad
 // credentials are one clear error at configure time rather than one per resource.
 func (s *Session) Verify(ctx context.Context) (account string, err error) {
-	c, err := s.Config(ctx, "us-east-1")
+	// Ask STS in a region that is not declared lost.
+	at := "us-east-1"
+	for _, loc := range []string{"us-east-1", "us-west-2", "eu-west-1", "us-east-2"} {
+		if s.reach.get(loc) == nil {
+			at = loc
+			break
+		}
+	}
+	c, err := s.Config(ctx, at)
 	if err != nil {
 		return "", err
 	}

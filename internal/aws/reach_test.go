@@ -178,3 +178,43 @@ func TestSession_transientDialFailureRetried(t *testing.T) {
 		t.Error("a transient connect failure marked the location unreachable")
 	}
 }
+
+// A location declared lost is never contacted, not even once; others are.
+func TestSession_lostLocationsNeverContacted(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			_ = c.Close()
+		}
+	}()
+	s := NewSession(Settings{Endpoint: "http://" + l.Addr().String(), AccessKey: "a", SecretKey: "b", MaxRetries: 0,
+		LostLocations: []string{"us-east-1"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg, err := s.Config(ctx, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if UnreachableLocation(err) != "us-east-1" || !errors.Is(err, ErrDeclaredLost) || !IsUnreachable(err) {
+		t.Fatalf("call to a lost location: %v", err)
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Fatalf("the lost location was contacted %d time(s)", n)
+	}
+	// Verify asks a region that is not lost, so it does reach the endpoint.
+	_, _ = s.Verify(ctx)
+	if accepted.Load() == 0 {
+		t.Error("Verify did not reach the endpoint through a region that is not lost")
+	}
+}

@@ -23,6 +23,9 @@ type AWS struct {
 	SecretKey  string `mapstructure:"secret_key"`
 	Profile    string `mapstructure:"profile"`
 	MaxRetries int    `mapstructure:"max_retries"`
+	// LostLocations are regions no call may be made to (after a disaster);
+	// HA_AWS_LOST_LOCATIONS takes them comma-separated.
+	LostLocations []string `mapstructure:"lost_locations"`
 }
 
 // GCP holds the settings of the GCP backend.
@@ -70,6 +73,7 @@ var defaults = map[string]any{
 	"aws.secret_key":     "",
 	"aws.profile":        "",
 	"aws.max_retries":    5,
+	"aws.lost_locations": []string{},
 	"gcp.project":        "",
 	"gcp.endpoint":       "",
 	"gcp.credentials":    "",

@@ -109,3 +109,18 @@ func TestEnvName(t *testing.T) {
 		}
 	}
 }
+
+func TestLostLocationsFromEnvironment(t *testing.T) {
+	t.Setenv("HA_AWS_LOST_LOCATIONS", "us-east-1,eu-west-1")
+	v, err := NewViper("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.AWS.LostLocations) != 2 || c.AWS.LostLocations[0] != "us-east-1" || c.AWS.LostLocations[1] != "eu-west-1" {
+		t.Fatalf("LostLocations = %q", c.AWS.LostLocations)
+	}
+}
