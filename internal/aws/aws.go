@@ -52,7 +52,7 @@ func NewSession(s Settings) *Session {
 		reach:    &reachability{down: map[string]error{}},
 	}
 	for _, loc := range s.LostLocations {
-		sess.reach.mark(loc, ErrDeclaredLost)
+		_ = sess.reach.mark(loc, ErrDeclaredLost) // returns the cached error; nothing to check
 	}
 	return sess
 }
