@@ -379,39 +379,7 @@ func (c *compiler) checkRefs(expr hcl.Expression) bool {
 
 // suggest names the closest declared name, when one is close.
 func suggest(name string, names map[string]bool) string {
-	best, bestD := "", 3
-	for n := range names {
-		if d := levenshtein(name, n); d < bestD || (d == bestD && n < best) {
-			best, bestD = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
-}
-
-func levenshtein(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return lang.Suggest(name, sortedKeys(names))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

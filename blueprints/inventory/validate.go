@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -45,7 +46,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 		}
 		if declared[site] {
 			diags = append(diags, refDiag(rng, "Unknown rack",
-				fmt.Sprintf("%s names rack %q, but site %q declares no such rack.%s", who, name, site, suggest(name, inv.RackNames()))))
+				fmt.Sprintf("%s names rack %q, but site %q declares no such rack.%s", who, name, site, lang.Suggest(name, inv.RackNames()))))
 			return
 		}
 		inv.Racks[name] = &Rack{Name: name, Site: site}
@@ -56,7 +57,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 		switch {
 		case !ok:
 			diags = append(diags, refDiag(f.AttrRanges["ups"], "Unknown UPS",
-				fmt.Sprintf("Feed %q names UPS %q, which the inventory does not declare.%s", name, f.UPS, suggest(f.UPS, inv.UPSNames()))))
+				fmt.Sprintf("Feed %q names UPS %q, which the inventory does not declare.%s", name, f.UPS, lang.Suggest(f.UPS, inv.UPSNames()))))
 		case u.Site != f.Site:
 			diags = append(diags, refDiag(f.AttrRanges["ups"], "UPS in another site",
 				fmt.Sprintf("Feed %q names UPS %q of site %q.", name, f.UPS, u.Site)))
@@ -82,7 +83,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 		}
 		diags = append(diags, refDiag(p.AttrRanges["feed"], "Unknown feed",
 			fmt.Sprintf("PDU %q names feed %q, which is neither a feed nor a UPS of the inventory.%s",
-				name, p.Feed, suggest(p.Feed, append(inv.FeedNames(), inv.UPSNames()...)))))
+				name, p.Feed, lang.Suggest(p.Feed, append(inv.FeedNames(), inv.UPSNames()...)))))
 	}
 	used := map[string]hcl.Range{}
 	for _, name := range inv.HostNames() {
@@ -92,7 +93,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 			p, ok := inv.PDUs[psu.PDU]
 			if !ok {
 				diags = append(diags, refDiag(psu.AttrRanges["pdu"], "Unknown PDU",
-					fmt.Sprintf("PSU %q of host %q names PDU %q, which the inventory does not declare.%s", psu.Name, name, psu.PDU, suggest(psu.PDU, inv.PDUNames()))))
+					fmt.Sprintf("PSU %q of host %q names PDU %q, which the inventory does not declare.%s", psu.Name, name, psu.PDU, lang.Suggest(psu.PDU, inv.PDUNames()))))
 				continue
 			}
 			if p.Site != h.Site {
@@ -274,42 +275,4 @@ func checkLoad(inv *Inventory, s scenario, over map[string]bool) hcl.Diagnostics
 
 func refDiag(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rangePtr(rng)}
-}
-
-// suggest names the closest known name, when one is close.
-func suggest(name string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := distance(name, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
-}
-
-// distance is the Levenshtein distance, capped for long inputs.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
