@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -272,4 +273,23 @@ func UserTags(all map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// TagChanges is what turns the tags an object has into want: the tags to
+// add or overwrite, and the keys to remove (sorted), leaving alone the keys
+// for which keep reports true (tags written by someone else on purpose).
+func TagChanges(have, want map[string]string, keep func(string) bool) (add map[string]string, remove []string) {
+	for k := range have {
+		if _, ok := want[k]; !ok && (keep == nil || !keep(k)) {
+			remove = append(remove, k)
+		}
+	}
+	sort.Strings(remove)
+	add = map[string]string{}
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			add[k] = v
+		}
+	}
+	return add, remove
 }

@@ -504,25 +504,14 @@ func (c *Client) LatestRecoveryPoint(ctx context.Context, vault string) (string,
 	return latest, nil
 }
 
-// TagResource makes the user-visible tags of a vault or plan equal want,
+// SetTags makes the user-visible tags of a vault or plan equal want,
 // leaving keys for which keep returns true alone.
 func (c *Client) SetTags(ctx context.Context, resourceARN string, want map[string]string, keep func(string) bool) error {
 	have, err := c.tags(ctx, resourceARN)
 	if err != nil {
 		return err
 	}
-	var remove []string
-	for k := range have {
-		if _, ok := want[k]; !ok && (keep == nil || !keep(k)) {
-			remove = append(remove, k)
-		}
-	}
-	add := map[string]string{}
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || hv != v {
-			add[k] = v
-		}
-	}
+	add, remove := awsbase.TagChanges(have, want, keep)
 	if len(remove) > 0 {
 		if _, err := c.api.UntagResource(ctx, &sdkbackup.UntagResourceInput{ResourceArn: sdkaws.String(resourceARN), TagKeyList: remove}); err != nil {
 			return fmt.Errorf("untag %s: %w", resourceARN, err)

@@ -559,22 +559,10 @@ func (c *Client) syncTags(ctx context.Context, arn string, want map[string]strin
 	if err != nil {
 		return err
 	}
-	var drop []string
-	for k := range have {
-		if _, ok := want[k]; !ok {
-			drop = append(drop, k)
-		}
-	}
+	changed, drop := awsbase.TagChanges(have, want, nil)
 	if len(drop) > 0 {
-		sort.Strings(drop)
 		if _, err := c.elb.RemoveTags(ctx, &elb.RemoveTagsInput{ResourceArns: []string{arn}, TagKeys: drop}); err != nil {
 			return fmt.Errorf("remove tags from %s: %w", arn, err)
-		}
-	}
-	changed := map[string]string{}
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || hv != v {
-			changed[k] = v
 		}
 	}
 	if len(changed) > 0 {

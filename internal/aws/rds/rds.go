@@ -352,18 +352,7 @@ func (c *Client) SetTags(ctx context.Context, resourceARN string, want map[strin
 	if err != nil {
 		return err
 	}
-	var remove []string
-	for k := range have {
-		if _, ok := want[k]; !ok && (keep == nil || !keep(k)) {
-			remove = append(remove, k)
-		}
-	}
-	add := map[string]string{}
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || hv != v {
-			add[k] = v
-		}
-	}
+	add, remove := awsbase.TagChanges(have, want, keep)
 	if len(remove) > 0 {
 		if _, err := c.api.RemoveTagsFromResource(ctx, &sdkrds.RemoveTagsFromResourceInput{ResourceName: sdkaws.String(resourceARN), TagKeys: remove}); err != nil {
 			return fmt.Errorf("untag %s: %w", resourceARN, err)
