@@ -1,6 +1,6 @@
-# Compile a blueprint next to this module and use its components.
+# Compile a blueprint (the stock web-active-passive one) and use its components.
 data "ha_blueprint" "shop" {
-  path = "${path.module}/shop.ha.hcl"
+  path = "${path.module}/../../blueprints/web-active-passive/web-active-passive.ha.hcl"
   variables = {
     image    = "ami-12c6146b"
     web_size = 3
