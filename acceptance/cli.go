@@ -2,6 +2,7 @@ package acceptance
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ha-blueprints/terraform-provider-ha/internal/devprovider"
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
@@ -32,11 +34,7 @@ func providerBuild(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "terraform-provider-ha"), ".")
-		cmd.Dir = RepoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
+		_, buildErr = devprovider.Build(context.Background(), RepoRoot(), buildDir, "")
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -57,8 +55,7 @@ func newCLI(t *testing.T, cli CLI, dir, config string) *cliRun {
 	t.Helper()
 	plugins := providerBuild(t)
 	rc := filepath.Join(dir, "cli.tfrc")
-	body := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/ha-blueprints/ha\" = %q\n    \"registry.opentofu.org/ha-blueprints/ha\" = %q\n  }\n  direct {}\n}\n", plugins, plugins)
-	if err := os.WriteFile(rc, []byte(body), 0o644); err != nil {
+	if err := devprovider.WriteCLIConfig(rc, plugins); err != nil {
 		t.Fatal(err)
 	}
 	root := filepath.Join(dir, "root")

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ha-blueprints/terraform-provider-ha/internal/devprovider"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
@@ -47,12 +48,9 @@ func run(runs int, cfgDir string) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(work) }()
-	bin := filepath.Join(work, "terraform-provider-ha")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
-	build.Dir = root
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
+	bin, err := devprovider.Build(context.Background(), root, work, "-s -w")
+	if err != nil {
+		return err
 	}
 	st, err := os.Stat(bin)
 	if err != nil {
@@ -170,8 +168,7 @@ func planRSS(root, work, bin, cfgDir string) (int, error) {
 		}
 	}
 	rc := filepath.Join(work, "terraformrc")
-	rcBody := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/ha-blueprints/ha\" = %q\n  }\n  direct {}\n}\n", filepath.Dir(bin))
-	if err := os.WriteFile(rc, []byte(rcBody), 0o644); err != nil {
+	if err := devprovider.WriteCLIConfig(rc, filepath.Dir(bin)); err != nil {
 		return 0, err
 	}
 	cmd := exec.Command(tf, "plan", "-input=false", "-no-color", "-lock=false")

@@ -28,6 +28,7 @@ import (
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/datasweep"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/sweep"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/devprovider"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/drill"
 )
 
@@ -79,11 +80,11 @@ func run(ctx context.Context, n int, tfPath string, keep bool) error {
 	}
 
 	plugins := filepath.Join(work, "plugins")
-	if err := buildProvider(ctx, root, plugins); err != nil {
+	if _, err := devprovider.Build(ctx, root, plugins, ""); err != nil {
 		return err
 	}
 	rc := filepath.Join(work, "cli.tfrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/ha-blueprints/ha\" = %q\n  }\n  direct {}\n}\n", plugins)), 0o644); err != nil {
+	if err := devprovider.WriteCLIConfig(rc, plugins); err != nil {
 		return err
 	}
 
@@ -285,15 +286,6 @@ func tail(s string, lines int) string {
 		l = l[len(l)-lines:]
 	}
 	return strings.Join(l, "\n")
-}
-
-func buildProvider(ctx context.Context, root, dir string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(dir, "terraform-provider-ha"), ".")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build the provider: %w\n%s", err, out)
-	}
-	return nil
 }
 
 // copyDir copies the regular files of src (no state, no .terraform) into dst.
