@@ -30,11 +30,26 @@ input.voltage: 230
 output.voltage: 230
 `, status, charge, runtime, load)
 	// Write then rename, so the driver never reads half a file.
+	path := filepath.Join(dir, unit+".dev")
+	var prev time.Time
+	if st, err := os.Stat(path); err == nil {
+		prev = st.ModTime()
+	}
 	tmp := filepath.Join(dir, "."+unit+".dev.tmp")
 	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(dir, unit+".dev"))
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// dummy-ups re-reads the file when its modification time changes, in
+	// whole seconds: a second write within the same second as the one
+	// before would go unnoticed, so move the time past it.
+	if now := time.Now(); !prev.IsZero() && now.Unix() <= prev.Unix() {
+		next := time.Unix(prev.Unix()+1, 0)
+		return os.Chtimes(path, next, next)
+	}
+	return nil
 }
 
 // startNUT starts one dummy-ups driver per unit and upsd in front of them.

@@ -127,3 +127,23 @@ func TestReadEnvFile_badLine(t *testing.T) {
 		t.Fatal("want an error")
 	}
 }
+
+// Two writes in the same second still change the file's modification time
+// (in whole seconds), which is what dummy-ups watches.
+func TestUPSDeviceWritesAreSeen(t *testing.T) {
+	dir := t.TempDir()
+	var last int64
+	for i, status := range []string{"OL", "OB", "OL", "OB LB"} {
+		if err := UPSDevice(dir, "ups-a", status, 100, 1800, 20); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(filepath.Join(dir, "ups-a.dev"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && st.ModTime().Unix() <= last {
+			t.Fatalf("write %d (%s) left the mtime at %d", i, status, st.ModTime().Unix())
+		}
+		last = st.ModTime().Unix()
+	}
+}
