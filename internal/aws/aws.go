@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // Settings are what the provider block (or HA_AWS_*) says about AWS.
@@ -292,4 +294,23 @@ func TagChanges(have, want map[string]string, keep func(string) bool) (add map[s
 		}
 	}
 	return add, remove
+}
+
+type sessionKey struct{}
+
+// SessionFor returns the one Session of a configured provider, built from
+// its backend settings on first use and shared by every AWS backend and
+// resource of that provider.
+func SessionFor(s *backend.Settings) *Session {
+	v, _ := s.Shared(sessionKey{}, func() (any, error) {
+		return NewSession(Settings{
+			Endpoint:      s.AWS.Endpoint,
+			AccessKey:     s.AWS.AccessKey,
+			SecretKey:     s.AWS.SecretKey,
+			Profile:       s.AWS.Profile,
+			MaxRetries:    s.AWS.MaxRetries,
+			LostLocations: s.AWS.LostLocations,
+		}), nil
+	})
+	return v.(*Session)
 }
