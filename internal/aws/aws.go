@@ -314,3 +314,26 @@ func SessionFor(s *backend.Settings) *Session {
 	})
 	return v.(*Session)
 }
+
+// MetaTags is every tag of an object described by m: the user's tags plus
+// ha:blueprint and ha:component.
+func MetaTags(m backend.Meta) map[string]string {
+	return Tags(m.Tags, m.Blueprint, m.Component)
+}
+
+// SplitTags is the reverse of MetaTags: the blueprint, the component and
+// the user's tags (never nil) of an object's tags.
+func SplitTags(all map[string]string) (user map[string]string, blueprint, component string) {
+	user = map[string]string{}
+	for k, v := range all {
+		switch k {
+		case TagBlueprint:
+			blueprint = v
+		case TagComponent:
+			component = v
+		default:
+			user[k] = v
+		}
+	}
+	return user, blueprint, component
+}
