@@ -625,12 +625,6 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		got.Zones = append(got.Zones, last(z.GetZone()))
 	}
 	sort.Strings(got.Zones)
-	if len(spec.Zones) == 0 && previous == nil {
-		// Zones were not asked for: all the region's, as created.
-		got.Zones = spec.Zones
-	} else if len(spec.Zones) == 0 {
-		got.Zones = previous.Spec.Zones
-	}
 	tpl, err := g.c.instanceTemplates.Get(ctx, &computepb.GetInstanceTemplateRequest{Project: p, InstanceTemplate: last(mig.GetInstanceTemplate())})
 	if err != nil {
 		return nil, fmt.Errorf("read instance template of %s: %w", spec.Name, err)
