@@ -1,0 +1,113 @@
+package compute
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/loadbalancer"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/scalinggroup"
+)
+
+func TestLabels(t *testing.T) {
+	got := labels(backend.Meta{Component: "east/web/scaling_group", Blueprint: "Web-App", Tags: map[string]string{"Team": "Ops Core"}})
+	want := map[string]string{"ha-component": "east-web-scaling_group", "ha-blueprint": "web-app", "team": "ops-core"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("label %s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+	long := labels(backend.Meta{Tags: map[string]string{"k": strings.Repeat("x", 80)}})
+	if len(long["k"]) != 63 {
+		t.Errorf("label values are cut to 63 characters, got %d", len(long["k"]))
+	}
+}
+
+func TestTemplateNameChangesWithWhatInstancesRun(t *testing.T) {
+	s := scalinggroup.Spec{Meta: backend.Meta{Name: "web"}, MachineType: "e2-small", Image: "debian-cloud/debian-12"}
+	a := templateName(s, "global/networks/default")
+	if !isTemplateOf("web", a) || isTemplateOf("we", a) {
+		t.Fatalf("%s must be recognised as web's template only", a)
+	}
+	if templateName(s, "global/networks/default") != a {
+		t.Fatal("the name must be stable, so a retried apply finds its template")
+	}
+	s.MachineType = "e2-medium"
+	if templateName(s, "global/networks/default") == a {
+		t.Fatal("a machine type change must make a new template")
+	}
+	s.MinSize = 3
+	b := templateName(s, "global/networks/default")
+	s.MinSize = 1
+	if templateName(s, "global/networks/default") != b {
+		t.Fatal("sizes are not part of the template")
+	}
+}
+
+func TestUpdatePolicyKeepsMinHealthy(t *testing.T) {
+	for _, tc := range []struct {
+		desired, minHealthy, zones int
+		surge, unavailable         int32
+	}{
+		{desired: 3, minHealthy: 90, zones: 3, surge: 3, unavailable: 0},
+		{desired: 6, minHealthy: 50, zones: 3, surge: 3, unavailable: 3},
+		{desired: 10, minHealthy: 90, zones: 3, surge: 3, unavailable: 0},
+	} {
+		p := updatePolicy(scalinggroup.Spec{DesiredCapacity: tc.desired, MinHealthyPercentage: tc.minHealthy}, tc.zones)
+		if p.GetType() != "PROACTIVE" || p.GetMaxSurge().GetFixed() != tc.surge || p.GetMaxUnavailable().GetFixed() != tc.unavailable {
+			t.Errorf("%+v: got %v", tc, p)
+		}
+		if in := int32(tc.desired) - p.GetMaxUnavailable().GetFixed(); int(in)*100 < tc.desired*tc.minHealthy {
+			t.Errorf("%+v: only %d of %d stay in service", tc, in, tc.desired)
+		}
+	}
+	p := updatePolicy(scalinggroup.Spec{UpdatePolicy: scalinggroup.UpdatePolicy{MaxSurge: 1, MaxUnavailable: 2, MinimalAction: "restart"}}, 3)
+	if p.GetMaxSurge().GetFixed() != 1 || p.GetMaxUnavailable().GetFixed() != 2 || p.GetMinimalAction() != "RESTART" {
+		t.Errorf("an explicit policy is kept: %v", p)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	ok := scalinggroup.Spec{Meta: backend.Meta{Name: "web", Location: "us-east1"}, MachineType: "e2-small", Image: "i", MinSize: 1, DesiredCapacity: 2, MaxSize: 3, Zones: []string{"us-east1-b"}}
+	if err := validateGroup(ok); err != nil {
+		t.Fatal(err)
+	}
+	bad := ok
+	bad.Zones = []string{"us-west1-a"}
+	if err := validateGroup(bad); err == nil || !strings.Contains(err.Error(), "not in region") {
+		t.Errorf("a zone of another region: %v", err)
+	}
+	bad = ok
+	bad.Name = "Web_1"
+	if err := validateGroup(bad); err == nil {
+		t.Error("an invalid GCP name must be refused")
+	}
+	lb := loadbalancer.Spec{Meta: backend.Meta{Name: "web"}, Layer: 7, Listeners: []loadbalancer.Listener{{Port: 80, Protocol: "HTTP"}}}
+	if err := validateLB(lb); err != nil {
+		t.Fatal(err)
+	}
+	lb.Listeners[0].Protocol = "TCP"
+	if err := validateLB(lb); err == nil {
+		t.Error("a TCP listener at layer 7 must be refused")
+	}
+	lb.Layer = 4
+	lb.Listeners = append(lb.Listeners, loadbalancer.Listener{Port: 53, Protocol: "UDP"})
+	if err := validateLB(lb); err == nil {
+		t.Error("mixed protocols at layer 4 must be refused")
+	}
+}
+
+func TestRefs(t *testing.T) {
+	if !sameRef("https://www.googleapis.com/compute/v1/projects/p/global/healthChecks/hc", "projects/p/global/healthChecks/hc") {
+		t.Error("a self link and a relative path to one object are the same")
+	}
+	if regionOf("projects/p/regions/us-east1/backendServices/b") != "us-east1" || regionOf("projects/p/global/backendServices/b") != "" {
+		t.Error("regionOf")
+	}
+	if imageRef("debian-cloud/debian-12") != "projects/debian-cloud/global/images/family/debian-12" {
+		t.Error("project/family is an image family")
+	}
+	if !ownRule("web", "web-8080") || ownRule("web", "web-bs") || ownRule("web", "webx") {
+		t.Error("ownRule")
+	}
+}
