@@ -5,5 +5,6 @@ package provider
 import (
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/cloudsql"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/compute"
 )

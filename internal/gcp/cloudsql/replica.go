@@ -1,0 +1,227 @@
+package cloudsql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	sqladmin "google.golang.org/api/sqladmin/v1beta4"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/replica"
+)
+
+// Replicas is the Cloud SQL cross-region read replica backend for the
+// replica's region.
+type Replicas struct{ c *client }
+
+var _ replica.Backend = (*Replicas)(nil)
+
+func registerReplica() {
+	replica.Register(backend.GCP, func(ctx context.Context, s *backend.Settings, location string) (replica.Backend, error) {
+		c, err := open(ctx, s, location)
+		if err != nil {
+			return nil, err
+		}
+		return &Replicas{c: c}, nil
+	})
+}
+
+// sourceName is the Cloud SQL instance name of a SourceID, which may be a
+// connection name (PROJECT:REGION:NAME), a self link or a bare name.
+func sourceName(id string) string {
+	if i := strings.LastIndexAny(id, ":/"); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// Apply creates the replica of SourceID (or promotes it with
+// spec.Promote) and waits until it is RUNNABLE.
+func (r *Replicas) Apply(ctx context.Context, spec replica.Spec, previous *replica.Status) (*replica.Status, error) {
+	c := r.c
+	if err := checkTier(spec.InstanceClass); err != nil {
+		return nil, err
+	}
+	inst, err := c.get(ctx, spec.Name)
+	switch {
+	case backend.IsNotFound(err):
+		if spec.SourceID == "" {
+			if spec.SourceID, err = r.FindSource(ctx, spec); err != nil {
+				return nil, err
+			}
+		}
+		src, err := c.get(ctx, sourceName(spec.SourceID))
+		if err != nil {
+			return nil, c.wrap(fmt.Errorf("source of replica %s: %w", spec.Name, err))
+		}
+		st := &sqladmin.Settings{Tier: spec.InstanceClass, UserLabels: labels(spec.Meta), DeletionProtectionEnabled: spec.DeletionProtection, AvailabilityType: "ZONAL"}
+		if st.Tier == "" && src.Settings != nil {
+			st.Tier = src.Settings.Tier
+		}
+		if spec.HighAvailability {
+			st.AvailabilityType = "REGIONAL"
+		}
+		want := &sqladmin.DatabaseInstance{
+			Name: spec.Name, Region: c.region, DatabaseVersion: src.DatabaseVersion,
+			MasterInstanceName: src.Name, InstanceType: "READ_REPLICA_INSTANCE", Settings: st,
+		}
+		if err := c.do(ctx, "create Cloud SQL replica "+spec.Name, func() (*sqladmin.Operation, error) {
+			return c.svc.Instances.Insert(c.project, want).Context(ctx).Do()
+		}); err != nil && !gcp.IsConflict(err) {
+			return nil, c.wrap(err)
+		}
+		if _, err := c.waitRunnable(ctx, spec.Name); err != nil {
+			return nil, c.wrap(err)
+		}
+	case err != nil:
+		return nil, c.wrap(err)
+	default:
+		if inst.Settings != nil && (inst.Settings.DeletionProtectionEnabled != spec.DeletionProtection || (spec.InstanceClass != "" && inst.Settings.Tier != spec.InstanceClass)) {
+			patch := &sqladmin.Settings{DeletionProtectionEnabled: spec.DeletionProtection, Tier: spec.InstanceClass, SettingsVersion: inst.Settings.SettingsVersion, ForceSendFields: []string{"DeletionProtectionEnabled"}}
+			if err := c.do(ctx, "update Cloud SQL replica "+spec.Name, func() (*sqladmin.Operation, error) {
+				return c.svc.Instances.Patch(c.project, spec.Name, &sqladmin.DatabaseInstance{Settings: patch}).Context(ctx).Do()
+			}); err != nil {
+				return nil, c.wrap(err)
+			}
+		}
+	}
+	st, err := r.Read(ctx, spec, previous)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Promote && st.Role == replica.RoleReplica {
+		if st, err = r.Promote(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Promote && spec.BackupRetention > 0 {
+		// Once promoted it is a primary and keeps its own backups.
+		inst, err := c.get(ctx, spec.Name)
+		if err != nil {
+			return nil, c.wrap(err)
+		}
+		engine, _ := engineOf(inst.DatabaseVersion)
+		want := backupConfig(engine, spec.BackupRetention, spec.BackupWindow, "")
+		if b := inst.Settings.BackupConfiguration; b == nil || !b.Enabled || b.BackupRetentionSettings == nil || b.BackupRetentionSettings.RetainedBackups != int64(spec.BackupRetention) {
+			patch := &sqladmin.Settings{BackupConfiguration: want, SettingsVersion: inst.Settings.SettingsVersion}
+			if err := c.do(ctx, "enable backups of promoted "+spec.Name, func() (*sqladmin.Operation, error) {
+				return c.svc.Instances.Patch(c.project, spec.Name, &sqladmin.DatabaseInstance{Settings: patch}).Context(ctx).Do()
+			}); err != nil {
+				return nil, c.wrap(err)
+			}
+		}
+		return r.Read(ctx, spec, st)
+	}
+	return st, nil
+}
+
+// Read returns the replica as Cloud SQL holds it: a replica while it has a
+// master, a primary once promoted (by Apply or by hand, which plan shows).
+func (r *Replicas) Read(ctx context.Context, spec replica.Spec, _ *replica.Status) (*replica.Status, error) {
+	inst, err := r.c.get(ctx, spec.Name)
+	if err != nil {
+		return nil, r.c.wrap(err)
+	}
+	got := spec
+	got.Location = inst.Region
+	got.Engine, _ = engineOf(inst.DatabaseVersion)
+	if inst.Settings != nil {
+		if spec.InstanceClass != "" {
+			got.InstanceClass = inst.Settings.Tier
+		}
+		got.DeletionProtection = inst.Settings.DeletionProtectionEnabled
+		got.HighAvailability = inst.Settings.AvailabilityType == "REGIONAL"
+	}
+	st := &replica.Status{ID: inst.Name, URI: inst.ConnectionName, State: inst.State, Role: replica.RolePrimary}
+	if inst.MasterInstanceName != "" {
+		st.Role = replica.RoleReplica
+		st.ReplicatingFrom = sourceName(inst.MasterInstanceName)
+		if spec.SourceID == "" {
+			got.SourceID = inst.MasterInstanceName
+		}
+	}
+	got.Promote = st.Role == replica.RolePrimary
+	st.Address = address(inst)
+	st.Port = port(got.Engine)
+	st.Endpoint = endpoint(st.Address, st.Port)
+	st.Spec = got
+	return st, nil
+}
+
+// Promote makes the replica a standalone primary. It calls only the
+// replica's instance, so it works with the source's region lost.
+func (r *Replicas) Promote(ctx context.Context, st *replica.Status) (*replica.Status, error) {
+	c := r.c
+	name := st.Spec.Name
+	inst, err := c.get(ctx, name)
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	if inst.MasterInstanceName != "" {
+		if err := c.do(ctx, "promote Cloud SQL replica "+name, func() (*sqladmin.Operation, error) {
+			return c.svc.Instances.PromoteReplica(c.project, name).Context(ctx).Do()
+		}); err != nil {
+			return nil, c.wrap(err)
+		}
+	}
+	if _, err := c.waitRunnable(ctx, name); err != nil {
+		return nil, c.wrap(err)
+	}
+	return r.Read(ctx, st.Spec, st)
+}
+
+// FindSource finds the instance labelled as spec.SourceComponent of
+// spec.Blueprint in spec.SourceLocation.
+func (r *Replicas) FindSource(ctx context.Context, spec replica.Spec) (string, error) {
+	c := r.c
+	want := labels(backend.Meta{Component: spec.SourceComponent, Blueprint: spec.Blueprint})
+	var found string
+	err := c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
+		for _, inst := range p.Items {
+			if inst.Region != spec.SourceLocation || inst.Settings == nil || inst.MasterInstanceName != "" {
+				continue
+			}
+			ok := true
+			for k, v := range want {
+				if inst.Settings.UserLabels[k] != v {
+					ok = false
+				}
+			}
+			if ok {
+				found = inst.ConnectionName
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", c.wrap(fmt.Errorf("find source %s: %w", spec.SourceComponent, err))
+	}
+	if found == "" {
+		return "", backend.NotFound("source database", spec.SourceComponent+" in "+spec.SourceLocation)
+	}
+	return found, nil
+}
+
+// Delete removes the replica (never with a final snapshot while it is one).
+func (r *Replicas) Delete(ctx context.Context, st *replica.Status) error {
+	c := r.c
+	inst, err := c.get(ctx, st.Spec.Name)
+	if backend.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return c.wrap(err)
+	}
+	if inst.Settings != nil && inst.Settings.DeletionProtectionEnabled {
+		return fmt.Errorf("Cloud SQL instance %s has deletion protection on: set deletion_protection = false and apply before destroying it", st.Spec.Name)
+	}
+	err = c.do(ctx, "delete Cloud SQL replica "+st.Spec.Name, func() (*sqladmin.Operation, error) {
+		return c.svc.Instances.Delete(c.project, st.Spec.Name).Context(ctx).Do()
+	})
+	if err != nil && !gcp.IsNotFound(err) {
+		return c.wrap(err)
+	}
+	return nil
+}
