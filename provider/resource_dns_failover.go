@@ -68,8 +68,8 @@ func (r *dnsFailoverResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"backend": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators:          []validator.String{stringvalidator.OneOf("powerdns", "route53")},
-				MarkdownDescription: "DNS service: `powerdns` or `route53`.",
+				Validators:          []validator.String{stringvalidator.OneOf("powerdns", "route53", "clouddns")},
+				MarkdownDescription: "DNS service: `powerdns`, `route53` or `clouddns` (Google Cloud DNS: a primary-backup or weighted round robin routing policy over health-checked addresses; needs the provider's `gcp` project).",
 			},
 			"location": schema.StringAttribute{
 				Optional: true, PlanModifiers: replace,
