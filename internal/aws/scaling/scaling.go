@@ -23,8 +23,8 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/network"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // ErrNotFound means the Auto Scaling group does not exist (any more).
