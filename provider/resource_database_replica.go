@@ -418,7 +418,7 @@ func (r *databaseReplicaResource) Delete(ctx context.Context, req resource.Delet
 		}
 		// It was a replica as far as the user is concerned: still no final snapshot.
 		resp.Diagnostics.AddWarning("Cross-region replica promoted before deletion",
-			fmt.Sprintf("Component %q: the AWS endpoint override (moto 5.2.1) cannot delete a never-promoted cross-region read replica "+
+			fmt.Sprintf("Component %q: the overridden AWS endpoint cannot delete a never-promoted cross-region read replica "+
 				"(DeleteDBInstance answers 500), so %s in %s was promoted to a standalone instance and then deleted. "+
 				"Against real AWS the replica is deleted directly.", label, name, location))
 	}
