@@ -53,6 +53,7 @@ func open(ctx context.Context, s *backend.Settings, region string) (*client, err
 func init() {
 	registerDatabase()
 	registerReplica()
+	registerBackupPlan()
 }
 
 func (c *client) wrap(err error) error { return gcp.Unreachable(c.region, err) }

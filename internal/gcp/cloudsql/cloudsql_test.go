@@ -65,3 +65,13 @@ func TestSourceName(t *testing.T) {
 		}
 	}
 }
+
+func TestSchedule(t *testing.T) {
+	got, err := startTime("cron(30 3 * * ? *)")
+	if err != nil || got != "03:30" || scheduleOf(got) != "cron(30 3 * * ? *)" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	if _, err := startTime("cron(0 */4 * * ? *)"); err == nil {
+		t.Error("Cloud SQL backs up daily: a 4-hourly schedule must be refused")
+	}
+}

@@ -1,0 +1,276 @@
+package cloudsql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	sqladmin "google.golang.org/api/sqladmin/v1beta4"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
+)
+
+// BackupPlans is the Cloud SQL backup plan backend: the plan is the
+// protected instance's backup configuration (daily start time, retained
+// backups, backup location in the copy region) plus on-demand backups
+// stored in the copy region.
+type BackupPlans struct{ c *client }
+
+var _ backupplan.Backend = (*BackupPlans)(nil)
+
+func registerBackupPlan() {
+	backupplan.Register(backend.GCP, func(ctx context.Context, s *backend.Settings, location string) (backupplan.Backend, error) {
+		c, err := open(ctx, s, location)
+		if err != nil {
+			return nil, err
+		}
+		return &BackupPlans{c: c}, nil
+	})
+}
+
+var cronRE = regexp.MustCompile(`^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$`)
+
+// startTime turns a daily AWS-form cron ("cron(30 3 * * ? *)") into Cloud
+// SQL's backup start time ("03:30"); Cloud SQL backs up once a day.
+func startTime(schedule string) (string, error) {
+	if schedule == "" {
+		return "", nil
+	}
+	m := cronRE.FindStringSubmatch(schedule)
+	if m == nil {
+		return "", fmt.Errorf("schedule %q: Cloud SQL backs up once a day, so the schedule must be daily, as cron(MINUTE HOUR * * ? *)", schedule)
+	}
+	mi, _ := strconv.Atoi(m[1])
+	h, _ := strconv.Atoi(m[2])
+	if mi > 59 || h > 23 {
+		return "", fmt.Errorf("schedule %q is not a time of day", schedule)
+	}
+	return fmt.Sprintf("%02d:%02d", h, mi), nil
+}
+
+func scheduleOf(start string) string {
+	h, m, ok := strings.Cut(start, ":")
+	if !ok {
+		return ""
+	}
+	hh, _ := strconv.Atoi(h)
+	mm, _ := strconv.Atoi(m)
+	return fmt.Sprintf("cron(%d %d * * ? *)", mm, hh)
+}
+
+// description marks the on-demand backups a plan takes, so Delete removes
+// only those.
+func description(plan, trigger string) string { return "ha:" + plan + ":" + trigger }
+
+func instanceOf(spec backupplan.Spec) (string, error) {
+	if len(spec.Resources) == 0 {
+		return "", errors.New("a Cloud SQL backup plan protects one database instance: resources is empty")
+	}
+	return sourceName(spec.Resources[0]), nil
+}
+
+// Apply sets the instance's backup configuration and takes an on-demand
+// backup when asked.
+func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous *backupplan.Status) (*backupplan.Status, error) {
+	c := b.c
+	start, err := startTime(spec.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	name, err := instanceOf(spec)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := c.get(ctx, name)
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	engine, _ := engineOf(inst.DatabaseVersion)
+	want := backupConfig(engine, max(spec.RetentionDays, 1), start+"-", spec.CopyToLocation)
+	cur := inst.Settings.BackupConfiguration
+	if cur == nil || !cur.Enabled || cur.StartTime != want.StartTime && want.StartTime != "" || cur.Location != want.Location ||
+		cur.BackupRetentionSettings == nil || cur.BackupRetentionSettings.RetainedBackups != want.BackupRetentionSettings.RetainedBackups {
+		patch := &sqladmin.Settings{BackupConfiguration: want, SettingsVersion: inst.Settings.SettingsVersion}
+		if err := c.do(ctx, "set backup configuration of "+name, func() (*sqladmin.Operation, error) {
+			return c.svc.Instances.Patch(c.project, name, &sqladmin.DatabaseInstance{Settings: patch}).Context(ctx).Do()
+		}); err != nil {
+			return nil, c.wrap(err)
+		}
+	}
+	takeNow := spec.StartBackupNow && previous == nil || previous != nil && previous.Spec.SnapshotTrigger != spec.SnapshotTrigger
+	if takeNow {
+		run := &sqladmin.BackupRun{Description: description(spec.Name, spec.SnapshotTrigger), Location: spec.CopyToLocation}
+		if err := c.do(ctx, "back up "+name, func() (*sqladmin.Operation, error) {
+			return c.svc.BackupRuns.Insert(c.project, name, run).Context(ctx).Do()
+		}); err != nil {
+			return nil, c.wrap(err)
+		}
+		if previous != nil && !spec.KeepSnapshots && previous.LatestSnapshotID != "" {
+			if err := b.deleteRun(ctx, previous.LatestSnapshotID); err != nil {
+				return nil, c.wrap(err)
+			}
+		}
+	}
+	return b.Read(ctx, spec, previous)
+}
+
+// Read returns the plan as the instance's backup configuration holds it.
+func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, _ *backupplan.Status) (*backupplan.Status, error) {
+	c := b.c
+	name, err := instanceOf(spec)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := c.get(ctx, name)
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	got := spec
+	cfg := inst.Settings.BackupConfiguration
+	if cfg == nil || !cfg.Enabled {
+		return nil, backend.NotFound("backup plan", spec.Name)
+	}
+	if s := scheduleOf(cfg.StartTime); s != "" {
+		if st, _ := startTime(spec.Schedule); st != cfg.StartTime {
+			got.Schedule = s
+		}
+	}
+	if cfg.BackupRetentionSettings != nil {
+		got.RetentionDays = int(cfg.BackupRetentionSettings.RetainedBackups)
+	}
+	if cfg.Location != spec.CopyToLocation {
+		got.CopyToLocation = cfg.Location
+	}
+	got.Encrypted = true // Cloud SQL backups are always encrypted
+	st := &backupplan.Status{Spec: got, ID: name, VaultID: inst.Region, CopyVaultID: cfg.Location}
+	runs, err := b.runs(ctx, name)
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	for _, r := range runs {
+		id := name + "/" + strconv.FormatInt(r.Id, 10)
+		if st.LatestRecoveryPointID == "" {
+			st.LatestRecoveryPointID = id
+		}
+		if strings.HasPrefix(r.Description, "ha:"+spec.Name+":") && st.LatestSnapshotID == "" {
+			st.LatestSnapshotID, st.LatestCopyID = id, id
+		}
+	}
+	return st, nil
+}
+
+// runs are the instance's successful backup runs, newest first.
+func (b *BackupPlans) runs(ctx context.Context, instance string) ([]*sqladmin.BackupRun, error) {
+	var out []*sqladmin.BackupRun
+	err := b.c.svc.BackupRuns.List(b.c.project, instance).Pages(ctx, func(p *sqladmin.BackupRunsListResponse) error {
+		for _, r := range p.Items {
+			if r.Status == "SUCCESSFUL" {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list backups of %s: %w", instance, err)
+	}
+	// The API lists newest first; keep that order but make sure of it.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && endTime(out[j]).After(endTime(out[j-1])); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+func endTime(r *sqladmin.BackupRun) time.Time {
+	t, _ := time.Parse(time.RFC3339, r.EndTime)
+	return t
+}
+
+func (b *BackupPlans) deleteRun(ctx context.Context, id string) error {
+	inst, run, _ := strings.Cut(id, "/")
+	n, err := strconv.ParseInt(run, 10, 64)
+	if err != nil {
+		return nil
+	}
+	err = b.c.do(ctx, "delete backup "+id, func() (*sqladmin.Operation, error) {
+		return b.c.svc.BackupRuns.Delete(b.c.project, inst, n).Context(ctx).Do()
+	})
+	if err != nil && !backend.IsNotFound(err) && !strings.Contains(err.Error(), "404") {
+		return err
+	}
+	return nil
+}
+
+// Delete removes the plan's on-demand backups unless KeepSnapshots; the
+// automated backups belong to the database and stay with it.
+func (b *BackupPlans) Delete(ctx context.Context, st *backupplan.Status) error {
+	if st.Spec.KeepSnapshots || st.ID == "" {
+		return nil
+	}
+	runs, err := b.runs(ctx, st.ID)
+	if backend.IsNotFound(err) || err != nil && strings.Contains(err.Error(), "404") {
+		return nil
+	}
+	if err != nil {
+		return b.c.wrap(err)
+	}
+	for _, r := range runs {
+		if strings.HasPrefix(r.Description, "ha:"+st.Spec.Name+":") {
+			if err := b.deleteRun(ctx, st.ID+"/"+strconv.FormatInt(r.Id, 10)); err != nil {
+				return b.c.wrap(err)
+			}
+		}
+	}
+	return nil
+}
+
+// LatestRecoveryPoint is the newest successful backup of the instance
+// labelled as component database, as "INSTANCE/RUN_ID" for
+// database.Spec.RestoreFrom; backups stored in this location come first.
+func (b *BackupPlans) LatestRecoveryPoint(ctx context.Context, database string) (*backupplan.RecoveryPoint, error) {
+	c := b.c
+	want := labels(backend.Meta{Component: database})["ha-component"]
+	var best *backupplan.RecoveryPoint
+	err := c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
+		for _, inst := range p.Items {
+			if inst.Settings == nil || inst.Settings.UserLabels["ha-component"] != want {
+				continue
+			}
+			runs, err := b.runs(ctx, inst.Name)
+			if err != nil {
+				return err
+			}
+			for _, r := range runs {
+				loc := r.Location
+				if loc == "" {
+					loc = inst.Region
+				}
+				rp := &backupplan.RecoveryPoint{ID: inst.Name + "/" + strconv.FormatInt(r.Id, 10), Location: loc, Database: database, CreatedAt: endTime(r)}
+				if best == nil || better(rp, best, c.region) {
+					best = rp
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	if best == nil {
+		return nil, backend.NotFound("recovery point of", database)
+	}
+	return best, nil
+}
+
+func better(a, b *backupplan.RecoveryPoint, here string) bool {
+	if (a.Location == here) != (b.Location == here) {
+		return a.Location == here
+	}
+	return a.CreatedAt.After(b.CreatedAt)
+}
