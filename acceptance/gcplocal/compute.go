@@ -454,7 +454,7 @@ func refersTo(v any, targets []string) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
-			if k != "selfLink" && refersTo(e, targets) {
+			if k != "selfLink" && k != "status" && refersTo(e, targets) { // status is output only (a group's status.autoscaler does not hold the autoscaler)
 				return true
 			}
 		}

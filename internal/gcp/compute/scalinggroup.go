@@ -734,24 +734,32 @@ func (g *ScalingGroups) delete(ctx context.Context, st *scalinggroup.Status) err
 			return err
 		}
 	}
-	steps := []struct {
-		what string
-		f    func() (*compute.Operation, error)
-	}{
-		{"delete autoscaler " + name, func() (*compute.Operation, error) {
-			return g.c.autoscalers.Delete(ctx, &computepb.DeleteRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: name})
-		}},
-		{"delete instance group " + name, func() (*compute.Operation, error) {
-			return g.c.groupManagers.Delete(ctx, &computepb.DeleteRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: name})
-		}},
-		{"delete health check " + name + sfxAutohealing, func() (*compute.Operation, error) {
-			return g.c.healthChecks.Delete(ctx, &computepb.DeleteHealthCheckRequest{Project: p, HealthCheck: name + sfxAutohealing})
-		}},
+	deleteAutoscaler := func() (*compute.Operation, error) {
+		return g.c.autoscalers.Delete(ctx, &computepb.DeleteRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: name})
 	}
-	for _, s := range steps {
-		if err := deleteInUse(ctx, s.what, g.InUseWait, s.f); err != nil {
+	// The autoscaler goes first, as gcloud does; should the API hold it
+	// as in use by its group, it goes right after the group instead.
+	autoscalerLeft := false
+	if err := ignoreNotFound(gcp.Do(ctx, "delete autoscaler "+name, deleteAutoscaler)); err != nil {
+		if !gcp.IsInUse(err) {
 			return err
 		}
+		autoscalerLeft = true
+	}
+	if err := deleteInUse(ctx, "delete instance group "+name, g.InUseWait, func() (*compute.Operation, error) {
+		return g.c.groupManagers.Delete(ctx, &computepb.DeleteRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: name})
+	}); err != nil {
+		return err
+	}
+	if autoscalerLeft {
+		if err := deleteInUse(ctx, "delete autoscaler "+name, g.InUseWait, deleteAutoscaler); err != nil {
+			return err
+		}
+	}
+	if err := deleteInUse(ctx, "delete health check "+name+sfxAutohealing, g.InUseWait, func() (*compute.Operation, error) {
+		return g.c.healthChecks.Delete(ctx, &computepb.DeleteHealthCheckRequest{Project: p, HealthCheck: name + sfxAutohealing})
+	}); err != nil {
+		return err
 	}
 	it := g.c.instanceTemplates.List(ctx, &computepb.ListInstanceTemplatesRequest{Project: p})
 	var templates []string
