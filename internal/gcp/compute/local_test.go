@@ -243,6 +243,4 @@ func listAll(ctx context.Context, t *testing.T, c *clients) []string {
 	return out
 }
 
-
-
 func done(err error) bool { return errors.Is(err, iterator.Done) }
