@@ -167,6 +167,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if len(problems) == 0 || body != nil {
 		problems = append(problems, CheckRequest(m, body)...)
 	}
+	var warnings []Problem
+	for i := 0; i < len(problems); {
+		if problems[i].Warning {
+			warnings = append(warnings, problems[i])
+			problems = append(problems[:i], problems[i+1:]...)
+			continue
+		}
+		i++
+	}
+	if len(warnings) > 0 {
+		s.record(Violation{Request: reqDesc, MethodID: m.ID, Side: "request", Problems: warnings, Warning: true})
+	}
 	if len(problems) > 0 {
 		s.record(Violation{Request: reqDesc, MethodID: m.ID, Side: "request", Problems: problems})
 		msgs := make([]string, len(problems))

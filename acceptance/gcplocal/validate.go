@@ -14,6 +14,12 @@ var responseQuirks = map[string]bool{
 	"proxyHeader": true,
 }
 
+// queryQuirks are query parameters gcloud sends where the discovery document
+// does not list them; real GCP accepts them, so they are warnings.
+var queryQuirks = map[string]bool{
+	"returnPartialSuccess": true,
+}
+
 // Problem is one contract finding at a JSON path.
 type Problem struct {
 	Path    string `json:"path"`
@@ -36,6 +42,10 @@ func checkQuery(m *Method, q url.Values) []Problem {
 		p := m.Parameters[k]
 		if p == nil || p.Location != "query" {
 			p = m.doc.Parameters[k]
+		}
+		if p == nil && queryQuirks[k] {
+			out = append(out, Problem{Path: "?" + k, Message: "query parameter not documented for " + m.ID + " (gcloud sends it; real GCP accepts it)", Warning: true})
+			continue
 		}
 		if p == nil {
 			out = append(out, Problem{Path: "?" + k, Message: fmt.Sprintf("query parameter %q is not documented for %s", k, m.ID)})
@@ -66,7 +76,8 @@ func checkScalarString(typ, format string, enum []string, v string) string {
 			return fmt.Sprintf("%q is not an integer", v)
 		}
 	case "boolean":
-		if v != "true" && v != "false" {
+		// Google's front end reads booleans case-insensitively (gcloud sends "True").
+		if l := strings.ToLower(v); l != "true" && l != "false" {
 			return fmt.Sprintf("%q is not a boolean", v)
 		}
 	case "string":

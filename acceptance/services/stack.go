@@ -19,10 +19,11 @@ const (
 	PowerDNS = "powerdns"
 	NUT      = "nut"
 	SNMP     = "snmp"
+	GCP      = "gcp"
 )
 
 // All is every service the harness knows.
-var All = []string{Moto, PowerDNS, NUT, SNMP}
+var All = []string{Moto, PowerDNS, NUT, SNMP, GCP}
 
 // Stack is a set of started services and the environment that reaches them.
 type Stack struct {
@@ -59,6 +60,10 @@ func Start(ctx context.Context, dir string, names ...string) (*Stack, error) {
 		case SNMP:
 			var p *Process
 			p, env, err = startSNMP(ctx, dir)
+			procs = []*Process{p}
+		case GCP:
+			var p *Process
+			p, env, err = startGCP(ctx, dir)
 			procs = []*Process{p}
 		default:
 			err = fmt.Errorf("unknown service %q (known: %s)", n, strings.Join(All, ", "))
