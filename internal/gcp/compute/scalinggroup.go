@@ -633,7 +633,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	got.MachineType = last(props.GetMachineType())
 	if len(props.GetDisks()) > 0 {
 		img := props.GetDisks()[0].GetInitializeParams().GetSourceImage()
-		if imageRef(spec.Image) == img {
+		if sameRef(imageRef(spec.Image), img) || spec.Image != "" && sameRef(spec.Image, img) {
 			img = spec.Image // as the user spelled it
 		}
 		got.Image = img
