@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -346,8 +347,9 @@ func (g *ScalingGroups) ensureTemplate(ctx context.Context, spec scalinggroup.Sp
 	if !gcp.IsNotFound(err) {
 		return fmt.Errorf("read instance template %s: %w", name, err)
 	}
+	desc, _ := json.Marshal(map[string]string{"component": spec.Component, "blueprint": spec.Blueprint})
 	tpl := &computepb.InstanceTemplate{
-		Name: ptr(name),
+		Name: ptr(name), Description: ptr(string(desc)),
 		Properties: &computepb.InstanceProperties{
 			MachineType: ptr(spec.MachineType),
 			Disks: []*computepb.AttachedDisk{{
@@ -633,8 +635,11 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	got.MachineType = last(props.GetMachineType())
 	if len(props.GetDisks()) > 0 {
 		img := props.GetDisks()[0].GetInitializeParams().GetSourceImage()
-		if sameRef(imageRef(spec.Image), img) || spec.Image != "" && sameRef(spec.Image, img) {
+		switch {
+		case sameRef(imageRef(spec.Image), img) || spec.Image != "" && sameRef(spec.Image, img):
 			img = spec.Image // as the user spelled it
+		case spec.Image == "":
+			img = shortImage(img)
 		}
 		got.Image = img
 	}
@@ -643,6 +648,13 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 			got.Network = spec.Network
 		} else {
 			got.Network = props.GetNetworkInterfaces()[0].GetNetwork()
+		}
+	}
+	if spec.Component == "" && spec.Blueprint == "" {
+		// Import: the template says which component it was built for.
+		var meta map[string]string
+		if json.Unmarshal([]byte(tpl.GetDescription()), &meta) == nil {
+			got.Component, got.Blueprint = meta["component"], meta["blueprint"]
 		}
 	}
 	got.DesiredCapacity = int(mig.GetTargetSize())
@@ -678,7 +690,10 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		got.MinSize, got.MaxSize = int(ap.GetMinNumReplicas()), int(ap.GetMaxNumReplicas())
 		got.CPUTarget = math.Round(ap.GetCpuUtilization().GetUtilizationTarget()*10000) / 100
 	}
-	if spec.TargetGroupID != "" {
+	if spec.TargetGroupID == "" && previous == nil {
+		// Import: find the load balancer the group serves.
+		got.TargetGroupID = g.findBackendService(ctx, spec.Name)
+	} else if spec.TargetGroupID != "" {
 		got.TargetGroupID = ""
 		if bs, err := g.backendService(ctx, spec.TargetGroupID); err == nil {
 			for _, b := range bs.GetBackends() {
@@ -710,6 +725,38 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		st.Instances = append(st.Instances, in)
 	}
 	return st, nil
+}
+
+// shortImage spells an image family link as project/family, the way
+// configurations name it.
+func shortImage(link string) string {
+	_, rest, ok := strings.Cut(link, "projects/")
+	if !ok {
+		return link
+	}
+	proj, family, ok := strings.Cut(rest, "/global/images/family/")
+	if !ok || strings.Contains(family, "/") {
+		return link
+	}
+	return proj + "/" + family
+}
+
+// findBackendService is the self link of the global backend service
+// that has the group as a backend, "" when none (or on error: import
+// then shows the difference in plan).
+func (g *ScalingGroups) findBackendService(ctx context.Context, group string) string {
+	it := g.c.backendServices.List(ctx, &computepb.ListBackendServicesRequest{Project: g.c.project})
+	for {
+		bs, err := it.Next()
+		if err != nil {
+			return ""
+		}
+		for _, b := range bs.GetBackends() {
+			if last(b.GetGroup()) == group && regionOf(b.GetGroup()) == g.region {
+				return bs.GetSelfLink()
+			}
+		}
+	}
 }
 
 func zoneOf(instance string) string {
