@@ -690,7 +690,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		got.MinSize, got.MaxSize = int(ap.GetMinNumReplicas()), int(ap.GetMaxNumReplicas())
 		got.CPUTarget = math.Round(ap.GetCpuUtilization().GetUtilizationTarget()*10000) / 100
 	}
-	if spec.TargetGroupID == "" && previous == nil {
+	if spec.TargetGroupID == "" {
 		// Import: find the load balancer the group serves.
 		got.TargetGroupID = g.findBackendService(ctx, spec.Name)
 	} else if spec.TargetGroupID != "" {
