@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -188,7 +189,8 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin []byte) ([]byte, err
 	if stdin != nil {
 		sess.Stdin = bytes.NewReader(stdin)
 	}
-	var out bytes.Buffer
+	// The session copies stdout and stderr in two goroutines.
+	var out lockedBuffer
 	sess.Stdout = &out
 	sess.Stderr = &out
 	done := make(chan error, 1)
@@ -205,6 +207,25 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin []byte) ([]byte, err
 	}
 	return out.Bytes(), nil
 }
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+func (b *lockedBuffer) String() string { return string(b.Bytes()) }
 
 func firstWord(cmd string) string {
 	if f := strings.Fields(cmd); len(f) > 0 {

@@ -41,7 +41,10 @@ func TestDeliverToNamespaceHosts(t *testing.T) {
 	s := hostdeliver.Settings{PrivateKey: lab.ClientKey}
 	h1, h2 := lab.Hosts["h1"], lab.Hosts["h2"]
 
+	t0 := time.Now()
+	defer func() { t.Logf("total %s", time.Since(t0)) }()
 	c1, err := hostdeliver.Dial(ctx, s, target(h1))
+	t.Logf("dial %s", time.Since(t0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +92,7 @@ func TestDeliverToNamespaceHosts(t *testing.T) {
 		t.Fatalf("read back %q", got["/etc/keepalived/marker.conf"])
 	}
 
+	t.Logf("applied %s", time.Since(t0))
 	// /etc/keepalived is private per host.
 	c2, err := hostdeliver.Dial(ctx, s, target(h2))
 	if err != nil {
@@ -125,6 +129,7 @@ func TestDeliverToNamespaceHosts(t *testing.T) {
 		t.Fatalf("unknown host: err = %v", err)
 	}
 
+	t.Logf("keys %s", time.Since(t0))
 	// Power off: processes gone, host unreachable, error names it.
 	if err := h1.PowerOff(ctx); err != nil {
 		t.Fatal(err)

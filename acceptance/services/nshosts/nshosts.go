@@ -278,6 +278,8 @@ func (h *Host) create(ctx context.Context) error {
 		return err
 	}
 	h.HostKey = strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp)))
+	// HOME is the host's directory: a session's shell then reads no
+	// startup files of the machine's root account (slow or noisy ones).
 	conf := fmt.Sprintf(`ListenAddress %s:22
 HostKey %s
 PidFile %s
@@ -289,7 +291,8 @@ UsePAM no
 StrictModes no
 PrintMotd no
 Subsystem sftp internal-sftp
-`, h.Address, filepath.Join(hdir, "ssh_host_ed25519_key"), filepath.Join(hdir, "sshd.pid"), filepath.Join(l.Dir, "authorized_keys"))
+SetEnv HOME=%s
+`, h.Address, filepath.Join(hdir, "ssh_host_ed25519_key"), filepath.Join(hdir, "sshd.pid"), filepath.Join(l.Dir, "authorized_keys"), hdir)
 	if err := os.WriteFile(filepath.Join(hdir, "sshd_config"), []byte(conf), 0o600); err != nil {
 		return err
 	}
