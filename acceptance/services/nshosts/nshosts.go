@@ -354,6 +354,25 @@ func (h *Host) Exec(ctx context.Context, argv ...string) ([]byte, error) {
 	return out, nil
 }
 
+// Start runs argv in the background inside the host, logging to
+// Lab.Dir/NAME/LOGNAME.log. PowerOff and Lab.Stop kill it with everything
+// else in the host; callers may also stop it themselves.
+func (h *Host) Start(logName string, argv ...string) (*exec.Cmd, error) {
+	logf, err := os.OpenFile(filepath.Join(h.lab.Dir, h.Name, logName+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = logf.Close() }()
+	cmd := exec.Command("ip", append([]string{"netns", "exec", h.Netns}, argv...)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("host %s: start %s: %w", h.Name, argv[0], err)
+	}
+	go func() { _ = cmd.Wait() }()
+	return cmd, nil
+}
+
 // Powered reports whether the host is up.
 func (h *Host) Powered() bool {
 	h.mu.Lock()
