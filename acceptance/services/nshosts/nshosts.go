@@ -415,7 +415,9 @@ func (h *Host) PowerOn(ctx context.Context) error {
 }
 
 // LinkDown takes only the host's network link down (processes keep running).
-func (h *Host) LinkDown(ctx context.Context) error { return run(ctx, "ip", "link", "set", h.Veth, "down") }
+func (h *Host) LinkDown(ctx context.Context) error {
+	return run(ctx, "ip", "link", "set", h.Veth, "down")
+}
 
 // LinkUp brings the host's network link back.
 func (h *Host) LinkUp(ctx context.Context) error { return run(ctx, "ip", "link", "set", h.Veth, "up") }
