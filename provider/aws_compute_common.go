@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // Helpers shared by the AWS compute resources (ha_load_balancer,
@@ -102,4 +103,20 @@ func stringsOf(ctx context.Context, l types.List) ([]string, diag.Diagnostics) {
 	}
 	diags := l.ElementsAs(ctx, &out, false)
 	return out, diags
+}
+
+// ownedMeta is the backend.Meta of a component resource: names, the user's
+// tags (ha:* reserved) and the blueprint/component pair.
+func ownedMeta(ctx context.Context, name, location types.String, tags types.Map, blueprint, component types.String) (backend.Meta, diag.Diagnostics) {
+	all, diags := ownedTags(ctx, tags, blueprint, component)
+	user, _, _ := awsbase.SplitTags(all)
+	return backend.Meta{
+		Name: name.ValueString(), Location: location.ValueString(),
+		Component: component.ValueString(), Blueprint: blueprint.ValueString(), Tags: user,
+	}, diags
+}
+
+// splitMeta is splitTags for what a backend read back.
+func splitMeta(m backend.Meta, prior types.Map, priorBlueprint, priorComponent types.String) (tags types.Map, blueprint, component types.String) {
+	return splitTags(awsbase.Tags(m.Tags, m.Blueprint, m.Component), prior, priorBlueprint, priorComponent)
 }

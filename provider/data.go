@@ -4,25 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
-	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/config"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/version"
 )
 
 // providerData is what Configure hands every resource and data source:
 // the merged settings and the backend clients built from them on first use.
 type providerData struct {
 	cfg config.Config
-
-	awsOnce sync.Once
-	aws     *awsbackend.Session
+	// backends is what every per-cloud backend factory gets (see
+	// internal/backend); it also caches the clients they share.
+	backends *backend.Settings
 }
 
 func newProviderData(cfg config.Config) *providerData {
-	return &providerData{cfg: cfg}
+	return &providerData{cfg: cfg, backends: backendSettings(cfg)}
+}
+
+// backendSettings turns the merged settings into what backends get.
+func backendSettings(cfg config.Config) *backend.Settings {
+	return &backend.Settings{
+		AWS: backend.AWSSettings{
+			Endpoint:      cfg.AWS.Endpoint,
+			AccessKey:     cfg.AWS.AccessKey,
+			SecretKey:     cfg.AWS.SecretKey,
+			Profile:       cfg.AWS.Profile,
+			MaxRetries:    cfg.AWS.MaxRetries,
+			LostLocations: cfg.AWS.LostLocations,
+		},
+		GCP: backend.GCPSettings{
+			Project:          cfg.GCP.Project,
+			Credentials:      cfg.GCP.Credentials,
+			ComputeEndpoint:  cfg.GCP.Compute(),
+			SQLAdminEndpoint: cfg.GCP.SQLAdminEndpoint,
+			DNSEndpoint:      cfg.GCP.DNSEndpoint,
+			LostLocations:    cfg.GCP.LostLocations,
+		},
+		UserAgent: "terraform-provider-ha/" + version.Version,
+	}
 }
 
 // verify checks, once per Configure, what would otherwise fail in every

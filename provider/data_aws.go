@@ -19,17 +19,7 @@ func (d *providerData) awsConfigured() bool {
 
 // awsSession returns the AWS session shared by every AWS resource.
 func (d *providerData) awsSession() *awsbackend.Session {
-	d.awsOnce.Do(func() {
-		d.aws = awsbackend.NewSession(awsbackend.Settings{
-			Endpoint:      d.cfg.AWS.Endpoint,
-			AccessKey:     d.cfg.AWS.AccessKey,
-			SecretKey:     d.cfg.AWS.SecretKey,
-			Profile:       d.cfg.AWS.Profile,
-			MaxRetries:    d.cfg.AWS.MaxRetries,
-			LostLocations: d.cfg.AWS.LostLocations,
-		})
-	})
-	return d.aws
+	return awsbackend.SessionFor(d.backends)
 }
 
 // verifyAWS turns bad credentials into one configure-time error.

@@ -59,11 +59,18 @@ func (p *haProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 				},
 			},
 			"gcp": schema.SingleNestedBlock{
-				MarkdownDescription: "GCP backend settings.",
+				MarkdownDescription: "GCP backend settings, for components whose `cloud` is `gcp`.",
 				Attributes: map[string]schema.Attribute{
-					"project":     schema.StringAttribute{Optional: true, MarkdownDescription: "Project id. `HA_GCP_PROJECT`."},
-					"endpoint":    schema.StringAttribute{Optional: true, MarkdownDescription: "Compute API endpoint override. `HA_GCP_ENDPOINT`."},
-					"credentials": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Service account key JSON. `HA_GCP_CREDENTIALS`."},
+					"project": schema.StringAttribute{Optional: true, MarkdownDescription: "Project id every GCP object is created in; required as soon as a `gcp` component is planned. `HA_GCP_PROJECT`."},
+					"credentials": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Service account key: the path of its JSON file, or the JSON text itself. " +
+						"Application Default Credentials when unset. `HA_GCP_CREDENTIALS`."},
+					"compute_endpoint":  schema.StringAttribute{Optional: true, MarkdownDescription: "Compute Engine API endpoint override (`http://127.0.0.1:PORT/compute/v1/`). `HA_GCP_COMPUTE_ENDPOINT`."},
+					"sqladmin_endpoint": schema.StringAttribute{Optional: true, MarkdownDescription: "Cloud SQL Admin API endpoint override. `HA_GCP_SQLADMIN_ENDPOINT`."},
+					"dns_endpoint":      schema.StringAttribute{Optional: true, MarkdownDescription: "Cloud DNS API endpoint override. `HA_GCP_DNS_ENDPOINT`."},
+					"lost_locations": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Regions declared lost after a disaster (`europe-west1`): no call is made to them, as `aws.lost_locations`. `HA_GCP_LOST_LOCATIONS` (comma-separated)."},
+					"endpoint": schema.StringAttribute{Optional: true, DeprecationMessage: "Use compute_endpoint.",
+						MarkdownDescription: "Former name of `compute_endpoint`, used when that is unset. `HA_GCP_ENDPOINT`."},
 				},
 			},
 			"powerdns": schema.SingleNestedBlock{
@@ -112,9 +119,13 @@ type awsModel struct {
 }
 
 type gcpModel struct {
-	Project     types.String `tfsdk:"project"`
-	Endpoint    types.String `tfsdk:"endpoint"`
-	Credentials types.String `tfsdk:"credentials"`
+	Project          types.String `tfsdk:"project"`
+	Credentials      types.String `tfsdk:"credentials"`
+	ComputeEndpoint  types.String `tfsdk:"compute_endpoint"`
+	SQLAdminEndpoint types.String `tfsdk:"sqladmin_endpoint"`
+	DNSEndpoint      types.String `tfsdk:"dns_endpoint"`
+	LostLocations    types.List   `tfsdk:"lost_locations"`
+	Endpoint         types.String `tfsdk:"endpoint"`
 }
 
 type powerdnsModel struct {
@@ -210,8 +221,15 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 	}
 	if g := m.GCP; g != nil {
 		str(&cfg.GCP.Project, g.Project)
-		str(&cfg.GCP.Endpoint, g.Endpoint)
 		str(&cfg.GCP.Credentials, g.Credentials)
+		str(&cfg.GCP.ComputeEndpoint, g.ComputeEndpoint)
+		str(&cfg.GCP.SQLAdminEndpoint, g.SQLAdminEndpoint)
+		str(&cfg.GCP.DNSEndpoint, g.DNSEndpoint)
+		str(&cfg.GCP.Endpoint, g.Endpoint)
+		if !g.LostLocations.IsNull() && !g.LostLocations.IsUnknown() {
+			cfg.GCP.LostLocations = nil
+			resp.Diagnostics.Append(g.LostLocations.ElementsAs(context.Background(), &cfg.GCP.LostLocations, false)...)
+		}
 	}
 	if d := m.PowerDNS; d != nil {
 		str(&cfg.PowerDNS.APIURL, d.APIURL)

@@ -98,3 +98,49 @@ func TestConfigure_envAndBlockMerge(t *testing.T) {
 		t.Errorf("merge wrong: %+v", d.cfg.PowerDNS)
 	}
 }
+
+func TestConfigure_gcpBlockReachesBackends(t *testing.T) {
+	t.Setenv("HA_CONFIG", t.TempDir()+"/none.yaml")
+	t.Setenv("HA_GCP_PROJECT", "from-env")
+	t.Setenv("HA_GCP_DNS_ENDPOINT", "http://127.0.0.1:3/dns/v1/")
+	resp := configure(t, map[string]tftypes.Value{
+		"gcp": blockValue(t, "gcp", map[string]tftypes.Value{
+			"project":           tftypes.NewValue(tftypes.String, "from-block"),
+			"credentials":       tftypes.NewValue(tftypes.String, `{"type":"service_account"}`),
+			"compute_endpoint":  tftypes.NewValue(tftypes.String, "http://127.0.0.1:1/compute/v1/"),
+			"sqladmin_endpoint": tftypes.NewValue(tftypes.String, "http://127.0.0.1:2/"),
+			"lost_locations":    tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{tftypes.NewValue(tftypes.String, "europe-west1")}),
+		}),
+	})
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("unexpected: %v", resp.Diagnostics)
+	}
+	g := resp.ResourceData.(*providerData).backends.GCP
+	if g.Project != "from-block" || g.Credentials != `{"type":"service_account"}` ||
+		g.ComputeEndpoint != "http://127.0.0.1:1/compute/v1/" || g.SQLAdminEndpoint != "http://127.0.0.1:2/" ||
+		g.DNSEndpoint != "http://127.0.0.1:3/dns/v1/" || len(g.LostLocations) != 1 || g.LostLocations[0] != "europe-west1" {
+		t.Errorf("backend settings wrong: %+v", g)
+	}
+}
+
+func TestConfigure_gcpBadValuesAreAttributeErrors(t *testing.T) {
+	t.Setenv("HA_CONFIG", t.TempDir()+"/none.yaml")
+	resp := configure(t, map[string]tftypes.Value{
+		"gcp": blockValue(t, "gcp", map[string]tftypes.Value{
+			"credentials":      tftypes.NewValue(tftypes.String, "/nonexistent/sa-key.json"),
+			"compute_endpoint": tftypes.NewValue(tftypes.String, "not a url"),
+		}),
+	})
+	var got []string
+	for _, d := range resp.Diagnostics.Errors() {
+		if wp, ok := d.(diag.DiagnosticWithPath); ok {
+			got = append(got, wp.Path().String())
+		}
+	}
+	joined := strings.Join(got, " ")
+	for _, want := range []string{"gcp.credentials", "gcp.compute_endpoint"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no error on %s (got %v)", want, resp.Diagnostics)
+		}
+	}
+}

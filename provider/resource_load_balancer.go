@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -24,7 +23,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	lb "github.com/ha-blueprints/terraform-provider-ha/internal/loadbalancer"
 )
 
 var (
@@ -32,6 +32,7 @@ var (
 	_ resource.ResourceWithConfigure      = &loadBalancerResource{}
 	_ resource.ResourceWithImportState    = &loadBalancerResource{}
 	_ resource.ResourceWithValidateConfig = &loadBalancerResource{}
+	_ resource.ResourceWithModifyPlan     = &loadBalancerResource{}
 )
 
 // NewLoadBalancerResource is the ha_load_balancer resource.
@@ -50,6 +51,7 @@ var awsNameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
 // commonComputeAttributes are the attributes every AWS compute resource has.
 func commonComputeAttributes(what string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
+		"cloud": cloudAttribute(what),
 		"id": schema.StringAttribute{
 			Computed:            true,
 			MarkdownDescription: "Identifier of the " + what + ".",
@@ -66,7 +68,7 @@ func commonComputeAttributes(what string) map[string]schema.Attribute {
 		},
 		"location": schema.StringAttribute{
 			Required:            true,
-			MarkdownDescription: "AWS region (`us-east-1`); one provider block serves every region. Changing it replaces the " + what + ".",
+			MarkdownDescription: "Region of the cloud (`us-east-1`, `europe-west1`); one provider block serves every region. Changing it replaces the " + what + ".",
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
@@ -200,6 +202,7 @@ func (r *loadBalancerResource) Configure(_ context.Context, req resource.Configu
 }
 
 func (r *loadBalancerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateCloud(ctx, req.Config, lb.Registry, "ha_load_balancer", &resp.Diagnostics)
 	// Read attribute by attribute: any of them may be unknown here (a value
 	// from a data source, say), which the resource model cannot hold.
 	var layerV types.Int64
@@ -244,11 +247,16 @@ func (r *loadBalancerResource) ValidateConfig(ctx context.Context, req resource.
 	}
 }
 
-func (r *loadBalancerResource) client(ctx context.Context, location string) (*loadbalancer.Client, error) {
+// backend is the load balancer backend of m's cloud in m's location.
+func (r *loadBalancerResource) backend(ctx context.Context, m *loadBalancerModel) (lb.Backend, error) {
 	if r.data == nil {
 		return nil, errNoProvider
 	}
-	return loadbalancer.New(ctx, r.data.awsSession(), location)
+	return lb.Open(ctx, cloudOf(m.Cloud), r.data.backends, m.Location.ValueString())
+}
+
+func (r *loadBalancerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	planCloudSettings(ctx, req.Plan, r.data, "ha_load_balancer", &resp.Diagnostics)
 }
 
 func (r *loadBalancerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -266,17 +274,18 @@ func (r *loadBalancerResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := r.client(ctx, plan.Location.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
-	st, err := c.Create(ctx, spec)
+	st, err := b.Apply(ctx, spec, nil)
 	if err != nil {
-		if st != nil && st.ARN != "" {
+		if st != nil && st.ID != "" {
 			// Keep what exists in state (tainted) so it is not lost.
-			plan.ID, plan.ARN = types.StringValue(st.ARN), types.StringValue(st.ARN)
+			plan.ID, plan.ARN = types.StringValue(st.ID), types.StringValue(st.ID)
 			plan.DNSName, plan.ZoneID, plan.TargetGroupARN, plan.VPCID = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
+			plan.Cloud = cloudValue(plan.Cloud)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		resp.Diagnostics.AddError("Unable to create load balancer", awsErrorDetail(plan.Component, plan.Name, err))
@@ -294,13 +303,19 @@ func (r *loadBalancerResource) Read(ctx context.Context, req resource.ReadReques
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	c, err := r.client(ctx, state.Location.ValueString())
+	b, err := r.backend(ctx, &state)
 	if err != nil {
+		if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
+			return
+		}
 		resp.Diagnostics.AddError("Unable to read load balancer", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
-	st, err := c.Read(ctx, state.ID.ValueString())
-	if errors.Is(err, loadbalancer.ErrNotFound) {
+	// An import has only id (or name), location and cloud: spec is partial
+	// then, and Read fills in the rest.
+	spec, _ := state.spec(ctx)
+	st, err := b.Read(ctx, spec, &lb.Status{ID: state.ID.ValueString()})
+	if backend.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -326,17 +341,19 @@ func (r *loadBalancerResource) Update(ctx context.Context, req resource.UpdateRe
 	resp.Diagnostics.Append(diags...)
 	spec, diags := plan.spec(ctx)
 	resp.Diagnostics.Append(diags...)
+	prior, diags := state.spec(ctx)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := r.client(ctx, plan.Location.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
-	st, err := c.Update(ctx, state.ID.ValueString(), spec)
+	st, err := b.Apply(ctx, spec, state.status(prior))
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update load balancer", awsErrorDetail(plan.Component, plan.Name, err))
 		return
@@ -354,17 +371,18 @@ func (r *loadBalancerResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 	timeout, diags := state.Timeouts.Delete(ctx, 10*time.Minute)
 	resp.Diagnostics.Append(diags...)
+	spec, diags := state.spec(ctx)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := r.client(ctx, state.Location.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to delete load balancer", awsErrorDetail(state.Component, state.Name, err))
-		return
+	b, err := r.backend(ctx, &state)
+	if err == nil {
+		err = b.Delete(ctx, state.status(spec))
 	}
-	if err := c.Delete(ctx, state.ID.ValueString(), state.Name.ValueString()); err != nil {
+	if err != nil {
 		if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
 			return
 		}
@@ -373,10 +391,11 @@ func (r *loadBalancerResource) Delete(ctx context.Context, req resource.DeleteRe
 }
 
 // ImportState takes the load balancer ARN (its region is the location),
-// or LOCATION/NAME.
+// LOCATION/NAME (AWS), or CLOUD/LOCATION/NAME.
 func (r *loadBalancerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := req.ID
-	var location, arn string
+	cloud, location, name := backend.AWS, "", ""
+	var arn string
 	if strings.HasPrefix(id, "arn:") {
 		parts := strings.Split(id, ":")
 		if len(parts) < 6 || parts[3] == "" {
@@ -385,38 +404,36 @@ func (r *loadBalancerResource) ImportState(ctx context.Context, req resource.Imp
 		}
 		location, arn = parts[3], id
 	} else {
-		loc, name, ok := strings.Cut(id, "/")
-		if !ok || loc == "" || name == "" {
-			resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("expected a load balancer ARN or LOCATION/NAME, got %q", id))
+		var ok bool
+		cloud, location, name, ok = parseCloudImportID(id)
+		if !ok {
+			resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("expected a load balancer ARN, LOCATION/NAME or CLOUD/LOCATION/NAME, got %q", id))
 			return
 		}
-		c, err := r.client(ctx, loc)
-		if err == nil {
-			arn, err = c.FindByName(ctx, name)
-		}
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to import load balancer", fmt.Sprintf("%s: %v", id, err))
-			return
-		}
-		location = loc
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), arn)...)
+	if arn != "" {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), arn)...)
+	}
+	if name != "" {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), string(cloud))...)
 }
 
-// spec turns the plan into the backend's description.
-func (m *loadBalancerModel) spec(ctx context.Context) (loadbalancer.Spec, diag.Diagnostics) {
+// spec turns the plan (or state) into the backend's description.
+func (m *loadBalancerModel) spec(ctx context.Context) (lb.Spec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	zones, d := stringsOf(ctx, m.Zones)
 	diags.Append(d...)
-	tags, d := ownedTags(ctx, m.Tags, m.Blueprint, m.Component)
+	meta, d := ownedMeta(ctx, m.Name, m.Location, m.Tags, m.Blueprint, m.Component)
 	diags.Append(d...)
-	s := loadbalancer.Spec{Name: m.Name.ValueString(), Zones: zones, Layer: int(m.Layer.ValueInt64()), Tags: tags}
+	s := lb.Spec{Meta: meta, Zones: zones, Layer: int(m.Layer.ValueInt64())}
 	for _, l := range m.Listeners {
-		s.Listeners = append(s.Listeners, loadbalancer.Listener{Port: int(l.Port.ValueInt64()), Protocol: l.Protocol.ValueString()})
+		s.Listeners = append(s.Listeners, lb.Listener{Port: int(l.Port.ValueInt64()), Protocol: l.Protocol.ValueString()})
 	}
 	if hc := m.HealthCheck; hc != nil {
-		s.HealthCheck = loadbalancer.HealthCheck{
+		s.HealthCheck = lb.HealthCheck{
 			Protocol: hc.Protocol.ValueString(), Port: int(hc.Port.ValueInt64()), Path: hc.Path.ValueString(),
 			Interval: int(hc.Interval.ValueInt64()), Timeout: int(hc.Timeout.ValueInt64()),
 			HealthyThreshold: int(hc.HealthyThreshold.ValueInt64()), UnhealthyThreshold: int(hc.UnhealthyThreshold.ValueInt64()),
@@ -426,29 +443,38 @@ func (m *loadBalancerModel) spec(ctx context.Context) (loadbalancer.Spec, diag.D
 	return s, diags
 }
 
-// fromStatus writes what AWS reports into the model, keeping the order of
-// zones and listeners where only the order differs.
-func (m *loadBalancerModel) fromStatus(st *loadbalancer.Status) {
-	m.ID = types.StringValue(st.ARN)
-	m.ARN = types.StringValue(st.ARN)
-	m.Name = types.StringValue(st.Name)
+// status is the Status the state records, for Update and Delete.
+func (m *loadBalancerModel) status(spec lb.Spec) *lb.Status {
+	return &lb.Status{
+		Spec: spec, ID: m.ID.ValueString(), DNSName: m.DNSName.ValueString(), ZoneID: m.ZoneID.ValueString(),
+		TargetGroupID: m.TargetGroupARN.ValueString(), NetworkID: m.VPCID.ValueString(),
+	}
+}
+
+// fromStatus writes what the backend reports into the model, keeping the
+// order of zones and listeners where only the order differs.
+func (m *loadBalancerModel) fromStatus(st *lb.Status) {
+	m.Cloud = cloudValue(m.Cloud)
+	m.ID = types.StringValue(st.ID)
+	m.ARN = types.StringValue(st.ID)
+	m.Name = types.StringValue(st.Spec.Name)
 	m.DNSName = types.StringValue(st.DNSName)
 	m.ZoneID = types.StringValue(st.ZoneID)
-	m.TargetGroupARN = types.StringValue(st.TargetGroupARN)
-	m.VPCID = types.StringValue(st.VPCID)
-	m.Layer = types.Int64Value(int64(st.Layer))
-	m.Zones = keepOrder(m.Zones, st.Zones)
-	m.Tags, m.Blueprint, m.Component = splitTags(st.Tags, m.Tags, m.Blueprint, m.Component)
+	m.TargetGroupARN = types.StringValue(st.TargetGroupID)
+	m.VPCID = types.StringValue(st.NetworkID)
+	m.Layer = types.Int64Value(int64(st.Spec.Layer))
+	m.Zones = keepOrder(m.Zones, st.Spec.Zones)
+	m.Tags, m.Blueprint, m.Component = splitMeta(st.Spec.Meta, m.Tags, m.Blueprint, m.Component)
 
-	got := make([]listenerModel, 0, len(st.Listeners))
-	for _, l := range st.Listeners {
+	got := make([]listenerModel, 0, len(st.Spec.Listeners))
+	for _, l := range st.Spec.Listeners {
 		got = append(got, listenerModel{Port: types.Int64Value(int64(l.Port)), Protocol: types.StringValue(l.Protocol)})
 	}
 	if !sameListeners(m.Listeners, got) {
 		m.Listeners = got
 	}
 
-	hc := st.HealthCheck
+	hc := st.Spec.HealthCheck
 	prior := m.HealthCheck
 	n := &healthCheckModel{
 		Protocol: types.StringValue(hc.Protocol), Port: types.Int64Value(int64(hc.Port)),
@@ -491,6 +517,7 @@ func sameListeners(a, b []listenerModel) bool {
 
 type loadBalancerModel struct {
 	ID             types.String      `tfsdk:"id"`
+	Cloud          types.String      `tfsdk:"cloud"`
 	Name           types.String      `tfsdk:"name"`
 	Location       types.String      `tfsdk:"location"`
 	Component      types.String      `tfsdk:"component"`

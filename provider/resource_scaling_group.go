@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,7 +22,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	sg "github.com/ha-blueprints/terraform-provider-ha/internal/scalinggroup"
 )
 
 var (
@@ -129,6 +129,7 @@ func (r *scalingGroupResource) Configure(_ context.Context, req resource.Configu
 }
 
 func (r *scalingGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateCloud(ctx, req.Config, sg.Registry, "ha_scaling_group", &resp.Diagnostics)
 	var m scalingGroupModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -146,6 +147,7 @@ func (r *scalingGroupResource) ValidateConfig(ctx context.Context, req resource.
 // ModifyPlan shows that a new image or instance type brings a new launch
 // template version.
 func (r *scalingGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	planCloudSettings(ctx, req.Plan, r.data, "ha_scaling_group", &resp.Diagnostics)
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return
 	}
@@ -160,16 +162,17 @@ func (r *scalingGroupResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 }
 
-func (r *scalingGroupResource) client(ctx context.Context, location string) (*scaling.Client, error) {
+// backend is the scaling group backend of m's cloud in m's location.
+func (r *scalingGroupResource) backend(ctx context.Context, m *scalingGroupModel) (sg.Backend, error) {
 	if r.data == nil {
 		return nil, errNoProvider
 	}
-	c, err := scaling.New(ctx, r.data.awsSession(), location)
-	if err != nil {
-		return nil, err
-	}
-	c.Logf = func(format string, args ...any) { tflog.Info(ctx, fmt.Sprintf(format, args...)) }
-	return c, nil
+	return sg.Open(ctx, cloudOf(m.Cloud), r.data.backends, m.Location.ValueString())
+}
+
+// withLog passes Terraform's log to the backend (progress of a roll).
+func withLog(ctx context.Context) context.Context {
+	return backend.WithLogger(ctx, func(msg string) { tflog.Info(ctx, msg) })
 }
 
 func (r *scalingGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -185,18 +188,18 @@ func (r *scalingGroupResource) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(withLog(ctx), timeout)
 	defer cancel()
-	c, err := r.client(ctx, plan.Location.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
-	st, err := c.Create(ctx, spec)
+	st, err := b.Apply(ctx, spec, nil)
 	if err != nil {
 		// Whatever was made stays in state (tainted), so it is not lost.
-		if part, rerr := c.Read(context.WithoutCancel(ctx), spec.Name); rerr == nil {
-			plan.fromStatus(part)
+		if st != nil && st.ID != "" {
+			plan.fromStatus(st)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		resp.Diagnostics.AddError("Unable to create scaling group", awsErrorDetail(plan.Component, plan.Name, err))
@@ -214,13 +217,17 @@ func (r *scalingGroupResource) Read(ctx context.Context, req resource.ReadReques
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	c, err := r.client(ctx, state.Location.ValueString())
+	b, err := r.backend(ctx, &state)
 	if err != nil {
+		if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
+			return
+		}
 		resp.Diagnostics.AddError("Unable to read scaling group", awsErrorDetail(state.Component, state.Name, err))
 		return
 	}
-	st, err := c.Read(ctx, state.ID.ValueString())
-	if errors.Is(err, scaling.ErrNotFound) {
+	spec, _ := state.spec(ctx) // partial after an import; Read fills it in
+	st, err := b.Read(ctx, spec, &sg.Status{ID: state.ID.ValueString()})
+	if backend.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -236,8 +243,9 @@ func (r *scalingGroupResource) Read(ctx context.Context, req resource.ReadReques
 }
 
 func (r *scalingGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan scalingGroupModel
+	var plan, state scalingGroupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -245,17 +253,19 @@ func (r *scalingGroupResource) Update(ctx context.Context, req resource.UpdateRe
 	resp.Diagnostics.Append(diags...)
 	spec, diags := plan.spec(ctx)
 	resp.Diagnostics.Append(diags...)
+	prior, diags := state.spec(ctx)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(withLog(ctx), timeout)
 	defer cancel()
-	c, err := r.client(ctx, plan.Location.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
-	st, err := c.Update(ctx, spec)
+	st, err := b.Apply(ctx, spec, state.status(prior))
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
@@ -275,17 +285,18 @@ func (r *scalingGroupResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 	timeout, diags := state.Timeouts.Delete(ctx, 15*time.Minute)
 	resp.Diagnostics.Append(diags...)
+	spec, diags := state.spec(ctx)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(withLog(ctx), timeout)
 	defer cancel()
-	c, err := r.client(ctx, state.Location.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to delete scaling group", awsErrorDetail(state.Component, state.Name, err))
-		return
+	b, err := r.backend(ctx, &state)
+	if err == nil {
+		err = b.Delete(ctx, state.status(spec))
 	}
-	if err := c.Delete(ctx, state.ID.ValueString()); err != nil {
+	if err != nil {
 		if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
 			return
 		}
@@ -293,9 +304,10 @@ func (r *scalingGroupResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 }
 
-// ImportState takes LOCATION/NAME or the Auto Scaling group ARN.
+// ImportState takes LOCATION/NAME, CLOUD/LOCATION/NAME or the Auto Scaling
+// group ARN.
 func (r *scalingGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	var location, name string
+	cloud, location, name := backend.AWS, "", ""
 	if strings.HasPrefix(req.ID, "arn:") {
 		// arn:aws:autoscaling:REGION:ACCOUNT:autoScalingGroup:UUID:autoScalingGroupName/NAME
 		parts := strings.Split(req.ID, ":")
@@ -306,56 +318,70 @@ func (r *scalingGroupResource) ImportState(ctx context.Context, req resource.Imp
 		}
 		location, name = parts[3], n
 	} else {
-		loc, n, ok := strings.Cut(req.ID, "/")
-		if !ok || loc == "" || n == "" {
-			resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("expected LOCATION/NAME or an Auto Scaling group ARN, got %q", req.ID))
+		var ok bool
+		cloud, location, name, ok = parseCloudImportID(req.ID)
+		if !ok {
+			resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("expected LOCATION/NAME, CLOUD/LOCATION/NAME or an Auto Scaling group ARN, got %q", req.ID))
 			return
 		}
-		location, name = loc, n
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
+	if cloud == backend.AWS {
+		// The AWS group's name is its id; other clouds find theirs by name.
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), string(cloud))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("min_healthy_percentage"), int64(defaultMinHealthyPercentage))...)
 }
 
-func (m *scalingGroupModel) spec(ctx context.Context) (scaling.Spec, diag.Diagnostics) {
+func (m *scalingGroupModel) spec(ctx context.Context) (sg.Spec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	zones, d := stringsOf(ctx, m.Zones)
 	diags.Append(d...)
-	tags, d := ownedTags(ctx, m.Tags, m.Blueprint, m.Component)
+	meta, d := ownedMeta(ctx, m.Name, m.Location, m.Tags, m.Blueprint, m.Component)
 	diags.Append(d...)
-	return scaling.Spec{
-		Name: m.Name.ValueString(), Zones: zones,
-		Image: m.Image.ValueString(), InstanceType: m.InstanceType.ValueString(),
+	return sg.Spec{
+		Meta: meta, Zones: zones,
+		Image: m.Image.ValueString(), MachineType: m.InstanceType.ValueString(),
 		MinSize: int(m.MinSize.ValueInt64()), DesiredCapacity: int(m.DesiredCapacity.ValueInt64()), MaxSize: int(m.MaxSize.ValueInt64()),
 		CPUTarget: m.CPUTarget.ValueFloat64(), GracePeriod: int(m.GracePeriod.ValueInt64()),
 		MinHealthyPercentage: int(m.MinHealthyPercentage.ValueInt64()),
-		TargetGroupARN:       m.TargetGroupARN.ValueString(),
-		Tags:                 tags,
+		TargetGroupID:        m.TargetGroupARN.ValueString(),
+		LoadBalancer:         m.LoadBalancer.ValueString(),
 	}, diags
 }
 
-func (m *scalingGroupModel) fromStatus(st *scaling.Status) {
-	m.ID = types.StringValue(st.Name)
-	m.Name = types.StringValue(st.Name)
-	m.ARN = types.StringValue(st.ARN)
-	m.Zones = keepOrder(m.Zones, st.Zones)
-	m.Tags, m.Blueprint, m.Component = splitTags(st.Tags, m.Tags, m.Blueprint, m.Component)
-	m.Image = types.StringValue(st.Image)
-	m.InstanceType = types.StringValue(st.InstanceType)
-	m.MinSize = types.Int64Value(int64(st.MinSize))
-	m.DesiredCapacity = types.Int64Value(int64(st.DesiredCapacity))
-	m.MaxSize = types.Int64Value(int64(st.MaxSize))
-	m.CPUTarget = types.Float64Value(st.CPUTarget)
-	m.GracePeriod = types.Int64Value(int64(st.GracePeriod))
+// status is the Status the state records, for Update and Delete.
+func (m *scalingGroupModel) status(spec sg.Spec) *sg.Status {
+	return &sg.Status{
+		Spec: spec, ID: m.ID.ValueString(), URI: m.ARN.ValueString(),
+		TemplateID: m.LaunchTemplateID.ValueString(), TemplateVersion: int(m.LaunchTemplateVersion.ValueInt64()),
+	}
+}
+
+func (m *scalingGroupModel) fromStatus(st *sg.Status) {
+	m.Cloud = cloudValue(m.Cloud)
+	m.ID = types.StringValue(st.ID)
+	m.Name = types.StringValue(st.Spec.Name)
+	m.ARN = types.StringValue(st.URI)
+	m.Zones = keepOrder(m.Zones, st.Spec.Zones)
+	m.Tags, m.Blueprint, m.Component = splitMeta(st.Spec.Meta, m.Tags, m.Blueprint, m.Component)
+	m.Image = types.StringValue(st.Spec.Image)
+	m.InstanceType = types.StringValue(st.Spec.MachineType)
+	m.MinSize = types.Int64Value(int64(st.Spec.MinSize))
+	m.DesiredCapacity = types.Int64Value(int64(st.Spec.DesiredCapacity))
+	m.MaxSize = types.Int64Value(int64(st.Spec.MaxSize))
+	m.CPUTarget = types.Float64Value(st.Spec.CPUTarget)
+	m.GracePeriod = types.Int64Value(int64(st.Spec.GracePeriod))
 	switch {
-	case st.TargetGroupARN != "":
-		m.TargetGroupARN = types.StringValue(st.TargetGroupARN)
+	case st.Spec.TargetGroupID != "":
+		m.TargetGroupARN = types.StringValue(st.Spec.TargetGroupID)
 	case m.TargetGroupARN.ValueString() != "":
 		m.TargetGroupARN = types.StringNull()
 	}
-	m.LaunchTemplateID = types.StringValue(st.LaunchTemplateID)
-	m.LaunchTemplateVersion = types.Int64Value(int64(st.LaunchTemplateVersion))
+	m.LaunchTemplateID = types.StringValue(st.TemplateID)
+	m.LaunchTemplateVersion = types.Int64Value(int64(st.TemplateVersion))
 }
 
 func (m *scalingGroupModel) lost() lostObject {
@@ -363,6 +389,7 @@ func (m *scalingGroupModel) lost() lostObject {
 }
 
 type scalingGroupModel struct {
+	Cloud                 types.String   `tfsdk:"cloud"`
 	ID                    types.String   `tfsdk:"id"`
 	Name                  types.String   `tfsdk:"name"`
 	Location              types.String   `tfsdk:"location"`

@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // After a region is lost, the blueprint's modules drop its components and
@@ -39,12 +41,36 @@ func (o lostObject) label() string {
 	return fmt.Sprintf("%s %s", o.kind, o.name)
 }
 
-// where is the location err names (a copy region, say), else the object's.
-func (o lostObject) where(err error) string {
+// where is the cloud ("AWS", "GCP") and location err names (a copy region,
+// say), else the object's location.
+func (o lostObject) where(err error) (cloud, location string) {
 	if loc := awsbackend.UnreachableLocation(err); loc != "" {
-		return loc
+		return "AWS", loc
 	}
-	return o.location
+	var ue *backend.UnreachableError
+	if errors.As(err, &ue) {
+		return cloudLabel(ue.Cloud), ue.Location
+	}
+	return "AWS", o.location
+}
+
+// cloudLabel is how messages spell a cloud.
+func cloudLabel(c backend.Cloud) string {
+	switch c {
+	case backend.AWS:
+		return "AWS"
+	case backend.GCP:
+		return "GCP"
+	case backend.BareMetal:
+		return "Bare-metal"
+	}
+	return string(c)
+}
+
+// confirmedUnreachable is true only for a location confirmed down (a failed
+// connect and probe, or listed in lost_locations), in any cloud.
+func confirmedUnreachable(err error) bool {
+	return err != nil && errors.Is(err, backend.ErrUnreachable)
 }
 
 // keepUnreachable is for Read: when the location's API could not be
@@ -55,14 +81,14 @@ func keepUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
 	// Only a location the session confirmed down (failed connect, then a
 	// failed probe): a read that merely times out in a region that answers
 	// stays an error rather than hiding behind stale state.
-	if awsbackend.UnreachableLocation(err) == "" {
+	if !confirmedUnreachable(err) {
 		return false
 	}
-	loc := o.where(err)
-	diags.AddWarning("AWS location "+loc+" unreachable",
-		fmt.Sprintf("AWS location %s unreachable: keeping the last known state of %s (%s %s). "+
+	cloud, loc := o.where(err)
+	diags.AddWarning(cloud+" location "+loc+" unreachable",
+		fmt.Sprintf("%s location %s unreachable: keeping the last known state of %s (%s %s). "+
 			"Cause: %v. If the location is lost, remove its components from the configuration; "+
-			"the next apply forgets them.", loc, o.label(), o.kind, o.name, err))
+			"the next apply forgets them.", cloud, loc, o.label(), o.kind, o.name, err))
 	return true
 }
 
@@ -75,18 +101,18 @@ func keepUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
 // region that answers (context.DeadlineExceeded) must stay an error, or the
 // object would be forgotten while it still exists and is reachable.
 func forgetUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
-	if awsbackend.UnreachableLocation(err) == "" {
+	if !confirmedUnreachable(err) {
 		return false
 	}
-	loc := o.where(err)
+	cloud, loc := o.where(err)
 	bp := o.blueprint
 	if bp == "" {
 		bp = "NAME"
 	}
 	diags.AddWarning(fmt.Sprintf("%s %s removed from state without being deleted", o.kind, o.name),
-		fmt.Sprintf("AWS location %s unreachable: %s (%s %s) was removed from the Terraform state without being deleted. "+
+		fmt.Sprintf("%s location %s unreachable: %s (%s %s) was removed from the Terraform state without being deleted. "+
 			"Cause: %v. It may still exist there; once the location answers again, list what is left with "+
 			"`terraform-provider-ha aws sweep --blueprint %s --location %s --dry-run` and delete it without --dry-run.",
-			loc, o.label(), o.kind, o.name, err, bp, loc))
+			cloud, loc, o.label(), o.kind, o.name, err, bp, loc))
 	return true
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // Settings are what the provider block (or HA_AWS_*) says about AWS.
@@ -292,4 +294,46 @@ func TagChanges(have, want map[string]string, keep func(string) bool) (add map[s
 		}
 	}
 	return add, remove
+}
+
+type sessionKey struct{}
+
+// SessionFor returns the one Session of a configured provider, built from
+// its backend settings on first use and shared by every AWS backend and
+// resource of that provider.
+func SessionFor(s *backend.Settings) *Session {
+	v, _ := s.Shared(sessionKey{}, func() (any, error) {
+		return NewSession(Settings{
+			Endpoint:      s.AWS.Endpoint,
+			AccessKey:     s.AWS.AccessKey,
+			SecretKey:     s.AWS.SecretKey,
+			Profile:       s.AWS.Profile,
+			MaxRetries:    s.AWS.MaxRetries,
+			LostLocations: s.AWS.LostLocations,
+		}), nil
+	})
+	return v.(*Session)
+}
+
+// MetaTags is every tag of an object described by m: the user's tags plus
+// ha:blueprint and ha:component.
+func MetaTags(m backend.Meta) map[string]string {
+	return Tags(m.Tags, m.Blueprint, m.Component)
+}
+
+// SplitTags is the reverse of MetaTags: the blueprint, the component and
+// the user's tags (never nil) of an object's tags.
+func SplitTags(all map[string]string) (user map[string]string, blueprint, component string) {
+	user = map[string]string{}
+	for k, v := range all {
+		switch k {
+		case TagBlueprint:
+			blueprint = v
+		case TagComponent:
+			component = v
+		default:
+			user[k] = v
+		}
+	}
+	return user, blueprint, component
 }

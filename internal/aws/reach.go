@@ -13,6 +13,8 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // DialTimeout bounds one TCP connect to an AWS endpoint. The SDK's default
@@ -37,6 +39,10 @@ func (e *UnreachableError) Error() string {
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Cause }
+
+// Is makes errors.Is(err, backend.ErrUnreachable) hold, so that code above
+// the AWS backend tests for the cloud-neutral error only.
+func (e *UnreachableError) Is(target error) bool { return target == backend.ErrUnreachable }
 
 // UnreachableLocation returns the location named by an UnreachableError in
 // err's chain, "" when there is none.

@@ -44,6 +44,25 @@ func TestConfigShow_precedenceAndRedaction(t *testing.T) {
 	}
 }
 
+func TestConfigShow_gcpSettingsAndRedaction(t *testing.T) {
+	t.Setenv("HA_CONFIG", filepath.Join(t.TempDir(), "none.yaml"))
+	t.Setenv("HA_GCP_CREDENTIALS", `{"type":"service_account","private_key":"s3cret-key"}`)
+	t.Setenv("HA_GCP_PROJECT", "demo-project")
+	t.Setenv("HA_GCP_COMPUTE_ENDPOINT", "http://127.0.0.1:9/compute/v1/")
+	code, out, errOut := run(t, "config", "show")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+	for _, want := range []string{"gcp.project", "demo-project", "gcp.compute_endpoint", "gcp.sqladmin_endpoint", "gcp.dns_endpoint", "gcp.lost_locations", "gcp.credentials"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%q missing from:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "s3cret") || strings.Contains(out, "private_key") {
+		t.Errorf("credentials printed:\n%s", out)
+	}
+}
+
 func TestConfigShow_invalidExits1(t *testing.T) {
 	t.Setenv("HA_CONFIG", filepath.Join(t.TempDir(), "none.yaml"))
 	code, _, errOut := run(t, "config", "show", "--aws-max-retries", "99")

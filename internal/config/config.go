@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -30,9 +31,27 @@ type AWS struct {
 
 // GCP holds the settings of the GCP backend.
 type GCP struct {
-	Project     string `mapstructure:"project"`
-	Endpoint    string `mapstructure:"endpoint"`
-	Credentials string `mapstructure:"credentials"`
+	Project string `mapstructure:"project"`
+	// Credentials is a service account key: a file path or the JSON text.
+	// Empty means Application Default Credentials.
+	Credentials      string `mapstructure:"credentials"`
+	ComputeEndpoint  string `mapstructure:"compute_endpoint"`
+	SQLAdminEndpoint string `mapstructure:"sqladmin_endpoint"`
+	DNSEndpoint      string `mapstructure:"dns_endpoint"`
+	// LostLocations are regions no call may be made to (after a disaster);
+	// HA_GCP_LOST_LOCATIONS takes them comma-separated.
+	LostLocations []string `mapstructure:"lost_locations"`
+	// Endpoint is the former name of ComputeEndpoint, still read.
+	Endpoint string `mapstructure:"endpoint"`
+}
+
+// Compute is the Compute Engine endpoint override: compute_endpoint, or the
+// deprecated endpoint when only that is set.
+func (g GCP) Compute() string {
+	if g.ComputeEndpoint != "" {
+		return g.ComputeEndpoint
+	}
+	return g.Endpoint
 }
 
 // PowerDNS holds the settings of the PowerDNS HTTP API.
@@ -68,24 +87,28 @@ type Config struct {
 // defaults also declare every key, which viper needs to see environment
 // variables during Unmarshal.
 var defaults = map[string]any{
-	"aws.endpoint":       "",
-	"aws.access_key":     "",
-	"aws.secret_key":     "",
-	"aws.profile":        "",
-	"aws.max_retries":    5,
-	"aws.lost_locations": []string{},
-	"gcp.project":        "",
-	"gcp.endpoint":       "",
-	"gcp.credentials":    "",
-	"powerdns.api_url":   "",
-	"powerdns.api_key":   "",
-	"powerdns.server_id": "localhost",
-	"nut.timeout":        "5s",
-	"nut.username":       "",
-	"nut.password":       "",
-	"snmp.timeout":       "5s",
-	"snmp.community":     "public",
-	"snmp.retries":       1,
+	"aws.endpoint":          "",
+	"aws.access_key":        "",
+	"aws.secret_key":        "",
+	"aws.profile":           "",
+	"aws.max_retries":       5,
+	"aws.lost_locations":    []string{},
+	"gcp.project":           "",
+	"gcp.credentials":       "",
+	"gcp.compute_endpoint":  "",
+	"gcp.sqladmin_endpoint": "",
+	"gcp.dns_endpoint":      "",
+	"gcp.lost_locations":    []string{},
+	"gcp.endpoint":          "",
+	"powerdns.api_url":      "",
+	"powerdns.api_key":      "",
+	"powerdns.server_id":    "localhost",
+	"nut.timeout":           "5s",
+	"nut.username":          "",
+	"nut.password":          "",
+	"snmp.timeout":          "5s",
+	"snmp.community":        "public",
+	"snmp.retries":          1,
 }
 
 // Keys lists every configuration key, sorted.
@@ -178,6 +201,12 @@ func (c Config) Validate() []FieldError {
 	}
 	checkURL("aws.endpoint", c.AWS.Endpoint)
 	checkURL("gcp.endpoint", c.GCP.Endpoint)
+	checkURL("gcp.compute_endpoint", c.GCP.ComputeEndpoint)
+	checkURL("gcp.sqladmin_endpoint", c.GCP.SQLAdminEndpoint)
+	checkURL("gcp.dns_endpoint", c.GCP.DNSEndpoint)
+	if msg := checkCredentials(c.GCP.Credentials); msg != "" {
+		errs = append(errs, FieldError{"gcp.credentials", msg})
+	}
 	checkURL("powerdns.api_url", c.PowerDNS.APIURL)
 	if c.AWS.MaxRetries < 0 || c.AWS.MaxRetries > 25 {
 		errs = append(errs, FieldError{"aws.max_retries", fmt.Sprintf("must be between 0 and 25, got %d", c.AWS.MaxRetries)})
@@ -195,4 +224,28 @@ func (c Config) Validate() []FieldError {
 		errs = append(errs, FieldError{"snmp.retries", fmt.Sprintf("must be between 0 and 10, got %d", c.SNMP.Retries)})
 	}
 	return errs
+}
+
+// checkCredentials accepts empty (Application Default Credentials), JSON
+// text, or the path of a readable file; the message never quotes the value,
+// which may be a secret.
+func checkCredentials(v string) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return ""
+	case strings.HasPrefix(v, "{"):
+		if !json.Valid([]byte(v)) {
+			return "looks like JSON but does not parse; give the service account key's JSON text or a file path"
+		}
+		return ""
+	}
+	st, err := os.Stat(v)
+	if err != nil {
+		return fmt.Sprintf("is neither JSON nor a readable file: %v", errors.Unwrap(err))
+	}
+	if st.IsDir() {
+		return "names a directory, not a service account key file"
+	}
+	return ""
 }

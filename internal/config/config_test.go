@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,75 @@ func TestLostLocationsFromEnvironment(t *testing.T) {
 	}
 	if len(c.AWS.LostLocations) != 2 || c.AWS.LostLocations[0] != "us-east-1" || c.AWS.LostLocations[1] != "eu-west-1" {
 		t.Fatalf("LostLocations = %q", c.AWS.LostLocations)
+	}
+}
+
+func TestGCPSettings_envFileAndDeprecatedEndpoint(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("gcp:\n  project: from-file\n  dns_endpoint: http://file:3\n  endpoint: http://old:1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HA_GCP_PROJECT", "from-env")
+	t.Setenv("HA_GCP_SQLADMIN_ENDPOINT", "http://env:2")
+	t.Setenv("HA_GCP_LOST_LOCATIONS", "europe-west1,us-central1")
+	v, err := NewViper(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.GCP
+	if g.Project != "from-env" || g.SQLAdminEndpoint != "http://env:2" || g.DNSEndpoint != "http://file:3" {
+		t.Errorf("precedence wrong: %+v", g)
+	}
+	if len(g.LostLocations) != 2 || g.LostLocations[1] != "us-central1" {
+		t.Errorf("LostLocations = %q", g.LostLocations)
+	}
+	if g.Compute() != "http://old:1" {
+		t.Errorf("deprecated endpoint not used for compute: %q", g.Compute())
+	}
+	g.ComputeEndpoint = "http://new:1"
+	if g.Compute() != "http://new:1" {
+		t.Errorf("compute_endpoint does not win over endpoint: %q", g.Compute())
+	}
+}
+
+func TestValidate_gcpCredentialsAndEndpoints(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "key.json")
+	if err := os.WriteFile(key, []byte(`{"type":"service_account"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := Config{NUT: NUT{Timeout: time.Second}, SNMP: SNMP{Timeout: time.Second, Retries: 1}}
+	for name, tc := range map[string]struct {
+		gcp     GCP
+		wantKey string // "" for valid
+	}{
+		"ADC":           {GCP{}, ""},
+		"JSON text":     {GCP{Credentials: `{"type":"service_account"}`}, ""},
+		"key file":      {GCP{Credentials: key}, ""},
+		"broken JSON":   {GCP{Credentials: `{"type":`}, "gcp.credentials"},
+		"missing file":  {GCP{Credentials: "/nonexistent/key.json"}, "gcp.credentials"},
+		"directory":     {GCP{Credentials: t.TempDir()}, "gcp.credentials"},
+		"bad compute":   {GCP{ComputeEndpoint: "127.0.0.1:9"}, "gcp.compute_endpoint"},
+		"bad sqladmin":  {GCP{SQLAdminEndpoint: "ftp://x"}, "gcp.sqladmin_endpoint"},
+		"bad dns":       {GCP{DNSEndpoint: "nohost"}, "gcp.dns_endpoint"},
+		"good override": {GCP{ComputeEndpoint: "http://127.0.0.1:9/compute/v1/"}, ""},
+	} {
+		c := base
+		c.GCP = tc.gcp
+		errs := c.Validate()
+		switch {
+		case tc.wantKey == "" && len(errs) > 0:
+			t.Errorf("%s: unexpected %v", name, errs)
+		case tc.wantKey != "" && (len(errs) != 1 || errs[0].Key != tc.wantKey):
+			t.Errorf("%s: got %v, want one error on %s", name, errs, tc.wantKey)
+		}
+		for _, e := range errs {
+			if strings.Contains(e.Message, "service_account") {
+				t.Errorf("%s: message quotes the credentials: %s", name, e.Message)
+			}
+		}
 	}
 }

@@ -19,11 +19,12 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/network"
 )
 
 // ErrNotFound means the load balancer does not exist (any more).
-var ErrNotFound = errors.New("load balancer not found")
+var ErrNotFound = fmt.Errorf("load balancer %w", backend.ErrNotFound)
 
 // Listener is one port the load balancer listens on.
 type Listener struct {

@@ -23,11 +23,12 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/network"
 )
 
 // ErrNotFound means the Auto Scaling group does not exist (any more).
-var ErrNotFound = errors.New("scaling group not found")
+var ErrNotFound = fmt.Errorf("scaling group %w", backend.ErrNotFound)
 
 // Spec is the desired scaling group.
 type Spec struct {
