@@ -23,6 +23,9 @@ type Member struct {
 	// "feed", "pdu") and name: no single one may take out a majority of
 	// etcd or every copy of the database.
 	Domains map[string]string
+	// DataDir and SocketDir override the cluster's for this host (hosts
+	// sharing one filesystem, as test hosts do).
+	DataDir, SocketDir string
 }
 
 // Cluster is one Patroni cluster.
@@ -190,6 +193,13 @@ func (c Cluster) Render(i int) ([]byte, error) {
 	}
 	c.defaults()
 	m := c.Members[i]
+	dataDir, sockDir := c.DataDir, "/var/run/postgresql"
+	if m.DataDir != "" {
+		dataDir = m.DataDir
+	}
+	if m.SocketDir != "" {
+		sockDir = m.SocketDir
+	}
 	var hosts []string
 	for _, o := range c.Members {
 		hosts = append(hosts, fmt.Sprintf("%s:%d", o.Address, c.EtcdClientPort))
@@ -205,14 +215,14 @@ func (c Cluster) Render(i int) ([]byte, error) {
 	pg := map[string]any{
 		"listen":          fmt.Sprintf("%s:%d", m.Address, c.PGPort),
 		"connect_address": fmt.Sprintf("%s:%d", m.Address, c.PGPort),
-		"data_dir":        c.DataDir,
+		"data_dir":        dataDir,
 		"bin_dir":         c.BinDir,
-		"pgpass":          c.DataDir + ".pgpass",
+		"pgpass":          dataDir + ".pgpass",
 		"authentication": map[string]any{
 			"superuser":   map[string]any{"username": "postgres", "password": c.SuperuserPassword},
 			"replication": map[string]any{"username": "replicator", "password": c.ReplicationPassword},
 		},
-		"parameters": map[string]any{"unix_socket_directories": "/tmp"},
+		"parameters": map[string]any{"unix_socket_directories": sockDir},
 		"pg_hba":     hba,
 	}
 	if c.RestoreCommand != "" {
