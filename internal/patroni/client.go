@@ -226,3 +226,25 @@ func sameJSON(a, b any) bool {
 	}
 	return norm(a) == norm(b)
 }
+
+// FindLeader asks each REST API address in turn (skipping those that do not
+// answer) for /cluster and returns the leader's PostgreSQL host and port.
+func FindLeader(ctx context.Context, apis []string) (ClusterMember, error) {
+	var errs []error
+	for _, a := range apis {
+		c := NewClient(a)
+		c.HTTP.Timeout = time.Second
+		st, err := c.Cluster(ctx)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, m := range st.Members {
+			if m.Role == "leader" && m.State == "running" {
+				return m, nil
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: no running leader", a))
+	}
+	return ClusterMember{}, fmt.Errorf("find leader: %w", errors.Join(errs...))
+}
