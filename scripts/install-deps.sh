@@ -17,6 +17,11 @@ command -v ssh >/dev/null || need+=(openssh-client)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 [ -x /usr/bin/python3 ] || need+=(python3) # the namespace hosts' stand-in web service
+command -v patroni >/dev/null || need+=(patroni) # bare-metal databases (internal/patroni)
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v etcdctl >/dev/null || need+=(etcd-client)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+command -v pgbackrest >/dev/null || need+=(pgbackrest)
 command -v moto_server >/dev/null || { echo "moto_server not found: moto 5.2.1 is expected to be preinstalled" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
