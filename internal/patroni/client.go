@@ -184,7 +184,7 @@ func (c *Client) WaitLeader(ctx context.Context, want string) (ClusterStatus, er
 		select {
 		case <-ctx.Done():
 			if lastErr != nil {
-				return last, fmt.Errorf("wait for leader %q: %w (last error: %v)", want, ErrTimeout, lastErr)
+				return last, fmt.Errorf("wait for leader %q: %w (last error: %w)", want, ErrTimeout, lastErr)
 			}
 			return last, fmt.Errorf("wait for leader %q: %w (leader is %q)", want, ErrTimeout, last.Leader())
 		case <-time.After(500 * time.Millisecond):
