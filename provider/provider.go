@@ -276,6 +276,7 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewDNSFailoverResource,
 		newHostAllocationResource,
 		newPDUOutletResource,
+		newVirtualIPResource,
 		NewLoadBalancerResource,
 		NewScalingGroupResource,
 		NewDatabaseResource,
