@@ -44,19 +44,20 @@ type Group struct {
 // Priority of the first member; each next one gets 10 less.
 const topPriority = 150
 
-// Order puts members so that each next one shares no power feed with those
-// before it where possible (greedy, keeping placement order otherwise): the
-// master and its first backup do not go down with one UPS or PDU.
+// Order puts members so that each next one shares as few power feeds as
+// possible with those before it (greedy; placement order breaks ties): the
+// master and its first backup do not go down with one UPS or PDU. Racks
+// fed by the same two UPSes still differ in their PDUs, so the other rack
+// wins over the same rack.
 func Order(ms []Member) []Member {
 	left := append([]Member(nil), ms...)
 	var out []Member
 	used := map[string]bool{}
 	for len(left) > 0 {
-		pick := 0
+		pick, best := 0, -1
 		for i, m := range left {
-			if disjoint(m.Feeds, used) {
-				pick = i
-				break
+			if n := overlap(m.Feeds, used); best < 0 || n < best {
+				pick, best = i, n
 			}
 		}
 		m := left[pick]
@@ -69,13 +70,14 @@ func Order(ms []Member) []Member {
 	return out
 }
 
-func disjoint(feeds []string, used map[string]bool) bool {
+func overlap(feeds []string, used map[string]bool) int {
+	n := 0
 	for _, f := range feeds {
 		if used[f] {
-			return false
+			n++
 		}
 	}
-	return true
+	return n
 }
 
 // SharedFeeds returns the feeds the master and first backup share (after
