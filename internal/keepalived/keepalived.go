@@ -41,8 +41,10 @@ type Group struct {
 	Dir string
 }
 
-// Priority of the first member; each next one gets 10 less.
-const topPriority = 150
+// Priority of the first member; each next one gets 10 less. High values
+// keep the backups' skew ((256 - priority) / 256 adverts) small: the first
+// backup (240) takes over 3.06 adverts after the master's last one.
+const topPriority = 250
 
 // Order puts members so that each next one shares as few power feeds as
 // possible with those before it (greedy; placement order breaks ties): the
@@ -115,7 +117,8 @@ func AdvertFor(budget time.Duration) int {
 }
 
 // Detection is the worst-case time for a backup to take over: 3 adverts
-// plus the skew ((256 - priority) / 256 adverts, below one advert).
+// plus the skew ((256 - priority) / 256 adverts, below one advert), counted
+// as a whole advert.
 func Detection(advertSec int) time.Duration {
 	return time.Duration(advertSec) * 4 * time.Second
 }
