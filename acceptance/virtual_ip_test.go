@@ -161,7 +161,7 @@ func TestAccVirtualIP_namespaceHosts(t *testing.T) {
 			},
 			{
 				// Unchanged: nothing to do.
-				Config:            cfg,
+				Config:           cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{

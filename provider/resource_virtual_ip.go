@@ -85,7 +85,7 @@ func (r *virtualIPResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "keepalived.conf per host name, as rendered; after refresh, as found on the host (a hand edit shows here as drift)."},
 			"priorities": schema.MapAttribute{Computed: true, ElementType: types.Int64Type,
 				MarkdownDescription: "VRRP priority per host name; the highest is the master."},
-			"master": schema.StringAttribute{Computed: true, MarkdownDescription: "The host that holds the address while every host is healthy."},
+			"master":            schema.StringAttribute{Computed: true, MarkdownDescription: "The host that holds the address while every host is healthy."},
 			"detection_seconds": schema.Int64Attribute{Computed: true, MarkdownDescription: "Worst-case VRRP detection: advert × 3 + skew, rounded up."},
 		},
 	}
