@@ -40,8 +40,11 @@ func TestCloud_noBackendIsAPlanTimeError(t *testing.T) {
 		has  func(backend.Cloud) bool
 		kind string
 	}{
-		"ha_load_balancer": {&loadBalancerResource{}, lb.Registry.Has, "load balancer"},
-		"ha_scaling_group": {&scalingGroupResource{}, sg.Registry.Has, "scaling group"},
+		"ha_load_balancer":    {&loadBalancerResource{}, lb.Registry.Has, "load balancer"},
+		"ha_scaling_group":    {&scalingGroupResource{}, sg.Registry.Has, "scaling group"},
+		"ha_database":         {&databaseResource{}, awsOnlyHas, "database"},
+		"ha_database_replica": {&databaseReplicaResource{}, awsOnlyHas, "database replica"},
+		"ha_backup_plan":      {&backupPlanResource{}, awsOnlyHas, "backup plan"},
 	} {
 		for _, cloud := range backend.Clouds {
 			cfg, _ := rawWith(t, c.r, map[string]tftypes.Value{"cloud": tftypes.NewValue(tftypes.String, string(cloud))})
@@ -113,3 +116,5 @@ func TestParseCloudImportID(t *testing.T) {
 		}
 	}
 }
+
+func awsOnlyHas(c backend.Cloud) bool { return c == backend.AWS }
