@@ -47,7 +47,7 @@ func (p *haProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 			"aws": schema.SingleNestedBlock{
 				MarkdownDescription: "AWS backend settings.",
 				Attributes: map[string]schema.Attribute{
-					"endpoint":    schema.StringAttribute{Optional: true, MarkdownDescription: "Base endpoint override for every AWS service (a local AWS endpoint, for example). `HA_AWS_ENDPOINT`."},
+					"endpoint":    schema.StringAttribute{Optional: true, MarkdownDescription: "Base endpoint override for every AWS service. `HA_AWS_ENDPOINT`."},
 					"access_key":  schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Static access key id. `HA_AWS_ACCESS_KEY`."},
 					"secret_key":  schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Static secret access key. `HA_AWS_SECRET_KEY`."},
 					"profile":     schema.StringAttribute{Optional: true, MarkdownDescription: "Shared config profile. `HA_AWS_PROFILE`."},
