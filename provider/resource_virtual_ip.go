@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -19,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/keepalived"
 )
@@ -262,7 +259,7 @@ func (r *virtualIPResource) settings(ctx context.Context, m *virtualIPModel) (ho
 	if r.data == nil {
 		return hostdeliver.Settings{}, nil, errNoProvider
 	}
-	s, err := sshSettings(r.data.backends.BareMetal)
+	s, err := hostdeliver.FromBackend(r.data.backends.BareMetal)
 	if err != nil {
 		return s, nil, err
 	}
@@ -275,30 +272,6 @@ func (r *virtualIPResource) settings(ctx context.Context, m *virtualIPModel) (ho
 		keys[h.Name.ValueString()] = h.SSHHostKey.ValueString()
 	}
 	return s, keys, nil
-}
-
-// sshSettings reads key and known_hosts given as text or as file paths.
-func sshSettings(b backend.BareMetalSettings) (hostdeliver.Settings, error) {
-	s := hostdeliver.Settings{User: b.SSHUser}
-	key := b.SSHPrivateKey
-	if key != "" && !strings.Contains(key, "-----BEGIN") {
-		raw, err := os.ReadFile(key)
-		if err != nil {
-			return s, fmt.Errorf("bare_metal.ssh_private_key: neither a PEM key nor a readable file: %w", err)
-		}
-		key = string(raw)
-	}
-	s.PrivateKey = []byte(key)
-	kh := b.SSHKnownHosts
-	if kh != "" && !strings.ContainsAny(strings.TrimSpace(kh), " \n") {
-		raw, err := os.ReadFile(kh)
-		if err != nil {
-			return s, fmt.Errorf("bare_metal.known_hosts: %w", err)
-		}
-		kh = string(raw)
-	}
-	s.KnownHosts = kh
-	return s, nil
 }
 
 type virtualIPModel struct {

@@ -57,23 +57,23 @@ func TestBalanceOnNamespaceHosts(t *testing.T) {
 		Listeners:   []loadbalancer.Listener{{Port: 80, Protocol: "HTTP"}},
 		HealthCheck: loadbalancer.HealthCheck{Protocol: "HTTP", Port: 8080, Path: "/healthz", Interval: 1, Timeout: 1, HealthyThreshold: 1, UnhealthyThreshold: 2}},
 		Servers: servers}
-	cfg, err := hc.Render()
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := hostdeliver.Settings{PrivateKey: lab.ClientKey}
 	keys := keepalived.HostKeys{}
 	for _, n := range names {
-		h := lab.Hosts[n]
-		keys[n] = h.HostKey
-		c, err := hostdeliver.Dial(ctx, s, hostdeliver.Target{Name: n, Address: h.Address, HostKey: h.HostKey})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Apply(ctx, hc.Daemon(cfg), true); err != nil {
-			t.Fatal(err)
-		}
-		_ = c.Close()
+		keys[n] = lab.Hosts[n].HostKey
+		hc.Spec.Hosts = append(hc.Spec.Hosts, lab.Hosts[n].Address)
+		hc.Spec.Targets = append(hc.Spec.Targets, lab.Hosts[n].Address+":8080")
+	}
+	hc.Spec.Location = "dc1"
+	// Through the registry, as ha_load_balancer with cloud = "bare_metal" does.
+	lb, err := loadbalancer.Open(ctx, backend.BareMetal, &backend.Settings{BareMetal: backend.BareMetalSettings{
+		SSHPrivateKey: string(lab.ClientKey), SSHKnownHosts: lab.KnownHosts()}}, "dc1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := lb.Apply(ctx, hc.Spec, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := g.Deliver(ctx, s, keys, true); err != nil {
 		t.Fatal(err)
@@ -113,16 +113,21 @@ func TestBalanceOnNamespaceHosts(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("dead backend dropped after %s (inter 1s × fall 2)", time.Since(start).Round(10*time.Millisecond))
-	for _, n := range names {
-		h := lab.Hosts[n]
-		c, err := hostdeliver.Dial(ctx, s, hostdeliver.Target{Name: n, Address: h.Address, HostKey: h.HostKey})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Remove(ctx, hc.Daemon("")); err != nil {
-			t.Fatal(err)
-		}
-		_ = c.Close()
+	// Read: present and unchanged; a hand edit is drift; Delete removes it everywhere.
+	if got, err := lb.Read(ctx, hc.Spec, st); err != nil || len(got.Spec.Targets) != 3 {
+		t.Fatalf("read = %+v, %v", got, err)
+	}
+	if err := os.WriteFile(lab.Hosts["r2-h01"].EtcDir+"/haproxy/haproxy.cfg", []byte("# edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := lb.Read(ctx, hc.Spec, st); err != nil || got.Spec.Targets != nil {
+		t.Fatalf("hand edit not seen: %+v, %v", got, err)
+	}
+	if err := lb.Delete(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lb.Read(ctx, hc.Spec, st); !backend.IsNotFound(err) {
+		t.Fatalf("after delete: %v, want not found", err)
 	}
 	if err := g.Remove(ctx, s, keys); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 type Server struct {
 	Name    string
 	Address string
+	Port    int // 0: the health check's port
 }
 
 // Config is one balancer on one host.
@@ -106,7 +107,11 @@ func (c Config) Render() (string, error) {
 	}
 	fmt.Fprintf(&b, "  timeout check %ds\n  default-server inter %ds fall %d rise %d\n", timeout, inter, fall, rise)
 	for _, sv := range c.Servers {
-		fmt.Fprintf(&b, "  server %s %s:%d check\n", sanitize(sv.Name), sv.Address, hc.Port)
+		port := sv.Port
+		if port == 0 {
+			port = hc.Port
+		}
+		fmt.Fprintf(&b, "  server %s %s:%d check\n", sanitize(sv.Name), sv.Address, port)
 	}
 	return b.String(), nil
 }

@@ -20,7 +20,7 @@ func testConfig(layer int) Config {
 			HealthCheck:    loadbalancer.HealthCheck{Protocol: "HTTP", Port: 8080, Path: "/healthz", Interval: 2, Timeout: 1, HealthyThreshold: 2, UnhealthyThreshold: 3, Matcher: "200-299"},
 			VirtualAddress: "10.0.2.100",
 		},
-		Servers: []Server{{"r1-h01", "10.0.2.1"}, {"r1-h02", "10.0.2.2"}, {"r2-h01", "10.0.2.3"}},
+		Servers: []Server{{Name: "r1-h01", Address: "10.0.2.1"}, {Name: "r1-h02", Address: "10.0.2.2"}, {Name: "r2-h01", Address: "10.0.2.3"}},
 	}
 }
 
