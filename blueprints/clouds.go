@@ -26,11 +26,12 @@ var cloudPatterns = map[string]struct {
 		dbClass:      regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9-]+$`),
 		exampleType:  "t3.small", exampleClass: "db.t3.medium",
 	},
-	// us-central1, europe-west4; zones add -a; machine types FAMILY-KIND[-N]
+	// us-central1, europe-west4; zones add -a to -f (GCP zone letters stop
+	// at f); machine types FAMILY-KIND[-N]
 	// (e2-medium, n2-standard-4); Cloud SQL tiers db-custom-2-7680, db-g1-small.
 	CloudGCP: {
 		location:     regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]{1,2}$`),
-		zone:         regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]{1,2}-[a-z]$`),
+		zone:         regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]{1,2}-[a-f]$`),
 		instanceType: regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`),
 		dbClass:      regexp.MustCompile(`^db-[a-z0-9-]+$`),
 		exampleType:  "e2-medium", exampleClass: "db-custom-2-7680",

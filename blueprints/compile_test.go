@@ -179,10 +179,13 @@ func TestDependenciesResolve(t *testing.T) {
 func TestStockObjectives(t *testing.T) {
 	// The figures each stock blueprint states in its header comment.
 	want := map[string][2]int{
-		"web-active-passive":    {360, 30},
-		"web-active-active":     {390, 15},
-		"three-region-database": {420, 30},
-		"bare-metal-pair":       {45, 0},
+		"web-active-passive":     {360, 30},
+		"web-active-active":      {390, 15},
+		"three-region-database":  {420, 30},
+		"bare-metal-pair":        {45, 0},
+		"gcp-web-active-passive": {0, 0},
+		"gcp-active-passive":     {360, 30},
+		"hybrid-aws-gcp":         {45, 0},
 	}
 	if len(Stock()) != len(want) {
 		t.Fatalf("stock blueprints %v, want %d", Stock(), len(want))

@@ -619,7 +619,7 @@ func (c *compiler) decodeDNS(b *hcl.Block) *DNSSpec {
 	d.Zone = strings.TrimSuffix(r.str("zone", ""), ".")
 	d.TTL = r.integer("ttl", 60, 0, 86400)
 	if d.Backend = r.str("backend", ""); d.Backend != "" {
-		r.oneOf("backend", d.Backend, "route53", "powerdns")
+		r.oneOf("backend", d.Backend, "route53", "powerdns", "clouddns")
 	}
 	if a, ok := r.content.Attributes["to"]; ok {
 		rng := a.Expr.Range()

@@ -285,7 +285,7 @@ func (c *compiler) validateDatabase(bp *Blueprint, d *DatabaseSpec) {
 			continue
 		}
 		if r.Cloud != home.Cloud {
-			c.errorf(rep.At("regions"), "Cross-cloud replication", "Database %q is on %s; region %q is %s. Replicas stay within one cloud: use a backup copy or a database of that cloud.", d.Name, home.Cloud, n, r.Cloud)
+			c.errorf(rep.At("regions"), "Cross-cloud replication", "Database %q is on %s; region %q is %s, and replicas stay within one cloud (RDS and Cloud SQL cannot replicate to each other). Instead, declare a database per cloud (one homed in region %q, replicating within %s), or restore backups on the other side: a region of %s rebuilt after a disaster restores from the newest backup copied to a region of its own cloud.", d.Name, cloudTitle(home.Cloud), n, cloudTitle(r.Cloud), n, cloudTitle(r.Cloud), cloudTitle(r.Cloud))
 		}
 	}
 	if rep.Mode == "sync" && (rep.CrossRegion || len(rep.Regions) > 0) {
@@ -310,7 +310,7 @@ func (c *compiler) validateDatabase(bp *Blueprint, d *DatabaseSpec) {
 			case n == home.Name:
 				c.errorf(bk.At("copy_to"), "Backup copy to the same region", "copy_to must name another region than the database's own (%q): a copy in the same region does not survive losing it.", n)
 			case r.Cloud != home.Cloud:
-				c.errorf(bk.At("copy_to"), "Backup copy to another cloud", "Database %q is on %s; copy_to region %q is %s. Backup copies stay within one cloud.", d.Name, home.Cloud, n, r.Cloud)
+				c.errorf(bk.At("copy_to"), "Backup copy to another cloud", "Database %q is on %s; copy_to region %q is %s. Backup copies stay within one cloud (an AWS Backup vault or a Cloud SQL backup location of the same cloud). Copy to another %s region, and give region %q a database of its own cloud.", d.Name, cloudTitle(home.Cloud), n, cloudTitle(r.Cloud), cloudTitle(home.Cloud), n)
 			}
 		}
 	}
@@ -363,6 +363,7 @@ func (c *compiler) validateDNS(bp *Blueprint, d *DNSSpec) {
 	}
 	seen := map[string]bool{}
 	n := 0
+	target := "" // the last region that counts
 	for i, name := range d.Order {
 		r := bp.regions[name]
 		switch {
@@ -378,11 +379,13 @@ func (c *compiler) validateDNS(bp *Blueprint, d *DNSSpec) {
 		}
 		seen[name] = true
 		n++
+		target = name
 		if i == 0 && d.Mode == "failover" && r.Role != RolePrimary {
 			c.errorf(orderRng, "Failover order must start with the primary", "order starts with %q, but the primary region is %q: traffic goes to the first healthy region in order.", name, primaryName(bp))
 		}
 	}
-	if n < 2 {
+	backend := dnsBackend(bp, d)
+	if n < 2 && (backend != "clouddns" || n == 0) {
 		c.errorf(orderRng, "DNS failover needs two regions", "DNS %q can fail over only between regions that run tier %q; it has %d. Run the tier in a second region and add it to the order.", d.FQDN, d.Tier, n)
 	}
 	if d.Mode == "weighted" {
@@ -399,7 +402,17 @@ func (c *compiler) validateDNS(bp *Blueprint, d *DNSSpec) {
 	if hc.Threshold < 1 || hc.Threshold > 10 {
 		c.errorf(at("threshold"), "Health check out of range", "threshold is %d; it must be between 1 and 10.", hc.Threshold)
 	}
-	if dnsBackend(bp, d) == "route53" {
+	if backend == "clouddns" {
+		for _, n := range d.Order {
+			if r := bp.regions[n]; r != nil && r.Cloud != CloudGCP {
+				c.errorf(d.At("backend"), "Cloud DNS cannot check this region", "backend is clouddns, but region %q is %s: Cloud DNS routing policies health-check GCP load balancers only. Use backend = \"powerdns\".", n, cloudTitle(r.Cloud))
+			}
+		}
+		if n == 1 {
+			c.errorf(orderRng, "Cloud DNS failover with one target", "DNS %q on Cloud DNS has one target (region %q): a primary-backup routing policy needs a backup target. Run tier %q in a second GCP region and add it to the order.", d.FQDN, target, d.Tier)
+		}
+	}
+	if backend == "route53" {
 		for _, n := range d.Order {
 			if r := bp.regions[n]; r != nil && r.Cloud != CloudAWS {
 				c.errorf(d.At("backend"), "Route 53 cannot check this region", "backend is route53, but region %q is %s: Route 53 alias records and health checks need AWS load balancers. Use backend = \"powerdns\".", n, r.Cloud)
@@ -428,15 +441,24 @@ func primaryName(bp *Blueprint) string {
 }
 
 // dnsBackend is the one the blueprint names, else route53 when every region
-// in the order is AWS, else powerdns.
+// in the order is AWS, clouddns when every one is GCP, else powerdns.
 func dnsBackend(bp *Blueprint, d *DNSSpec) string {
 	if d.Backend != "" {
 		return d.Backend
 	}
+	clouds := map[string]bool{}
 	for _, n := range d.Order {
-		if r := bp.regions[n]; r == nil || r.Cloud != CloudAWS {
+		r := bp.regions[n]
+		if r == nil {
 			return "powerdns"
 		}
+		clouds[r.Cloud] = true
 	}
-	return "route53"
+	switch {
+	case len(clouds) == 0 || len(clouds) == 1 && clouds[CloudAWS]:
+		return "route53"
+	case len(clouds) == 1 && clouds[CloudGCP]:
+		return "clouddns"
+	}
+	return "powerdns"
 }

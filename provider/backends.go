@@ -5,4 +5,5 @@ package provider
 import (
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/haproxy" // bare_metal load balancer
 )

@@ -29,9 +29,10 @@ import (
 )
 
 var (
-	_ resource.Resource                = &backupPlanResource{}
-	_ resource.ResourceWithConfigure   = &backupPlanResource{}
-	_ resource.ResourceWithImportState = &backupPlanResource{}
+	_ resource.Resource                   = &backupPlanResource{}
+	_ resource.ResourceWithConfigure      = &backupPlanResource{}
+	_ resource.ResourceWithImportState    = &backupPlanResource{}
+	_ resource.ResourceWithValidateConfig = &backupPlanResource{}
 )
 
 // tagSnapshotOf marks DB snapshots a backup plan took (value: plan name).
@@ -57,9 +58,11 @@ func (r *backupPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"created or given), a plan with schedule and retention whose rule copies each recovery point to a vault in " +
 			"`copy_to_location`, a selection of resources by ARN or tag, and a manual snapshot of the protected RDS " +
 			"instance copied to `copy_to_location` (`latest_snapshot_arn`, `latest_copy_arn`), which is what disaster " +
-			"recovery restores from. Where the AWS endpoint lacks a call (moto 5.2.1: `CreateBackupSelection`, " +
-			"`StartBackupJob`, `UpdateBackupPlan`, recovery-point listing) the resource degrades with a warning that names it.",
+			"recovery restores from. With `aws.endpoint` overridden, where that endpoint lacks a call (`CreateBackupSelection`, " +
+			"`StartBackupJob`, `UpdateBackupPlan`, recovery-point listing) the resource degrades with a warning that names it; " +
+			"against AWS itself every such failure is an error.",
 		Attributes: map[string]schema.Attribute{
+			"cloud": cloudAttribute("backup plan"),
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The plan ARN.",
 				PlanModifiers: []planmodifier.String{ruleChanges},
@@ -350,6 +353,7 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 	r.readSelection(ctx, primary, &state, label, &resp.Diagnostics)
 	r.recoveryPoint(ctx, primary, &state, label, &resp.Diagnostics, false)
 	resp.Diagnostics.Append(r.readSnapshots(ctx, &state)...)
+	state.Cloud = cloudValue(state.Cloud)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -410,7 +414,7 @@ func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 			// The endpoint cannot change a plan in place: replace the plan
 			// object (vaults, keys and snapshots stay), and say so.
 			resp.Diagnostics.AddWarning("Backup plan replaced instead of updated",
-				fmt.Sprintf("Component %q: this AWS endpoint does not implement UpdateBackupPlan (moto 5.2.1 answers 500), "+
+				fmt.Sprintf("Component %q: the overridden AWS endpoint does not implement UpdateBackupPlan, "+
 					"so the plan was deleted and created again with the new schedule and retention; its id changed.", label))
 			if err = primary.DeletePlan(ctx, state.PlanID.ValueString()); err == nil {
 				p, err = primary.CreatePlan(ctx, name, plan.rule(), tags)
@@ -534,7 +538,7 @@ func (r *backupPlanResource) select_(ctx context.Context, c *backup.Client, m *b
 	if errors.Is(err, backup.ErrNotImplemented) {
 		m.SelectionID = types.StringNull()
 		diags.AddWarning("Backup selection not created: CreateBackupSelection is not implemented by this AWS endpoint",
-			fmt.Sprintf("Component %q: the AWS endpoint (moto 5.2.1) does not implement CreateBackupSelection, so the plan "+
+			fmt.Sprintf("Component %q: the overridden AWS endpoint does not implement CreateBackupSelection, so the plan "+
 				"selects no resources there and selection_id stays null. The DB snapshots copied to the other region "+
 				"(latest_snapshot_arn, latest_copy_arn) still protect the database. Detail: %v", label, err))
 		return
@@ -556,7 +560,7 @@ func (r *backupPlanResource) backupNow(ctx context.Context, c *backup.Client, m 
 		_, err := c.StartBackupJob(ctx, m.Name.ValueString(), a, m.IAMRoleARN.ValueString(), m.RetentionDays.ValueInt64())
 		if errors.Is(err, backup.ErrNotImplemented) {
 			diags.AddWarning("On-demand backup not started: StartBackupJob is not implemented by this AWS endpoint",
-				fmt.Sprintf("Component %q: the AWS endpoint (moto 5.2.1) does not implement StartBackupJob; no job was started "+
+				fmt.Sprintf("Component %q: the overridden AWS endpoint does not implement StartBackupJob; no job was started "+
 					"for %s. The DB snapshot and its cross-region copy are taken regardless.", label, a))
 			return
 		}
@@ -664,7 +668,7 @@ func (r *backupPlanResource) recoveryPoint(ctx context.Context, c *backup.Client
 		m.LatestRecoveryPointARN = types.StringNull()
 		if warn {
 			diags.AddWarning("Recovery points not listed: ListRecoveryPointsByBackupVault is not implemented by this AWS endpoint",
-				fmt.Sprintf("Component %q: the AWS endpoint (moto 5.2.1) does not implement recovery-point listing, so "+
+				fmt.Sprintf("Component %q: the overridden AWS endpoint does not implement recovery-point listing, so "+
 					"latest_recovery_point_arn stays null. latest_snapshot_arn and latest_copy_arn are the restore points.", label))
 		}
 	case keepUnreachable(diags, m.lost(), err):
@@ -845,6 +849,7 @@ func (m *backupPlanModel) lost() lostObject {
 }
 
 type backupPlanModel struct {
+	Cloud                  types.String   `tfsdk:"cloud"`
 	ID                     types.String   `tfsdk:"id"`
 	Location               types.String   `tfsdk:"location"`
 	Name                   types.String   `tfsdk:"name"`
@@ -896,4 +901,9 @@ func (m *backupPlanModel) rule() backup.Rule {
 		CopyVaultARN:      m.CopyVaultARN.ValueString(),
 		CopyRetentionDays: days,
 	}
+}
+
+// ValidateConfig: only aws has a backup plan backend in this version.
+func (r *backupPlanResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateCloud(ctx, req.Config, awsOnly("backup plan"), "ha_backup_plan", &resp.Diagnostics)
 }

@@ -246,10 +246,12 @@ func Describe(component string, err error) string {
 // IsNotImplemented reports an answer that means "this endpoint does not
 // implement the call": moto 5.2.1 answers 500 (NotImplementedError) or an
 // HTML 404 without an AWS error code for operations it lacks, such as
-// CreateBackupSelection, StartBackupJob or UpdateBackupPlan. Real AWS never
-// answers these for a valid request, so callers degrade with a warning.
-func IsNotImplemented(err error) bool {
-	if err == nil {
+// CreateBackupSelection, StartBackupJob or UpdateBackupPlan, and callers
+// then degrade with a warning. That accommodation is for a local endpoint
+// only: without an endpoint override (overridden false) it is always false,
+// so a 5xx from real AWS stays the error it is (retried, then reported).
+func IsNotImplemented(err error, overridden bool) bool {
+	if err == nil || !overridden {
 		return false
 	}
 	if IsServerError(err) {

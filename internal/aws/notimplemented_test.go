@@ -28,8 +28,13 @@ func TestIsNotImplemented(t *testing.T) {
 		{"plain error", errors.New("dial tcp: refused"), false},
 	}
 	for _, c := range cases {
-		if got := IsNotImplemented(c.err); got != c.want {
-			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		if got := IsNotImplemented(c.err, true); got != c.want {
+			t.Errorf("%s, endpoint overridden: got %v, want %v", c.name, got, c.want)
+		}
+		// Against AWS itself nothing is taken for a missing call: a 5xx
+		// is an error like any other.
+		if IsNotImplemented(c.err, false) {
+			t.Errorf("%s, no endpoint override: taken as not implemented", c.name)
 		}
 	}
 }

@@ -16,12 +16,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // Settings are the provider's bare_metal settings.
@@ -390,4 +393,29 @@ func (c *Client) Remove(ctx context.Context, d Daemon) error {
 		}
 	}
 	return nil
+}
+
+// FromBackend reads the bare_metal settings' key and known_hosts, each given
+// as text or as a file path.
+func FromBackend(b backend.BareMetalSettings) (Settings, error) {
+	s := Settings{User: b.SSHUser}
+	key := b.SSHPrivateKey
+	if key != "" && !strings.Contains(key, "-----BEGIN") {
+		raw, err := os.ReadFile(key)
+		if err != nil {
+			return s, fmt.Errorf("bare_metal.ssh_private_key: neither a PEM key nor a readable file: %w", err)
+		}
+		key = string(raw)
+	}
+	s.PrivateKey = []byte(key)
+	kh := b.SSHKnownHosts
+	if kh != "" && !strings.ContainsAny(strings.TrimSpace(kh), " \n") {
+		raw, err := os.ReadFile(kh)
+		if err != nil {
+			return s, fmt.Errorf("bare_metal.known_hosts: %w", err)
+		}
+		kh = string(raw)
+	}
+	s.KnownHosts = kh
+	return s, nil
 }

@@ -5,6 +5,7 @@
 package keepalived
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -40,22 +41,25 @@ type Group struct {
 	Dir string
 }
 
-// Priority of the first member; each next one gets 10 less.
-const topPriority = 150
+// Priority of the first member; each next one gets 10 less. High values
+// keep the backups' skew ((256 - priority) / 256 adverts) small: the first
+// backup (240) takes over 3.06 adverts after the master's last one.
+const topPriority = 250
 
-// Order puts members so that each next one shares no power feed with those
-// before it where possible (greedy, keeping placement order otherwise): the
-// master and its first backup do not go down with one UPS or PDU.
+// Order puts members so that each next one shares as few power feeds as
+// possible with those before it (greedy; placement order breaks ties): the
+// master and its first backup do not go down with one UPS or PDU. Racks
+// fed by the same two UPSes still differ in their PDUs, so the other rack
+// wins over the same rack.
 func Order(ms []Member) []Member {
 	left := append([]Member(nil), ms...)
 	var out []Member
 	used := map[string]bool{}
 	for len(left) > 0 {
-		pick := 0
+		pick, best := 0, -1
 		for i, m := range left {
-			if disjoint(m.Feeds, used) {
-				pick = i
-				break
+			if n := overlap(m.Feeds, used); best < 0 || n < best {
+				pick, best = i, n
 			}
 		}
 		m := left[pick]
@@ -68,13 +72,14 @@ func Order(ms []Member) []Member {
 	return out
 }
 
-func disjoint(feeds []string, used map[string]bool) bool {
+func overlap(feeds []string, used map[string]bool) int {
+	n := 0
 	for _, f := range feeds {
 		if used[f] {
-			return false
+			n++
 		}
 	}
-	return true
+	return n
 }
 
 // SharedFeeds returns the feeds the master and first backup share (after
@@ -112,7 +117,8 @@ func AdvertFor(budget time.Duration) int {
 }
 
 // Detection is the worst-case time for a backup to take over: 3 adverts
-// plus the skew ((256 - priority) / 256 adverts, below one advert).
+// plus the skew ((256 - priority) / 256 adverts, below one advert), counted
+// as a whole advert.
 func Detection(advertSec int) time.Duration {
 	return time.Duration(advertSec) * 4 * time.Second
 }
@@ -244,4 +250,106 @@ func (g Group) Daemon(config string) hostdeliver.Daemon {
 func (g Group) Running() string {
 	pid := hostdeliver.Quote(g.dir() + "/keepalived.pid")
 	return fmt.Sprintf("[ -s %s ] && kill -0 \"$(cat %s)\" 2>/dev/null", pid, pid)
+}
+
+// HostKeys maps member names to pinned host keys ("" uses known_hosts).
+type HostKeys map[string]string
+
+func (g Group) dialAll(ctx context.Context, s hostdeliver.Settings, keys HostKeys) (map[string]*hostdeliver.Client, error) {
+	cs := map[string]*hostdeliver.Client{}
+	var errs []error
+	for _, m := range g.Members {
+		c, err := hostdeliver.Dial(ctx, s, hostdeliver.Target{Name: m.Name, Address: m.Address, HostKey: keys[m.Name]})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cs[m.Name] = c
+	}
+	if len(errs) > 0 {
+		closeAll(cs)
+		return nil, errors.Join(errs...)
+	}
+	return cs, nil
+}
+
+func closeAll(cs map[string]*hostdeliver.Client) {
+	for _, c := range cs {
+		_ = c.Close()
+	}
+}
+
+// Deliver writes every member's configuration and reloads keepalived where
+// it changed (or does not run). Every host is connected to first, so an
+// unreachable host or a refused key changes nothing anywhere. When a later
+// step fails on one host, the hosts configured by this call are cleaned
+// again when clean is set (a create), so no half-built group is left.
+func (g Group) Deliver(ctx context.Context, s hostdeliver.Settings, keys HostKeys, clean bool) error {
+	confs, err := g.Render()
+	if err != nil {
+		return err
+	}
+	cs, err := g.dialAll(ctx, s, keys)
+	if err != nil {
+		return err
+	}
+	defer closeAll(cs)
+	var done []string
+	for _, m := range Order(g.Members) {
+		c := cs[m.Name]
+		_, running := c.Run(ctx, g.Running(), nil)
+		if _, err := c.Apply(ctx, g.Daemon(confs[m.Name]), running != nil); err != nil {
+			if clean {
+				for _, n := range done {
+					_ = cs[n].Remove(ctx, g.Daemon(confs[n]))
+				}
+			}
+			return err
+		}
+		done = append(done, m.Name)
+	}
+	return nil
+}
+
+// ReadBack returns what each member holds at ConfigPath ("" when missing).
+func (g Group) ReadBack(ctx context.Context, s hostdeliver.Settings, keys HostKeys) (map[string]string, error) {
+	cs, err := g.dialAll(ctx, s, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(cs)
+	out := map[string]string{}
+	for n, c := range cs {
+		b, _, err := c.ReadFile(ctx, g.ConfigPath())
+		if err != nil {
+			return nil, err
+		}
+		out[n] = string(b)
+	}
+	return out, nil
+}
+
+// Remove stops keepalived and removes its configuration on every member.
+func (g Group) Remove(ctx context.Context, s hostdeliver.Settings, keys HostKeys) error {
+	cs, err := g.dialAll(ctx, s, keys)
+	if err != nil {
+		return err
+	}
+	defer closeAll(cs)
+	var errs []error
+	for _, c := range cs {
+		if err := c.Remove(ctx, g.Daemon("")); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RouterIDFor derives a stable virtual_router_id (1..255) from a name.
+func RouterIDFor(name string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return int(h%255) + 1
 }

@@ -40,19 +40,21 @@ type Client struct {
 	api      *sdkbackup.Client
 	kms      *kms.Client
 	location string
-	emulator bool
+	// overridden: the endpoint is overridden (a local endpoint), the only
+	// case where gaps are accommodated (IsNotImplemented).
+	overridden bool
 }
 
 // New returns a client for one location.
 func New(cfg sdkaws.Config) *Client {
-	return &Client{api: sdkbackup.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), location: cfg.Region, emulator: cfg.BaseEndpoint != nil}
+	return &Client{api: sdkbackup.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), location: cfg.Region, overridden: cfg.BaseEndpoint != nil}
 }
 
-// optional is for calls an emulator may not implement: against an endpoint
-// override a 500 is taken as "not implemented" at once instead of being
-// retried with backoff; against AWS the usual retries apply.
+// optional is for calls a local endpoint may not implement: against an
+// endpoint override a 500 is taken as "not implemented" at once instead of
+// being retried with backoff; against AWS the usual retries apply.
 func (c *Client) optional(o *sdkbackup.Options) {
-	if c.emulator {
+	if c.overridden {
 		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
 	}
 }
@@ -298,7 +300,7 @@ func (c *Client) CreatePlan(ctx context.Context, name string, r Rule, tags map[s
 func (c *Client) UpdatePlan(ctx context.Context, id, name string, r Rule) (*Plan, error) {
 	_, err := c.api.UpdateBackupPlan(ctx, &sdkbackup.UpdateBackupPlanInput{BackupPlanId: sdkaws.String(id), BackupPlan: planInput(name, r)}, c.optional)
 	if err != nil {
-		if awsbase.IsNotImplemented(err) {
+		if awsbase.IsNotImplemented(err, c.overridden) {
 			return nil, notImplemented("UpdateBackupPlan", err)
 		}
 		return nil, fmt.Errorf("update backup plan %s in %s: %w", id, c.location, err)
@@ -405,7 +407,7 @@ func (c *Client) CreateSelection(ctx context.Context, planID string, s Selection
 	}
 	out, err := c.api.CreateBackupSelection(ctx, &sdkbackup.CreateBackupSelectionInput{BackupPlanId: sdkaws.String(planID), BackupSelection: sel}, c.optional)
 	if err != nil {
-		if awsbase.IsNotImplemented(err) {
+		if awsbase.IsNotImplemented(err, c.overridden) {
 			return "", notImplemented("CreateBackupSelection", err)
 		}
 		return "", fmt.Errorf("create backup selection %q on plan %s in %s: %w", s.Name, planID, c.location, err)
@@ -420,7 +422,7 @@ func (c *Client) ListSelections(ctx context.Context, planID string) ([]string, e
 		if awsbase.IsNotFound(err, "ResourceNotFoundException") {
 			return nil, fmt.Errorf("selections of backup plan %s: %w", planID, ErrNotFound)
 		}
-		if awsbase.IsNotImplemented(err) {
+		if awsbase.IsNotImplemented(err, c.overridden) {
 			return nil, notImplemented("ListBackupSelections", err)
 		}
 		return nil, fmt.Errorf("list backup selections of plan %s in %s: %w", planID, c.location, err)
@@ -439,7 +441,7 @@ func (c *Client) GetSelection(ctx context.Context, planID, selectionID string) (
 		if awsbase.IsNotFound(err, "ResourceNotFoundException") {
 			return nil, fmt.Errorf("backup selection %s of plan %s: %w", selectionID, planID, ErrNotFound)
 		}
-		if awsbase.IsNotImplemented(err) {
+		if awsbase.IsNotImplemented(err, c.overridden) {
 			return nil, notImplemented("GetBackupSelection", err)
 		}
 		return nil, fmt.Errorf("get backup selection %s of plan %s in %s: %w", selectionID, planID, c.location, err)
@@ -458,7 +460,7 @@ func (c *Client) GetSelection(ctx context.Context, planID, selectionID string) (
 func (c *Client) DeleteSelection(ctx context.Context, planID, selectionID string) error {
 	_, err := c.api.DeleteBackupSelection(ctx, &sdkbackup.DeleteBackupSelectionInput{BackupPlanId: sdkaws.String(planID), SelectionId: sdkaws.String(selectionID)}, c.optional)
 	if err != nil && !awsbase.IsNotFound(err, "ResourceNotFoundException") {
-		if awsbase.IsNotImplemented(err) {
+		if awsbase.IsNotImplemented(err, c.overridden) {
 			return notImplemented("DeleteBackupSelection", err)
 		}
 		return fmt.Errorf("delete backup selection %s of plan %s in %s: %w", selectionID, planID, c.location, err)
@@ -476,7 +478,7 @@ func (c *Client) StartBackupJob(ctx context.Context, vault, resourceARN, roleARN
 		Lifecycle:       &types.Lifecycle{DeleteAfterDays: sdkaws.Int64(retentionDays)},
 	}, c.optional)
 	if err != nil {
-		if awsbase.IsNotImplemented(err) {
+		if awsbase.IsNotImplemented(err, c.overridden) {
 			return "", notImplemented("StartBackupJob", err)
 		}
 		return "", fmt.Errorf("start backup job for %s in %s: %w", resourceARN, c.location, err)
@@ -489,7 +491,7 @@ func (c *Client) StartBackupJob(ctx context.Context, vault, resourceARN, roleARN
 func (c *Client) LatestRecoveryPoint(ctx context.Context, vault string) (string, error) {
 	out, err := c.api.ListRecoveryPointsByBackupVault(ctx, &sdkbackup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: sdkaws.String(vault)}, c.optional)
 	if err != nil {
-		if awsbase.IsNotImplemented(err) {
+		if awsbase.IsNotImplemented(err, c.overridden) {
 			return "", notImplemented("ListRecoveryPointsByBackupVault", err)
 		}
 		return "", fmt.Errorf("list recovery points in vault %q in %s: %w", vault, c.location, err)

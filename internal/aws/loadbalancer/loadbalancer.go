@@ -19,8 +19,8 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/network"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // ErrNotFound means the load balancer does not exist (any more).

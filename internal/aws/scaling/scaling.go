@@ -23,8 +23,8 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/network"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // ErrNotFound means the Auto Scaling group does not exist (any more).
@@ -78,6 +78,9 @@ type Client struct {
 	Poll time.Duration
 	// Logf, when set, receives progress notes (the roll method chosen).
 	Logf func(format string, args ...any)
+	// overridden: the endpoint is overridden (a local endpoint); only then
+	// is a missing instance refresh replaced by a rolling replacement.
+	overridden bool
 }
 
 // New returns a client for location.
@@ -86,7 +89,8 @@ func New(ctx context.Context, s *awsbase.Session, location string) (*Client, err
 	if err != nil {
 		return nil, err
 	}
-	return &Client{as: autoscaling.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), Poll: 3 * time.Second}, nil
+	return &Client{as: autoscaling.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), elb: elb.NewFromConfig(cfg), Poll: 3 * time.Second,
+		overridden: cfg.BaseEndpoint != nil}, nil
 }
 
 func (c *Client) logf(format string, args ...any) {
@@ -536,18 +540,32 @@ func (c *Client) Roll(ctx context.Context, spec Spec) (string, error) {
 			InstanceWarmup:       i32(spec.GracePeriod),
 		},
 	}, func(o *autoscaling.Options) {
-		// An endpoint without the call will not grow one on retry.
-		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
+		// A local endpoint without the call will not grow one on retry;
+		// against AWS the usual retries apply.
+		if c.overridden {
+			o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
+		}
 	})
 	if err == nil {
 		return "instance_refresh", c.waitRefresh(ctx, spec.Name, sdkaws.ToString(out.InstanceRefreshId))
 	}
-	if !awsbase.IsServerError(err) && awsbase.ErrorCode(err) != "InvalidAction" && awsbase.ErrorCode(err) != "UnknownOperationException" {
+	if !refreshUnavailable(err, c.overridden) {
 		return "", fmt.Errorf("start instance refresh of %q: %w", spec.Name, err)
 	}
 	// moto 5.2.1 answers 500 to StartInstanceRefresh: roll the instances here.
 	c.logf("instance refresh unavailable on this endpoint (%v); rolling instances of %s one batch at a time", err, spec.Name)
 	return "rolling_replacement", c.rollingReplace(ctx, spec)
+}
+
+// refreshUnavailable reports that StartInstanceRefresh failed because the
+// endpoint lacks it, so the provider rolls the instances itself. Only with
+// an endpoint override: from AWS, a 5xx or any other answer is an error.
+func refreshUnavailable(err error, overridden bool) bool {
+	if !overridden {
+		return false
+	}
+	code := awsbase.ErrorCode(err)
+	return awsbase.IsServerError(err) || code == "InvalidAction" || code == "UnknownOperationException"
 }
 
 func (c *Client) waitRefresh(ctx context.Context, name, id string) error {
