@@ -7,4 +7,5 @@ import (
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/cloudsql"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/compute"
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/haproxy" // bare_metal load balancer
 )

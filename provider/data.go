@@ -44,6 +44,11 @@ func backendSettings(cfg config.Config) *backend.Settings {
 			DNSEndpoint:      cfg.GCP.DNSEndpoint,
 			LostLocations:    cfg.GCP.LostLocations,
 		},
+		BareMetal: backend.BareMetalSettings{
+			SSHUser:       cfg.BareMetal.SSHUser,
+			SSHPrivateKey: cfg.BareMetal.SSHPrivateKey,
+			SSHKnownHosts: cfg.BareMetal.KnownHosts,
+		},
 		UserAgent: "terraform-provider-ha/" + version.Version,
 	}
 }

@@ -89,6 +89,16 @@ func (p *haProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 					"password": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "upsd password. `HA_NUT_PASSWORD`."},
 				},
 			},
+			"bare_metal": schema.SingleNestedBlock{
+				MarkdownDescription: "How the provider reaches bare-metal hosts over SSH to deliver keepalived and HAProxy configuration.",
+				Attributes: map[string]schema.Attribute{
+					"ssh_user": schema.StringAttribute{Optional: true, MarkdownDescription: "SSH user on every host (default `root`). `HA_BARE_METAL_SSH_USER`."},
+					"ssh_private_key": schema.StringAttribute{Optional: true, Sensitive: true,
+						MarkdownDescription: "SSH private key: PEM text or the path of a key file. `HA_BARE_METAL_SSH_PRIVATE_KEY`."},
+					"known_hosts": schema.StringAttribute{Optional: true, MarkdownDescription: "known_hosts text or file path pinning host keys of hosts whose " +
+						"inventory entry has no `ssh_host_key`; a host with neither is refused. `HA_BARE_METAL_KNOWN_HOSTS`."},
+				},
+			},
 			"snmp": schema.SingleNestedBlock{
 				MarkdownDescription: "Defaults for SNMP connections to PDUs.",
 				Attributes: map[string]schema.Attribute{
@@ -107,6 +117,14 @@ type providerModel struct {
 	PowerDNS *powerdnsModel `tfsdk:"powerdns"`
 	NUT      *nutModel      `tfsdk:"nut"`
 	SNMP     *snmpModel     `tfsdk:"snmp"`
+	// BareMetal is the bare_metal block.
+	BareMetal *bareMetalModel `tfsdk:"bare_metal"`
+}
+
+type bareMetalModel struct {
+	SSHUser       types.String `tfsdk:"ssh_user"`
+	SSHPrivateKey types.String `tfsdk:"ssh_private_key"`
+	KnownHosts    types.String `tfsdk:"known_hosts"`
 }
 
 type awsModel struct {
@@ -241,6 +259,11 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 		str(&cfg.NUT.Username, n.Username)
 		str(&cfg.NUT.Password, n.Password)
 	}
+	if b := m.BareMetal; b != nil {
+		str(&cfg.BareMetal.SSHUser, b.SSHUser)
+		str(&cfg.BareMetal.SSHPrivateKey, b.SSHPrivateKey)
+		str(&cfg.BareMetal.KnownHosts, b.KnownHosts)
+	}
 	if s := m.SNMP; s != nil {
 		dur(&cfg.SNMP.Timeout, s.Timeout, "snmp.timeout")
 		str(&cfg.SNMP.Community, s.Community)
@@ -253,6 +276,7 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewDNSFailoverResource,
 		newHostAllocationResource,
 		newPDUOutletResource,
+		newVirtualIPResource,
 		NewLoadBalancerResource,
 		NewScalingGroupResource,
 		NewDatabaseResource,

@@ -29,9 +29,10 @@ import (
 )
 
 var (
-	_ resource.Resource                = &backupPlanResource{}
-	_ resource.ResourceWithConfigure   = &backupPlanResource{}
-	_ resource.ResourceWithImportState = &backupPlanResource{}
+	_ resource.Resource                   = &backupPlanResource{}
+	_ resource.ResourceWithConfigure      = &backupPlanResource{}
+	_ resource.ResourceWithImportState    = &backupPlanResource{}
+	_ resource.ResourceWithValidateConfig = &backupPlanResource{}
 )
 
 // tagSnapshotOf marks DB snapshots a backup plan took (value: plan name).
@@ -61,6 +62,7 @@ func (r *backupPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"`StartBackupJob`, `UpdateBackupPlan`, recovery-point listing) the resource degrades with a warning that names it; " +
 			"against AWS itself every such failure is an error.",
 		Attributes: map[string]schema.Attribute{
+			"cloud": cloudAttribute("backup plan"),
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The plan ARN.",
 				PlanModifiers: []planmodifier.String{ruleChanges},
@@ -351,6 +353,7 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 	r.readSelection(ctx, primary, &state, label, &resp.Diagnostics)
 	r.recoveryPoint(ctx, primary, &state, label, &resp.Diagnostics, false)
 	resp.Diagnostics.Append(r.readSnapshots(ctx, &state)...)
+	state.Cloud = cloudValue(state.Cloud)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -846,6 +849,7 @@ func (m *backupPlanModel) lost() lostObject {
 }
 
 type backupPlanModel struct {
+	Cloud                  types.String   `tfsdk:"cloud"`
 	ID                     types.String   `tfsdk:"id"`
 	Location               types.String   `tfsdk:"location"`
 	Name                   types.String   `tfsdk:"name"`
@@ -897,4 +901,9 @@ func (m *backupPlanModel) rule() backup.Rule {
 		CopyVaultARN:      m.CopyVaultARN.ValueString(),
 		CopyRetentionDays: days,
 	}
+}
+
+// ValidateConfig: only aws has a backup plan backend in this version.
+func (r *backupPlanResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateCloud(ctx, req.Config, awsOnly("backup plan"), "ha_backup_plan", &resp.Diagnostics)
 }

@@ -25,9 +25,10 @@ import (
 )
 
 var (
-	_ resource.Resource                = &databaseResource{}
-	_ resource.ResourceWithConfigure   = &databaseResource{}
-	_ resource.ResourceWithImportState = &databaseResource{}
+	_ resource.Resource                   = &databaseResource{}
+	_ resource.ResourceWithConfigure      = &databaseResource{}
+	_ resource.ResourceWithImportState    = &databaseResource{}
+	_ resource.ResourceWithValidateConfig = &databaseResource{}
 )
 
 // NewDatabaseResource is the ha_database resource: an RDS DB instance.
@@ -47,6 +48,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"PostgreSQL or MySQL, Multi-AZ, with encrypted storage, deletion protection and automated backups on by default, " +
 			"and a final snapshot when it is destroyed. Create waits until the instance is available.",
 		Attributes: map[string]schema.Attribute{
+			"cloud": cloudAttribute("database"),
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The instance ARN.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -270,6 +272,7 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 		// Imported: where it came from is not recorded by AWS.
 		state.RestoredFromSnapshot = types.StringValue("")
 	}
+	state.Cloud = cloudValue(state.Cloud)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -433,6 +436,7 @@ func (m *databaseModel) lost() lostObject {
 }
 
 type databaseModel struct {
+	Cloud                   types.String   `tfsdk:"cloud"`
 	ID                      types.String   `tfsdk:"id"`
 	Location                types.String   `tfsdk:"location"`
 	Name                    types.String   `tfsdk:"name"`
@@ -488,4 +492,9 @@ func endpointOf(i *rds.Instance) string {
 		return ""
 	}
 	return i.Address + ":" + strconv.Itoa(int(i.Port))
+}
+
+// ValidateConfig: only aws has a database backend in this version.
+func (r *databaseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateCloud(ctx, req.Config, awsOnly("database"), "ha_database", &resp.Diagnostics)
 }

@@ -26,10 +26,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = &databaseReplicaResource{}
-	_ resource.ResourceWithConfigure   = &databaseReplicaResource{}
-	_ resource.ResourceWithImportState = &databaseReplicaResource{}
-	_ resource.ResourceWithModifyPlan  = &databaseReplicaResource{}
+	_ resource.Resource                   = &databaseReplicaResource{}
+	_ resource.ResourceWithConfigure      = &databaseReplicaResource{}
+	_ resource.ResourceWithImportState    = &databaseReplicaResource{}
+	_ resource.ResourceWithValidateConfig = &databaseReplicaResource{}
+	_ resource.ResourceWithModifyPlan     = &databaseReplicaResource{}
 )
 
 // NewDatabaseReplicaResource is the ha_database_replica resource: an RDS
@@ -51,6 +52,7 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 			"in one apply, then applies the backup settings RDS refuses on a replica; afterwards `role` is `primary` " +
 			"and `replicating_from` is null.",
 		Attributes: map[string]schema.Attribute{
+			"cloud": cloudAttribute("database replica"),
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The instance ARN.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -308,6 +310,7 @@ func (r *databaseReplicaResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	state.fill(inst, false)
+	state.Cloud = cloudValue(state.Cloud)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -458,6 +461,7 @@ func (m *databaseReplicaModel) lost() lostObject {
 }
 
 type databaseReplicaModel struct {
+	Cloud                   types.String   `tfsdk:"cloud"`
 	ID                      types.String   `tfsdk:"id"`
 	Location                types.String   `tfsdk:"location"`
 	Name                    types.String   `tfsdk:"name"`
@@ -559,4 +563,9 @@ func (r *databaseReplicaResource) findSource(ctx context.Context, plan *database
 		return "", false
 	}
 	return inst.ARN, true
+}
+
+// ValidateConfig: only aws has a database replica backend in this version.
+func (r *databaseReplicaResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateCloud(ctx, req.Config, awsOnly("database replica"), "ha_database_replica", &resp.Diagnostics)
 }

@@ -11,6 +11,17 @@ command -v snmpget >/dev/null || need+=(snmp)
 command -v dig >/dev/null || need+=(dnsutils)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v curl >/dev/null || need+=(curl) # the demo probes its stand-ins
+[ -x /usr/sbin/sshd ] || need+=(openssh-server) # namespace test hosts (acceptance/services/nshosts)
+command -v ssh >/dev/null || need+=(openssh-client)
+[ -x /usr/sbin/keepalived ] || need+=(keepalived)
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
+[ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
+[ -x /usr/bin/python3 ] || need+=(python3) # the namespace hosts' stand-in web service
+command -v patroni >/dev/null || need+=(patroni) # bare-metal databases (internal/patroni)
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v etcdctl >/dev/null || need+=(etcd-client)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+command -v pgbackrest >/dev/null || need+=(pgbackrest)
 command -v moto_server >/dev/null || { echo "moto_server not found: moto 5.2.1 is expected to be preinstalled" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"

@@ -5,7 +5,11 @@
 // whole seconds), then runs the DNS drill N times and prints min/median/max
 // of the switch and failback times, next to Route 53's arithmetic.
 //
-//	go run ./bench/failover [-n 10] [-ttl 5] [-json]
+// With -vip (default) it then runs the VIP drill (master's keepalived
+// killed) and the power drill (master powered off) on namespace hosts,
+// -vip-rounds times each (see vip.go).
+//
+//	go run ./bench/failover [-n 10] [-ttl 5] [-json] [-vip=false] [-vip-rounds 5] [-dns=false]
 package main
 
 import (
@@ -30,12 +34,23 @@ func main() {
 	ttl := flag.Int("ttl", 5, "TTL of the failover record, seconds")
 	timeout := flag.Duration("timeout", 60*time.Second, "per drill phase")
 	asJSON := flag.Bool("json", false, "print the figures as JSON")
+	vip := flag.Bool("vip", true, "also run the VIP and power drills on namespace hosts (root)")
+	vipRounds := flag.Int("vip-rounds", 5, "rounds of each VIP drill")
+	dns := flag.Bool("dns", true, "run the DNS drills")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *n, *ttl, *timeout, *asJSON); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
+	if *dns {
+		if err := run(ctx, *n, *ttl, *timeout, *asJSON); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+	}
+	if *vip {
+		if err := runVIP(ctx, *vipRounds, *asJSON); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 // sensitiveKeys are never printed in clear.
 var sensitiveKeys = map[string]bool{
-	"aws.access_key": true, "aws.secret_key": true, "gcp.credentials": true,
+	"aws.access_key": true, "aws.secret_key": true, "gcp.credentials": true, "bare_metal.ssh_private_key": true,
 	"powerdns.api_key": true, "nut.password": true, "snmp.community": true,
 }
 

@@ -58,7 +58,7 @@ func TestConfigShow_gcpSettingsAndRedaction(t *testing.T) {
 			t.Errorf("%q missing from:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "s3cret") || strings.Contains(out, "private_key") {
+	if strings.Contains(out, "s3cret") || strings.Contains(out, `"private_key"`) {
 		t.Errorf("credentials printed:\n%s", out)
 	}
 }

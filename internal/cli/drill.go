@@ -18,6 +18,7 @@ func newDrillCommand(e *env) *cobra.Command {
 		Short: "Failover drills: break something on purpose and measure the switch",
 	}
 	cmd.AddCommand(newDrillDNSCommand(e))
+	cmd.AddCommand(newDrillDatabaseCommand(e))
 	return cmd
 }
 

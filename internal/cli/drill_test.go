@@ -81,3 +81,16 @@ func TestDrillDNS_exitCodes(t *testing.T) {
 		t.Errorf("missing flags: exit %d, stderr %s", code, errOut.String())
 	}
 }
+
+// drill database refuses to start without a target or a kill command.
+func TestDrillDatabaseBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"drill", "database", "--kill", "true"},
+		{"drill", "database", "--dsn", "host=127.0.0.1"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := Execute(context.Background(), args, &out, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, stderr %s", args, code, errOut.String())
+		}
+	}
+}

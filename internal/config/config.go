@@ -75,6 +75,17 @@ type SNMP struct {
 	Retries   int           `mapstructure:"retries"`
 }
 
+// BareMetal holds how the provider reaches bare-metal hosts (SSH delivery
+// of keepalived and HAProxy configuration).
+type BareMetal struct {
+	SSHUser string `mapstructure:"ssh_user"`
+	// SSHPrivateKey is the PEM text or the path of a key file.
+	SSHPrivateKey string `mapstructure:"ssh_private_key"`
+	// KnownHosts is a known_hosts text or file path, for hosts whose
+	// inventory entry pins no ssh_host_key.
+	KnownHosts string `mapstructure:"known_hosts"`
+}
+
 // Config is every backend's settings.
 type Config struct {
 	AWS      AWS      `mapstructure:"aws"`
@@ -82,33 +93,38 @@ type Config struct {
 	PowerDNS PowerDNS `mapstructure:"powerdns"`
 	NUT      NUT      `mapstructure:"nut"`
 	SNMP     SNMP     `mapstructure:"snmp"`
+	// BareMetal is the provider's bare_metal block.
+	BareMetal BareMetal `mapstructure:"bare_metal"`
 }
 
 // defaults also declare every key, which viper needs to see environment
 // variables during Unmarshal.
 var defaults = map[string]any{
-	"aws.endpoint":          "",
-	"aws.access_key":        "",
-	"aws.secret_key":        "",
-	"aws.profile":           "",
-	"aws.max_retries":       5,
-	"aws.lost_locations":    []string{},
-	"gcp.project":           "",
-	"gcp.credentials":       "",
-	"gcp.compute_endpoint":  "",
-	"gcp.sqladmin_endpoint": "",
-	"gcp.dns_endpoint":      "",
-	"gcp.lost_locations":    []string{},
-	"gcp.endpoint":          "",
-	"powerdns.api_url":      "",
-	"powerdns.api_key":      "",
-	"powerdns.server_id":    "localhost",
-	"nut.timeout":           "5s",
-	"nut.username":          "",
-	"nut.password":          "",
-	"snmp.timeout":          "5s",
-	"snmp.community":        "public",
-	"snmp.retries":          1,
+	"aws.endpoint":               "",
+	"aws.access_key":             "",
+	"aws.secret_key":             "",
+	"aws.profile":                "",
+	"aws.max_retries":            5,
+	"aws.lost_locations":         []string{},
+	"gcp.project":                "",
+	"gcp.credentials":            "",
+	"gcp.compute_endpoint":       "",
+	"gcp.sqladmin_endpoint":      "",
+	"gcp.dns_endpoint":           "",
+	"gcp.lost_locations":         []string{},
+	"gcp.endpoint":               "",
+	"powerdns.api_url":           "",
+	"powerdns.api_key":           "",
+	"powerdns.server_id":         "localhost",
+	"nut.timeout":                "5s",
+	"nut.username":               "",
+	"nut.password":               "",
+	"snmp.timeout":               "5s",
+	"snmp.community":             "public",
+	"snmp.retries":               1,
+	"bare_metal.ssh_user":        "root",
+	"bare_metal.ssh_private_key": "",
+	"bare_metal.known_hosts":     "",
 }
 
 // Keys lists every configuration key, sorted.

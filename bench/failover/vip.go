@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/drill"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/keepalived"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/vipdrill"
+)
+
+type vipReport struct {
+	Rounds            int               `json:"rounds"`
+	AdvertSeconds     int               `json:"advert_seconds"`
+	VIPSwitch         drill.Summary     `json:"vip_switch_seconds"`
+	VIPFailback       drill.Summary     `json:"vip_failback_seconds"`
+	PowerSwitch       drill.Summary     `json:"power_switch_seconds"`
+	GoalMedianSeconds float64           `json:"goal_median_seconds"`
+	Results           []vipdrill.Result `json:"results"`
+}
+
+// runVIP measures VRRP failover on three namespace hosts in two racks
+// (keepalived delivered over SSH, advert 1 s): the VIP drill kills the
+// master's keepalived, the power drill powers the master off (link down,
+// every process killed), each followed by a failback; rounds of each.
+func runVIP(ctx context.Context, rounds int, asJSON bool) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("the VIP drills need root (network namespaces); run with -vip=false to skip them")
+	}
+	names := []string{"r1-h01", "r1-h02", "r2-h01"}
+	lab, err := nshosts.Start(ctx, nshosts.Spec{Hosts: map[string]string{"r1-h01": "", "r1-h02": "", "r2-h01": ""}})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lab.Stop() }()
+	vip := lab.Prefix.Addr()
+	for i := 0; i < 10; i++ {
+		vip = vip.Next()
+	}
+	serve := func(h *nshosts.Host) error {
+		if err := os.WriteFile(h.EtcDir+"/haproxy/host", []byte(h.Name), 0o644); err != nil {
+			return err
+		}
+		_, err := h.Start("web", "/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "--directory", "/etc/haproxy", "8080")
+		return err
+	}
+	feeds := map[string][]string{"r1-h01": {"pdu-r1-a", "pdu-r1-b"}, "r1-h02": {"pdu-r1-a", "pdu-r1-b"}, "r2-h01": {"pdu-r2-a", "pdu-r2-b"}}
+	g := keepalived.Group{Name: "bench-web", VIP: vip.String(), PrefixLen: lab.Prefix.Bits(), RouterID: 9, AdvertSec: 1, AuthPass: "bench"}
+	keys := keepalived.HostKeys{}
+	for _, n := range names {
+		h := lab.Hosts[n]
+		if err := serve(h); err != nil {
+			return err
+		}
+		g.Members = append(g.Members, keepalived.Member{Name: n, Address: h.Address, Feeds: feeds[n]})
+		keys[n] = h.HostKey
+	}
+	s := hostdeliver.Settings{PrivateKey: lab.ClientKey}
+	if err := g.Deliver(ctx, s, keys, true); err != nil {
+		return err
+	}
+	client := http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	probe := func(ctx context.Context) (string, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+vip.String()+":8080/host", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	master := keepalived.Order(g.Members)[0].Name
+	settle := func() error {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if who, _ := probe(ctx); who == master {
+				time.Sleep(2 * time.Second) // let the backups see the master's adverts again
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("VIP did not settle on %s", master)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	restart := func(ctx context.Context, _ string) error { return g.Deliver(ctx, s, keys, false) }
+	rep := vipReport{Rounds: rounds, AdvertSeconds: 1, GoalMedianSeconds: 3}
+	var vs, vf, ps []float64
+	for i := 0; i < rounds; i++ {
+		if err := settle(); err != nil {
+			return err
+		}
+		r, err := vipdrill.Run(ctx, vipdrill.Drill{Kind: "vip", VIP: vip.String(), Probe: probe, Restore: restart,
+			Break: func(ctx context.Context, host string) error {
+				_, err := lab.Hosts[host].Exec(ctx, "sh", "-c", "kill -9 $(cat /etc/keepalived/keepalived.pid /etc/keepalived/vrrp.pid /etc/keepalived/checkers.pid 2>/dev/null) 2>/dev/null; rm -f /etc/keepalived/*.pid")
+				return err
+			}})
+		rep.Results = append(rep.Results, r)
+		if err != nil {
+			return err
+		}
+		if !asJSON {
+			fmt.Println(r.Summary())
+		}
+		vs, vf = append(vs, r.SwitchSeconds), append(vf, r.FailbackSecond)
+		if err := settle(); err != nil {
+			return err
+		}
+		r, err = vipdrill.Run(ctx, vipdrill.Drill{Kind: "power", VIP: vip.String(), Probe: probe,
+			Break: func(ctx context.Context, host string) error { return lab.Hosts[host].PowerOff(ctx) },
+			Restore: func(ctx context.Context, host string) error {
+				if err := lab.Hosts[host].PowerOn(ctx); err != nil {
+					return err
+				}
+				if err := serve(lab.Hosts[host]); err != nil {
+					return err
+				}
+				return restart(ctx, host)
+			}})
+		rep.Results = append(rep.Results, r)
+		if err != nil {
+			return err
+		}
+		if !asJSON {
+			fmt.Println(r.Summary())
+		}
+		ps = append(ps, r.SwitchSeconds)
+	}
+	rep.VIPSwitch, rep.VIPFailback, rep.PowerSwitch = drill.Summarize(vs), drill.Summarize(vf), drill.Summarize(ps)
+	if asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	verdict := func(m float64) string {
+		if m <= rep.GoalMedianSeconds {
+			return "met"
+		}
+		return "MISSED"
+	}
+	fmt.Printf(`
+VRRP (keepalived, advert 1 s, unicast, 3 namespace hosts in 2 racks), %d rounds, measured from the bridge:
+  vip drill (master's keepalived killed)  switch   min %5.2f  median %5.2f  max %5.2f s   (goal median <= %.0f s: %s)
+                                          failback min %5.2f  median %5.2f  max %5.2f s
+  power drill (master powered off)        switch   min %5.2f  median %5.2f  max %5.2f s   (goal median <= %.0f s: %s)
+  arithmetic: 3 x advert + skew = %s at most
+`, rounds, rep.VIPSwitch.Min, rep.VIPSwitch.Median, rep.VIPSwitch.Max, rep.GoalMedianSeconds, verdict(rep.VIPSwitch.Median),
+		rep.VIPFailback.Min, rep.VIPFailback.Median, rep.VIPFailback.Max,
+		rep.PowerSwitch.Min, rep.PowerSwitch.Median, rep.PowerSwitch.Max, rep.GoalMedianSeconds, verdict(rep.PowerSwitch.Median),
+		keepalived.Detection(1))
+	return nil
+}

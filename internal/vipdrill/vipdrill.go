@@ -1,0 +1,126 @@
+// Package vipdrill measures a virtual IP's failover: it probes the address
+// until it answers, breaks the host answering (a stopped keepalived, a
+// link taken down, a host losing its power feeds), and measures until the
+// address answers from another host; then it restores the host and
+// measures the failback. Probing and breaking are functions, so the same
+// drill serves namespace test hosts and real ones.
+package vipdrill
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Drill says how to probe and what to break.
+type Drill struct {
+	Kind string // "vip" or "power"
+	VIP  string
+	// Probe returns the name of the host answering on the VIP.
+	Probe func(ctx context.Context) (string, error)
+	// Break takes the named host out (kill keepalived, link down, power off).
+	Break func(ctx context.Context, host string) error
+	// Restore brings it back; nil skips the failback.
+	Restore func(ctx context.Context, host string) error
+	Poll    time.Duration // default 50ms
+	Timeout time.Duration // per phase; default 60s
+}
+
+// Result is one drill's outcome.
+type Result struct {
+	Kind           string  `json:"kind"`
+	VIP            string  `json:"vip"`
+	Before         string  `json:"before"`
+	After          string  `json:"after"`
+	SwitchSeconds  float64 `json:"switch_seconds"`
+	FailedBackTo   string  `json:"failed_back_to,omitempty"`
+	FailbackSecond float64 `json:"failback_seconds,omitempty"`
+	Passed         bool    `json:"passed"`
+	Error          string  `json:"error,omitempty"`
+}
+
+// JSON is the result as one JSON object.
+func (r Result) JSON() string {
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+// Summary is the result on one line.
+func (r Result) Summary() string {
+	if !r.Passed {
+		return fmt.Sprintf("drill %s %s: FAILED: %s", r.Kind, r.VIP, r.Error)
+	}
+	s := fmt.Sprintf("drill %s %s: %s -> %s in %.2fs", r.Kind, r.VIP, r.Before, r.After, r.SwitchSeconds)
+	if r.FailedBackTo != "" {
+		s += fmt.Sprintf(", failback to %s in %.2fs", r.FailedBackTo, r.FailbackSecond)
+	}
+	return s
+}
+
+// Run performs the drill. The error is also in Result.Error.
+func Run(ctx context.Context, d Drill) (Result, error) {
+	r := Result{Kind: d.Kind, VIP: d.VIP}
+	fail := func(err error) (Result, error) {
+		r.Error = err.Error()
+		return r, err
+	}
+	if d.Poll == 0 {
+		d.Poll = 50 * time.Millisecond
+	}
+	if d.Timeout == 0 {
+		d.Timeout = 60 * time.Second
+	}
+	before, err := until(ctx, d, func(h string) bool { return h != "" })
+	if err != nil {
+		return fail(fmt.Errorf("VIP %s never answered before the drill: %w", d.VIP, err))
+	}
+	r.Before = before
+	start := time.Now()
+	if err := d.Break(ctx, before); err != nil {
+		return fail(fmt.Errorf("break %s: %w", before, err))
+	}
+	after, err := until(ctx, d, func(h string) bool { return h != "" && h != before })
+	if err != nil {
+		return fail(fmt.Errorf("VIP %s did not move off %s: %w", d.VIP, before, err))
+	}
+	r.After, r.SwitchSeconds = after, time.Since(start).Seconds()
+	if d.Restore != nil {
+		start = time.Now()
+		if err := d.Restore(ctx, before); err != nil {
+			return fail(fmt.Errorf("restore %s: %w", before, err))
+		}
+		back, err := until(ctx, d, func(h string) bool { return h == before })
+		if err != nil {
+			return fail(fmt.Errorf("VIP %s did not fail back to %s: %w", d.VIP, before, err))
+		}
+		r.FailedBackTo, r.FailbackSecond = back, time.Since(start).Seconds()
+	}
+	r.Passed = true
+	return r, nil
+}
+
+func until(ctx context.Context, d Drill, ok func(string) bool) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.Timeout)
+	defer cancel()
+	var last error
+	for {
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
+		h, err := d.Probe(pctx)
+		pcancel()
+		if err == nil && ok(h) {
+			return h, nil
+		}
+		if err != nil {
+			last = err
+		} else {
+			last = fmt.Errorf("answered by %q", h)
+		}
+		select {
+		case <-ctx.Done():
+			return "", errors.Join(ctx.Err(), last)
+		case <-time.After(d.Poll):
+		}
+	}
+}
