@@ -240,6 +240,7 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewDatabaseResource,
 		NewDatabaseReplicaResource,
 		NewBackupPlanResource,
+		NewObjectStoreResource,
 	}
 }
 

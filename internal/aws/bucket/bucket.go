@@ -316,10 +316,12 @@ func (b *Backend) Read(ctx context.Context, name, location string, previous *obj
 			}
 			break
 		}
+		// The role named after the bucket is the one Apply creates (also
+		// on import, where there is no previous status to say so).
 		role := sdkaws.ToString(rc.Role)
-		if !st.RoleCreated || !strings.HasSuffix(role, "/"+RoleName(name)) {
+		st.RoleCreated = strings.HasSuffix(role, ":role/"+RoleName(name))
+		if !st.RoleCreated {
 			st.Spec.ReplicationRole = role
-			st.RoleCreated = false
 		}
 	}
 	tags, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: bn})
