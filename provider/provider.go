@@ -241,6 +241,7 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewDatabaseReplicaResource,
 		NewBackupPlanResource,
 		NewObjectStoreResource,
+		NewAlertsResource,
 	}
 }
 
