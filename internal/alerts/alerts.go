@@ -42,7 +42,7 @@ type Spec struct {
 
 // Status is what the backend reads back.
 type Status struct {
-	Spec      Spec
+	Spec     Spec
 	TopicID  string            // the notification topic (ARN on AWS)
 	AlarmIDs map[string]string // alarm name → id (ARN)
 }

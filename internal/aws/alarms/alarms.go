@@ -22,8 +22,8 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
-	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
+	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 )
 
 // Backend implements alerts.Backend on SNS and CloudWatch.
@@ -229,7 +229,9 @@ func (b *Backend) alarmInput(ctx context.Context, c *clients, topic string, a al
 // physical name: load balancers and target groups are named by ARN
 // suffixes, bucket copies by their destination and rule.
 func (b *Backend) dimensions(ctx context.Context, c *clients, a alerts.Alarm, m metric) ([]cwtypes.Dimension, string, error) {
-	dim := func(k, v string) cwtypes.Dimension { return cwtypes.Dimension{Name: sdkaws.String(k), Value: sdkaws.String(v)} }
+	dim := func(k, v string) cwtypes.Dimension {
+		return cwtypes.Dimension{Name: sdkaws.String(k), Value: sdkaws.String(v)}
+	}
 	switch a.Metric {
 	case "unhealthy_hosts":
 		lbs, err := c.elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{a.Target}})
