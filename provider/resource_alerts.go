@@ -18,7 +18,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/alarms"
+	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 var (
@@ -117,8 +118,8 @@ func (r *alertsResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.data = d
 }
 
-func (r *alertsResource) backend(cloud string) (alerts.Backend, error) {
-	return alerts.Registry{"aws": alarms.New(r.data.awsSession())}.For(cloud)
+func (r *alertsResource) backend(ctx context.Context, cloud, location string) (alerts.Backend, error) {
+	return alerts.Open(ctx, backend.Cloud(cloud), r.data.backendSettings(), location)
 }
 
 func (r *alertsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -131,7 +132,7 @@ func (r *alertsResource) Create(ctx context.Context, req resource.CreateRequest,
 	if !ok {
 		return
 	}
-	b, err := r.backend(plan.Cloud.ValueString())
+	b, err := r.backend(ctx, plan.Cloud.ValueString(), plan.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create alerts", err.Error())
 		return
@@ -156,7 +157,7 @@ func (r *alertsResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	b, err := r.backend(state.Cloud.ValueString())
+	b, err := r.backend(ctx, state.Cloud.ValueString(), state.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read alerts", err.Error())
 		return
@@ -192,7 +193,7 @@ func (r *alertsResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if !ok || !ok2 {
 		return
 	}
-	b, err := r.backend(plan.Cloud.ValueString())
+	b, err := r.backend(ctx, plan.Cloud.ValueString(), plan.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update alerts", err.Error())
 		return
@@ -212,7 +213,7 @@ func (r *alertsResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	b, err := r.backend(state.Cloud.ValueString())
+	b, err := r.backend(ctx, state.Cloud.ValueString(), state.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to delete alerts", err.Error())
 		return
@@ -275,7 +276,7 @@ var alarmAttrTypes = map[string]attr.Type{
 func (m *alertsModel) spec(ctx context.Context, diags *diag.Diagnostics) (alerts.Spec, bool) {
 	tags, d := ownedTags(ctx, m.Tags, m.Blueprint, m.Component)
 	diags.Append(d...)
-	s := alerts.Spec{Name: m.Name.ValueString(), Location: m.Location.ValueString(), Tags: tags}
+	s := alerts.Spec{Meta: backend.Meta{Name: m.Name.ValueString(), Location: m.Location.ValueString(), Tags: tags}}
 	if !m.Emails.IsNull() && !m.Emails.IsUnknown() {
 		diags.Append(m.Emails.ElementsAs(ctx, &s.Emails, false)...)
 	}
@@ -331,7 +332,7 @@ func (m *alertsModel) fromStatus(ctx context.Context, st *alerts.Status) diag.Di
 	arns, d := types.MapValueFrom(ctx, types.StringType, st.AlarmIDs)
 	diags.Append(d...)
 	m.AlarmARNs = arns
-	readTags(st.Spec.Tags, &m.Tags, &m.Blueprint, &m.Component)
+	readTags(awsbackend.Tags(st.Spec.Tags, st.Spec.Blueprint, st.Spec.Component), &m.Tags, &m.Blueprint, &m.Component)
 	return diags
 }
 

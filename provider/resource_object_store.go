@@ -18,7 +18,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/bucket"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/objectstore"
 )
 
@@ -140,8 +142,8 @@ func (r *objectStoreResource) ValidateConfig(ctx context.Context, req resource.V
 	}
 }
 
-func (r *objectStoreResource) backend(cloud string) (objectstore.Backend, error) {
-	return objectstore.Registry{"aws": bucket.New(r.data.awsSession())}.For(cloud)
+func (r *objectStoreResource) backend(ctx context.Context, cloud, location string) (objectstore.Backend, error) {
+	return objectstore.Open(ctx, backend.Cloud(cloud), r.data.backendSettings(), location)
 }
 
 func (r *objectStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -155,7 +157,7 @@ func (r *objectStoreResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	label := componentLabel(plan.Component, spec.Name)
-	b, err := r.backend(plan.Cloud.ValueString())
+	b, err := r.backend(ctx, plan.Cloud.ValueString(), plan.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create object store", err.Error())
 		return
@@ -192,7 +194,7 @@ func (r *objectStoreResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	b, err := r.backend(state.Cloud.ValueString())
+	b, err := r.backend(ctx, state.Cloud.ValueString(), state.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read object store", err.Error())
 		return
@@ -223,7 +225,7 @@ func (r *objectStoreResource) Update(ctx context.Context, req resource.UpdateReq
 	if !ok {
 		return
 	}
-	b, err := r.backend(plan.Cloud.ValueString())
+	b, err := r.backend(ctx, plan.Cloud.ValueString(), plan.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update object store", err.Error())
 		return
@@ -244,7 +246,7 @@ func (r *objectStoreResource) Delete(ctx context.Context, req resource.DeleteReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	b, err := r.backend(state.Cloud.ValueString())
+	b, err := r.backend(ctx, state.Cloud.ValueString(), state.Location.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to delete object store", err.Error())
 		return
@@ -278,9 +280,9 @@ func (r *objectStoreResource) spec(ctx context.Context, m *objectStoreModel, dia
 		return objectstore.Spec{}, false
 	}
 	s := objectstore.Spec{
-		Name: m.Name.ValueString(), Location: m.Location.ValueString(),
+		Meta:       backend.Meta{Name: m.Name.ValueString(), Location: m.Location.ValueString(), Tags: tags},
 		Versioning: m.Versioning.ValueBool(), Encryption: m.Encryption.ValueString(), BlockPublicAccess: m.BlockPublicAccess.ValueBool(),
-		ReplicationRole: m.ReplicationRoleARN.ValueString(), ForceDestroy: m.ForceDestroy.ValueBool(), Tags: tags,
+		ReplicationRole: m.ReplicationRoleARN.ValueString(), ForceDestroy: m.ForceDestroy.ValueBool(),
 	}
 	if arn := m.CopyToBucketARN.ValueString(); arn != "" {
 		s.CopyTo = &objectstore.Copy{Bucket: strings.TrimPrefix(arn, "arn:aws:s3:::"), Location: m.CopyToLocation.ValueString()}
@@ -292,7 +294,7 @@ func (r *objectStoreResource) spec(ctx context.Context, m *objectStoreModel, dia
 // here when the bucket copies and no role was given.
 func (m *objectStoreModel) status() *objectstore.Status {
 	s := objectstore.Spec{
-		Name: m.Name.ValueString(), Location: m.Location.ValueString(), Versioning: m.Versioning.ValueBool(),
+		Meta: backend.Meta{Name: m.Name.ValueString(), Location: m.Location.ValueString()}, Versioning: m.Versioning.ValueBool(),
 		Encryption: m.Encryption.ValueString(), BlockPublicAccess: m.BlockPublicAccess.ValueBool(),
 		ReplicationRole: m.ReplicationRoleARN.ValueString(), ForceDestroy: m.ForceDestroy.ValueBool(),
 	}
@@ -325,7 +327,7 @@ func (m *objectStoreModel) fromStatus(st *objectstore.Status) {
 	if m.ForceDestroy.IsNull() || m.ForceDestroy.IsUnknown() {
 		m.ForceDestroy = types.BoolValue(false)
 	}
-	readTags(s.Tags, &m.Tags, &m.Blueprint, &m.Component)
+	readTags(awsbackend.Tags(s.Tags, s.Blueprint, s.Component), &m.Tags, &m.Blueprint, &m.Component)
 }
 
 func (m *objectStoreModel) lost() lostObject {

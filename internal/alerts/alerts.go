@@ -5,16 +5,13 @@ package alerts
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
-// ErrNotFound is returned (wrapped) by Read when the notification target
-// (topic) no longer exists.
-var ErrNotFound = errors.New("alerts not found")
-
+// ErrNotFound is backend.ErrNotFound: Read wraps it when the notification
+// target (topic) no longer exists.
+var ErrNotFound = backend.ErrNotFound
 // Alarm is one watched condition. Metric is cloud-neutral (the blueprint's
 // names: unhealthy_hosts, at_max_capacity, replica_lag,
 // backup_job_failures, cache_replication_lag, object_replication_lag);
@@ -30,14 +27,13 @@ type Alarm struct {
 	EvaluationPeriods int
 }
 
-// Spec is the desired state of one region's alerts.
+// Spec is the desired state of one region's alerts; Meta.Name names the
+// notification topic.
 type Spec struct {
-	Name     string
-	Location string
+	backend.Meta
 	Emails   []string
 	Webhooks []string
 	Alarms   []Alarm
-	Tags     map[string]string
 }
 
 // Status is what the backend reads back.
@@ -55,20 +51,15 @@ type Backend interface {
 	Delete(ctx context.Context, status *Status) error
 }
 
-// Registry holds one Backend per cloud.
-type Registry map[string]Backend
+// Registry holds each cloud's Backend factory; backends Register from init.
+var Registry = backend.NewRegistry[Backend]("alerts")
 
-// For returns the backend of cloud, or an error naming the known ones.
-func (r Registry) For(cloud string) (Backend, error) {
-	if b, ok := r[cloud]; ok && b != nil {
-		return b, nil
-	}
-	known := make([]string, 0, len(r))
-	for k := range r {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	return nil, fmt.Errorf("no alerts backend for cloud %q (have: %s)", cloud, strings.Join(known, ", "))
+// Register makes f the alerts backend of cloud.
+func Register(cloud backend.Cloud, f backend.Factory[Backend]) { Registry.Register(cloud, f) }
+
+// Open returns cloud's alerts backend for location.
+func Open(ctx context.Context, cloud backend.Cloud, s *backend.Settings, location string) (Backend, error) {
+	return Registry.Open(ctx, cloud, s, location)
 }
 
 // Metrics lists the alarm metrics every backend understands.

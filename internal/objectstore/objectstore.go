@@ -6,26 +6,22 @@ package objectstore
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
-// ErrNotFound is returned (wrapped) by Read when the bucket does not exist,
-// so the resource drops it from state and plans a re-create.
-var ErrNotFound = errors.New("object store not found")
-
+// ErrNotFound is backend.ErrNotFound: Read wraps it when the bucket does
+// not exist, so the resource drops it from state and plans a re-create.
+var ErrNotFound = backend.ErrNotFound
 // Copy says where a bucket replicates to.
 type Copy struct {
 	Bucket   string // destination bucket name
 	Location string // its location
 }
 
-// Spec is the desired state of one bucket.
+// Spec is the desired state of one bucket; Meta.Name is the bucket name.
 type Spec struct {
-	Name              string
-	Location          string
+	backend.Meta
 	Versioning        bool
 	Encryption        string // AES256 or aws:kms
 	BlockPublicAccess bool
@@ -35,7 +31,6 @@ type Spec struct {
 	ReplicationRole string
 	// ForceDestroy deletes every object version with the bucket.
 	ForceDestroy bool
-	Tags         map[string]string
 }
 
 // Status is what the backend reads back.
@@ -58,18 +53,13 @@ type Backend interface {
 	Delete(ctx context.Context, status *Status) error
 }
 
-// Registry holds one Backend per cloud (aws, gcp, ...).
-type Registry map[string]Backend
+// Registry holds each cloud's Backend factory; backends Register from init.
+var Registry = backend.NewRegistry[Backend]("object store")
 
-// For returns the backend of cloud, or an error naming the known ones.
-func (r Registry) For(cloud string) (Backend, error) {
-	if b, ok := r[cloud]; ok && b != nil {
-		return b, nil
-	}
-	known := make([]string, 0, len(r))
-	for k := range r {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	return nil, fmt.Errorf("no object store backend for cloud %q (have: %s)", cloud, strings.Join(known, ", "))
+// Register makes f the object store backend of cloud.
+func Register(cloud backend.Cloud, f backend.Factory[Backend]) { Registry.Register(cloud, f) }
+
+// Open returns cloud's object store backend for location.
+func Open(ctx context.Context, cloud backend.Cloud, s *backend.Settings, location string) (Backend, error) {
+	return Registry.Open(ctx, cloud, s, location)
 }

@@ -24,7 +24,20 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
+
+func init() {
+	alerts.Register(backend.AWS, func(_ context.Context, s *backend.Settings, _ string) (alerts.Backend, error) {
+		// A lost location is refused by the session itself, call by call,
+		// with the error the resources turn into keep-state/forget warnings.
+		sess, err := awsbase.SessionFrom(s)
+		if err != nil {
+			return nil, err
+		}
+		return New(sess), nil
+	})
+}
 
 // Backend implements alerts.Backend on SNS and CloudWatch.
 type Backend struct {
@@ -83,9 +96,10 @@ func (b *Backend) Apply(ctx context.Context, spec alerts.Spec, previous *alerts.
 	if err != nil {
 		return nil, err
 	}
+	allTags := awsbase.Tags(spec.Tags, spec.Blueprint, spec.Component)
 	var tags []snstypes.Tag
-	for _, k := range sortedKeys(spec.Tags) {
-		tags = append(tags, snstypes.Tag{Key: sdkaws.String(k), Value: sdkaws.String(spec.Tags[k])})
+	for _, k := range sortedKeys(allTags) {
+		tags = append(tags, snstypes.Tag{Key: sdkaws.String(k), Value: sdkaws.String(allTags[k])})
 	}
 	topic, err := c.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: sdkaws.String(spec.Name), Tags: tags})
 	if err != nil {
@@ -104,7 +118,7 @@ func (b *Backend) Apply(ctx context.Context, spec alerts.Spec, previous *alerts.
 	want := map[string]bool{}
 	for _, a := range spec.Alarms {
 		want[a.Name] = true
-		in, err := b.alarmInput(ctx, c, arn, a, spec.Tags)
+		in, err := b.alarmInput(ctx, c, arn, a, allTags)
 		if err != nil {
 			return nil, err
 		}
@@ -327,7 +341,7 @@ func (b *Backend) read(ctx context.Context, c *clients, arn, name, location stri
 		return nil, fmt.Errorf("read notification topic %s: %w", name, err)
 	}
 	_ = attrs
-	st := &alerts.Status{TopicID: arn, AlarmIDs: map[string]string{}, Spec: alerts.Spec{Name: name, Location: location}}
+	st := &alerts.Status{TopicID: arn, AlarmIDs: map[string]string{}, Spec: alerts.Spec{Meta: backend.Meta{Name: name, Location: location}}}
 	subs, err := subscriptions(ctx, c, arn)
 	if err != nil {
 		return nil, err
@@ -345,10 +359,12 @@ func (b *Backend) read(ctx context.Context, c *clients, arn, name, location stri
 	if err != nil {
 		return nil, fmt.Errorf("read tags of notification topic %s: %w", name, err)
 	}
-	st.Spec.Tags = map[string]string{}
+	all := map[string]string{}
 	for _, t := range tags.Tags {
-		st.Spec.Tags[sdkaws.ToString(t.Key)] = sdkaws.ToString(t.Value)
+		all[sdkaws.ToString(t.Key)] = sdkaws.ToString(t.Value)
 	}
+	st.Spec.Tags = awsbase.UserTags(all)
+	st.Spec.Blueprint, st.Spec.Component = all[awsbase.TagBlueprint], all[awsbase.TagComponent]
 	// The alarms that notify this topic, in the order previous had them.
 	found := map[string]cwtypes.MetricAlarm{}
 	p := cloudwatch.NewDescribeAlarmsPaginator(c.cw, &cloudwatch.DescribeAlarmsInput{})

@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
-	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/alarms"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/awstest"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // TestAlarms_lifecycle builds a topic with an email and a webhook target
@@ -42,9 +42,8 @@ func TestAlarms_lifecycle(t *testing.T) {
 
 	b := alarms.New(sess)
 	spec := alerts.Spec{
-		Name: "al-east-alerts", Location: "us-east-1",
+		Meta:   backend.Meta{Name: "al-east-alerts", Location: "us-east-1", Component: "east/alerts/alerts"},
 		Emails: []string{"ops@example.com"}, Webhooks: []string{"https://hooks.example.com/ha?token=s3cret"},
-		Tags: map[string]string{awsbase.TagComponent: "east/alerts/alerts"},
 		Alarms: []alerts.Alarm{
 			{Name: "al-east-web-unhealthy-hosts", Component: "east/web/load_balancer", Metric: "unhealthy_hosts", Target: "al-east-web", Comparison: ">", Threshold: 0, Period: 60, EvaluationPeriods: 2},
 			{Name: "al-east-web-at-max-capacity", Component: "east/web/scaling_group", Metric: "at_max_capacity", Target: "al-east-web", Comparison: ">=", Threshold: 6, Period: 60, EvaluationPeriods: 2},

@@ -19,8 +19,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/objectstore"
 )
+
+func init() {
+	objectstore.Register(backend.AWS, func(_ context.Context, s *backend.Settings, _ string) (objectstore.Backend, error) {
+		// A lost location is refused by the session itself, call by call,
+		// with the error the resources turn into keep-state/forget warnings.
+		sess, err := awsbase.SessionFrom(s)
+		if err != nil {
+			return nil, err
+		}
+		return New(sess), nil
+	})
+}
 
 // RuleID names the one replication rule this backend writes.
 const RuleID = "ha-copy"
@@ -107,10 +120,10 @@ func (b *Backend) Apply(ctx context.Context, spec objectstore.Spec, previous *ob
 
 func (b *Backend) settings(ctx context.Context, api *s3.Client, spec objectstore.Spec, previous *objectstore.Status) error {
 	name := sdkaws.String(spec.Name)
-	if len(spec.Tags) > 0 {
+	if all := awsbase.Tags(spec.Tags, spec.Blueprint, spec.Component); len(all) > 0 {
 		var ts []types.Tag
-		for _, k := range sortedKeys(spec.Tags) {
-			ts = append(ts, types.Tag{Key: sdkaws.String(k), Value: sdkaws.String(spec.Tags[k])})
+		for _, k := range sortedKeys(all) {
+			ts = append(ts, types.Tag{Key: sdkaws.String(k), Value: sdkaws.String(all[k])})
 		}
 		if _, err := api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: name, Tagging: &types.Tagging{TagSet: ts}}); err != nil {
 			return fmt.Errorf("tag bucket %s: %w", spec.Name, err)
@@ -186,8 +199,9 @@ func ensureRole(ctx context.Context, api *iam.Client, spec objectstore.Spec) (st
 	name := RoleName(spec.Name)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	var tags []iamtypes.Tag
-	for _, k := range sortedKeys(spec.Tags) {
-		tags = append(tags, iamtypes.Tag{Key: sdkaws.String(k), Value: sdkaws.String(spec.Tags[k])})
+	all := awsbase.Tags(spec.Tags, spec.Blueprint, spec.Component)
+	for _, k := range sortedKeys(all) {
+		tags = append(tags, iamtypes.Tag{Key: sdkaws.String(k), Value: sdkaws.String(all[k])})
 	}
 	var arn string
 	out, err := api.CreateRole(ctx, &iam.CreateRoleInput{RoleName: sdkaws.String(name), AssumeRolePolicyDocument: sdkaws.String(trust), Tags: tags,
@@ -262,7 +276,7 @@ func (b *Backend) Read(ctx context.Context, name, location string, previous *obj
 		}
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
-	st := &objectstore.Status{ARN: ARN(name), Spec: objectstore.Spec{Name: name, Location: location}}
+	st := &objectstore.Status{ARN: ARN(name), Spec: objectstore.Spec{Meta: backend.Meta{Name: name, Location: location}}}
 	if previous != nil {
 		st.RoleCreated = previous.RoleCreated
 		st.Spec.ForceDestroy = previous.Spec.ForceDestroy
@@ -330,10 +344,12 @@ func (b *Backend) Read(ctx context.Context, name, location string, previous *obj
 	case err != nil:
 		return nil, fmt.Errorf("read tags of bucket %s: %w", name, err)
 	default:
-		st.Spec.Tags = map[string]string{}
+		all := map[string]string{}
 		for _, t := range tags.TagSet {
-			st.Spec.Tags[sdkaws.ToString(t.Key)] = sdkaws.ToString(t.Value)
+			all[sdkaws.ToString(t.Key)] = sdkaws.ToString(t.Value)
 		}
+		st.Spec.Tags = awsbase.UserTags(all)
+		st.Spec.Blueprint, st.Spec.Component = all[awsbase.TagBlueprint], all[awsbase.TagComponent]
 	}
 	return st, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/awstest"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/bucket"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/objectstore"
 )
 
@@ -25,14 +26,13 @@ func TestBucket_lifecycle(t *testing.T) {
 	defer cancel()
 	b := bucket.New(sess)
 	suffix := fmt.Sprint(time.Now().UnixNano() % 1e9)
-	replica := objectstore.Spec{Name: "t-west-up-" + suffix, Location: "us-west-2", Versioning: true, Encryption: "AES256", BlockPublicAccess: true,
-		Tags: map[string]string{"ha:component": "west/up/object_store"}}
+	replica := objectstore.Spec{Meta: backend.Meta{Name: "t-west-up-" + suffix, Location: "us-west-2", Component: "west/up/object_store"}, Versioning: true, Encryption: "AES256", BlockPublicAccess: true}
 	rst, err := b.Apply(ctx, replica, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	primary := objectstore.Spec{Name: "t-east-up-" + suffix, Location: "us-east-1", Versioning: true, Encryption: "AES256", BlockPublicAccess: true,
-		CopyTo: &objectstore.Copy{Bucket: replica.Name, Location: "us-west-2"}, ForceDestroy: true, Tags: map[string]string{"team": "files"}}
+	primary := objectstore.Spec{Meta: backend.Meta{Name: "t-east-up-" + suffix, Location: "us-east-1", Tags: map[string]string{"team": "files"}}, Versioning: true, Encryption: "AES256", BlockPublicAccess: true,
+		CopyTo: &objectstore.Copy{Bucket: replica.Name, Location: "us-west-2"}, ForceDestroy: true}
 	pst, err := b.Apply(ctx, primary, nil)
 	if err != nil {
 		t.Fatal(err)
