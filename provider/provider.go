@@ -242,6 +242,7 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewBackupPlanResource,
 		NewObjectStoreResource,
 		NewAlertsResource,
+		NewCacheResource,
 	}
 }
 

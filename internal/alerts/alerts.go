@@ -12,6 +12,7 @@ import (
 // ErrNotFound is backend.ErrNotFound: Read wraps it when the notification
 // target (topic) no longer exists.
 var ErrNotFound = backend.ErrNotFound
+
 // Alarm is one watched condition. Metric is cloud-neutral (the blueprint's
 // names: unhealthy_hosts, at_max_capacity, replica_lag,
 // backup_job_failures, cache_replication_lag, object_replication_lag);

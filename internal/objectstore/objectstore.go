@@ -13,6 +13,7 @@ import (
 // ErrNotFound is backend.ErrNotFound: Read wraps it when the bucket does
 // not exist, so the resource drops it from state and plans a re-create.
 var ErrNotFound = backend.ErrNotFound
+
 // Copy says where a bucket replicates to.
 type Copy struct {
 	Bucket   string // destination bucket name

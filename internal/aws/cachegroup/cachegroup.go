@@ -121,6 +121,18 @@ func (b *Backend) Apply(ctx context.Context, spec cache.Spec, previous *cache.St
 			in.ReplicasPerNodeGroup = sdkaws.Int32(int32(spec.Replicas))
 		}
 		_, err := c.api.CreateReplicationGroup(ctx, in)
+		if awsbase.ErrorCode(err) == "ReplicationGroupAlreadyExists" && b.rawState(ctx, c, spec.Name) == "deleting" {
+			// The name is free again only once the old group is gone.
+			if c.emulator {
+				return nil, fmt.Errorf("create replication group %s: a group of this name is still being deleted, and this AWS endpoint never finishes deleting one: %w", spec.Name, cache.ErrNotImplemented)
+			}
+			if err := awsbase.WaitUntil(ctx, "replication group "+spec.Name+" deleted", b.PollInterval, func(ctx context.Context) (bool, error) {
+				return b.rawState(ctx, c, spec.Name) == "", nil
+			}); err != nil {
+				return nil, err
+			}
+			_, err = c.api.CreateReplicationGroup(ctx, in)
+		}
 		if err != nil && awsbase.ErrorCode(err) != "ReplicationGroupAlreadyExists" {
 			return nil, fmt.Errorf("create replication group %s: %w", spec.Name, err)
 		}
@@ -166,6 +178,16 @@ func (b *Backend) Apply(ctx context.Context, spec cache.Spec, previous *cache.St
 		}
 	}
 	return b.wait(ctx, c, spec, previous)
+}
+
+// rawState is the group's status as ElastiCache reports it, "" when there
+// is none (or it cannot be read).
+func (b *Backend) rawState(ctx context.Context, c *client, name string) string {
+	out, err := c.api.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: sdkaws.String(name)})
+	if err != nil || len(out.ReplicationGroups) == 0 {
+		return ""
+	}
+	return sdkaws.ToString(out.ReplicationGroups[0].Status)
 }
 
 func describe(spec cache.Spec) string {
