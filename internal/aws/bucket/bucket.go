@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -72,6 +73,7 @@ func RoleName(bucket string) string {
 
 // Apply creates the bucket when previous is nil, then converges every setting.
 func (b *Backend) Apply(ctx context.Context, spec objectstore.Spec, previous *objectstore.Status) (*objectstore.Status, error) {
+	start := time.Now()
 	api, iamc, err := b.clients(ctx, spec.Location)
 	if err != nil {
 		return nil, err
@@ -97,7 +99,16 @@ func (b *Backend) Apply(ctx context.Context, spec objectstore.Spec, previous *ob
 			}
 			roleCreated = true
 		}
-		if err := putReplication(ctx, api, spec.Name, role, spec.CopyTo.Bucket); err != nil {
+		// The destination may be created in parallel (one for_each creates
+		// both buckets): wait for it a while rather than fail.
+		err := awsbase.WaitUntil(ctx, "bucket "+spec.CopyTo.Bucket, 5*time.Second, func(ctx context.Context) (bool, error) {
+			err := putReplication(ctx, api, spec.Name, role, spec.CopyTo.Bucket)
+			if err != nil && destinationMissing(err) && time.Since(start) < 2*time.Minute {
+				return false, nil
+			}
+			return true, err
+		})
+		if err != nil {
 			return nil, err
 		}
 	} else {
@@ -421,6 +432,12 @@ func empty(ctx context.Context, api *s3.Client, name string) error {
 		}
 	}
 	return nil
+}
+
+// destinationMissing is S3's answer to a replication rule whose destination
+// bucket does not exist (yet).
+func destinationMissing(err error) bool {
+	return awsbase.ErrorCode(err) == "InvalidRequest" && strings.Contains(err.Error(), "Destination bucket") || awsbase.ErrorCode(err) == "NoSuchBucket"
 }
 
 func notFound(err error) bool {
