@@ -11,6 +11,7 @@ command -v snmpget >/dev/null || need+=(snmp)
 command -v dig >/dev/null || need+=(dnsutils)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v curl >/dev/null || need+=(curl) # the demo probes its stand-ins
+command -v dot >/dev/null || need+=(graphviz) # blueprint graph --format svg, drill pictures
 command -v moto_server >/dev/null || { echo "moto_server not found: moto 5.2.1 is expected to be preinstalled" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
