@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/picture"
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/picture"
 )
 
 // stockPrefix names an embedded stock blueprint instead of a file:
