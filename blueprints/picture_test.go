@@ -80,3 +80,30 @@ func errOf(diags interface {
 	}
 	return nil
 }
+
+// TestPictureQuickstartCurrent: the quickstart picture committed for the
+// docs (templates/images/quickstart.svg) shows what the quickstart
+// blueprint draws today. Regenerate it with
+// `terraform-provider-ha blueprint graph examples/quickstart/quickstart.ha.hcl --format svg`.
+func TestPictureQuickstartCurrent(t *testing.T) {
+	res, diags := blueprints.CompileFile("../examples/quickstart/quickstart.ha.hcl", blueprints.Options{})
+	if err := errOf(diags); err != nil {
+		t.Fatal(err)
+	}
+	svg, err := picture.SVG(context.Background(), res.Picture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := picture.Structure(svg)
+	committed, err := os.ReadFile("../templates/images/quickstart.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := picture.Structure(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("templates/images/quickstart.svg is stale (-committed +now):\n%s", d)
+	}
+}
