@@ -44,12 +44,12 @@ func (d *awsData) alarmsGone(name string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		_, err := alarms.New(d.session).Read(context.Background(), name, "us-east-1", nil)
 		if !errors.Is(err, alerts.ErrNotFound) {
-			return fmt.Errorf("alerts %s after destroy: %v", name, err)
+			return fmt.Errorf("alerts %s after destroy: %w", name, err)
 		}
 		cfg, _ := d.session.Config(context.Background(), "us-east-1")
 		out, err := alarms.CloudWatch(cfg).DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: sdkaws.String(name)})
 		if err != nil || len(out.MetricAlarms) != 0 {
-			return fmt.Errorf("alarms left after destroy: %v %v", out, err)
+			return fmt.Errorf("alarms left after destroy: %v %w", out, err)
 		}
 		return nil
 	}
@@ -74,7 +74,7 @@ func TestAccAlerts_basic(t *testing.T) {
 					cfg, _ := d.session.Config(ctx, "us-east-1")
 					out, err := alarms.CloudWatch(cfg).DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{name + "-unhealthy", name + "-lag"}})
 					if err != nil || len(out.MetricAlarms) != 2 {
-						return fmt.Errorf("alarms in AWS: %v %v", out, err)
+						return fmt.Errorf("alarms in AWS: %v %w", out, err)
 					}
 					for _, a := range out.MetricAlarms {
 						if len(a.AlarmActions) != 1 || !strings.HasSuffix(a.AlarmActions[0], ":"+name) {
@@ -88,7 +88,7 @@ func TestAccAlerts_basic(t *testing.T) {
 					}
 					subs, err := sns.NewFromConfig(cfg).ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: sdkaws.String("arn:aws:sns:us-east-1:123456789012:" + name)})
 					if err != nil || len(subs.Subscriptions) != 2 {
-						return fmt.Errorf("subscriptions in AWS: %v %v", subs, err)
+						return fmt.Errorf("subscriptions in AWS: %v %w", subs, err)
 					}
 					return nil
 				},

@@ -35,7 +35,7 @@ func (d *awsData) cacheGone(names ...string) resource.TestCheckFunc {
 		for _, n := range names {
 			_, err := cachegroup.New(d.session).Read(context.Background(), cache.Spec{Meta: backend.Meta{Name: n, Location: "us-east-1"}}, nil)
 			if !errors.Is(err, backend.ErrNotFound) {
-				return fmt.Errorf("replication group %s after destroy: %v", n, err)
+				return fmt.Errorf("replication group %s after destroy: %w", n, err)
 			}
 		}
 		return nil
@@ -116,7 +116,7 @@ func TestAccCache_update(t *testing.T) {
 				Check: func(*terraform.State) error {
 					st, err := cachegroup.New(d.session).Read(context.Background(), cache.Spec{Meta: backend.Meta{Name: name, Location: "us-east-1"}}, nil)
 					if err != nil || st.Spec.Tags["tier"] != "gold" {
-						return fmt.Errorf("tags in AWS: %+v %v", st, err)
+						return fmt.Errorf("tags in AWS: %+v %w", st, err)
 					}
 					return nil
 				},

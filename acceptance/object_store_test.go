@@ -37,10 +37,10 @@ func (d *awsData) bucketsGone(names ...string) resource.TestCheckFunc {
 		b := bucket.New(d.session)
 		for _, n := range names {
 			if _, err := b.Read(context.Background(), n, "us-east-1", nil); !errors.Is(err, objectstore.ErrNotFound) {
-				return fmt.Errorf("bucket %s after destroy: %v", n, err)
+				return fmt.Errorf("bucket %s after destroy: %w", n, err)
 			}
 			if ok, err := b.RoleExists(context.Background(), "us-east-1", n); ok || err != nil {
-				return fmt.Errorf("replication role of %s after destroy: exists=%v %v", n, ok, err)
+				return fmt.Errorf("replication role of %s after destroy: exists=%v %w", n, ok, err)
 			}
 		}
 		return nil
@@ -93,23 +93,23 @@ func TestAccObjectStore_basic(t *testing.T) {
 						api := d.s3("us-east-1")
 						v, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: sdkaws.String(replica)})
 						if err != nil || v.Status != "Enabled" {
-							return fmt.Errorf("replica versioning in AWS: %v %v", v, err)
+							return fmt.Errorf("replica versioning in AWS: %v %w", v, err)
 						}
 						pab, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: sdkaws.String(primary)})
 						if err != nil || !sdkaws.ToBool(pab.PublicAccessBlockConfiguration.RestrictPublicBuckets) {
-							return fmt.Errorf("public access block in AWS: %v", err)
+							return fmt.Errorf("public access block in AWS: %w", err)
 						}
 						enc, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: sdkaws.String(primary)})
 						if err != nil || enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm != "AES256" {
-							return fmt.Errorf("default encryption in AWS: %v", err)
+							return fmt.Errorf("default encryption in AWS: %w", err)
 						}
 						rep, err := api.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: sdkaws.String(primary)})
 						if err != nil || sdkaws.ToString(rep.ReplicationConfiguration.Rules[0].Destination.Bucket) != "arn:aws:s3:::"+replica {
-							return fmt.Errorf("replication in AWS: %v", err)
+							return fmt.Errorf("replication in AWS: %w", err)
 						}
 						tags, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: sdkaws.String(primary)})
 						if err != nil || len(tags.TagSet) != 3 {
-							return fmt.Errorf("tags in AWS: %v %v", tags, err)
+							return fmt.Errorf("tags in AWS: %v %w", tags, err)
 						}
 						return nil
 					},
@@ -140,7 +140,7 @@ func TestAccObjectStore_update(t *testing.T) {
 					api := d.s3("us-east-1")
 					enc, err := api.GetBucketEncryption(context.Background(), &s3.GetBucketEncryptionInput{Bucket: sdkaws.String(primary)})
 					if err != nil || enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm != "aws:kms" {
-						return fmt.Errorf("encryption not changed in AWS: %v", err)
+						return fmt.Errorf("encryption not changed in AWS: %w", err)
 					}
 					if _, err := api.GetPublicAccessBlock(context.Background(), &s3.GetPublicAccessBlockInput{Bucket: sdkaws.String(primary)}); err == nil {
 						return errors.New("public access block still set in AWS")
@@ -160,7 +160,7 @@ func TestAccObjectStore_update(t *testing.T) {
 				},
 				Check: func(*terraform.State) error {
 					if ok, err := bucket.New(d.session).RoleExists(context.Background(), "us-east-1", primary); ok || err != nil {
-						return fmt.Errorf("replication role after the copy was removed: %v %v", ok, err)
+						return fmt.Errorf("replication role after the copy was removed: %v %w", ok, err)
 					}
 					return nil
 				},

@@ -59,7 +59,7 @@ func TestAlarms_lifecycle(t *testing.T) {
 		t.Fatalf("status = %+v", st)
 	}
 	for i, a := range st.Spec.Alarms {
-		if a != spec.Alarms[i] && !(a.Component == "" && spec.Alarms[i].Component == "") {
+		if a != spec.Alarms[i] && (a.Component != "" || spec.Alarms[i].Component != "") {
 			t.Errorf("alarm %d read back %+v, want %+v", i, a, spec.Alarms[i])
 		}
 	}
