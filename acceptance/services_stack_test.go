@@ -83,6 +83,7 @@ module "stack" {
   source                = %q
   blueprint             = %q
   force_destroy_buckets = true
+  database_password     = "no-database-here"
   lost_regions          = var.lost_regions
   replacements          = var.replacements
 }
