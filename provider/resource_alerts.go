@@ -305,8 +305,12 @@ func (m *alertsModel) fromStatus(ctx context.Context, st *alerts.Status) diag.Di
 		m.Cloud = types.StringValue("aws")
 	}
 	setOf := func(prior types.Set, vals []string) types.Set {
-		if len(vals) == 0 && prior.IsNull() {
-			return types.SetNull(types.StringType)
+		if len(vals) == 0 {
+			// Nothing there: null when the config had null, else an empty set.
+			if prior.IsNull() {
+				return types.SetNull(types.StringType)
+			}
+			return types.SetValueMust(types.StringType, []attr.Value{})
 		}
 		v, d := types.SetValueFrom(ctx, types.StringType, vals)
 		diags.Append(d...)
