@@ -167,6 +167,7 @@ type compiler struct {
 	// names declared by labels, for reference checks.
 	regionNames, tierNames, databaseNames map[string]bool
 	varNames, localNames                  map[string]bool
+	cacheNames, objectStoreNames          map[string]bool
 	sensitive                             map[string]bool
 }
 

@@ -18,12 +18,16 @@ const (
 	KindBackupPlan      = "backup_plan"
 	KindDNSFailover     = "dns_failover"
 	KindHostAllocation  = "host_allocation"
+	KindCache           = "cache"
+	KindObjectStore     = "object_store"
+	KindAlerts          = "alerts"
 )
 
 // Kinds lists every component kind in a fixed order.
 var Kinds = []string{
 	KindLoadBalancer, KindScalingGroup, KindDatabase, KindDatabaseReplica,
 	KindBackupPlan, KindDNSFailover, KindHostAllocation,
+	KindCache, KindObjectStore, KindAlerts,
 }
 
 // KindCollections names the collection attribute of each kind in the
@@ -36,6 +40,9 @@ var KindCollections = map[string]string{
 	KindBackupPlan:      "backup_plans",
 	KindDNSFailover:     "dns_failovers",
 	KindHostAllocation:  "host_allocations",
+	KindCache:           "caches",
+	KindObjectStore:     "object_stores",
+	KindAlerts:          "alerts",
 }
 
 // Component is one expanded unit of the deployment. The attributes shared by
@@ -57,6 +64,9 @@ type Component struct {
 	BackupPlan      *BackupPlan
 	DNSFailover     *DNSFailover
 	HostAllocation  *HostAllocation
+	Cache           *Cache
+	ObjectStore     *ObjectStore
+	Alerts          *Alerts
 }
 
 // LoadBalancer is the ha_load_balancer input.
@@ -201,6 +211,9 @@ var kindTypes = func() map[string]cty.Type {
 		KindBackupPlan:      BackupPlan{},
 		KindDNSFailover:     DNSFailover{},
 		KindHostAllocation:  HostAllocation{},
+		KindCache:           Cache{},
+		KindObjectStore:     ObjectStore{},
+		KindAlerts:          Alerts{},
 	}
 	out := make(map[string]cty.Type, len(samples))
 	for kind, s := range samples {
@@ -246,6 +259,12 @@ func (c *Component) attrs() any {
 		return c.DNSFailover
 	case KindHostAllocation:
 		return c.HostAllocation
+	case KindCache:
+		return c.Cache
+	case KindObjectStore:
+		return c.ObjectStore
+	case KindAlerts:
+		return c.Alerts
 	}
 	return nil
 }

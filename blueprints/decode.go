@@ -43,6 +43,9 @@ var (
 		{Type: "tier", LabelNames: []string{"name"}},
 		{Type: "database", LabelNames: []string{"name"}},
 		{Type: "dns", LabelNames: []string{"fqdn"}},
+		{Type: "cache", LabelNames: []string{"name"}},
+		{Type: "object_store", LabelNames: []string{"name"}},
+		{Type: "alerts"},
 	}}
 	blueprintSchema  = &hcl.BodySchema{Attributes: attrs("description")}
 	variableSchema   = &hcl.BodySchema{Attributes: attrs("type", "default", "description", "sensitive"), Blocks: []hcl.BlockHeaderSchema{{Type: "validation"}}}
@@ -87,10 +90,11 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 	bp := &Blueprint{regions: map[string]*Region{}, tiers: map[string]*Tier{}}
 	c.regionNames, c.tierNames, c.databaseNames = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	c.varNames, c.localNames, c.sensitive = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	c.cacheNames, c.objectStoreNames = map[string]bool{}, map[string]bool{}
 
 	// Phase 1: names, duplicates, the blueprint block.
 	first := map[string]*hcl.Block{}
-	var bpBlock, objBlock *hcl.Block
+	var bpBlock, objBlock, alertsBlock *hcl.Block
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "blueprint":
@@ -106,6 +110,13 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 				continue
 			}
 			objBlock = b
+			continue
+		case "alerts":
+			if alertsBlock != nil {
+				c.errorf(&b.DefRange, "Duplicate alerts block", "Only one alerts block is allowed; the first is at %s.", alertsBlock.DefRange.String())
+				continue
+			}
+			alertsBlock = b
 			continue
 		case "locals":
 			continue
@@ -134,6 +145,10 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 			c.databaseNames[label] = true
 		case "variable":
 			c.varNames[label] = true
+		case "cache":
+			c.cacheNames[label] = true
+		case "object_store":
+			c.objectStoreNames[label] = true
 		}
 	}
 	if bpBlock == nil {
@@ -152,6 +167,8 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 	c.ctx.Variables["region"] = nameObject(c.regionNames)
 	c.ctx.Variables["tier"] = nameObject(c.tierNames)
 	c.ctx.Variables["database"] = nameObject(c.databaseNames)
+	c.ctx.Variables["cache"] = nameObject(c.cacheNames)
+	c.ctx.Variables["object_store"] = nameObject(c.objectStoreNames)
 
 	// Phase 2: variables.
 	vars := map[string]cty.Value{}
@@ -189,6 +206,9 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 	if objBlock != nil {
 		bp.Objectives = c.decodeObjectives(objBlock)
 	}
+	if alertsBlock != nil {
+		bp.Alerts = c.decodeAlerts(alertsBlock)
+	}
 	for _, b := range content.Blocks {
 		if len(b.Labels) == 0 || first[b.Type+"\x00"+b.Labels[0]] != b {
 			continue
@@ -206,6 +226,10 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 			bp.Databases = append(bp.Databases, c.decodeDatabase(b))
 		case "dns":
 			bp.DNS = append(bp.DNS, c.decodeDNS(b))
+		case "cache":
+			bp.Caches = append(bp.Caches, c.decodeCache(b))
+		case "object_store":
+			bp.ObjectStores = append(bp.ObjectStores, c.decodeObjectStore(b))
 		}
 	}
 	return bp

@@ -27,7 +27,8 @@ func (c *compiler) expand(bp *Blueprint) []*Component {
 	for _, d := range bp.Databases {
 		e.database(d)
 	}
-	// Tiers that use a database depend on its copy in their region.
+	e.services()
+	// Tiers that use a database (or cache) depend on its copy in their region.
 	for _, t := range bp.Tiers {
 		if len(t.Uses) == 0 {
 			continue
@@ -36,7 +37,7 @@ func (c *compiler) expand(bp *Blueprint) []*Component {
 			for _, kind := range []string{"scaling_group", "host_allocation"} {
 				if comp := e.byKey[key(r.Name, t.Name, kind)]; comp != nil {
 					for _, u := range t.Uses {
-						comp.DependsOn = append(comp.DependsOn, e.databaseIn(u, r.Name))
+						comp.DependsOn = append(comp.DependsOn, e.databaseIn(u, r.Name), e.cacheIn(u, r.Name))
 					}
 				}
 			}
@@ -45,6 +46,7 @@ func (c *compiler) expand(bp *Blueprint) []*Component {
 	for _, d := range bp.DNS {
 		e.dns(d)
 	}
+	e.alerts(c.objectiveThresholds(bp))
 	for _, comp := range e.out {
 		comp.DependsOn = sortedUnique(comp.DependsOn)
 	}

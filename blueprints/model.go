@@ -18,6 +18,10 @@ type Blueprint struct {
 	Tiers       []*Tier
 	Databases   []*DatabaseSpec
 	DNS         []*DNSSpec
+	// Caches, ObjectStores and Alerts are declared in services.go.
+	Caches       []*CacheSpec
+	ObjectStores []*ObjectStoreSpec
+	Alerts       *AlertsSpec
 
 	regions map[string]*Region
 	tiers   map[string]*Tier
@@ -113,7 +117,7 @@ type Tier struct {
 	RequireCPUs         int
 	RequireMemoryGiB    int
 	Tags                map[string]string
-	Uses                []string // databases the tier needs first
+	Uses                []string // databases and caches the tier needs first
 	ranges
 	capacity ranges
 }

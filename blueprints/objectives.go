@@ -156,6 +156,17 @@ func (c *compiler) objectives(bp *Blueprint, comps []*Component) *Objectives {
 			lossStep = loss
 		}
 	}
+	svcRec, svcLoss, svcLost := serviceObjectives(bp, primary)
+	for i := range svcRec {
+		if dbStep == nil || svcRec[i].Seconds > dbStep.Seconds {
+			dbStep = &svcRec[i]
+		}
+	}
+	for i := range svcLoss {
+		if lossStep == nil || svcLoss[i].Seconds > lossStep.Seconds {
+			lossStep = &svcLoss[i]
+		}
+	}
 	if dbStep != nil {
 		o.RTOBreakdown = append(o.RTOBreakdown, *dbStep)
 	}
@@ -171,6 +182,12 @@ func (c *compiler) objectives(bp *Blueprint, comps []*Component) *Objectives {
 	// -1 steps (a lost database) make the total unbounded, below.
 	for _, name := range lost {
 		s := Step{"database_lost", -1, fmt.Sprintf("%s has neither a replica nor a backup copy outside %s: losing the region loses it", name, primary.Name)}
+		o.RTOBreakdown = append(o.RTOBreakdown, s)
+		o.RPOBreakdown = append(o.RPOBreakdown, s)
+		o.RTO, o.RPO = -1, -1
+	}
+	for _, name := range svcLost {
+		s := Step{"data_lost", -1, fmt.Sprintf("%s has no copy outside %s: losing the region loses it", name, primary.Name)}
 		o.RTOBreakdown = append(o.RTOBreakdown, s)
 		o.RPOBreakdown = append(o.RPOBreakdown, s)
 		o.RTO, o.RPO = -1, -1

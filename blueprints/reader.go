@@ -346,9 +346,13 @@ func (c *compiler) checkRefs(expr hcl.Expression) bool {
 			names, what = c.tierNames, "tier"
 		case "database":
 			names, what = c.databaseNames, "database"
+		case "cache":
+			names, what = c.cacheNames, "cache"
+		case "object_store":
+			names, what = c.objectStoreNames, "object store"
 		default:
 			rng := t.SourceRange()
-			c.errorf(&rng, "Unknown reference", "%q is not something a blueprint can refer to; references start with var., local., region., tier. or database.", root)
+			c.errorf(&rng, "Unknown reference", "%q is not something a blueprint can refer to; references start with var., local., region., tier., database., cache. or object_store.", root)
 			bad = true
 			continue
 		}

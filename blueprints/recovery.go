@@ -146,6 +146,10 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 				comp.Location, comp.ScalingGroup.Zones = r.Location, regionZones(r)
 			case r != nil && comp.Kind == KindDatabaseReplica:
 				comp.Location = r.Location
+			case r != nil && comp.Kind == KindCache:
+				comp.Location, comp.Cache.Zones = r.Location, regionZones(r)
+			case r != nil && (comp.Kind == KindObjectStore || comp.Kind == KindAlerts):
+				comp.Location = r.Location
 			default:
 				report.Dropped = append(report.Dropped, comp.Key)
 				continue
@@ -222,6 +226,7 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 			byKey[plan.Key] = plan
 		}
 	}
+	recoverServices(bp, byKey, lost, moved, newPrimary)
 	for _, comp := range out {
 		if rep := comp.DatabaseReplica; rep != nil && newHome[rep.Source] != "" && comp.Key != newHome[rep.Source] {
 			rep.Source = newHome[rep.Source]
@@ -277,6 +282,7 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 			r.Role = RoleStandby
 		}
 	}
+	setAlarms(bp, out, c.objectiveThresholds(bp))
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	// A key dropped with its lost region may be built again (the new
 	// primary's backup plan in a rebuilt region): it is managed, not dropped.

@@ -20,6 +20,7 @@ func (c *compiler) validate(bp *Blueprint) {
 	for _, d := range bp.DNS {
 		c.validateDNS(bp, d)
 	}
+	c.validateServices(bp)
 	if o := bp.Objectives; o != nil {
 		if o.Has("rto") && o.RTO <= 0 {
 			c.errorf(o.At("rto"), "Invalid objective", "rto must be longer than zero.")
@@ -138,7 +139,7 @@ func (c *compiler) validateTier(bp *Blueprint, t *Tier) {
 		c.errorf(t.At("regions"), "Tier without regions", "Tier %q must run in at least one region.", t.Name)
 	}
 	for _, n := range t.Uses {
-		if !c.databaseNames[n] {
+		if !c.databaseNames[n] && !c.cacheNames[n] {
 			c.errorf(t.At("uses"), "Reference to undeclared database", "Tier %q uses database %q, which is not declared.%s", t.Name, n, suggest(n, c.databaseNames))
 		}
 	}

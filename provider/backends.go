@@ -3,6 +3,8 @@ package provider
 // Backends register with the per-kind registries (internal/loadbalancer,
 // ...) from init; importing them here is what puts them in the provider.
 import (
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/alarms"
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/bucket"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/cloudsql"

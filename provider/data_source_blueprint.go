@@ -193,6 +193,9 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.BackupPlans = out["backup_plans"].(types.Map)
 	m.DNSFailovers = out["dns_failovers"].(types.Map)
 	m.HostAllocations = out["host_allocations"].(types.Map)
+	m.Caches = out["caches"].(types.Map)
+	m.ObjectStores = out["object_stores"].(types.Map)
+	m.Alerts = out["alerts"].(types.Map)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
@@ -522,4 +525,7 @@ type blueprintDataSourceModel struct {
 	BackupPlans      types.Map     `tfsdk:"backup_plans"`
 	DNSFailovers     types.Map     `tfsdk:"dns_failovers"`
 	HostAllocations  types.Map     `tfsdk:"host_allocations"`
+	Caches           types.Map     `tfsdk:"caches"`
+	ObjectStores     types.Map     `tfsdk:"object_stores"`
+	Alerts           types.Map     `tfsdk:"alerts"`
 }

@@ -282,6 +282,9 @@ func (p *haProvider) Resources(_ context.Context) []func() resource.Resource {
 		NewDatabaseResource,
 		NewDatabaseReplicaResource,
 		NewBackupPlanResource,
+		NewObjectStoreResource,
+		NewAlertsResource,
+		NewCacheResource,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/picture"
 )
 
 // stockPrefix names an embedded stock blueprint instead of a file:
@@ -213,10 +214,10 @@ func newBlueprintGraph(e *env) *cobra.Command {
 	var vars varList
 	fs := newFlagSet("graph")
 	fs.Var(&vars, "var", "set a variable, `NAME=VALUE` (repeatable)")
-	formatFlag := fs.String("format", "dot", "output format: dot or mermaid")
+	formatFlag := fs.String("format", "dot", "output format: dot, mermaid or svg (drawn by Graphviz)")
 	cmd := &cobra.Command{
-		Use:                "graph FILE [--format dot|mermaid] [-var NAME=VALUE]...",
-		Short:              "Draw regions, components and dependencies as Graphviz DOT or Mermaid",
+		Use:                "graph FILE [--format dot|mermaid|svg] [-var NAME=VALUE]...",
+		Short:              "Draw regions, components, data copies and DNS as Graphviz DOT, Mermaid or SVG",
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			args, err := parseArgs(cmd, fs, args, 1, 1)
@@ -224,8 +225,8 @@ func newBlueprintGraph(e *env) *cobra.Command {
 				return err
 			}
 			format := *formatFlag
-			if format != "dot" && format != "mermaid" {
-				return fmt.Errorf("--format is dot or mermaid, not %q", format)
+			if format != "dot" && format != "mermaid" && format != "svg" {
+				return fmt.Errorf("--format is dot, mermaid or svg, not %q", format)
 			}
 			raw, err := parseVars(vars)
 			if err != nil {
@@ -236,8 +237,16 @@ func newBlueprintGraph(e *env) *cobra.Command {
 				return errBlueprint(1)
 			}
 			out := res.DOT()
-			if format == "mermaid" {
+			switch format {
+			case "mermaid":
 				out = res.Mermaid()
+			case "svg":
+				svg, err := picture.SVG(cmd.Context(), res.Picture())
+				if err != nil {
+					return err
+				}
+				_, err = e.stdout.Write(svg)
+				return err
 			}
 			_, err = fmt.Fprint(e.stdout, out)
 			return err

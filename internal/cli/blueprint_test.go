@@ -150,7 +150,11 @@ func TestBlueprintGraph(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "flowchart LR\n") || !strings.Contains(out, `subgraph r2["eu (aws eu-west-1, standby)"]`) {
 		t.Errorf("mermaid: exit %d\n%s", code, out)
 	}
-	if code, _, _ := run(t, "blueprint", "graph", "stock:three-region-database", "--format", "svg"); code != 2 {
+	if code, _, _ := run(t, "blueprint", "graph", "stock:three-region-database", "--format", "png"); code != 2 {
 		t.Errorf("bad format: exit %d", code)
+	}
+	code, out, _ = run(t, "blueprint", "graph", "stock:three-region-database", "--format", "svg")
+	if code != 0 || !strings.Contains(out, `<g id="region_eu" class="cluster">`) || !strings.Contains(out, `<g id="copy_1" class="edge">`) {
+		t.Errorf("svg: exit %d\n%.400s", code, out)
 	}
 }

@@ -101,3 +101,9 @@ variable "exclude_on_battery" {
   type        = bool
   default     = true
 }
+
+variable "force_destroy_buckets" {
+  description = "Delete every object with a bucket when it is destroyed (replaced after a disaster, or the stack torn down). Off by default: a bucket that holds objects refuses to go."
+  type        = bool
+  default     = false
+}

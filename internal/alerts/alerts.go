@@ -1,0 +1,67 @@
+// Package alerts holds the cloud-neutral contract of the alerts component:
+// one region's notification targets (email, webhook) and the alarms on the
+// region's components that notify them. ha_alerts dispatches on it by cloud.
+package alerts
+
+import (
+	"context"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+)
+
+// ErrNotFound is backend.ErrNotFound: Read wraps it when the notification
+// target (topic) no longer exists.
+var ErrNotFound = backend.ErrNotFound
+
+// Alarm is one watched condition. Metric is cloud-neutral (the blueprint's
+// names: unhealthy_hosts, at_max_capacity, replica_lag,
+// backup_job_failures, cache_replication_lag, object_replication_lag);
+// Target is the physical name of the watched object.
+type Alarm struct {
+	Name              string
+	Component         string
+	Metric            string
+	Target            string
+	Comparison        string // >, >=, <, <=
+	Threshold         float64
+	Period            int // seconds
+	EvaluationPeriods int
+}
+
+// Spec is the desired state of one region's alerts; Meta.Name names the
+// notification topic.
+type Spec struct {
+	backend.Meta
+	Emails   []string
+	Webhooks []string
+	Alarms   []Alarm
+}
+
+// Status is what the backend reads back.
+type Status struct {
+	Spec     Spec
+	TopicID  string            // the notification topic (ARN on AWS)
+	AlarmIDs map[string]string // alarm name → id (ARN)
+}
+
+// Backend manages alerts on one cloud. Apply converges to spec; Read works
+// from Name and Location (import); Delete of something gone is nil.
+type Backend interface {
+	Apply(ctx context.Context, spec Spec, previous *Status) (*Status, error)
+	Read(ctx context.Context, name, location string, previous *Status) (*Status, error)
+	Delete(ctx context.Context, status *Status) error
+}
+
+// Registry holds each cloud's Backend factory; backends Register from init.
+var Registry = backend.NewRegistry[Backend]("alerts")
+
+// Register makes f the alerts backend of cloud.
+func Register(cloud backend.Cloud, f backend.Factory[Backend]) { Registry.Register(cloud, f) }
+
+// Open returns cloud's alerts backend for location.
+func Open(ctx context.Context, cloud backend.Cloud, s *backend.Settings, location string) (Backend, error) {
+	return Registry.Open(ctx, cloud, s, location)
+}
+
+// Metrics lists the alarm metrics every backend understands.
+var Metrics = []string{"unhealthy_hosts", "at_max_capacity", "replica_lag", "backup_job_failures", "cache_replication_lag", "object_replication_lag"}

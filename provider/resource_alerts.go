@@ -1,0 +1,356 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
+	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+)
+
+var (
+	_ resource.Resource                = &alertsResource{}
+	_ resource.ResourceWithConfigure   = &alertsResource{}
+	_ resource.ResourceWithImportState = &alertsResource{}
+)
+
+// NewAlertsResource is the ha_alerts resource: one region's notification
+// topic and the alarms on its components (the alerts component).
+func NewAlertsResource() resource.Resource { return &alertsResource{} }
+
+type alertsResource struct {
+	data *providerData
+}
+
+func (r *alertsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_alerts"
+}
+
+func (r *alertsResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Monitoring of one region (the `alerts` component): a notification topic (SNS on AWS) with email and " +
+			"webhook subscriptions, and one alarm (CloudWatch) per watched condition of the region's components, notifying " +
+			"the topic when it fires and when it clears. The blueprint derives the thresholds from its objectives. " +
+			"Email subscriptions stay pending until the recipient confirms them.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The topic ARN.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"cloud": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("aws"),
+				MarkdownDescription: "Cloud (`aws`). Changing it replaces everything.", PlanModifiers: replace,
+			},
+			"location": schema.StringAttribute{
+				Required: true, MarkdownDescription: "Region of the topic and alarms. Changing it replaces everything.", PlanModifiers: replace,
+			},
+			"name": schema.StringAttribute{
+				Required: true, MarkdownDescription: "Topic name. Changing it replaces everything.", PlanModifiers: replace,
+				Validators: []validator.String{stringvalidator.RegexMatches(regexpMust(`^[A-Za-z0-9_-]{1,256}$`), "letters, digits, hyphens and underscores")},
+			},
+			"component": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Component key (`east/alerts/alerts`), written to the tag `ha:component`.",
+			},
+			"blueprint": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Blueprint name, written to the tag `ha:blueprint`.",
+			},
+			"tags": schema.MapAttribute{
+				ElementType: types.StringType, Optional: true,
+				MarkdownDescription: "Additional tags on the topic and alarms. Keys starting with `ha:` are reserved.",
+			},
+			"emails": schema.SetAttribute{
+				ElementType: types.StringType, Optional: true,
+				MarkdownDescription: "Email addresses notified.",
+			},
+			"webhooks": schema.SetAttribute{
+				ElementType: types.StringType, Optional: true, Sensitive: true,
+				MarkdownDescription: "http(s) URLs notified (sensitive: they often carry a token).",
+			},
+			"alarms": schema.ListNestedAttribute{
+				Optional: true, MarkdownDescription: "Alarms, each notifying the topic.",
+				Validators: []validator.List{listvalidator.SizeAtMost(100)},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name":      schema.StringAttribute{Required: true, MarkdownDescription: "Alarm name."},
+					"component": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Component key of the watched object."},
+					"metric": schema.StringAttribute{
+						Required: true, MarkdownDescription: "What is watched: `unhealthy_hosts`, `at_max_capacity`, `replica_lag`, `backup_job_failures`, `cache_replication_lag` or `object_replication_lag`.",
+						Validators: []validator.String{stringvalidator.OneOf(alerts.Metrics...)},
+					},
+					"target": schema.StringAttribute{Required: true, MarkdownDescription: "Physical name of the watched object (load balancer, scaling group, DB instance, backup vault, replication group, bucket)."},
+					"comparison": schema.StringAttribute{
+						Required: true, MarkdownDescription: "`>`, `>=`, `<` or `<=`.",
+						Validators: []validator.String{stringvalidator.OneOf(">", ">=", "<", "<=")},
+					},
+					"threshold":          schema.Float64Attribute{Required: true, MarkdownDescription: "Threshold (seconds for lags, counts otherwise)."},
+					"period":             schema.Int64Attribute{Required: true, MarkdownDescription: "Seconds per evaluation period (60 or a multiple)."},
+					"evaluation_periods": schema.Int64Attribute{Required: true, MarkdownDescription: "Periods in breach before the alarm fires."},
+				}},
+			},
+			"topic_arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "ARN of the notification topic.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"alarm_arns": schema.MapAttribute{
+				ElementType: types.StringType, Computed: true, MarkdownDescription: "Alarm name → ARN.",
+			},
+		},
+	}
+}
+
+func (r *alertsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	d, diags := providerDataFrom(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	r.data = d
+}
+
+func (r *alertsResource) backend(ctx context.Context, cloud, location string) (alerts.Backend, error) {
+	return alerts.Open(ctx, backend.Cloud(cloud), r.data.backends, location)
+}
+
+func (r *alertsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan alertsModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, ok := plan.spec(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	b, err := r.backend(ctx, plan.Cloud.ValueString(), plan.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create alerts", err.Error())
+		return
+	}
+	st, err := b.Apply(ctx, spec, nil)
+	if err != nil {
+		addAWSError(&resp.Diagnostics, "create alerts", componentLabel(plan.Component, spec.Name), err)
+		// Whatever was made is kept in state, so destroy removes it.
+		if st2, rerr := b.Read(ctx, spec.Name, spec.Location, &alerts.Status{Spec: spec}); rerr == nil {
+			resp.Diagnostics.Append(plan.fromStatus(ctx, st2)...)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
+		return
+	}
+	resp.Diagnostics.Append(plan.fromStatus(ctx, st)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *alertsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state alertsModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	b, err := r.backend(ctx, state.Cloud.ValueString(), state.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read alerts", err.Error())
+		return
+	}
+	prev, ok := state.spec(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	st, err := b.Read(ctx, state.Name.ValueString(), state.Location.ValueString(), &alerts.Status{Spec: prev, TopicID: state.TopicARN.ValueString()})
+	switch {
+	case errors.Is(err, alerts.ErrNotFound):
+		resp.State.RemoveResource(ctx)
+		return
+	case keepUnreachable(&resp.Diagnostics, state.lost(), err):
+		return
+	case err != nil:
+		addAWSError(&resp.Diagnostics, "read alerts", componentLabel(state.Component, state.Name.ValueString()), err)
+		return
+	}
+	resp.Diagnostics.Append(state.fromStatus(ctx, st)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *alertsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state alertsModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, ok := plan.spec(ctx, &resp.Diagnostics)
+	prev, ok2 := state.spec(ctx, &resp.Diagnostics)
+	if !ok || !ok2 {
+		return
+	}
+	b, err := r.backend(ctx, plan.Cloud.ValueString(), plan.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to update alerts", err.Error())
+		return
+	}
+	st, err := b.Apply(ctx, spec, &alerts.Status{Spec: prev, TopicID: state.TopicARN.ValueString()})
+	if err != nil {
+		addAWSError(&resp.Diagnostics, "update alerts", componentLabel(plan.Component, spec.Name), err)
+		return
+	}
+	resp.Diagnostics.Append(plan.fromStatus(ctx, st)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *alertsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state alertsModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	b, err := r.backend(ctx, state.Cloud.ValueString(), state.Location.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to delete alerts", err.Error())
+		return
+	}
+	spec, ok := state.spec(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ids := map[string]string{}
+	resp.Diagnostics.Append(state.AlarmARNs.ElementsAs(ctx, &ids, false)...)
+	err = b.Delete(ctx, &alerts.Status{Spec: spec, TopicID: state.TopicARN.ValueString(), AlarmIDs: ids})
+	if err != nil && !forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
+		addAWSError(&resp.Diagnostics, "delete alerts", componentLabel(state.Component, state.Name.ValueString()), err)
+	}
+}
+
+// ImportState takes LOCATION/NAME (us-east-1/shop-east-alerts).
+func (r *alertsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	location, name, ok := cutImportID(req.ID)
+	if !ok {
+		resp.Diagnostics.AddError("Invalid import ID", "expected LOCATION/NAME (us-east-1/shop-east-alerts), got "+req.ID)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), "aws")...)
+}
+
+type alertsModel struct {
+	ID        types.String `tfsdk:"id"`
+	Cloud     types.String `tfsdk:"cloud"`
+	Location  types.String `tfsdk:"location"`
+	Name      types.String `tfsdk:"name"`
+	Component types.String `tfsdk:"component"`
+	Blueprint types.String `tfsdk:"blueprint"`
+	Tags      types.Map    `tfsdk:"tags"`
+	Emails    types.Set    `tfsdk:"emails"`
+	Webhooks  types.Set    `tfsdk:"webhooks"`
+	Alarms    types.List   `tfsdk:"alarms"`
+	TopicARN  types.String `tfsdk:"topic_arn"`
+	AlarmARNs types.Map    `tfsdk:"alarm_arns"`
+}
+
+type alarmModel struct {
+	Name              types.String  `tfsdk:"name"`
+	Component         types.String  `tfsdk:"component"`
+	Metric            types.String  `tfsdk:"metric"`
+	Target            types.String  `tfsdk:"target"`
+	Comparison        types.String  `tfsdk:"comparison"`
+	Threshold         types.Float64 `tfsdk:"threshold"`
+	Period            types.Int64   `tfsdk:"period"`
+	EvaluationPeriods types.Int64   `tfsdk:"evaluation_periods"`
+}
+
+var alarmAttrTypes = map[string]attr.Type{
+	"name": types.StringType, "component": types.StringType, "metric": types.StringType, "target": types.StringType,
+	"comparison": types.StringType, "threshold": types.Float64Type, "period": types.Int64Type, "evaluation_periods": types.Int64Type,
+}
+
+func (m *alertsModel) spec(ctx context.Context, diags *diag.Diagnostics) (alerts.Spec, bool) {
+	tags, d := ownedTags(ctx, m.Tags, m.Blueprint, m.Component)
+	diags.Append(d...)
+	s := alerts.Spec{Meta: backend.Meta{Name: m.Name.ValueString(), Location: m.Location.ValueString(), Tags: tags}}
+	if !m.Emails.IsNull() && !m.Emails.IsUnknown() {
+		diags.Append(m.Emails.ElementsAs(ctx, &s.Emails, false)...)
+	}
+	if !m.Webhooks.IsNull() && !m.Webhooks.IsUnknown() {
+		diags.Append(m.Webhooks.ElementsAs(ctx, &s.Webhooks, false)...)
+	}
+	var as []alarmModel
+	if !m.Alarms.IsNull() && !m.Alarms.IsUnknown() {
+		diags.Append(m.Alarms.ElementsAs(ctx, &as, false)...)
+	}
+	for _, a := range as {
+		s.Alarms = append(s.Alarms, alerts.Alarm{
+			Name: a.Name.ValueString(), Component: a.Component.ValueString(), Metric: a.Metric.ValueString(), Target: a.Target.ValueString(),
+			Comparison: a.Comparison.ValueString(), Threshold: a.Threshold.ValueFloat64(),
+			Period: int(a.Period.ValueInt64()), EvaluationPeriods: int(a.EvaluationPeriods.ValueInt64()),
+		})
+	}
+	return s, !diags.HasError()
+}
+
+func (m *alertsModel) fromStatus(ctx context.Context, st *alerts.Status) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID, m.TopicARN = types.StringValue(st.TopicID), types.StringValue(st.TopicID)
+	m.Name, m.Location = types.StringValue(st.Spec.Name), types.StringValue(st.Spec.Location)
+	if m.Cloud.IsNull() || m.Cloud.IsUnknown() {
+		m.Cloud = types.StringValue("aws")
+	}
+	setOf := func(prior types.Set, vals []string) types.Set {
+		if len(vals) == 0 {
+			// Nothing there: null when the config had null, else an empty set.
+			if prior.IsNull() {
+				return types.SetNull(types.StringType)
+			}
+			return types.SetValueMust(types.StringType, []attr.Value{})
+		}
+		v, d := types.SetValueFrom(ctx, types.StringType, vals)
+		diags.Append(d...)
+		return v
+	}
+	m.Emails = setOf(m.Emails, st.Spec.Emails)
+	m.Webhooks = setOf(m.Webhooks, st.Spec.Webhooks)
+	if len(st.Spec.Alarms) == 0 && m.Alarms.IsNull() {
+		m.Alarms = types.ListNull(types.ObjectType{AttrTypes: alarmAttrTypes})
+	} else {
+		as := make([]alarmModel, 0, len(st.Spec.Alarms))
+		for _, a := range st.Spec.Alarms {
+			as = append(as, alarmModel{
+				Name: types.StringValue(a.Name), Component: types.StringValue(a.Component), Metric: types.StringValue(a.Metric),
+				Target: types.StringValue(a.Target), Comparison: types.StringValue(a.Comparison), Threshold: types.Float64Value(a.Threshold),
+				Period: types.Int64Value(int64(a.Period)), EvaluationPeriods: types.Int64Value(int64(a.EvaluationPeriods)),
+			})
+		}
+		v, d := types.ListValueFrom(ctx, types.ObjectType{AttrTypes: alarmAttrTypes}, as)
+		diags.Append(d...)
+		m.Alarms = v
+	}
+	arns, d := types.MapValueFrom(ctx, types.StringType, st.AlarmIDs)
+	diags.Append(d...)
+	m.AlarmARNs = arns
+	readTags(awsbackend.Tags(st.Spec.Tags, st.Spec.Blueprint, st.Spec.Component), &m.Tags, &m.Blueprint, &m.Component)
+	return diags
+}
+
+func (m *alertsModel) lost() lostObject {
+	return newLostObject("alerts", m.Name, m.Component, m.Blueprint, m.Location)
+}
+
+// cutImportID splits LOCATION/NAME.
+func cutImportID(id string) (location, name string, ok bool) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '/' {
+			location, name = id[:i], id[i+1:]
+			return location, name, location != "" && name != ""
+		}
+	}
+	return "", "", false
+}
