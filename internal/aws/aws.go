@@ -15,6 +15,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -196,11 +197,22 @@ var ErrTimeout = errors.New("timed out waiting")
 // error, or ctx ends; what is waited for is named in the timeout error.
 // It is the small waiter the per-service packages share (the SDK's own
 // waiters cover only some states, and none of ours in moto).
+//
+// A poll that fails with a transient error (throttling, 5xx, a dropped
+// connection) even after the SDK's own retries is polled again, up to
+// waitTransientPolls times in a row: a long wait meets many more calls than
+// one create does, and one unlucky poll must not fail a create that worked.
 func WaitUntil(ctx context.Context, what string, interval time.Duration, check func(ctx context.Context) (done bool, err error)) error {
+	transient := 0
 	for {
 		done, err := check(ctx)
 		if err != nil {
-			return err
+			if !IsTransient(err) || transient >= waitTransientPolls || ctx.Err() != nil {
+				return err
+			}
+			transient++
+		} else {
+			transient = 0
 		}
 		if done {
 			return nil
@@ -211,6 +223,30 @@ func WaitUntil(ctx context.Context, what string, interval time.Duration, check f
 		case <-time.After(interval):
 		}
 	}
+}
+
+// waitTransientPolls is how many polls in a row WaitUntil forgives a
+// transient error.
+const waitTransientPolls = 5
+
+// IsTransient reports an error that another attempt may not meet: the
+// service throttled, answered 5xx, or the connection broke after it was
+// made. A location found unreachable is not transient.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return false
+	}
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == sdkaws.TrueTernary {
+		return true
+	}
+	if HTTPStatus(err) >= http.StatusInternalServerError && !strings.Contains(ErrorCode(err), "NotImplemented") {
+		return true
+	}
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == sdkaws.TrueTernary
 }
 
 // Retryable reports whether err is worth another attempt around a call

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
@@ -129,13 +130,23 @@ func probeTCP(ctx context.Context, u *url.URL) error {
 	return conn.Close()
 }
 
-// newRetryer is the standard retryer (backoff on throttling, 5xx and
-// transient connection errors) with our attempt count, except that a
-// location known unreachable is never retried.
+// MaxBackoff caps the wait between two attempts of one call.
+const MaxBackoff = 10 * time.Second
+
+// newRetryer is the standard retryer (exponential backoff with full jitter on
+// throttling, 5xx and transient connection errors) with our attempt count,
+// except that a location known unreachable is never retried. The client-side
+// retry quota is off: it is meant to shed load from a fleet of clients, but
+// one apply that meets a throttling burst would otherwise fail calls outright
+// ("retry quota exceeded") after a hundred retries, however healthy the next
+// attempt would have been.
 func newRetryer(maxAttempts int) func() sdkaws.Retryer {
 	return func() sdkaws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = maxAttempts
+			o.MaxBackoff = MaxBackoff
+			o.Backoff = retry.NewExponentialJitterBackoff(MaxBackoff)
+			o.RateLimiter = ratelimit.None
 			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) sdkaws.Ternary {
 				var ue *UnreachableError
 				if errors.As(err, &ue) {
