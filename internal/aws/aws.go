@@ -69,9 +69,27 @@ func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, e
 	if location == "" {
 		return sdkaws.Config{}, errors.New("location (AWS region) is empty")
 	}
+	return s.config(ctx, location, location)
+}
+
+// GlobalSigningRegion is the region global APIs (Route 53) are signed for.
+const GlobalSigningRegion = "us-east-1"
+
+// Global returns the SDK configuration for a global API such as Route 53.
+// Its calls are signed for us-east-1 but are not calls to that region: a
+// declared-lost or unreachable us-east-1 does not block them, and a global
+// API found unreachable does not mark us-east-1 unreachable. That is what a
+// DR apply with us-east-1 lost needs to move its DNS records.
+func (s *Session) Global(ctx context.Context, service string) (sdkaws.Config, error) {
+	return s.config(ctx, "global:"+service, GlobalSigningRegion)
+}
+
+// config builds (once) the configuration whose reachability is tracked
+// under key and whose calls are signed for region.
+func (s *Session) config(ctx context.Context, key, location string) (sdkaws.Config, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.configs[location]; ok {
+	if c, ok := s.configs[key]; ok {
 		return c, nil
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
@@ -98,8 +116,8 @@ func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, e
 	}
 	// Wrapped after loading, so that the loader can still apply a custom CA
 	// bundle (AWS_CA_BUNDLE) to the buildable client underneath.
-	c.HTTPClient = &locationClient{location: location, next: c.HTTPClient, reach: s.reach, probe: probeTCP}
-	s.configs[location] = c
+	c.HTTPClient = &locationClient{location: key, next: c.HTTPClient, reach: s.reach, probe: probeTCP}
+	s.configs[key] = c
 	return c, nil
 }
 
