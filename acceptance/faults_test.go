@@ -111,6 +111,7 @@ func applyUnderFaults(t *testing.T, blueprintText, oldName string, opts services
 var (
 	r53ID     = regexp.MustCompile(`Route 53 (health check|hosted zone) \S+`)
 	stampLike = regexp.MustCompile(`\d{8,}`)
+	uuidLike  = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
 )
 
 // endpointObjects lists every object of the blueprint in the endpoint,
@@ -142,6 +143,7 @@ func endpointObjects(t *testing.T, blueprint string) []string {
 	for i, o := range out {
 		o = strings.ReplaceAll(o, blueprint, "BP")
 		o = r53ID.ReplaceAllString(o, "Route 53 $1")
+		o = uuidLike.ReplaceAllString(o, "ID")
 		out[i] = stampLike.ReplaceAllString(o, "N")
 	}
 	sort.Strings(out)
