@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,4 +157,24 @@ func newRetryer(maxAttempts int) func() sdkaws.Retryer {
 			})}, o.Retryables...)
 		})
 	}
+}
+
+// NoRetryNotImplemented wraps a retryer so that an answer meaning "this
+// endpoint does not implement the call" (a 5xx without an AWS error code,
+// as a local emulator sends) is not retried, while throttling, 5xx with an
+// error code and dropped connections still are. Only for endpoint overrides.
+func NoRetryNotImplemented(r sdkaws.Retryer) sdkaws.Retryer {
+	if v2, ok := r.(sdkaws.RetryerV2); ok {
+		return notImplementedRetryer{v2}
+	}
+	return r
+}
+
+type notImplementedRetryer struct{ sdkaws.RetryerV2 }
+
+func (r notImplementedRetryer) IsErrorRetryable(err error) bool {
+	if IsServerError(err) && (ErrorCode(err) == "" || strings.Contains(ErrorCode(err), "NotImplemented")) {
+		return false
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
 }
