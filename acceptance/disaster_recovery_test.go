@@ -169,6 +169,10 @@ output "recovery" {
 
 	// 2. The region is gone: everything in us-east-1 disappears out of band.
 	deleteRegion(t, name, "us-east-1")
+	// us-east-1 is declared lost from here on, as a user would after the
+	// disaster: no call goes to its regional APIs, while Route 53 (global,
+	// signed for us-east-1) must still move the failover records.
+	tf.env = append(tf.env, "HA_AWS_LOST_LOCATIONS=us-east-1")
 	started := time.Now()
 	tf.apply(lost...)
 	t.Logf("disaster-recovery apply: %.1fs", time.Since(started).Seconds())

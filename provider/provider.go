@@ -51,7 +51,7 @@ func (p *haProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 					"access_key":  schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Static access key id. `HA_AWS_ACCESS_KEY`."},
 					"secret_key":  schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "Static secret access key. `HA_AWS_SECRET_KEY`."},
 					"profile":     schema.StringAttribute{Optional: true, MarkdownDescription: "Shared config profile. `HA_AWS_PROFILE`."},
-					"max_retries": schema.Int64Attribute{Optional: true, MarkdownDescription: "Attempts for throttled and transient errors, 0 to 25 (default 5). `HA_AWS_MAX_RETRIES`."},
+					"max_retries": schema.Int64Attribute{Optional: true, MarkdownDescription: "Attempts for throttled and transient errors, 0 to 25 (default 8). `HA_AWS_MAX_RETRIES`."},
 					"lost_locations": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 						MarkdownDescription: "Regions declared lost after a disaster (`us-east-1`): the provider makes no call to them at all. Refresh keeps " +
 							"their objects' last known state and destroy forgets them, each with a warning; creating there fails. Without it, a lost " +

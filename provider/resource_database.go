@@ -60,7 +60,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"name": schema.StringAttribute{
 				Required: true, MarkdownDescription: "DB instance identifier (the component's physical name). Changing it replaces the database.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 63)},
+				Validators:    dbIdentifierValidators,
 			},
 			"component": schema.StringAttribute{
 				Optional: true, MarkdownDescription: "Component key (`east/orders/database`), written to the tag `ha:component`.",
@@ -84,10 +84,12 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			},
 			"instance_class": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Instance class, e.g. `db.t3.micro`. Changed in place.",
+				Validators: dbInstanceClassValidators,
 			},
 			"allocated_storage": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(20),
 				MarkdownDescription: "Storage in GiB (default 20). Grown in place.",
+				Validators:          dbStorageValidators,
 			},
 			"multi_az": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -110,6 +112,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"backup_retention_period": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(7),
 				MarkdownDescription: "Days of automated backups (default 7, 0 disables them). Changed in place.",
+				Validators:          dbBackupRetentionValidators,
 			},
 			"skip_final_snapshot": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
@@ -118,6 +121,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"final_snapshot_identifier": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Name of the final snapshot taken on destroy (default `NAME-final`).",
+				Validators:          dbSnapshotIdentifierValidators,
 			},
 			"restore_from_component": schema.StringAttribute{
 				Optional: true,
@@ -134,11 +138,12 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"username": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Master user name. Changing it replaces the database.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    dbUsernameValidators,
 			},
 			"password": schema.StringAttribute{
 				Required: true, Sensitive: true,
 				MarkdownDescription: "Master password (8 characters or more). Never read back from AWS nor logged; changed in place.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(8)},
+				Validators:          dbPasswordValidators,
 			},
 			"arn": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "Instance ARN (what `ha_database_replica.source_arn` takes).",

@@ -64,7 +64,7 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 			"name": schema.StringAttribute{
 				Required: true, MarkdownDescription: "DB instance identifier of the replica. Changing it replaces the replica.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 63)},
+				Validators:    dbIdentifierValidators,
 			},
 			"component": schema.StringAttribute{
 				Optional: true, MarkdownDescription: "Component key (`west/orders/replica`), written to the tag `ha:component`.",
@@ -111,6 +111,7 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 				Optional: true, Computed: true,
 				MarkdownDescription: "Instance class; the source's when unset. Changed in place.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Validators:          dbInstanceClassValidators,
 			},
 			"multi_az": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(false),

@@ -317,7 +317,7 @@ func (r *dnsFailoverResource) Create(ctx context.Context, req resource.CreateReq
 	defer cancel()
 	st, err := backend.Apply(ctx, spec, nil)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to create DNS failover record", err.Error())
+		resp.Diagnostics.AddError(dnsChangeError("Unable to create DNS failover record", spec.FQDN, err))
 		return
 	}
 	plan.setStatus(st)
@@ -341,6 +341,9 @@ func (r *dnsFailoverResource) Read(ctx context.Context, req resource.ReadRequest
 	st, err := backend.Read(ctx, state.spec(), state.status())
 	if errors.Is(err, dnsfailover.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil && keepDNSOnOutage(&resp.Diagnostics, state.spec().FQDN, err) {
 		return
 	}
 	if err != nil {
@@ -370,7 +373,7 @@ func (r *dnsFailoverResource) Update(ctx context.Context, req resource.UpdateReq
 	defer cancel()
 	st, err := backend.Apply(ctx, plan.spec(), state.status())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to update DNS failover record", err.Error())
+		resp.Diagnostics.AddError(dnsChangeError("Unable to update DNS failover record", plan.spec().FQDN, err))
 		return
 	}
 	plan.setStatus(st)

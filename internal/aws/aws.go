@@ -15,6 +15,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -70,9 +71,27 @@ func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, e
 	if location == "" {
 		return sdkaws.Config{}, errors.New("location (AWS region) is empty")
 	}
+	return s.config(ctx, location, location)
+}
+
+// GlobalSigningRegion is the region global APIs (Route 53) are signed for.
+const GlobalSigningRegion = "us-east-1"
+
+// Global returns the SDK configuration for a global API such as Route 53.
+// Its calls are signed for us-east-1 but are not calls to that region: a
+// declared-lost or unreachable us-east-1 does not block them, and a global
+// API found unreachable does not mark us-east-1 unreachable. That is what a
+// DR apply with us-east-1 lost needs to move its DNS records.
+func (s *Session) Global(ctx context.Context, service string) (sdkaws.Config, error) {
+	return s.config(ctx, "global:"+service, GlobalSigningRegion)
+}
+
+// config builds (once) the configuration whose reachability is tracked
+// under key and whose calls are signed for region.
+func (s *Session) config(ctx context.Context, key, location string) (sdkaws.Config, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.configs[location]; ok {
+	if c, ok := s.configs[key]; ok {
 		return c, nil
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
@@ -99,8 +118,8 @@ func (s *Session) Config(ctx context.Context, location string) (sdkaws.Config, e
 	}
 	// Wrapped after loading, so that the loader can still apply a custom CA
 	// bundle (AWS_CA_BUNDLE) to the buildable client underneath.
-	c.HTTPClient = &locationClient{location: location, next: c.HTTPClient, reach: s.reach, probe: probeTCP}
-	s.configs[location] = c
+	c.HTTPClient = &locationClient{location: key, next: c.HTTPClient, reach: s.reach, probe: probeTCP}
+	s.configs[key] = c
 	return c, nil
 }
 
@@ -198,11 +217,22 @@ var ErrTimeout = errors.New("timed out waiting")
 // error, or ctx ends; what is waited for is named in the timeout error.
 // It is the small waiter the per-service packages share (the SDK's own
 // waiters cover only some states, and none of ours in moto).
+//
+// A poll that fails with a transient error (throttling, 5xx, a dropped
+// connection) even after the SDK's own retries is polled again, up to
+// waitTransientPolls times in a row: a long wait meets many more calls than
+// one create does, and one unlucky poll must not fail a create that worked.
 func WaitUntil(ctx context.Context, what string, interval time.Duration, check func(ctx context.Context) (done bool, err error)) error {
+	transient := 0
 	for {
 		done, err := check(ctx)
 		if err != nil {
-			return err
+			if !IsTransient(err) || transient >= waitTransientPolls || ctx.Err() != nil {
+				return err
+			}
+			transient++
+		} else {
+			transient = 0
 		}
 		if done {
 			return nil
@@ -213,6 +243,30 @@ func WaitUntil(ctx context.Context, what string, interval time.Duration, check f
 		case <-time.After(interval):
 		}
 	}
+}
+
+// waitTransientPolls is how many polls in a row WaitUntil forgives a
+// transient error.
+const waitTransientPolls = 5
+
+// IsTransient reports an error that another attempt may not meet: the
+// service throttled, answered 5xx, or the connection broke after it was
+// made. A location found unreachable is not transient.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return false
+	}
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == sdkaws.TrueTernary {
+		return true
+	}
+	if HTTPStatus(err) >= http.StatusInternalServerError && !strings.Contains(ErrorCode(err), "NotImplemented") {
+		return true
+	}
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == sdkaws.TrueTernary
 }
 
 // Retryable reports whether err is worth another attempt around a call

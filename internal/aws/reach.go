@@ -7,10 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
@@ -135,13 +137,23 @@ func probeTCP(ctx context.Context, u *url.URL) error {
 	return conn.Close()
 }
 
-// newRetryer is the standard retryer (backoff on throttling, 5xx and
-// transient connection errors) with our attempt count, except that a
-// location known unreachable is never retried.
+// MaxBackoff caps the wait between two attempts of one call.
+const MaxBackoff = 10 * time.Second
+
+// newRetryer is the standard retryer (exponential backoff with full jitter on
+// throttling, 5xx and transient connection errors) with our attempt count,
+// except that a location known unreachable is never retried. The client-side
+// retry quota is off: it is meant to shed load from a fleet of clients, but
+// one apply that meets a throttling burst would otherwise fail calls outright
+// ("retry quota exceeded") after a hundred retries, however healthy the next
+// attempt would have been.
 func newRetryer(maxAttempts int) func() sdkaws.Retryer {
 	return func() sdkaws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = maxAttempts
+			o.MaxBackoff = MaxBackoff
+			o.Backoff = retry.NewExponentialJitterBackoff(MaxBackoff)
+			o.RateLimiter = ratelimit.None
 			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) sdkaws.Ternary {
 				var ue *UnreachableError
 				if errors.As(err, &ue) {
@@ -151,4 +163,24 @@ func newRetryer(maxAttempts int) func() sdkaws.Retryer {
 			})}, o.Retryables...)
 		})
 	}
+}
+
+// NoRetryNotImplemented wraps a retryer so that an answer meaning "this
+// endpoint does not implement the call" (a 5xx without an AWS error code,
+// as a local emulator sends) is not retried, while throttling, 5xx with an
+// error code and dropped connections still are. Only for endpoint overrides.
+func NoRetryNotImplemented(r sdkaws.Retryer) sdkaws.Retryer {
+	if v2, ok := r.(sdkaws.RetryerV2); ok {
+		return notImplementedRetryer{v2}
+	}
+	return r
+}
+
+type notImplementedRetryer struct{ sdkaws.RetryerV2 }
+
+func (r notImplementedRetryer) IsErrorRetryable(err error) bool {
+	if IsServerError(err) && (ErrorCode(err) == "" || strings.Contains(ErrorCode(err), "NotImplemented")) {
+		return false
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
 }

@@ -104,7 +104,7 @@ var defaults = map[string]any{
 	"aws.access_key":             "",
 	"aws.secret_key":             "",
 	"aws.profile":                "",
-	"aws.max_retries":            5,
+	"aws.max_retries":            8,
 	"aws.lost_locations":         []string{},
 	"gcp.project":                "",
 	"gcp.credentials":            "",

@@ -59,7 +59,7 @@ func TestMissingFileIsFine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.AWS.MaxRetries != 5 || c.PowerDNS.ServerID != "localhost" || c.NUT.Timeout != 5*time.Second {
+	if c.AWS.MaxRetries != 8 || c.PowerDNS.ServerID != "localhost" || c.NUT.Timeout != 5*time.Second {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	sdkbackup "github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -50,12 +49,13 @@ func New(cfg sdkaws.Config) *Client {
 	return &Client{api: sdkbackup.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), location: cfg.Region, overridden: cfg.BaseEndpoint != nil}
 }
 
-// optional is for calls a local endpoint may not implement: against an
-// endpoint override a 500 is taken as "not implemented" at once instead of
-// being retried with backoff; against AWS the usual retries apply.
+// optional is for calls a local endpoint may not implement: against an endpoint
+// override a 5xx without an error code is taken as "not implemented" at once
+// instead of being retried with backoff (throttling and real 5xx answers are
+// still retried); against AWS the usual retries apply.
 func (c *Client) optional(o *sdkbackup.Options) {
 	if c.overridden {
-		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
+		o.Retryer = awsbase.NoRetryNotImplemented(o.Retryer)
 	}
 }
 

@@ -127,9 +127,46 @@ func (c *Client) Create(ctx context.Context, in CreateInput) (*Instance, error) 
 	}
 	out, err := c.api.CreateDBInstance(ctx, req)
 	if err != nil {
+		if inst, ok := c.adopt(ctx, in.Identifier, in.Tags, err); ok {
+			return inst, nil
+		}
 		return nil, fmt.Errorf("create DB instance %q in %s: %w", in.Identifier, c.location, err)
 	}
 	return fromInstance(out.DBInstance), nil
+}
+
+// adopt returns the instance an earlier, interrupted run of this same create
+// made: the create failed as "already exists" (terraform was killed after
+// the call, or the answer was lost and the SDK retried it), and the instance
+// of that identifier carries the same ha:blueprint and ha:component tags.
+// An instance of that name owned by anything else is left alone and the
+// create fails as before.
+func (c *Client) adopt(ctx context.Context, id string, tags map[string]string, createErr error) (*Instance, bool) {
+	if code := awsbase.ErrorCode(createErr); code != "DBInstanceAlreadyExists" && code != "DBInstanceAlreadyExistsFault" {
+		return nil, false
+	}
+	if tags[awsbase.TagComponent] == "" {
+		return nil, false
+	}
+	inst, err := c.Get(ctx, id)
+	if err != nil {
+		return nil, false
+	}
+	if !Owns(inst.Tags, tags) {
+		return nil, false
+	}
+	return inst, true
+}
+
+// Owns reports whether an object's tags say it is the one the wanted tags
+// describe: same ha:blueprint and ha:component.
+func Owns(have, want map[string]string) bool {
+	for _, k := range []string{awsbase.TagBlueprint, awsbase.TagComponent} {
+		if have[k] != want[k] {
+			return false
+		}
+	}
+	return want[awsbase.TagComponent] != ""
 }
 
 // ReplicaInput describes a read replica; SourceARN may be in another region.
@@ -164,6 +201,9 @@ func (c *Client) CreateReplica(ctx context.Context, in ReplicaInput) (*Instance,
 	}
 	out, err := c.api.CreateDBInstanceReadReplica(ctx, req)
 	if err != nil {
+		if inst, ok := c.adopt(ctx, in.Identifier, in.Tags, err); ok {
+			return inst, nil
+		}
 		return nil, fmt.Errorf("create read replica %q of %s in %s: %w", in.Identifier, in.SourceARN, c.location, err)
 	}
 	return fromInstance(out.DBInstance), nil

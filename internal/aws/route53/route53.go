@@ -35,13 +35,11 @@ type Backend struct {
 
 var _ dnsfailover.Backend = (*Backend)(nil)
 
-// New returns the backend; Route 53 is global, location only picks the
-// endpoint the SDK signs for ("" means us-east-1).
-func New(ctx context.Context, s *awsbase.Session, location string) (*Backend, error) {
-	if location == "" {
-		location = "us-east-1"
-	}
-	cfg, err := s.Config(ctx, location)
+// New returns the backend. Route 53 is global: location is accepted for the
+// backend registry's sake but not used, so that a lost region (us-east-1
+// included) never blocks DNS changes (see awsbase.Session.Global).
+func New(ctx context.Context, s *awsbase.Session, _ string) (*Backend, error) {
+	cfg, err := s.Global(ctx, "route53")
 	if err != nil {
 		return nil, err
 	}

@@ -221,7 +221,7 @@ func (c *Client) Create(ctx context.Context, spec Spec) (*Status, error) {
 	if spec.TargetGroupARN != "" {
 		in.TargetGroupARNs = []string{spec.TargetGroupARN}
 	}
-	if _, err := c.as.CreateAutoScalingGroup(ctx, in); err != nil {
+	if _, err := c.as.CreateAutoScalingGroup(ctx, in); err != nil && !c.ownGroupExists(ctx, spec, err) {
 		return nil, fmt.Errorf("create Auto Scaling group %q: %w", spec.Name, err)
 	}
 	if err := c.syncPolicy(ctx, spec); err != nil {
@@ -302,6 +302,33 @@ func (c *Client) syncPolicy(ctx context.Context, spec Spec) error {
 		return fmt.Errorf("put CPU target-tracking policy on %q: %w", spec.Name, err)
 	}
 	return nil
+}
+
+// ownGroupExists reports that a create failed only because an earlier,
+// interrupted run of this same component made the group (terraform killed
+// after the call, or an answer lost and the call retried): a group of that
+// name carrying the component's ha:blueprint and ha:component tags. The
+// create then goes on with it (policy, wait) instead of failing or making
+// a twin; a group of anyone else is never adopted.
+func (c *Client) ownGroupExists(ctx context.Context, spec Spec, createErr error) bool {
+	if awsbase.ErrorCode(createErr) != "AlreadyExists" || spec.Tags[awsbase.TagComponent] == "" {
+		return false
+	}
+	g, err := c.group(ctx, spec.Name)
+	if err != nil {
+		return false
+	}
+	have := map[string]string{}
+	for _, t := range g.Tags {
+		have[sdkaws.ToString(t.Key)] = sdkaws.ToString(t.Value)
+	}
+	for _, k := range []string{awsbase.TagBlueprint, awsbase.TagComponent} {
+		if have[k] != spec.Tags[k] {
+			return false
+		}
+	}
+	c.logf("Auto Scaling group %s already made by an earlier, interrupted run of %s: adopted", spec.Name, spec.Tags[awsbase.TagComponent])
+	return true
 }
 
 func (c *Client) group(ctx context.Context, name string) (*astypes.AutoScalingGroup, error) {

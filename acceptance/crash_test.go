@@ -1,0 +1,150 @@
+package acceptance
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
+)
+
+// crashPointsVar lists the calls after which the crash test kills terraform
+// (comma-separated operation names, as the fault front sees them); CI runs
+// the default, the create reported by users: the database's.
+const crashPointsVar = "HA_CRASH_POINTS"
+
+// allCrashPoints is one create call per resource kind of the stack.
+var allCrashPoints = []string{
+	"CreateDBInstance",            // ha_database
+	"CreateDBInstanceReadReplica", // ha_database_replica
+	"CreateLoadBalancer",          // ha_load_balancer
+	"CreateAutoScalingGroup",      // ha_scaling_group
+	"CreateBackupVault",           // ha_backup_plan (PUT /backup-vaults/…)
+	"CreateHealthCheck",           // ha_dns_failover
+}
+
+// Terraform is SIGKILLed right after the endpoint answered a create call (the
+// object exists, the state does not know it); the next apply adopts what was
+// made instead of failing on "already exists" or making a twin, the endpoint
+// then holds what a clean apply makes, and destroy leaves nothing. Prints,
+// per kill point, the applies needed and the objects left.
+func TestAccCrash_killedApplyIsAdopted(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	points := []string{"CreateDBInstance"}
+	if v := os.Getenv(crashPointsVar); v == "all" {
+		points = allCrashPoints
+	} else if v != "" {
+		points = strings.Split(v, ",")
+	}
+	text := fmt.Sprintf(drBlueprint, "CRNAME", "CRNAME", "CRNAME")
+	clean := applyUnderFaults(t, text, "CRNAME", services.FaultOptions{})
+	for _, point := range points {
+		t.Run(point, func(t *testing.T) {
+			applies, objects, left := crashAt(t, text, point)
+			t.Logf("kill point %s: applies needed after the kill %d; objects %d (clean apply %d); left after destroy %d",
+				point, applies, len(objects), len(clean.Objects), len(left))
+			if d := diffLists(clean.Objects, objects); d != "" {
+				t.Errorf("after the kill at %s, the endpoint differs from a clean apply:\n%s", point, d)
+			}
+			if len(left) > 0 {
+				t.Errorf("left after destroy: %v", left)
+			}
+		})
+	}
+}
+
+// crashAt applies, kills terraform once op was answered, applies again
+// (twice at most), lists, checks the plan is empty and destroys.
+func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left []string) {
+	t.Helper()
+	name := "cr" + strings.ToLower(acctest.RandStringFromCharSet(6, acctest.CharSetAlphaNum))
+	dir := t.TempDir()
+	bpPath := filepath.Join(dir, "bp.ha.hcl")
+	if err := os.WriteFile(bpPath, []byte(strings.ReplaceAll(blueprintText, "CRNAME", name)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sweepAll(t, name) })
+
+	var mu sync.Mutex
+	var victim *os.Process
+	killed := false
+	proxy, err := services.StartFaultProxy(os.Getenv("HA_AWS_ENDPOINT"), services.FaultOptions{
+		OnForwarded: func(c services.Call) {
+			if c.Status >= 300 || !callIs(c, op) {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if victim != nil && !killed {
+				killed = true
+				_ = victim.Signal(syscall.SIGKILL)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = proxy.Close() }()
+	tf := newCLI(t, CLIs(t)[0], dir, stackConfig(bpPath))
+	tf.env = append(tf.env, "HA_AWS_ENDPOINT="+proxy.URL)
+
+	cmd := exec.Command(tf.cli.Path, "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd.Dir, cmd.Env = tf.dir, tf.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	victim = cmd.Process
+	mu.Unlock()
+	err = cmd.Wait()
+	mu.Lock()
+	wasKilled := killed
+	mu.Unlock()
+	if !wasKilled {
+		t.Fatalf("the apply never called %s (err %v):\n%s", op, err, tail(out.String(), 30))
+	}
+	// The provider process terraform started may still be finishing its
+	// call; give it the moment a real crash would.
+	time.Sleep(2 * time.Second)
+	for applies < 2 {
+		applies++
+		o, err := tf.try("apply", "-auto-approve", "-input=false")
+		if err == nil {
+			break
+		}
+		if applies == 2 {
+			t.Fatalf("after the kill at %s, two applies did not finish:\n%s", op, tail(o, 40))
+		}
+		t.Logf("first apply after the kill failed:\n%s", tail(o, 30))
+	}
+	objects = endpointObjects(t, name)
+	tf.planEmpty()
+	tf.destroy()
+	left = endpointObjects(t, name)
+	return applies, objects, left
+}
+
+// restOps are the REST calls among the crash points, by method and path prefix.
+var restOps = map[string]string{
+	"CreateBackupVault": "PUT /backup-vaults/",
+	"CreateHealthCheck": "POST /2013-04-01/healthcheck",
+}
+
+func callIs(c services.Call, op string) bool {
+	if p, ok := restOps[op]; ok {
+		return strings.HasPrefix(c.Operation, p)
+	}
+	return c.Operation == op
+}

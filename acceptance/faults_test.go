@@ -1,0 +1,270 @@
+package acceptance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
+	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/datasweep"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/sweep"
+)
+
+// faultDefaults is what CI runs: one fixed seed, 30 % of calls faulted,
+// 20 ms added to every call. HA_FAULT_RATE, HA_FAULT_SEED and
+// HA_FAULT_LATENCY change them (bench/faults sweeps the rate).
+var faultDefaults = services.FaultOptions{Rate: 0.3, Seed: 1, Latency: 20 * time.Millisecond}
+
+// stackConfig is a root module applying one blueprint through modules/stack.
+func stackConfig(bpPath string) string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+
+provider "ha" {}
+
+module "stack" {
+  source              = %q
+  blueprint           = %q
+  database_password   = "acceptance-only-password"
+  skip_final_snapshot = true
+  create_dns_zones    = true
+}
+`, filepath.Join(RepoRoot(), "modules", "stack"), bpPath)
+}
+
+// faultRun is one blueprint applied through a fault front.
+type faultRun struct {
+	Blueprint string
+	Stats     services.FaultStats
+	Applies   int
+	Objects   []string // what the endpoint holds after the apply, normalised
+	Left      []string // what it holds after destroy
+	Wall      time.Duration
+}
+
+// applyUnderFaults applies the blueprint text (its name replaced by a fresh
+// one) through modules/stack with the CLI's AWS calls going through a fault
+// front, lists what the endpoint holds (directly, not through the front),
+// checks the next plan is empty, destroys under the same faults and lists
+// what is left. A second apply is allowed only to continue the first.
+func applyUnderFaults(t *testing.T, blueprintText, oldName string, opts services.FaultOptions) faultRun {
+	t.Helper()
+	name := "fl" + strings.ToLower(acctest.RandStringFromCharSet(6, acctest.CharSetAlphaNum))
+	text := strings.ReplaceAll(blueprintText, oldName, name)
+	dir := t.TempDir()
+	bpPath := filepath.Join(dir, "bp.ha.hcl")
+	if err := os.WriteFile(bpPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sweepAll(t, name) })
+	backing := os.Getenv("HA_AWS_ENDPOINT")
+	proxy, err := services.StartFaultProxy(backing, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = proxy.Close() }()
+	tf := newCLI(t, CLIs(t)[0], dir, stackConfig(bpPath))
+	tf.env = append(tf.env, "HA_AWS_ENDPOINT="+proxy.URL)
+
+	run := faultRun{Blueprint: name}
+	started := time.Now()
+	for run.Applies < 2 {
+		run.Applies++
+		out, err := tf.try("apply", "-auto-approve", "-input=false")
+		if err == nil {
+			break
+		}
+		if run.Applies == 2 {
+			t.Fatalf("second apply under faults failed:\n%s", out)
+		}
+		t.Logf("first apply under faults failed, continuing with a second:\n%s", tail(out, 40))
+	}
+	run.Wall = time.Since(started)
+	run.Stats = proxy.Stats()
+	run.Objects = endpointObjects(t, name)
+	if len(run.Objects) == 0 {
+		t.Fatal("the endpoint holds nothing of the blueprint after the apply")
+	}
+	tf.planEmpty()
+	tf.destroy()
+	run.Left = endpointObjects(t, name)
+	t.Logf("%s at %.0f%% faults (seed %d): %s; applies %d; %d objects; %d left after destroy; %.1fs",
+		name, opts.Rate*100, opts.Seed, run.Stats, run.Applies, len(run.Objects), len(run.Left), run.Wall.Seconds())
+	return run
+}
+
+var (
+	r53ID     = regexp.MustCompile(`Route 53 (health check|hosted zone) \S+`)
+	stampLike = regexp.MustCompile(`\d{8,}`)
+	uuidLike  = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+)
+
+// endpointObjects lists every object of the blueprint in the endpoint,
+// through the SDK straight to it, with the blueprint's name and the ids the
+// endpoint makes up replaced, so two applies of one blueprint compare equal.
+func endpointObjects(t *testing.T, blueprint string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := awsTestSession()
+	var out []string
+	left, err := sweep.Leftovers(ctx, s, drLocations, blueprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, left...)
+	data, err := datasweep.Find(ctx, s, drLocations, blueprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range data {
+		out = append(out, d.String())
+	}
+	recs, err := zoneRecords(ctx, s, blueprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, recs...)
+	for i, o := range out {
+		o = strings.ReplaceAll(o, blueprint, "BP")
+		o = r53ID.ReplaceAllString(o, "Route 53 $1")
+		o = uuidLike.ReplaceAllString(o, "ID")
+		out[i] = stampLike.ReplaceAllString(o, "N")
+	}
+	sort.Strings(out)
+	return out
+}
+
+// zoneRecords lists the record sets of the blueprint's hosted zones (the
+// zone is named after the blueprint in these tests), so a twin record shows.
+func zoneRecords(ctx context.Context, s *awsbase.Session, blueprint string) ([]string, error) {
+	cfg, err := s.Config(ctx, "us-east-1")
+	if err != nil {
+		return nil, err
+	}
+	r53 := route53.NewFromConfig(cfg)
+	zones, err := r53.ListHostedZones(ctx, &route53.ListHostedZonesInput{})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, z := range zones.HostedZones {
+		if !strings.Contains(sdkaws.ToString(z.Name), blueprint) {
+			continue
+		}
+		recs, err := r53.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{HostedZoneId: z.Id})
+		if err != nil {
+			return nil, err
+		}
+		for _, rr := range recs.ResourceRecordSets {
+			if rr.Type == "SOA" || rr.Type == "NS" {
+				continue
+			}
+			out = append(out, fmt.Sprintf("record %s %s %s %s", sdkaws.ToString(rr.Name), rr.Type, sdkaws.ToString(rr.SetIdentifier), rr.Failover))
+		}
+	}
+	return out, nil
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(s, "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// The quickstart's shape (two AWS regions, database with a cross-region
+// replica and backups copied, Route 53 failover) through modules/stack with
+// 30 % of AWS calls throttled, failed or dropped and latency added: it
+// converges in one apply (at worst a second that only continues), the
+// endpoint then holds exactly what a fault-free apply makes, the next plan is
+// empty, and destroy under the same faults leaves nothing.
+func TestAccFaults_quickstartConverges(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	opts, err := services.FaultOptionsFromEnv(faultDefaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf(drBlueprint, "QSNAME", "QSNAME", "QSNAME")
+	clean := applyUnderFaults(t, text, "QSNAME", services.FaultOptions{})
+	faulty := applyUnderFaults(t, text, "QSNAME", opts)
+	if faulty.Stats.Faults == 0 {
+		t.Fatalf("no call was faulted: %s", faulty.Stats)
+	}
+	if d := diffLists(clean.Objects, faulty.Objects); d != "" {
+		t.Errorf("objects under faults differ from a fault-free apply:\n%s", d)
+	}
+	if len(faulty.Left) > 0 || len(clean.Left) > 0 {
+		t.Errorf("left after destroy: under faults %v, fault-free %v", faulty.Left, clean.Left)
+	}
+}
+
+// A stock blueprint (web-active-active: weighted Route 53 records, no
+// database) converges the same way under faults.
+func TestAccFaults_stockBlueprintConverges(t *testing.T) {
+	PreCheck(t)
+	UseServices(t, services.Moto)
+	opts, err := services.FaultOptionsFromEnv(faultDefaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(stockPath("web-active-active"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(b), `blueprint "front"`, `blueprint "BPNAME"`)
+	text = strings.ReplaceAll(text, "example.com", "BPNAME.test")
+	run := applyUnderFaults(t, text, "BPNAME", opts)
+	if run.Stats.Faults == 0 {
+		t.Fatalf("no call was faulted: %s", run.Stats)
+	}
+	seen := map[string]bool{}
+	for _, o := range run.Objects {
+		if seen[o] {
+			t.Errorf("twin object: %s", o)
+		}
+		seen[o] = true
+	}
+	if len(run.Left) > 0 {
+		t.Errorf("left after destroy: %v", run.Left)
+	}
+}
+
+// diffLists shows the lines only in a and only in b.
+func diffLists(a, b []string) string {
+	count := map[string]int{}
+	for _, x := range a {
+		count[x]++
+	}
+	for _, x := range b {
+		count[x]--
+	}
+	var d []string
+	for k, n := range count {
+		switch {
+		case n > 0:
+			d = append(d, fmt.Sprintf("- %s (x%d)", k, n))
+		case n < 0:
+			d = append(d, fmt.Sprintf("+ %s (x%d)", k, -n))
+		}
+	}
+	sort.Strings(d)
+	return strings.Join(d, "\n")
+}

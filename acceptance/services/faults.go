@@ -1,0 +1,383 @@
+package services
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault kinds the proxy answers with instead of forwarding a call.
+const (
+	FaultThrottle = "throttle"
+	Fault500      = "500"
+	Fault503      = "503"
+	FaultDrop     = "drop" // the connection is closed without an answer
+)
+
+// faultKinds is the order in which a faulted call picks its kind.
+var faultKinds = []string{FaultThrottle, Fault500, Fault503, FaultDrop}
+
+// Environment variables that configure the fault front (servicesctl and the
+// fault acceptance tests read them).
+const (
+	FaultRateVar    = "HA_FAULT_RATE"    // fraction of calls faulted, 0..1 (e.g. 0.3)
+	FaultSeedVar    = "HA_FAULT_SEED"    // integer seed; the same seed faults the same calls
+	FaultLatencyVar = "HA_FAULT_LATENCY" // added to every call, a Go duration (e.g. 20ms)
+)
+
+// FaultOptions say which calls the proxy faults.
+type FaultOptions struct {
+	// Rate is the fraction of calls answered with a fault, 0..1.
+	Rate float64
+	// Seed makes the choice reproducible: the n-th call of one operation in
+	// one region faults or not the same way in every run with the same seed,
+	// whatever the order in which concurrent calls arrive.
+	Seed int64
+	// Latency is added before every answer, faulted or not.
+	Latency time.Duration
+	// OnForwarded, when set, is called after a call was forwarded and
+	// answered by the endpoint (crash tests kill terraform from it).
+	OnForwarded func(c Call)
+}
+
+// FaultOptionsFromEnv reads HA_FAULT_RATE, HA_FAULT_SEED and HA_FAULT_LATENCY,
+// with the given defaults for those unset.
+func FaultOptionsFromEnv(def FaultOptions) (FaultOptions, error) {
+	o := def
+	if v := os.Getenv(FaultRateVar); v != "" {
+		r, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+		if err != nil {
+			return o, fmt.Errorf("%s=%q: %w", FaultRateVar, v, err)
+		}
+		if strings.HasSuffix(v, "%") || r > 1 {
+			r /= 100
+		}
+		o.Rate = r
+	}
+	if v := os.Getenv(FaultSeedVar); v != "" {
+		s, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return o, fmt.Errorf("%s=%q: %w", FaultSeedVar, v, err)
+		}
+		o.Seed = s
+	}
+	if v := os.Getenv(FaultLatencyVar); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return o, fmt.Errorf("%s=%q: %w", FaultLatencyVar, v, err)
+		}
+		o.Latency = d
+	}
+	if o.Rate < 0 || o.Rate > 1 {
+		return o, fmt.Errorf("fault rate %v is not between 0 and 1", o.Rate)
+	}
+	return o, nil
+}
+
+// Call is one call seen by the proxy.
+type Call struct {
+	Service   string // from the signature's credential scope (ec2, rds, ...)
+	Region    string
+	Operation string // Action, X-Amz-Target operation, or METHOD path
+	Protocol  string // ec2, query, json, rest-json, rest-xml
+	Status    int    // the endpoint's answer (only in OnForwarded)
+}
+
+// FaultStats count what the proxy did; served as JSON at /__faults/stats.
+type FaultStats struct {
+	Calls     int            `json:"calls"`
+	Faults    int            `json:"faults"`
+	Forwarded int            `json:"forwarded"`
+	ByKind    map[string]int `json:"by_kind"`
+	ByService map[string]int `json:"faults_by_service"`
+}
+
+// FaultProxy is a reverse proxy in front of a local AWS endpoint that
+// answers a seeded fraction of calls with throttling, 500, 503 or a dropped
+// connection, in the error format of the called service's protocol.
+type FaultProxy struct {
+	URL    string
+	target *url.URL
+	opts   FaultOptions
+	rp     *httputil.ReverseProxy
+	srv    *http.Server
+	ln     net.Listener
+
+	// forceKind, when set, is the kind of every fault (tests of one kind).
+	forceKind string
+
+	mu    sync.Mutex
+	seq   map[string]uint64
+	stats FaultStats
+}
+
+// StartFaultProxy listens on a free 127.0.0.1 port and proxies to target.
+func StartFaultProxy(target string, opts FaultOptions) (*FaultProxy, error) {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("fault proxy target %q is not a URL", target)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &FaultProxy{
+		URL:    "http://" + ln.Addr().String(),
+		target: u,
+		opts:   opts,
+		rp:     httputil.NewSingleHostReverseProxy(u),
+		ln:     ln,
+		seq:    map[string]uint64{},
+		stats:  FaultStats{ByKind: map[string]int{}, ByService: map[string]int{}},
+	}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = p.srv.Serve(ln) }()
+	return p, nil
+}
+
+// Close stops the proxy.
+func (p *FaultProxy) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return p.srv.Shutdown(ctx)
+}
+
+// Stats returns a copy of the counters.
+func (p *FaultProxy) Stats() FaultStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.ByKind = map[string]int{}
+	s.ByService = map[string]int{}
+	for k, v := range p.stats.ByKind {
+		s.ByKind[k] = v
+	}
+	for k, v := range p.stats.ByService {
+		s.ByService[k] = v
+	}
+	return s
+}
+
+// ResetStats zeroes the counters (the fault sequence goes on).
+func (p *FaultProxy) ResetStats() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stats = FaultStats{ByKind: map[string]int{}, ByService: map[string]int{}}
+}
+
+func (s FaultStats) String() string {
+	kinds := make([]string, 0, len(s.ByKind))
+	for k, v := range s.ByKind {
+		kinds = append(kinds, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(kinds)
+	return fmt.Sprintf("%d calls, %d faulted (%s)", s.Calls, s.Faults, strings.Join(kinds, " "))
+}
+
+func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/__faults/stats" {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p.Stats())
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	_ = r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	if p.opts.Latency > 0 {
+		time.Sleep(p.opts.Latency)
+	}
+	c := Classify(r, body)
+	// The endpoint's own control API is never faulted.
+	if strings.HasPrefix(r.URL.Path, "/moto-api") {
+		p.rp.ServeHTTP(w, r)
+		return
+	}
+	kind := p.decide(c)
+	if kind == "" {
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		p.rp.ServeHTTP(rec, r)
+		if p.opts.OnForwarded != nil {
+			c.Status = rec.status
+			p.opts.OnForwarded(c)
+		}
+		return
+	}
+	writeFault(w, c, kind)
+}
+
+// decide counts the call and returns the fault kind for it, "" to forward.
+func (p *FaultProxy) decide(c Call) string {
+	key := c.Service + "|" + c.Region + "|" + c.Operation
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.seq[key]
+	p.seq[key] = n + 1
+	p.stats.Calls++
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d|%s|%d", p.opts.Seed, key, n)
+	v := mix(h.Sum64())
+	// The top 53 bits give a uniform fraction; the low bits pick the kind.
+	if float64(v>>11)/float64(1<<53) >= p.opts.Rate {
+		p.stats.Forwarded++
+		return ""
+	}
+	kind := faultKinds[v%uint64(len(faultKinds))]
+	if p.forceKind != "" {
+		kind = p.forceKind
+	}
+	p.stats.Faults++
+	p.stats.ByKind[kind]++
+	p.stats.ByService[c.Service]++
+	return kind
+}
+
+// mix is splitmix64's finalizer: FNV alone spreads nearby keys poorly over
+// its high bits, which would skew the fault rate.
+func mix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+
+// Classify tells the service, region, operation and protocol of a call from
+// its signature, headers and body.
+func Classify(r *http.Request, body []byte) Call {
+	c := Call{Operation: r.Method + " " + r.URL.Path}
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		c.Region, c.Service = m[1], m[2]
+	}
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		c.Protocol = "json"
+		if _, op, ok := strings.Cut(t, "."); ok {
+			c.Operation = op
+		} else {
+			c.Operation = t
+		}
+		return c
+	}
+	form := r.URL.Query()
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		if f, err := url.ParseQuery(string(body)); err == nil {
+			for k, v := range f {
+				form[k] = v
+			}
+		}
+	}
+	if a := form.Get("Action"); a != "" {
+		c.Operation = a
+		c.Protocol = "query"
+		if c.Service == "ec2" || form.Get("Version") == "2016-11-15" {
+			c.Protocol = "ec2"
+		}
+		return c
+	}
+	if strings.Contains(r.Header.Get("Content-Type"), "json") || c.Service == "backup" {
+		c.Protocol = "rest-json"
+		return c
+	}
+	c.Protocol = "rest-xml"
+	return c
+}
+
+// writeFault answers a call with the fault, as the service would.
+func writeFault(w http.ResponseWriter, c Call, kind string) {
+	if kind == FaultDrop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		// Without hijacking, abort the handler: net/http closes the connection.
+		panic(http.ErrAbortHandler)
+	}
+	status, code, msg := faultAnswer(c.Protocol, kind)
+	reqID := "fault-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	switch c.Protocol {
+	case "json", "rest-json":
+		ct := "application/x-amz-json-1.1"
+		if c.Protocol == "rest-json" {
+			ct = "application/json"
+			w.Header().Set("X-Amzn-ErrorType", code)
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("X-Amzn-RequestId", reqID)
+		w.WriteHeader(status)
+		b, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
+		_, _ = w.Write(b)
+	case "ec2":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>`, code, msg, reqID)
+	default: // query and rest-xml share the ErrorResponse shape
+		w.Header().Set("Content-Type", "text/xml")
+		w.Header().Set("X-Amzn-RequestId", reqID)
+		w.WriteHeader(status)
+		typ := "Receiver"
+		if kind == FaultThrottle {
+			typ = "Sender"
+		}
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<ErrorResponse><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, typ, code, msg, reqID)
+	}
+}
+
+// faultAnswer is the status, error code and message of a fault per protocol.
+func faultAnswer(protocol, kind string) (int, string, string) {
+	switch kind {
+	case FaultThrottle:
+		switch protocol {
+		case "ec2":
+			return http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded."
+		case "json", "rest-json":
+			return http.StatusBadRequest, "ThrottlingException", "Rate exceeded"
+		default:
+			return http.StatusBadRequest, "Throttling", "Rate exceeded"
+		}
+	case Fault503:
+		if protocol == "ec2" {
+			return http.StatusServiceUnavailable, "Unavailable", "The server is overloaded and can't handle the request."
+		}
+		return http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable. Please try again later."
+	default:
+		if protocol == "ec2" {
+			return http.StatusInternalServerError, "InternalError", "An internal error has occurred."
+		}
+		if protocol == "json" || protocol == "rest-json" {
+			return http.StatusInternalServerError, "InternalFailure", "The request processing has failed because of an unknown error."
+		}
+		return http.StatusInternalServerError, "InternalFailure", "An internal error has occurred."
+	}
+}

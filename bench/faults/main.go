@@ -1,0 +1,73 @@
+// Command faults sweeps fault rates (issue 12): for each rate it runs the
+// acceptance test that applies the quickstart's shape through modules/stack
+// with that share of AWS calls throttled, failed with 500/503 or dropped
+// (plus 20 ms latency), and prints calls faulted, applies needed, wall time,
+// objects compared with a fault-free apply, and objects left after destroy.
+// The test starts its own moto; terraform comes from .tools/bin.
+//
+//	go run ./bench/faults [-rates 0,15,30,50] [-seed 1]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// line is what TestAccFaults_quickstartConverges logs per run.
+var line = regexp.MustCompile(`at (\d+)% faults \(seed (-?\d+)\): (\d+) calls, (\d+) faulted \(([^)]*)\); applies (\d+); (\d+) objects; (\d+) left after destroy; ([\d.]+)s`)
+
+func main() {
+	rates := flag.String("rates", "0,15,30,50", "fault rates in percent, comma-separated")
+	seed := flag.Int64("seed", 1, "fault seed")
+	flag.Parse()
+	fmt.Printf("%-6s %-6s %-8s %-8s %-8s %-8s %-8s %-9s %s\n", "rate", "seed", "calls", "faulted", "applies", "objects", "leaked", "wall", "result")
+	failed := false
+	for _, r := range strings.Split(*rates, ",") {
+		r = strings.TrimSpace(r)
+		started := time.Now()
+		cmd := exec.Command("go", "test", "-count=1", "-timeout", "60m", "-run", "^TestAccFaults_quickstartConverges$", "-v", "./acceptance/")
+		cmd.Env = append(os.Environ(), "TF_ACC=1", "HA_SERVICES_ENV=", "HA_FAULT_RATE="+r+"%", fmt.Sprintf("HA_FAULT_SEED=%d", *seed))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		result := "ok"
+		if err != nil {
+			result = "FAIL (objects differ, leaked, or no convergence in two applies)"
+			failed = true
+		}
+		// The last matching line is the faulted run (the first is the
+		// fault-free reference).
+		var m []string
+		sc := bufio.NewScanner(&out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if mm := line.FindStringSubmatch(sc.Text()); mm != nil {
+				m = mm
+			}
+		}
+		if m == nil {
+			fmt.Printf("%-6s %-6d no figures (%.0fs): %s\n", r+"%", *seed, time.Since(started).Seconds(), lastLines(out.String(), 15))
+			failed = true
+			continue
+		}
+		fmt.Printf("%-6s %-6s %-8s %-8s %-8s %-8s %-8s %-9s %s\n", m[1]+"%", m[2], m[3], m[4], m[6], m[7], m[8], m[9]+"s", result)
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}

@@ -1,0 +1,91 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// Plan-time checks for what RDS would refuse at apply, after other objects
+// of the same apply were already made.
+
+// rdsIdentifierRE: a letter first, then letters, digits and single hyphens,
+// not ending with a hyphen (RDS DB instance and snapshot identifiers).
+var rdsIdentifierRE = regexp.MustCompile(`^[a-zA-Z](-?[a-zA-Z0-9])*$`)
+
+// dbIdentifierValidators check a DB instance identifier (1 to 63 characters).
+var dbIdentifierValidators = []validator.String{
+	stringvalidator.LengthBetween(1, 63),
+	stringvalidator.RegexMatches(rdsIdentifierRE, "must start with a letter and hold only letters, digits and single hyphens, not ending with a hyphen"),
+}
+
+// dbSnapshotIdentifierValidators check a DB snapshot identifier (1 to 255).
+var dbSnapshotIdentifierValidators = []validator.String{
+	stringvalidator.LengthBetween(1, 255),
+	stringvalidator.RegexMatches(rdsIdentifierRE, "must start with a letter and hold only letters, digits and single hyphens, not ending with a hyphen"),
+}
+
+// dbInstanceClassValidators check the shape db.<family>.<size>.
+var dbInstanceClassValidators = []validator.String{
+	stringvalidator.RegexMatches(regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`), "must be an RDS instance class such as db.t3.micro"),
+}
+
+// dbStorageValidators: General Purpose storage for postgres and mysql is
+// 20 to 65536 GiB.
+var dbStorageValidators = []validator.Int64{int64validator.Between(20, 65536)}
+
+// dbBackupRetentionValidators: RDS keeps automated backups 0 to 35 days.
+var dbBackupRetentionValidators = []validator.Int64{int64validator.Between(0, 35)}
+
+// dbUsernameValidators: a letter first, then letters, digits and
+// underscores, at most 16 characters (the tighter of mysql's and postgres's
+// limits; both engines are offered by one attribute).
+var dbUsernameValidators = []validator.String{
+	stringvalidator.RegexMatches(regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,15}$`), "must start with a letter and hold at most 16 letters, digits and underscores"),
+}
+
+// dbPasswordValidators: 8 to 128 printable ASCII characters other than
+// '/', '"', '@' and space. The messages never repeat the value.
+var dbPasswordValidators = []validator.String{passwordValidator{}}
+
+type passwordValidator struct{}
+
+func (passwordValidator) Description(context.Context) string {
+	return `8 to 128 printable ASCII characters other than '/', '"', '@' and space`
+}
+
+func (v passwordValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v passwordValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := passwordProblem(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid database password",
+			fmt.Sprintf("The password %s; it must be %s. (The value is not shown: it is sensitive.)", msg, v.Description(ctx)))
+	}
+}
+
+// passwordProblem says what is wrong with a password without quoting it.
+func passwordProblem(p string) string {
+	switch {
+	case len(p) < 8:
+		return fmt.Sprintf("has %d characters", len(p))
+	case len(p) > 128:
+		return fmt.Sprintf("has %d characters", len(p))
+	}
+	for i, r := range p {
+		if r < 0x21 || r > 0x7e || strings.ContainsRune(`/"@`, r) {
+			if r == ' ' {
+				return fmt.Sprintf("has a space at position %d", i+1)
+			}
+			return fmt.Sprintf("has a character RDS refuses at position %d", i+1)
+		}
+	}
+	return ""
+}
