@@ -104,6 +104,12 @@ func parseChunked(name string, src []byte) *hcl.File {
 					outline[i] = ' '
 				}
 			}
+			// As one comment, the blanked lines are one token rather than
+			// one per line; the comment keeps the line count.
+			if pc[1]-pc[0] >= 6 && src[pc[1]-1] == '\n' && src[pc[1]-2] != '\r' {
+				outline[pc[0]], outline[pc[0]+1] = '/', '*'
+				outline[pc[1]-3], outline[pc[1]-2] = '*', '/'
+			}
 		}
 	}
 
