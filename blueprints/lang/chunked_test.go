@@ -15,7 +15,7 @@ import (
 // same blocks, labels, attributes, values and source ranges as hclsyntax's
 // whole-file parse.
 func TestChunkedParseMatchesWholeParse(t *testing.T) {
-	src := invgen.Generate(invgen.Size{Hosts: 3000, Racks: 150, Sites: 2})
+	src := invgen.Generate(invgen.Size{Hosts: 2000, Racks: 100, Sites: 2})
 	// A comment, a variable with a template and an attribute between blocks
 	// exercise the splitter's bail-outs and the outline.
 	src = append([]byte("# inventory\nvariable \"x\" {\n  default = \"a\"\n}\n"), src...)
@@ -64,7 +64,7 @@ func walk(t *testing.T, body *hclsyntax.Body, out *[]string) {
 // TestChunkedParseFallsBack: files the splitter cannot be sure of, or that
 // do not parse, go through the whole-file parse and keep its diagnostics.
 func TestChunkedParseFallsBack(t *testing.T) {
-	big := string(invgen.Generate(invgen.Size{Hosts: 3000, Racks: 150}))
+	big := string(invgen.Generate(invgen.Size{Hosts: 2000, Racks: 100}))
 	for name, src := range map[string]string{
 		"heredoc":       strings.Replace(big, "site \"site0\" {\n", "site \"site0\" {\n  d = <<EOT\nx\nEOT\n", 1),
 		"interpolation": strings.Replace(big, "\"rack-1\"", "\"${var.r}\"", 1),
