@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/inventory"
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/parsecache"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/pdu"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/powerstatus"
 )
@@ -37,22 +39,60 @@ func (d *providerData) pduClient(addr, community string) *pdu.Client {
 
 // loadInventory parses and validates an inventory file. It returns the
 // inventory (nil on errors) and the diagnostics rendered as FILE:LINE:COL
-// text, errors and warnings apart, for attribute diagnostics.
+// text, errors and warnings apart, for attribute diagnostics. The result is
+// parsed once per provider process and file content (every allocation and
+// data source of a plan reading the same inventory shares it) and must not
+// be modified.
 func loadInventory(path string, vars map[string]string) (inv *inventory.Inventory, errs, warnings []string) {
+	res := inventoryCache.Get(inventoryKey(path, vars), func(r *parsecache.Reader) loadedInventory {
+		return parseInventory(r, path, vars)
+	})
+	// Clipped, so that a caller's append never writes into the shared arrays.
+	return res.inv, slices.Clip(res.errs), slices.Clip(res.warnings)
+}
+
+type loadedInventory struct {
+	inv            *inventory.Inventory
+	errs, warnings []string
+}
+
+var inventoryCache = parsecache.New[loadedInventory]()
+
+func inventoryKey(path string, vars map[string]string) string {
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(path)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\x00%s=%s", k, vars[k])
+	}
+	return b.String()
+}
+
+func parseInventory(r *parsecache.Reader, path string, vars map[string]string) (out loadedInventory) {
 	p := lang.NewParser()
-	inv, diags := inventory.Load(p, path, inventory.Options{Vars: vars})
+	var inv *inventory.Inventory
+	var diags hcl.Diagnostics
+	if src, err := r.ReadFile(path); err != nil {
+		diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unable to read inventory", Detail: err.Error()}}
+	} else {
+		inv, diags = inventory.Parse(p, path, src, inventory.Options{Vars: vars})
+	}
 	for _, dg := range diags {
 		text := strings.TrimRight(lang.FormatDiagnostic(p.Files(), dg), "\n")
 		if dg.Severity == hcl.DiagError {
-			errs = append(errs, text)
+			out.errs = append(out.errs, text)
 		} else {
-			warnings = append(warnings, text)
+			out.warnings = append(out.warnings, text)
 		}
 	}
-	if diags.HasErrors() {
-		return nil, errs, warnings
+	if !diags.HasErrors() {
+		out.inv = inv
 	}
-	return inv, nil, warnings
+	return out
 }
 
 // claims remembers which allocation holds which host within one provider

@@ -149,7 +149,7 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 	var hdiags hcl.Diagnostics
 	at := path.Root("path")
 	if !m.Path.IsNull() {
-		res, hdiags = blueprints.CompileFile(m.Path.ValueString(), blueprints.Options{Variables: vars, Recovery: rec})
+		res, hdiags = compileBlueprintFile(m.Path.ValueString(), blueprints.Options{Variables: vars, Recovery: rec})
 	} else {
 		at = path.Root("source")
 		name := "blueprint.ha.hcl"

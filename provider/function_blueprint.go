@@ -51,7 +51,7 @@ func (f *blueprintFunction) Run(ctx context.Context, req function.RunRequest, re
 		resp.Error = function.NewArgumentFuncError(1, "Invalid blueprint variables: "+err.Error())
 		return
 	}
-	res, hdiags := blueprints.CompileFile(file, blueprints.Options{Variables: cv})
+	res, hdiags := compileBlueprintFile(file, blueprints.Options{Variables: cv})
 	if hdiags.HasErrors() {
 		// A function returns one error: every diagnostic, as the CLI prints them.
 		var msgs []string

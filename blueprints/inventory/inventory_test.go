@@ -1,6 +1,9 @@
 package inventory
 
 import (
+	"math"
+
+	"github.com/ha-blueprints/terraform-provider-ha/blueprints/inventory/invgen"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -271,6 +274,45 @@ func TestSplitNUT(t *testing.T) {
 	for _, bad := range []string{"", "@h", "u@", "u@h:0", "u@h:99999", "u@::1", "u@h:x"} {
 		if _, _, _, err := SplitNUT(bad); err == nil {
 			t.Errorf("SplitNUT(%q): no error", bad)
+		}
+	}
+}
+
+// TestLoadIndexMatchesLoads: the incremental failure loads used by the
+// budget check equal a full recomputation with Loads, for every UPS and
+// feed failure of a generated inventory.
+func TestLoadIndexMatchesLoads(t *testing.T) {
+	src := invgen.Generate(invgen.Size{Hosts: 600, Racks: 30, RacksPerRow: 10})
+	inv, diags := Parse(lang.NewParser(), "gen.hcl", src, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	ix := newLoadIndex(inv)
+	for _, u := range inv.UPSNames() {
+		dead := map[string]bool{}
+		for _, p := range inv.PDUs {
+			if p.UPS == u {
+				dead[p.Name] = true
+			}
+		}
+		gotPDU, gotUPS := ix.loads(dead)
+		wantPDU, wantUPS := Loads(inv, dead)
+		if len(gotPDU) == 0 {
+			t.Fatalf("UPS %s: failure changes no PDU load", u)
+		}
+		for name, w := range wantPDU {
+			if g, changed := gotPDU[name]; changed && math.Abs(g-w) > 1e-6 {
+				t.Errorf("UPS %s down: PDU %s load %g, want %g", u, name, g, w)
+			} else if !changed && math.Abs(ix.normal[name]-w) > 1e-6 {
+				t.Errorf("UPS %s down: PDU %s reported unchanged but load moves from %g to %g", u, name, ix.normal[name], w)
+			}
+		}
+		for name, w := range wantUPS {
+			if g, changed := gotUPS[name]; changed && math.Abs(g-w) > 1e-6 {
+				t.Errorf("UPS %s down: UPS %s load %g, want %g", u, name, g, w)
+			} else if !changed && math.Abs(ix.normUPS[name]-w) > 1e-6 {
+				t.Errorf("UPS %s down: UPS %s reported unchanged but load moves from %g to %g", u, name, ix.normUPS[name], w)
+			}
 		}
 	}
 }

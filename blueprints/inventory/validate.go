@@ -36,17 +36,20 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 			declared[r.Site] = true
 		}
 	}
-	rack := func(site, name string, rng hcl.Range, who string) {
+	// who names the referrer, `PDU "x"` or `Host "y"`; formatted only when
+	// a diagnostic needs it.
+	rack := func(site, name string, rng hcl.Range, kind, ref string) {
+		who := func() string { return fmt.Sprintf("%s %q", kind, ref) }
 		if r, ok := inv.Racks[name]; ok {
 			if r.Site != site {
 				diags = append(diags, refDiag(rng, "Rack in another site",
-					fmt.Sprintf("%s names rack %q, which belongs to site %q, not %q.", who, name, r.Site, site)))
+					fmt.Sprintf("%s names rack %q, which belongs to site %q, not %q.", who(), name, r.Site, site)))
 			}
 			return
 		}
 		if declared[site] {
 			diags = append(diags, refDiag(rng, "Unknown rack",
-				fmt.Sprintf("%s names rack %q, but site %q declares no such rack.%s", who, name, site, lang.Suggest(name, inv.RackNames()))))
+				fmt.Sprintf("%s names rack %q, but site %q declares no such rack.%s", who(), name, site, lang.Suggest(name, inv.RackNames()))))
 			return
 		}
 		inv.Racks[name] = &Rack{Name: name, Site: site}
@@ -65,7 +68,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 	}
 	for _, name := range inv.PDUNames() {
 		p := inv.PDUs[name]
-		rack(p.Site, p.Rack, p.AttrRanges["rack"], fmt.Sprintf("PDU %q", name))
+		rack(p.Site, p.Rack, p.AttrRanges["rack"], "PDU", name)
 		if f, ok := inv.Feeds[p.Feed]; ok {
 			p.UPS = f.UPS
 			continue
@@ -85,10 +88,14 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 			fmt.Sprintf("PDU %q names feed %q, which is neither a feed nor a UPS of the inventory.%s",
 				name, p.Feed, lang.Suggest(p.Feed, append(inv.FeedNames(), inv.UPSNames()...)))))
 	}
-	used := map[string]hcl.Range{}
+	type outlet struct {
+		pdu string
+		n   int
+	}
+	used := map[outlet]hcl.Range{}
 	for _, name := range inv.HostNames() {
 		h := inv.Hosts[name]
-		rack(h.Site, h.Rack, h.AttrRanges["rack"], fmt.Sprintf("Host %q", name))
+		rack(h.Site, h.Rack, h.AttrRanges["rack"], "Host", name)
 		for _, psu := range h.PSUs {
 			p, ok := inv.PDUs[psu.PDU]
 			if !ok {
@@ -106,7 +113,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 					fmt.Sprintf("PSU %q of host %q uses outlet %d of PDU %q, which has outlets 1 to %d.", psu.Name, name, psu.Outlet, p.Name, p.Outlets)))
 				continue
 			}
-			key := fmt.Sprintf("%s#%d", p.Name, psu.Outlet)
+			key := outlet{p.Name, psu.Outlet}
 			if first, dup := used[key]; dup {
 				diags = append(diags, refDiag(psu.AttrRanges["outlet"], "Outlet used twice",
 					fmt.Sprintf("Outlet %d of PDU %q is already used at %s.", psu.Outlet, p.Name, first.String())))
@@ -154,10 +161,11 @@ type scenario struct {
 
 func checkBudgets(inv *Inventory) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	ix := newLoadIndex(inv)
 	// A device over budget in normal operation is reported once, not again
 	// for every failure.
 	over := map[string]bool{}
-	diags = append(diags, checkLoad(inv, scenario{what: ""}, over)...)
+	diags = append(diags, ix.check(scenario{what: ""}, over)...)
 	seen := map[string]bool{}
 	add := func(s scenario) {
 		var keys []string
@@ -170,23 +178,26 @@ func checkBudgets(inv *Inventory) hcl.Diagnostics {
 			return // a failure that cuts the same PDUs as one already checked
 		}
 		seen[key] = true
-		diags = append(diags, checkLoad(inv, s, over)...)
+		diags = append(diags, ix.check(s, over)...)
 	}
-	for _, u := range inv.UPSNames() {
+	pdusOfUPS := map[string][]string{}
+	pdusOfFeed := map[string][]string{}
+	for _, name := range ix.pduNames {
+		p := inv.PDUs[name]
+		pdusOfUPS[p.UPS] = append(pdusOfUPS[p.UPS], name)
+		pdusOfFeed[p.Feed] = append(pdusOfFeed[p.Feed], name)
+	}
+	for _, u := range ix.upsNames {
 		s := scenario{what: fmt.Sprintf("UPS %q", u), deadPDUs: map[string]bool{}, deadUPS: map[string]bool{u: true}}
-		for _, p := range inv.PDUs {
-			if p.UPS == u {
-				s.deadPDUs[p.Name] = true
-			}
+		for _, p := range pdusOfUPS[u] {
+			s.deadPDUs[p] = true
 		}
 		add(s)
 	}
 	for _, f := range inv.FeedNames() {
 		s := scenario{what: fmt.Sprintf("feed %q", f), deadPDUs: map[string]bool{}}
-		for _, p := range inv.PDUs {
-			if p.Feed == f {
-				s.deadPDUs[p.Name] = true
-			}
+		for _, p := range pdusOfFeed[f] {
+			s.deadPDUs[p] = true
 		}
 		add(s)
 	}
@@ -220,11 +231,115 @@ func Loads(inv *Inventory, dead map[string]bool) (pdu, ups map[string]float64) {
 	return pdu, ups
 }
 
-// checkLoad reports the devices over budget in scenario s, skipping those
+// loadIndex answers "what does each device carry when these PDUs fail" in
+// time proportional to the hosts the failure touches, not to the whole
+// inventory: a failure changes only the load of PDUs that share a host
+// with a dead PDU, and of the UPS units behind them.
+type loadIndex struct {
+	inv      *Inventory
+	pduNames []string            // sorted
+	upsNames []string            // sorted
+	hostsOn  map[string][]*Host  // PDU -> hosts with a PSU on it (each once)
+	pdusOf   map[string][]string // UPS -> its PDUs
+	normal   map[string]float64  // PDU -> load in normal operation
+	normUPS  map[string]float64  // UPS -> load in normal operation
+}
+
+func newLoadIndex(inv *Inventory) *loadIndex {
+	ix := &loadIndex{inv: inv, pduNames: inv.PDUNames(), upsNames: inv.UPSNames(),
+		hostsOn: map[string][]*Host{}, pdusOf: map[string][]string{}}
+	for _, h := range inv.Hosts {
+		for i, psu := range h.PSUs {
+			if inv.PDUs[psu.PDU] == nil || plugsEarlier(h, i) {
+				continue
+			}
+			ix.hostsOn[psu.PDU] = append(ix.hostsOn[psu.PDU], h)
+		}
+	}
+	for _, name := range ix.pduNames {
+		p := inv.PDUs[name]
+		ix.pdusOf[p.UPS] = append(ix.pdusOf[p.UPS], name)
+	}
+	ix.normal, ix.normUPS = Loads(inv, nil)
+	return ix
+}
+
+// plugsEarlier reports whether an earlier PSU of h uses the same PDU.
+func plugsEarlier(h *Host, i int) bool {
+	for _, o := range h.PSUs[:i] {
+		if o.PDU == h.PSUs[i].PDU {
+			return true
+		}
+	}
+	return false
+}
+
+// loads returns the loads of the devices a failure changes (all of them
+// for normal operation, dead == nil).
+func (ix *loadIndex) loads(dead map[string]bool) (pdu, ups map[string]float64) {
+	if len(dead) == 0 {
+		return ix.normal, ix.normUPS
+	}
+	inv := ix.inv
+	pdu = map[string]float64{}
+	for d := range dead {
+		for _, h := range ix.hostsOn[d] {
+			for _, psu := range h.PSUs {
+				if _, done := pdu[psu.PDU]; !done && inv.PDUs[psu.PDU] != nil && !dead[psu.PDU] {
+					pdu[psu.PDU] = ix.pduLoad(psu.PDU, dead)
+				}
+			}
+		}
+	}
+	ups = map[string]float64{}
+	for name := range pdu {
+		u := inv.PDUs[name].UPS
+		if _, done := ups[u]; done {
+			continue
+		}
+		var w float64
+		for _, p := range ix.pdusOf[u] {
+			if dead[p] {
+				continue
+			}
+			if l, changed := pdu[p]; changed {
+				w += l
+			} else {
+				w += ix.normal[p]
+			}
+		}
+		ups[u] = w
+	}
+	return pdu, ups
+}
+
+// pduLoad is the load on PDU name when the PDUs in dead have no power.
+func (ix *loadIndex) pduLoad(name string, dead map[string]bool) float64 {
+	var w float64
+	for _, h := range ix.hostsOn[name] {
+		alive, here := 0, 0
+		for _, psu := range h.PSUs {
+			if ix.inv.PDUs[psu.PDU] != nil && !dead[psu.PDU] {
+				alive++
+				if psu.PDU == name {
+					here++
+				}
+			}
+		}
+		if alive > 0 {
+			w += h.Watts * float64(here) / float64(alive)
+		}
+	}
+	return w
+}
+
+// check reports the devices over budget in scenario s, skipping those
 // already in over and adding the ones it reports in normal operation.
-func checkLoad(inv *Inventory, s scenario, over map[string]bool) hcl.Diagnostics {
+// Devices whose load the failure leaves unchanged need no second look.
+func (ix *loadIndex) check(s scenario, over map[string]bool) hcl.Diagnostics {
+	inv := ix.inv
 	var diags hcl.Diagnostics
-	pdu, ups := Loads(inv, s.deadPDUs)
+	pdu, ups := ix.loads(s.deadPDUs)
 	when := "in normal operation"
 	summary := "PDU over budget"
 	upsSummary := "UPS over capacity"
@@ -233,12 +348,12 @@ func checkLoad(inv *Inventory, s scenario, over map[string]bool) hcl.Diagnostics
 		summary = "A+B failover budget exceeded"
 		upsSummary = summary
 	}
-	for _, name := range inv.PDUNames() {
-		p := inv.PDUs[name]
-		if s.deadPDUs[name] || over[name] {
+	for _, name := range ix.pduNames {
+		w, changed := pdu[name]
+		if !changed || s.deadPDUs[name] || over[name] {
 			continue
 		}
-		w := pdu[name]
+		p := inv.PDUs[name]
 		if w > p.Budget()+1e-9 {
 			if s.what == "" {
 				over[name] = true
@@ -252,12 +367,13 @@ func checkLoad(inv *Inventory, s scenario, over map[string]bool) hcl.Diagnostics
 			})
 		}
 	}
-	for _, name := range inv.UPSNames() {
-		u := inv.UPS[name]
-		if s.deadUPS[name] || over[name] {
+	for _, name := range ix.upsNames {
+		w, changed := ups[name]
+		if !changed || s.deadUPS[name] || over[name] {
 			continue
 		}
-		if w := ups[name]; w > u.CapacityWatts+1e-9 {
+		u := inv.UPS[name]
+		if w > u.CapacityWatts+1e-9 {
 			if s.what == "" {
 				over[name] = true
 			}

@@ -29,6 +29,12 @@ func (p *Parser) ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics)
 	if strings.HasSuffix(name, ".json") {
 		return p.p.ParseJSON(src, name)
 	}
+	if _, seen := p.p.Files()[name]; !seen {
+		if f := parseChunked(name, src); f != nil {
+			p.p.AddFile(name, f)
+			return f, nil
+		}
+	}
 	return p.p.ParseHCL(src, name)
 }
 

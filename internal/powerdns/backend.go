@@ -201,10 +201,15 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 		return nil, err
 	}
 	zoneCreated := previous != nil && previous.ZoneCreated
-	zone, err := b.c.Zone(ctx, spec.Zone)
+	// A and AAAA failovers of one name share the LUA rrset: serialise the
+	// read-modify-write of it within this process. One fresh read of the
+	// zone serves both the zone checks and the rrset to modify.
+	unlock := lockName(b.c, spec.FQDN)
+	defer unlock()
+	zone, err := b.c.ZoneFresh(ctx, spec.Zone)
 	switch {
 	case errors.Is(err, ErrZoneNotFound) && spec.CreateZone:
-		if _, err := b.c.CreateZone(ctx, spec.Zone, []string{"ns1." + spec.Zone}, zoneOwner(spec.FQDN)); err != nil {
+		if zone, err = b.c.CreateZone(ctx, spec.Zone, []string{"ns1." + spec.Zone}, zoneOwner(spec.FQDN)); err != nil {
 			return nil, fmt.Errorf("create zone %s: %w", spec.Zone, err)
 		}
 		zoneCreated = true
@@ -218,14 +223,6 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 	case spec.CreateZone && previous == nil:
 		// Deleting this resource would delete the zone: refuse to adopt one.
 		return nil, fmt.Errorf("zone %s already exists: set create_zone = false to attach to it", spec.Zone)
-	}
-
-	// A and AAAA failovers of one name share the LUA rrset: serialise the
-	// read-modify-write of it within this process.
-	unlock := lockName(b.c, spec.FQDN)
-	defer unlock()
-	if zone, err = b.c.Zone(ctx, spec.Zone); err != nil {
-		return nil, fmt.Errorf("read zone %s: %w", spec.Zone, err)
 	}
 	existing := zone.Find(spec.FQDN, "LUA")
 	var keepRecords []Record
@@ -264,7 +261,10 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 	if err := b.c.PatchRRSets(ctx, spec.Zone, []RRSet{rrset}); err != nil {
 		return nil, fmt.Errorf("write LUA record %s: %w", spec.FQDN, err)
 	}
-	st, err := b.Read(ctx, spec, &dnsfailover.Status{ZoneCreated: zoneCreated})
+	// The server stores the rrset as sent (a failed write is an error
+	// above), so the status comes from what was written rather than from a
+	// second read of the whole zone.
+	st, err := status(zone.ID, &rrset, spec, &dnsfailover.Status{ZoneCreated: zoneCreated})
 	if err != nil {
 		return nil, fmt.Errorf("read back %s: %w", spec.FQDN, err)
 	}
@@ -281,7 +281,12 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 	if err != nil {
 		return nil, fmt.Errorf("read zone %s: %w", spec.Zone, err)
 	}
-	rrset := zone.Find(spec.FQDN, "LUA")
+	return status(zone.ID, zone.Find(spec.FQDN, "LUA"), spec, previous)
+}
+
+// status reads the failover record of spec.RecordType out of the name's LUA
+// rrset (nil when there is none).
+func status(zoneID string, rrset *RRSet, spec dnsfailover.Spec, previous *dnsfailover.Status) (*dnsfailover.Status, error) {
 	if rrset == nil {
 		return nil, dnsfailover.ErrNotFound
 	}
@@ -312,7 +317,7 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 		RecordType: spec.RecordType,
 	}
 	st := &dnsfailover.Status{
-		ZoneID:         zone.ID,
+		ZoneID:         zoneID,
 		RecordIDs:      []string{RecordID(spec.Zone, spec.FQDN, spec.RecordType)},
 		HealthCheckIDs: []string{},
 	}
@@ -395,7 +400,7 @@ func (b *Backend) Delete(ctx context.Context, status *dnsfailover.Status) error 
 	spec := Normalize(status.Spec)
 	unlock := lockName(b.c, spec.FQDN)
 	defer unlock()
-	zone, err := b.c.Zone(ctx, spec.Zone)
+	zone, err := b.c.ZoneFresh(ctx, spec.Zone)
 	if errors.Is(err, ErrZoneNotFound) {
 		return nil
 	}
@@ -424,7 +429,7 @@ func (b *Backend) Delete(ctx context.Context, status *dnsfailover.Status) error 
 	if !status.ZoneCreated {
 		return nil
 	}
-	if zone, err = b.c.Zone(ctx, spec.Zone); err != nil {
+	if zone, err = b.c.ZoneFresh(ctx, spec.Zone); err != nil {
 		if errors.Is(err, ErrZoneNotFound) {
 			return nil
 		}

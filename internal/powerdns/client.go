@@ -19,6 +19,10 @@ import (
 // ErrZoneNotFound is returned when the server does not hold the zone.
 var ErrZoneNotFound = errors.New("zone not found")
 
+// max5xxRetries bounds the retries of a call answered with a server error
+// (50 ms doubling: about 6 s in all).
+const max5xxRetries = 7
+
 // DefaultTimeout bounds every API call that has no earlier deadline.
 const DefaultTimeout = 15 * time.Second
 
@@ -126,7 +130,18 @@ func (c *Client) Server(ctx context.Context) error {
 }
 
 // Zone reads a zone with its rrsets; ErrZoneNotFound when it does not exist.
+// Reads share one answer per zone within zoneCacheTTL across every client
+// of the same server in this process (a plan refreshing 200 names of one
+// zone reads it once, not 200 times, and the server's 4.7 API cannot read
+// a single rrset); any write through a client of this process drops it. The
+// zone returned is shared and must not be modified.
 func (c *Client) Zone(ctx context.Context, name string) (*Zone, error) {
+	return c.shared().zone(ctx, name, func() (*Zone, error) { return c.ZoneFresh(ctx, name) })
+}
+
+// ZoneFresh reads a zone from the server, bypassing the shared answer: for
+// read-modify-write, which must see the latest rrsets.
+func (c *Client) ZoneFresh(ctx context.Context, name string) (*Zone, error) {
 	var z Zone
 	err := c.do(ctx, http.MethodGet, c.zonePath(name), nil, &z)
 	if isNotFound(err) {
@@ -146,6 +161,7 @@ func (c *Client) CreateZone(ctx context.Context, name string, nameservers []stri
 		in["account"] = account
 	}
 	var z Zone
+	defer c.shared().forget(name)
 	if err := c.do(ctx, http.MethodPost, c.serverPath()+"/zones", in, &z); err != nil {
 		return nil, err
 	}
@@ -154,6 +170,7 @@ func (c *Client) CreateZone(ctx context.Context, name string, nameservers []stri
 
 // DeleteZone deletes a zone; a zone already gone is not an error.
 func (c *Client) DeleteZone(ctx context.Context, name string) error {
+	defer c.shared().forget(name)
 	err := c.do(ctx, http.MethodDelete, c.zonePath(name), nil, nil)
 	if isNotFound(err) {
 		return nil
@@ -171,16 +188,20 @@ func (c *Client) PatchRRSets(ctx context.Context, zone string, rrsets []RRSet) e
 			rrsets[i].Comments = []Comment{}
 		}
 	}
+	defer c.shared().forget(zone)
 	return c.do(ctx, http.MethodPatch, c.zonePath(zone), map[string]any{"rrsets": rrsets}, nil)
 }
 
-// ConfigSetting reads one server setting (GET /servers/ID/config).
+// ConfigSetting reads one server setting (GET /servers/ID/config). The
+// settings are read once per process and server: they change only when the
+// server restarts, and every resource of a plan asks for them.
 func (c *Client) ConfigSetting(ctx context.Context, name string) (string, error) {
-	var settings []struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	}
-	if err := c.do(ctx, http.MethodGet, c.serverPath()+"/config", nil, &settings); err != nil {
+	settings, err := c.shared().config(func() ([]setting, error) {
+		var all []setting
+		err := c.do(ctx, http.MethodGet, c.serverPath()+"/config", nil, &all)
+		return all, err
+	})
+	if err != nil {
 		return "", err
 	}
 	for _, s := range settings {
@@ -199,8 +220,10 @@ func (c *Client) zonePath(zone string) string {
 	return c.serverPath() + "/zones/" + url.PathEscape(zone)
 }
 
-// do sends one request. Only GET is retried (once, on transport errors):
-// it is the only call here that is safe to repeat blindly.
+// do sends one request. Only GET is retried on transport errors: it is the
+// only call here that is safe to repeat blindly when the answer was lost.
+// Any call the server answered with a 5xx (sqlite's "database is locked"
+// under parallel writes) did not happen and is retried with backoff.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -219,6 +242,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		attempts = 2
 	}
 	var lastErr error
+	retries5xx := 0
 	for i := 0; i < attempts; i++ {
 		req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, bytes.NewReader(body))
 		if err != nil {
@@ -238,7 +262,21 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			}
 			continue
 		}
-		return decode(resp, method, path, out)
+		err = decode(resp, method, path, out)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status >= 500 && retries5xx < max5xxRetries {
+			lastErr = err
+			wait := time.Duration(50<<retries5xx) * time.Millisecond
+			retries5xx++
+			attempts++
+			select {
+			case <-ctx.Done():
+				return lastErr
+			case <-time.After(wait):
+			}
+			continue
+		}
+		return err
 	}
 	return lastErr
 }
