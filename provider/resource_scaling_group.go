@@ -159,6 +159,11 @@ func (r *scalingGroupResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 	if !plan.Image.Equal(state.Image) || !plan.InstanceType.Equal(state.InstanceType) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("launch_template_version"), types.Int64Unknown())...)
+		// An AWS launch template keeps its id and gains a version; a GCP
+		// instance template is immutable, so a roll makes a new one.
+		if cloudOf(plan.Cloud) != backend.AWS {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("launch_template_id"), types.StringUnknown())...)
+		}
 	}
 }
 

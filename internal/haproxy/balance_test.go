@@ -20,9 +20,7 @@ import (
 // HAProxy on the VIP holders of three namespace hosts balances across all
 // three, and drops a dead backend after interval × fall.
 func TestBalanceOnNamespaceHosts(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("namespace hosts need root (CAP_NET_ADMIN)")
-	}
+	nshosts.RequireLive(t)
 	ctx := context.Background()
 	names := []string{"r1-h01", "r1-h02", "r2-h01"}
 	lab, err := nshosts.Start(ctx, nshosts.Spec{Hosts: map[string]string{"r1-h01": "", "r1-h02": "", "r2-h01": ""}})

@@ -14,9 +14,7 @@ import (
 
 func startLab(t *testing.T, hosts map[string]string) *nshosts.Lab {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("namespace hosts need root (CAP_NET_ADMIN)")
-	}
+	nshosts.RequireLive(t)
 	lab, err := nshosts.Start(context.Background(), nshosts.Spec{Hosts: hosts})
 	if err != nil {
 		t.Fatal(err)
@@ -153,9 +151,7 @@ func TestDeliverToNamespaceHosts(t *testing.T) {
 
 // Stop removes every namespace and interface of the lab.
 func TestLabStopLeavesNothing(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("namespace hosts need root (CAP_NET_ADMIN)")
-	}
+	nshosts.RequireLive(t)
 	lab, err := nshosts.Start(context.Background(), nshosts.Spec{Hosts: map[string]string{"a": ""}})
 	if err != nil {
 		t.Fatal(err)

@@ -22,9 +22,7 @@ import (
 // each move it to another host, and it fails back; a hand edit reads back
 // as drift; removal leaves no configuration and no daemon.
 func TestVRRPGroupOnNamespaceHosts(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("namespace hosts need root (CAP_NET_ADMIN)")
-	}
+	nshosts.RequireLive(t)
 	ctx := context.Background()
 	lab, err := nshosts.Start(ctx, nshosts.Spec{Hosts: map[string]string{"r1-h01": "", "r1-h02": "", "r2-h01": ""}})
 	if err != nil {

@@ -24,9 +24,7 @@ import (
 // and drills: the leader's power cut loses no acknowledged write; in async
 // mode a killed postgres is measured.
 func TestPatroniClusterOnNamespaceHosts(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("namespace hosts need root (CAP_NET_ADMIN)")
-	}
+	nshosts.RequireLive(t)
 	for _, b := range []string{"patroni", "etcd", "/usr/lib/postgresql/15/bin/postgres"} {
 		if _, err := exec.LookPath(b); err != nil {
 			t.Skipf("%s not installed (scripts/install-deps.sh installs it)", b)
