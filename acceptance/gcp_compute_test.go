@@ -2,6 +2,7 @@ package acceptance
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,10 +25,11 @@ func gcloudJSON(args ...string) (any, error) {
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
-		return nil, fmt.Errorf("gcloud %s: %v: %s", strings.Join(args, " "), err, stderr)
+		return nil, fmt.Errorf("gcloud %s: %w: %s", strings.Join(args, " "), err, stderr)
 	}
 	var v any
 	return v, json.Unmarshal(out, &v)

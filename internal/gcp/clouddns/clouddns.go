@@ -164,7 +164,7 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 	created := previous != nil && previous.ZoneCreated
 	if zone == nil {
 		if !spec.CreateZone {
-			return nil, fmt.Errorf("Cloud DNS has no managed zone for %s in project %s (set create_zone to create it)", spec.Zone, b.project)
+			return nil, fmt.Errorf("no Cloud DNS managed zone for %s in project %s (set create_zone to create it)", spec.Zone, b.project)
 		}
 		z := &dns.ManagedZone{Name: zoneName(spec.Zone), DnsName: fqdn(spec.Zone), Description: "Managed by terraform-provider-ha", Visibility: "public"}
 		err := gcp.Call(ctx, func() error {

@@ -129,7 +129,7 @@ func (c *client) waitRunnable(ctx context.Context, name string) (*sqladmin.Datab
 		case "RUNNABLE":
 			return inst, nil
 		case "FAILED", "SUSPENDED", "MAINTENANCE_FAILED":
-			return nil, fmt.Errorf("Cloud SQL instance %s is %s", name, inst.State)
+			return nil, fmt.Errorf("instance %s is %s", name, inst.State)
 		}
 		if err := gcp.Sleep(ctx, gcp.Poll); err != nil {
 			return nil, fmt.Errorf("timed out waiting for Cloud SQL instance %s to become RUNNABLE (now %s): %w", name, inst.State, err)

@@ -36,7 +36,7 @@ func validateDatabase(s database.Spec) error {
 		return err
 	}
 	if s.StorageGB != 0 && s.StorageGB < 10 {
-		return fmt.Errorf("Cloud SQL storage is at least 10 GB, not %d", s.StorageGB)
+		return fmt.Errorf("storage on Cloud SQL is at least 10 GB, not %d", s.StorageGB)
 	}
 	return nil
 }
@@ -225,7 +225,7 @@ func (d *Databases) Delete(ctx context.Context, st *database.Status) error {
 		return c.wrap(err)
 	}
 	if inst.Settings != nil && inst.Settings.DeletionProtectionEnabled {
-		return fmt.Errorf("Cloud SQL instance %s has deletion protection on: set deletion_protection = false and apply before destroying it", st.Spec.Name)
+		return fmt.Errorf("instance %s has deletion protection on: set deletion_protection = false and apply before destroying it", st.Spec.Name)
 	}
 	err = c.do(ctx, "delete Cloud SQL instance "+st.Spec.Name, func() (*sqladmin.Operation, error) {
 		return c.svc.Instances.Delete(c.project, st.Spec.Name).Context(ctx).Do()

@@ -215,7 +215,7 @@ func (r *Replicas) Delete(ctx context.Context, st *replica.Status) error {
 		return c.wrap(err)
 	}
 	if inst.Settings != nil && inst.Settings.DeletionProtectionEnabled {
-		return fmt.Errorf("Cloud SQL instance %s has deletion protection on: set deletion_protection = false and apply before destroying it", st.Spec.Name)
+		return fmt.Errorf("instance %s has deletion protection on: set deletion_protection = false and apply before destroying it", st.Spec.Name)
 	}
 	err = c.do(ctx, "delete Cloud SQL replica "+st.Spec.Name, func() (*sqladmin.Operation, error) {
 		return c.svc.Instances.Delete(c.project, st.Spec.Name).Context(ctx).Do()
