@@ -22,6 +22,7 @@ command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
 command -v pgbackrest >/dev/null || need+=(pgbackrest)
+command -v gcloud >/dev/null || need+=(google-cloud-cli) # independent observer in the GCP acceptance tests
 command -v dot >/dev/null || need+=(graphviz) # blueprint graph --format svg, drill pictures
 command -v moto_server >/dev/null || { echo "moto_server not found: moto 5.2.1 is expected to be preinstalled" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
