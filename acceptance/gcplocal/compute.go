@@ -427,7 +427,7 @@ func (s *Server) checkRefsExist(v any) *apiError {
 			if strings.HasPrefix(t, ComputeBase) {
 				k := strings.TrimPrefix(t, ComputeBase)
 				seg := strings.Split(k, "/")
-				if len(seg) >= 4 && s.objects[k] == nil && bad == "" && !s.groupExists(k) && seg[len(seg)-2] != "networks" && seg[len(seg)-2] != "subnetworks" && seg[1] == seg[1] {
+				if len(seg) >= 4 && s.objects[k] == nil && bad == "" && !s.groupExists(k) && seg[len(seg)-2] != "networks" && seg[len(seg)-2] != "subnetworks" {
 					for _, kind := range []string{"healthChecks", "backendServices", "urlMaps", "targetHttpProxies", "instanceTemplates"} {
 						if seg[len(seg)-2] == kind {
 							bad = k

@@ -17,8 +17,8 @@ import (
 
 type exchange struct {
 	method, url, reqBody string
-	status              int
-	respBody            string
+	status               int
+	respBody             string
 }
 
 var statusLine = regexp.MustCompile(`^(\d{3}) `)
@@ -71,36 +71,36 @@ func parseRecording(b []byte) []exchange {
 // replayExcluded are compute recordings not replayed yet, and why (the
 // first divergence each one shows). The health check recordings replay.
 var replayExcluded = map[string]string{
-	"basic__compute__v1alpha1__computeautoscaler__computeautoscalerbasic.log": "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
-	"basic__compute__v1alpha1__computeautoscaler__computeautoscalerbasic-direct.log": "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
-	"basic__compute__v1beta1__computebackendservice__globalcomputebackendservice.log": "starts from a pre-existing network the endpoint does not seed; zonal instances/instanceGroups.addInstances not modelled",
-	"basic__compute__v1beta1__computebackendservice__regionalcomputebackendservice.log": "starts from a pre-existing network the endpoint does not seed; zonal instances/instanceGroups.addInstances not modelled",
-	"basic__compute__v1beta1__computebackendservice__regionalcomputebackendservicetd.log": "server-filled fields not modelled yet: affinityCookieTtlSec kept on update",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrule-direct.log": "starts from a pre-existing network the endpoint does not seed",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulefull-direct.log": "starts from a pre-existing network the endpoint does not seed",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulegrpcproxy-direct.log": "url map with a backend bucket / grpc proxy not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulehttps-direct.log": "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulepscgoogleapis-direct.log": "scrubber placeholder clash (network named ${addressID}) and PSC not modelled",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulessl-direct.log": "server-filled fields not modelled yet: sslCertificates expireTime/selfManaged/type",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingruletcp-direct.log": "target TCP proxy delete ordering: the endpoint refuses a delete real GCP accepted (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingruletcp-direct-directtcp.log": "target TCP proxy delete ordering: the endpoint refuses a delete real GCP accepted (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrule-direct.log": "server-filled fields not modelled yet: address description/networkTier",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrulefull-direct.log": "server-filled fields not modelled yet: network selfLinkWithId",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrulepsc-direct.log": "server-filled fields not modelled yet: forwarding rule networkTier/selfLinkWithId",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingruletcp-direct.log": "server-filled fields not modelled yet: network selfLinkWithId",
-	"basic__compute__v1beta1__computeinstancegroupmanager__regionalcomputeinstancegroupmanager.log": "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
+	"basic__compute__v1alpha1__computeautoscaler__computeautoscalerbasic.log":                              "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
+	"basic__compute__v1alpha1__computeautoscaler__computeautoscalerbasic-direct.log":                       "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
+	"basic__compute__v1beta1__computebackendservice__globalcomputebackendservice.log":                      "starts from a pre-existing network the endpoint does not seed; zonal instances/instanceGroups.addInstances not modelled",
+	"basic__compute__v1beta1__computebackendservice__regionalcomputebackendservice.log":                    "starts from a pre-existing network the endpoint does not seed; zonal instances/instanceGroups.addInstances not modelled",
+	"basic__compute__v1beta1__computebackendservice__regionalcomputebackendservicetd.log":                  "server-filled fields not modelled yet: affinityCookieTtlSec kept on update",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrule-direct.log":               "starts from a pre-existing network the endpoint does not seed",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulefull-direct.log":           "starts from a pre-existing network the endpoint does not seed",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulegrpcproxy-direct.log":      "url map with a backend bucket / grpc proxy not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulehttps-direct.log":          "url map with a backend bucket not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulepscgoogleapis-direct.log":  "scrubber placeholder clash (network named ${addressID}) and PSC not modelled",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulessl-direct.log":            "server-filled fields not modelled yet: sslCertificates expireTime/selfManaged/type",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingruletcp-direct.log":            "target TCP proxy delete ordering: the endpoint refuses a delete real GCP accepted (to investigate)",
+	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingruletcp-direct-directtcp.log":  "target TCP proxy delete ordering: the endpoint refuses a delete real GCP accepted (to investigate)",
+	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrule-direct.log":             "server-filled fields not modelled yet: address description/networkTier",
+	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrulefull-direct.log":         "server-filled fields not modelled yet: network selfLinkWithId",
+	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrulepsc-direct.log":          "server-filled fields not modelled yet: forwarding rule networkTier/selfLinkWithId",
+	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingruletcp-direct.log":          "server-filled fields not modelled yet: network selfLinkWithId",
+	"basic__compute__v1beta1__computeinstancegroupmanager__regionalcomputeinstancegroupmanager.log":        "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
 	"basic__compute__v1beta1__computeinstancegroupmanager__regionalcomputeinstancegroupmanager-direct.log": "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
-	"basic__compute__v1beta1__computeinstancetemplate.log": "server-filled fields not modelled yet: disks/images (not used by the provider)",
-	"basic__compute__v1beta1__computetargethttpproxy__globaltargethttpproxy.log": "url map insert not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computetargethttpproxy__regionaltargethttpproxy.log": "server-filled fields not modelled yet: backend service port/portName",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmap.log": "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmap-direct.log": "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapadditive.log": "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapadditive-direct.log": "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapreducer.log": "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapreducer-direct.log": "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__regionalcomputeurlmap.log": "server-filled fields not modelled yet: backend service port/portName",
-	"basic__compute__v1beta1__computeurlmap__regionalcomputeurlmap-direct.log": "server-filled fields not modelled yet: backend service port/portName",
+	"basic__compute__v1beta1__computeinstancetemplate.log":                                                 "server-filled fields not modelled yet: disks/images (not used by the provider)",
+	"basic__compute__v1beta1__computetargethttpproxy__globaltargethttpproxy.log":                           "url map insert not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computetargethttpproxy__regionaltargethttpproxy.log":                         "server-filled fields not modelled yet: backend service port/portName",
+	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmap.log":                                      "url map with a backend bucket not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmap-direct.log":                               "url map with a backend bucket not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapadditive.log":                              "url map with a backend bucket not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapadditive-direct.log":                       "url map with a backend bucket not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapreducer.log":                               "url map with a backend bucket not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapreducer-direct.log":                        "url map with a backend bucket not accepted yet (to investigate)",
+	"basic__compute__v1beta1__computeurlmap__regionalcomputeurlmap.log":                                    "server-filled fields not modelled yet: backend service port/portName",
+	"basic__compute__v1beta1__computeurlmap__regionalcomputeurlmap-direct.log":                             "server-filled fields not modelled yet: backend service port/portName",
 }
 
 var placeholder = regexp.MustCompile(`\$\{([A-Za-z]+)\}`)

@@ -45,7 +45,6 @@ type object struct {
 	key    string
 	svc    string // compute | sql | dns
 	body   map[string]any
-	polls  int
 	extra  map[string]any // per-kind state
 	method *Method
 }

@@ -172,7 +172,7 @@ func (c *checker) value(path string, s *Schema, v any) {
 		}
 		if len(s.Enum) > 0 && !contains(s.Enum, str) {
 			// Real GCP accepts an empty loadBalancingScheme (recordings).
-			if !(str == "" && strings.HasSuffix(path, "loadBalancingScheme")) {
+			if str != "" || !strings.HasSuffix(path, "loadBalancingScheme") {
 				c.add(path, "%q is not one of %s", str, strings.Join(s.Enum, ", "))
 			}
 		}
