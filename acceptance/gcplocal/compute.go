@@ -220,6 +220,9 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 	case "regions", "zones":
 		return s.locations(q, res, kind)
 	}
+	if res == "networks" && kind == "get" && q.vars["network"] == "default" && s.objects[q.path] == nil {
+		s.defaultNetwork(q)
+	}
 	switch kind {
 	case "get":
 		o := s.objects[q.path]
@@ -374,13 +377,28 @@ func (s *Server) computeInsert(q *request) (map[string]any, int, *apiError) {
 		if aerr := s.initGroup(q, o, region, zone); aerr != nil {
 			return nil, 0, aerr
 		}
+	case "addresses", "globalAddresses":
+		if _, ok := body["address"]; !ok {
+			body["address"] = fmt.Sprintf("34.117.%d.%d", s.seq%250/16, s.seq%250+1)
+		}
+		body["status"] = "RESERVED"
+	case "backendServices", "regionBackendServices":
+		for k, v := range map[string]any{"sessionAffinity": "NONE", "affinityCookieTtlSec": 0, "timeoutSec": 30, "description": "",
+			"connectionDraining": map[string]any{"drainingTimeoutSec": 0}} {
+			if _, ok := body[k]; !ok {
+				body[k] = v
+			}
+		}
+		if aerr := s.checkRefsExist(body); aerr != nil {
+			return nil, 0, aerr
+		}
 	case "regionAutoscalers", "autoscalers":
 		t := str(body["target"])
 		if t == "" || s.objects[strings.TrimPrefix(t, ComputeBase)] == nil {
 			return nil, 0, errf(400, "invalid", "Invalid value for field 'resource.target': '%s'. The resource does not exist.", str(q.body["target"]))
 		}
 		body["status"] = "ACTIVE"
-	case "backendServices", "regionBackendServices", "healthChecks", "regionHealthChecks", "urlMaps", "regionUrlMaps", "targetHttpProxies", "regionTargetHttpProxies":
+	case "healthChecks", "regionHealthChecks", "urlMaps", "regionUrlMaps", "targetHttpProxies", "regionTargetHttpProxies":
 		if aerr := s.checkRefsExist(body); aerr != nil {
 			return nil, 0, aerr
 		}
@@ -596,6 +614,7 @@ func (s *Server) locations(q *request, res, kind string) (map[string]any, int, *
 	zone := func(z string) map[string]any {
 		return map[string]any{"kind": "compute#zone", "id": strconv.Itoa(2000 + len(z)), "name": z, "status": "UP",
 			"creationTimestamp": "1969-12-31T16:00:00.000-08:00", "description": z,
+			"availableCpuPlatforms": []any{"Intel Cascade Lake", "AMD Milan"}, "supportsPzs": false,
 			"region":   ComputeBase + "projects/" + project + "/regions/" + zoneRegion(z),
 			"selfLink": ComputeBase + "projects/" + project + "/zones/" + z}
 	}
@@ -625,4 +644,15 @@ func (s *Server) locations(q *request, res, kind string) (map[string]any, int, *
 		return s.listBody(q, items), 200, nil
 	}
 	return nil, 0, errf(501, "notImplemented", "%s is not modelled by this endpoint", q.m.ID)
+}
+
+// defaultNetwork exists in every project, as in a new real project.
+func (s *Server) defaultNetwork(q *request) {
+	key := q.path
+	id := s.nextID()
+	s.objects[key] = &object{key: key, svc: "compute", extra: map[string]any{}, body: map[string]any{
+		"kind": "compute#network", "id": id, "name": "default", "creationTimestamp": now(),
+		"description": "Default network for the project", "autoCreateSubnetworks": true, "subnetworks": []any{},
+		"routingConfig": map[string]any{"routingMode": "REGIONAL"}, "networkFirewallPolicyEnforcementOrder": "AFTER_CLASSIC_FIREWALL",
+		"selfLink": ComputeBase + key, "selfLinkWithId": ComputeBase + "projects/" + q.vars["project"] + "/global/networks/" + id}}
 }

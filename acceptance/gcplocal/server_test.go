@@ -202,3 +202,37 @@ func TestComputeGoClient(t *testing.T) {
 		t.Errorf("violations: %+v", errs)
 	}
 }
+
+func TestDNSZonesAndRecordSets(t *testing.T) {
+	s, url := start(t)
+	z := "/dns/v1/projects/p/managedZones"
+	if code, _ := call(t, url, "POST", z, `{"name":"z","dnsName":"example.com.","description":"d"}`); code != 200 {
+		t.Fatalf("zone create: %d", code)
+	}
+	if code, _ := call(t, url, "POST", z, `{"name":"z","dnsName":"example.com.","description":"d"}`); code != 409 {
+		t.Errorf("duplicate zone: %d, want 409", code)
+	}
+	rr := `{"name":"www.example.com.","type":"A","ttl":60,"routingPolicy":{"primaryBackup":{"primaryTargets":{"externalEndpoints":["192.0.2.1"]},"backupGeoTargets":{"items":[{"location":"us-east1","rrdatas":["192.0.2.2"]}]},"trickleTraffic":0}}}`
+	if code, e := call(t, url, "POST", z+"/z/rrsets", rr); code != 200 {
+		t.Fatalf("rrset create: %d %v", code, e)
+	}
+	if code, _ := call(t, url, "POST", z+"/z/rrsets", rr); code != 409 {
+		t.Errorf("duplicate rrset: %d, want 409", code)
+	}
+	if code, _ := call(t, url, "DELETE", z+"/z", ""); code != 400 {
+		t.Errorf("delete of a non-empty zone: %d, want 400", code)
+	}
+	_, l := call(t, url, "GET", z+"/z/rrsets", "")
+	if n := len(l["rrsets"].([]any)); n != 3 {
+		t.Errorf("rrsets %d, want SOA, NS and A", n)
+	}
+	if code, _ := call(t, url, "DELETE", z+"/z/rrsets/www.example.com./A", ""); code != 200 {
+		t.Errorf("rrset delete: %d", code)
+	}
+	if code, _ := call(t, url, "DELETE", z+"/z", ""); code != 204 {
+		t.Errorf("delete of an empty zone: %d", code)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("violations: %+v", errs)
+	}
+}

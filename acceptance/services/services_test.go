@@ -27,12 +27,12 @@ func TestStartAllAndStop(t *testing.T) {
 			t.Errorf("%s (pid %d) not running", p.Name, p.PID)
 		}
 	}
-	for _, want := range []string{"moto", "pdns", "nut-ups-a", "nut-ups-b", "nut-upsd", "snmpsim"} {
+	for _, want := range []string{"moto", "pdns", "nut-ups-a", "nut-ups-b", "nut-upsd", "snmpsim", "gcplocal"} {
 		if !names[want] {
 			t.Errorf("%s not started (got %v)", want, names)
 		}
 	}
-	for _, key := range []string{"HA_AWS_ENDPOINT", "HA_POWERDNS_API_URL", "HA_TEST_PDNS_DNS", "HA_TEST_NUT_ADDR", "HA_TEST_SNMP_ADDR"} {
+	for _, key := range []string{"HA_AWS_ENDPOINT", "HA_POWERDNS_API_URL", "HA_TEST_PDNS_DNS", "HA_TEST_NUT_ADDR", "HA_TEST_SNMP_ADDR", "HA_GCP_COMPUTE_ENDPOINT"} {
 		v := s.Env[key]
 		if !strings.Contains(v, "127.0.0.1:") {
 			t.Errorf("%s = %q, not on 127.0.0.1", key, v)
