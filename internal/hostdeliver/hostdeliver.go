@@ -107,7 +107,7 @@ func Dial(ctx context.Context, s Settings, t Target) (*Client, error) {
 		_ = nc.Close()
 		var ke *knownhosts.KeyError
 		if errors.As(err, &ke) || errors.Is(err, ErrHostKey) {
-			return fail(fmt.Errorf("%w: %v", ErrHostKey, err))
+			return fail(fmt.Errorf("%w: %w", ErrHostKey, err))
 		}
 		return fail(fmt.Errorf("ssh handshake: %w", err))
 	}

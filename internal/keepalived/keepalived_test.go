@@ -68,7 +68,7 @@ func TestOrderSpreadsFeeds(t *testing.T) {
 		t.Fatalf("shared feeds %v", s)
 	}
 	p := g.Priorities()
-	if !(p["r1-h01"] > p["r2-h01"] && p["r2-h01"] > p["r1-h02"]) {
+	if p["r1-h01"] <= p["r2-h01"] || p["r2-h01"] <= p["r1-h02"] {
 		t.Fatalf("priorities %v", p)
 	}
 	one := []Member{g.Members[0], g.Members[1]}

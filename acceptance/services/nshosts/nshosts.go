@@ -119,7 +119,7 @@ func Start(ctx context.Context, spec Spec) (*Lab, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	tag := fmt.Sprintf("%x%c", os.Getpid(), 'a'+rune(labSeq.Add(1)%26))
+	tag := fmt.Sprintf("%x%c", os.Getpid(), 'a'+labSeq.Add(1)%26)
 	l := &Lab{Tag: tag, Dir: dir, Bridge: "hb" + tag, Prefix: prefix, Hosts: map[string]*Host{}, User: "root"}
 	owner := os.Getpid()
 	if spec.Detached {
