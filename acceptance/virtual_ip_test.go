@@ -188,7 +188,7 @@ func TestAccVirtualIP_namespaceHosts(t *testing.T) {
 				Check: func(*terraform.State) error {
 					b, err := os.ReadFile(lab.Hosts["r2-h01"].EtcDir + "/keepalived/keepalived.conf")
 					if err != nil || strings.Contains(string(b), "advert_int 7") {
-						return fmt.Errorf("hand edit not repaired (%w)", err)
+						return fmt.Errorf("hand edit not repaired: %w", err)
 					}
 					return nil
 				},
