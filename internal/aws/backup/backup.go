@@ -273,9 +273,12 @@ func planInput(name string, r Rule) *types.BackupPlanInput {
 // CreatePlan creates a plan with one rule.
 func (c *Client) CreatePlan(ctx context.Context, name string, r Rule, tags map[string]string) (*Plan, error) {
 	out, err := c.api.CreateBackupPlan(ctx, &sdkbackup.CreateBackupPlanInput{BackupPlan: planInput(name, r), BackupPlanTags: tags})
-	if awsbase.ErrorCode(err) == "AlreadyExistsException" {
-		// moto 5.2.1 keeps deleted plans and refuses their names for ever.
-		// When no live plan has the name, create under a suffixed one.
+	if c.overridden && awsbase.ErrorCode(err) == "AlreadyExistsException" {
+		// Only against an endpoint override: the local endpoint keeps
+		// deleted plans and refuses their names for ever, so when no live
+		// plan has the name, create under a suffixed one. Against AWS the
+		// name is taken by a live plan and the error stands (a suffixed
+		// twin there would be a leak).
 		live, lerr := c.ListPlans(ctx)
 		if lerr != nil {
 			return nil, lerr
