@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,18 +19,33 @@ import (
 )
 
 // crashPointsVar lists the calls after which the crash test kills terraform
-// (comma-separated operation names, as the fault front sees them); CI runs
-// the default, the create reported by users: the database's.
+// (comma-separated operation names, as the fault front sees them); "all"
+// adds the later calls of the multi-call creates. CI runs the default: the
+// first create call of each resource kind.
 const crashPointsVar = "HA_CRASH_POINTS"
 
-// allCrashPoints is one create call per resource kind of the stack.
-var allCrashPoints = []string{
+// crashPoints is one create call per resource kind of the stack.
+var crashPoints = []string{
 	"CreateDBInstance",            // ha_database
 	"CreateDBInstanceReadReplica", // ha_database_replica
 	"CreateLoadBalancer",          // ha_load_balancer
 	"CreateAutoScalingGroup",      // ha_scaling_group
 	"CreateBackupVault",           // ha_backup_plan (PUT /backup-vaults/…)
 	"CreateHealthCheck",           // ha_dns_failover
+}
+
+// laterCrashPoints are the other calls of creates made of several calls:
+// the kill lands between two of them.
+var laterCrashPoints = []string{
+	"CreateVpc",                // ha_load_balancer: its network, first
+	"CreateTargetGroup",        // ha_load_balancer: before the load balancer
+	"CreateListener",           // ha_load_balancer: after it
+	"CreateLaunchTemplate",     // ha_scaling_group: before the group
+	"CreateKey",                // ha_backup_plan: the vault's key, before the vault
+	"CreateBackupPlan",         // ha_backup_plan: after the vaults
+	"CreateBackupSelection",    // ha_backup_plan: last
+	"CreateHostedZone",         // ha_dns_failover: the zone, first
+	"ChangeResourceRecordSets", // ha_dns_failover: the records, last
 }
 
 // Terraform is SIGKILLed right after the endpoint answered a create call (the
@@ -40,9 +56,9 @@ var allCrashPoints = []string{
 func TestAccCrash_killedApplyIsAdopted(t *testing.T) {
 	PreCheck(t)
 	UseServices(t, services.Moto)
-	points := []string{"CreateDBInstance"}
+	points := crashPoints
 	if v := os.Getenv(crashPointsVar); v == "all" {
-		points = allCrashPoints
+		points = append(append([]string(nil), crashPoints...), laterCrashPoints...)
 	} else if v != "" {
 		points = strings.Split(v, ",")
 	}
@@ -136,15 +152,18 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 	return applies, objects, left
 }
 
-// restOps are the REST calls among the crash points, by method and path prefix.
-var restOps = map[string]string{
-	"CreateBackupVault": "PUT /backup-vaults/",
-	"CreateHealthCheck": "POST /2013-04-01/healthcheck",
+// restOps are the REST calls among the crash points: method and path.
+var restOps = map[string]*regexp.Regexp{
+	"CreateBackupVault":        regexp.MustCompile(`^PUT /backup-vaults/[^/]+$`),
+	"CreateBackupPlan":         regexp.MustCompile(`^PUT /backup/plans/?$`),
+	"CreateHealthCheck":        regexp.MustCompile(`^POST /2013-04-01/healthcheck$`),
+	"CreateHostedZone":         regexp.MustCompile(`^POST /2013-04-01/hostedzone$`),
+	"ChangeResourceRecordSets": regexp.MustCompile(`^POST /2013-04-01/hostedzone/[^/]+/rrset/?$`),
 }
 
 func callIs(c services.Call, op string) bool {
-	if p, ok := restOps[op]; ok {
-		return strings.HasPrefix(c.Operation, p)
+	if re, ok := restOps[op]; ok {
+		return re.MatchString(c.Operation)
 	}
 	return c.Operation == op
 }

@@ -66,8 +66,17 @@ func notImplemented(op string, err error) error {
 	return fmt.Errorf("%s: %w (%w)", op, ErrNotImplemented, err)
 }
 
-// CreateKey creates a symmetric KMS key for a vault and returns its ARN.
+// CreateKey creates a symmetric KMS key for a vault and returns its ARN. An
+// enabled key already made for this vault (by a run killed before the vault
+// existed) is returned instead, so a rerun makes no second key.
 func (c *Client) CreateKey(ctx context.Context, vault string, tags map[string]string) (string, error) {
+	made, err := c.ListKeysTagged(ctx, TagVaultKey, vault)
+	if err != nil {
+		return "", err
+	}
+	if len(made) > 0 {
+		return made[0], nil
+	}
 	t := map[string]string{TagVaultKey: vault}
 	for k, v := range tags {
 		t[k] = v
@@ -272,6 +281,11 @@ func planInput(name string, r Rule) *types.BackupPlanInput {
 
 // CreatePlan creates a plan with one rule.
 func (c *Client) CreatePlan(ctx context.Context, name string, r Rule, tags map[string]string) (*Plan, error) {
+	if own, err := c.ownPlan(ctx, name, tags[awsbase.TagComponent]); err != nil {
+		return nil, err
+	} else if own != nil {
+		return c.adoptPlan(ctx, own, name, r)
+	}
 	out, err := c.api.CreateBackupPlan(ctx, &sdkbackup.CreateBackupPlanInput{BackupPlan: planInput(name, r), BackupPlanTags: tags})
 	if c.overridden && awsbase.ErrorCode(err) == "AlreadyExistsException" {
 		// Only against an endpoint override: the local endpoint keeps
@@ -296,6 +310,39 @@ func (c *Client) CreatePlan(ctx context.Context, name string, r Rule, tags map[s
 		return nil, fmt.Errorf("create backup plan %q in %s: %w", name, c.location, err)
 	}
 	return c.GetPlan(ctx, sdkaws.ToString(out.BackupPlanId))
+}
+
+// ownPlan is a live plan called name (or, against an endpoint override,
+// the suffixed name CreatePlan falls back to) that component made: what a
+// run killed after CreateBackupPlan leaves. nil when none.
+func (c *Client) ownPlan(ctx context.Context, name, component string) (*Plan, error) {
+	if component == "" {
+		return nil, nil
+	}
+	live, err := c.ListPlans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range live {
+		named := p.Name == name || (c.overridden && strings.HasPrefix(p.Name, name+"-r"))
+		if named && p.Tags[awsbase.TagComponent] == component {
+			return p, nil
+		}
+	}
+	return nil, nil
+}
+
+// adoptPlan brings an adopted plan's rule to r; an endpoint without
+// UpdateBackupPlan keeps the rule it was created with (the same run made it).
+func (c *Client) adoptPlan(ctx context.Context, p *Plan, name string, r Rule) (*Plan, error) {
+	got, err := c.UpdatePlan(ctx, p.ID, p.Name, r)
+	if errors.Is(err, ErrNotImplemented) {
+		return c.GetPlan(ctx, p.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("adopt backup plan %q: %w", name, err)
+	}
+	return got, nil
 }
 
 // UpdatePlan replaces the plan's rule in place. An endpoint without

@@ -169,6 +169,25 @@ func (c *Client) Create(ctx context.Context, spec Spec) (*Status, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	// A run killed after CreateLoadBalancer leaves a load balancer that no
+	// state knows; this component's own (same ha:component tag) is adopted
+	// and brought to spec instead of getting a twin or a name clash.
+	if arn, err := c.FindByName(ctx, spec.Name); err == nil {
+		tags, err := c.tagsOf(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		if owner := tags[awsbase.TagComponent]; owner == "" || owner != spec.Tags[awsbase.TagComponent] {
+			return nil, fmt.Errorf("create load balancer %q: a load balancer of that name exists and is not this component's (ha:component %q)", spec.Name, owner)
+		}
+		st, err := c.Update(ctx, arn, spec)
+		if err != nil {
+			return &Status{ARN: arn}, err
+		}
+		return st, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
 	netw, err := network.Ensure(ctx, c.ec2, spec.Name, spec.Zones, spec.Tags)
 	if err != nil {
 		return nil, err

@@ -296,8 +296,17 @@ func (b *Backend) ensureHealthCheck(ctx context.Context, spec dnsfailover.Spec, 
 			return "", fmt.Errorf("read health check %s of %s: %w", old, t.Name, err)
 		}
 	}
+	prefix := healthCheckRefPrefix(setID(t.Name, spec.FQDN))
+	// A run killed after CreateHealthCheck leaves a health check no state
+	// knows; one made for this target (its caller reference says so) with
+	// the fixed settings wanted is adopted instead of making a twin.
+	if orphan, err := b.orphanHealthCheck(ctx, prefix, old, want); err != nil {
+		return "", err
+	} else if orphan != "" {
+		return b.ensureHealthCheck(ctx, spec, t, orphan)
+	}
 	out, err := b.r53.CreateHealthCheck(ctx, &r53.CreateHealthCheckInput{
-		CallerReference:   sdkaws.String(callerRef("ha-", setID(t.Name, spec.FQDN))),
+		CallerReference:   sdkaws.String(callerRef(prefix, "")),
 		HealthCheckConfig: want,
 	})
 	if err != nil {
@@ -305,6 +314,37 @@ func (b *Backend) ensureHealthCheck(ctx context.Context, spec dnsfailover.Spec, 
 	}
 	id := sdkaws.ToString(out.HealthCheck.Id)
 	return id, b.tag(ctx, r53types.TagResourceTypeHealthcheck, id, spec.Tags, setID(t.Name, spec.FQDN))
+}
+
+// healthCheckRefPrefix starts the caller reference of every health check
+// made for the record set setID: stable, so a rerun can find its own.
+func healthCheckRefPrefix(setID string) string {
+	sum := sha256.Sum256([]byte(setID))
+	return "ha-" + hex.EncodeToString(sum[:])[:20] + "-"
+}
+
+// orphanHealthCheck returns a health check whose caller reference starts
+// with prefix, other than skip, whose type and interval (fixed at creation)
+// are want's; "" when none.
+func (b *Backend) orphanHealthCheck(ctx context.Context, prefix, skip string, want *r53types.HealthCheckConfig) (string, error) {
+	p := r53.NewListHealthChecksPaginator(b.r53, &r53.ListHealthChecksInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("list health checks: %w", err)
+		}
+		for _, hc := range out.HealthChecks {
+			id, have := sdkaws.ToString(hc.Id), hc.HealthCheckConfig
+			if id == skip || have == nil || !strings.HasPrefix(sdkaws.ToString(hc.CallerReference), prefix) {
+				continue
+			}
+			if have.Type == want.Type && sdkaws.ToInt32(have.RequestInterval) == sdkaws.ToInt32(want.RequestInterval) &&
+				(have.IPAddress == nil) == (want.IPAddress == nil) {
+				return id, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 func isNoSuchHealthCheck(err error) bool {
