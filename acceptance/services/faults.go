@@ -9,10 +9,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +28,10 @@ const (
 	Fault500      = "500"
 	Fault503      = "503"
 	FaultDrop     = "drop" // the connection is closed without an answer
+	// FaultLost forwards the call, then closes the connection without its
+	// answer: the object is made and the caller does not know (what client
+	// tokens and adoption are for). Not among the default kinds.
+	FaultLost = "lost"
 )
 
 // faultKinds is the order in which a faulted call picks its kind.
@@ -37,6 +43,7 @@ const (
 	FaultRateVar    = "HA_FAULT_RATE"    // fraction of calls faulted, 0..1 (e.g. 0.3)
 	FaultSeedVar    = "HA_FAULT_SEED"    // integer seed; the same seed faults the same calls
 	FaultLatencyVar = "HA_FAULT_LATENCY" // added to every call, a Go duration (e.g. 20ms)
+	FaultKindsVar   = "HA_FAULT_KINDS"   // comma-separated kinds (throttle,500,503,drop,lost)
 )
 
 // FaultOptions say which calls the proxy faults.
@@ -49,6 +56,9 @@ type FaultOptions struct {
 	Seed int64
 	// Latency is added before every answer, faulted or not.
 	Latency time.Duration
+	// Kinds are the fault kinds chosen from; nil means throttle, 500, 503
+	// and drop.
+	Kinds []string
 	// OnForwarded, when set, is called after a call was forwarded and
 	// answered by the endpoint (crash tests kill terraform from it).
 	OnForwarded func(c Call)
@@ -81,6 +91,16 @@ func FaultOptionsFromEnv(def FaultOptions) (FaultOptions, error) {
 			return o, fmt.Errorf("%s=%q: %w", FaultLatencyVar, v, err)
 		}
 		o.Latency = d
+	}
+	if v := os.Getenv(FaultKindsVar); v != "" {
+		o.Kinds = nil
+		for _, k := range strings.Split(v, ",") {
+			k = strings.TrimSpace(k)
+			if !slices.Contains(append(faultKinds, FaultLost), k) {
+				return o, fmt.Errorf("%s: unknown fault kind %q", FaultKindsVar, k)
+			}
+			o.Kinds = append(o.Kinds, k)
+		}
 	}
 	if o.Rate < 0 || o.Rate > 1 {
 		return o, fmt.Errorf("fault rate %v is not between 0 and 1", o.Rate)
@@ -221,6 +241,10 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if kind == FaultLost {
+		p.rp.ServeHTTP(httptest.NewRecorder(), r)
+		kind = FaultDrop
+	}
 	writeFault(w, c, kind)
 }
 
@@ -240,7 +264,11 @@ func (p *FaultProxy) decide(c Call) string {
 		p.stats.Forwarded++
 		return ""
 	}
-	kind := faultKinds[v%uint64(len(faultKinds))]
+	kinds := faultKinds
+	if len(p.opts.Kinds) > 0 {
+		kinds = p.opts.Kinds
+	}
+	kind := kinds[v%uint64(len(kinds))]
 	if p.forceKind != "" {
 		kind = p.forceKind
 	}

@@ -6,6 +6,8 @@ package aws
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -392,4 +394,13 @@ func SplitTags(all map[string]string) (user map[string]string, blueprint, compon
 		}
 	}
 	return user, blueprint, component
+}
+
+// ClientToken is a fresh idempotency token for one create: the SDK resends
+// the same token on its retries, so a create whose answer was lost (the
+// object made, the connection dropped) is not made twice.
+func ClientToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "ha-" + hex.EncodeToString(b)
 }

@@ -185,7 +185,7 @@ type Vault struct {
 
 // CreateVault creates an encrypted vault (keyARN "" means the AWS managed key).
 func (c *Client) CreateVault(ctx context.Context, name, keyARN string, tags map[string]string) (*Vault, error) {
-	req := &sdkbackup.CreateBackupVaultInput{BackupVaultName: sdkaws.String(name), BackupVaultTags: tags}
+	req := &sdkbackup.CreateBackupVaultInput{BackupVaultName: sdkaws.String(name), BackupVaultTags: tags, CreatorRequestId: sdkaws.String(awsbase.ClientToken())}
 	if keyARN != "" {
 		req.EncryptionKeyArn = sdkaws.String(keyARN)
 	}
@@ -286,7 +286,15 @@ func (c *Client) CreatePlan(ctx context.Context, name string, r Rule, tags map[s
 	} else if own != nil {
 		return c.adoptPlan(ctx, own, name, r)
 	}
-	out, err := c.api.CreateBackupPlan(ctx, &sdkbackup.CreateBackupPlanInput{BackupPlan: planInput(name, r), BackupPlanTags: tags})
+	out, err := c.api.CreateBackupPlan(ctx, &sdkbackup.CreateBackupPlanInput{BackupPlan: planInput(name, r), BackupPlanTags: tags, CreatorRequestId: sdkaws.String(awsbase.ClientToken())})
+	if awsbase.ErrorCode(err) == "AlreadyExistsException" {
+		// An attempt whose answer was lost made it (the SDK retried).
+		if own, oerr := c.ownPlan(ctx, name, tags[awsbase.TagComponent]); oerr != nil {
+			return nil, oerr
+		} else if own != nil {
+			return c.adoptPlan(ctx, own, name, r)
+		}
+	}
 	if c.overridden && awsbase.ErrorCode(err) == "AlreadyExistsException" {
 		// Only against an endpoint override: the local endpoint keeps
 		// deleted plans and refuses their names for ever, so when no live
@@ -455,7 +463,7 @@ func (c *Client) CreateSelection(ctx context.Context, planID string, s Selection
 			ConditionType: types.ConditionTypeStringequals, ConditionKey: sdkaws.String(k), ConditionValue: sdkaws.String(s.Tags[k]),
 		})
 	}
-	out, err := c.api.CreateBackupSelection(ctx, &sdkbackup.CreateBackupSelectionInput{BackupPlanId: sdkaws.String(planID), BackupSelection: sel}, c.optional)
+	out, err := c.api.CreateBackupSelection(ctx, &sdkbackup.CreateBackupSelectionInput{BackupPlanId: sdkaws.String(planID), BackupSelection: sel, CreatorRequestId: sdkaws.String(awsbase.ClientToken())}, c.optional)
 	if err != nil {
 		if awsbase.IsNotImplemented(err, c.overridden) {
 			return "", notImplemented("CreateBackupSelection", err)
@@ -522,10 +530,11 @@ func (c *Client) DeleteSelection(ctx context.Context, planID, selectionID string
 // and returns the job id.
 func (c *Client) StartBackupJob(ctx context.Context, vault, resourceARN, roleARN string, retentionDays int64) (string, error) {
 	out, err := c.api.StartBackupJob(ctx, &sdkbackup.StartBackupJobInput{
-		BackupVaultName: sdkaws.String(vault),
-		ResourceArn:     sdkaws.String(resourceARN),
-		IamRoleArn:      sdkaws.String(roleARN),
-		Lifecycle:       &types.Lifecycle{DeleteAfterDays: sdkaws.Int64(retentionDays)},
+		BackupVaultName:  sdkaws.String(vault),
+		ResourceArn:      sdkaws.String(resourceARN),
+		IamRoleArn:       sdkaws.String(roleARN),
+		Lifecycle:        &types.Lifecycle{DeleteAfterDays: sdkaws.Int64(retentionDays)},
+		IdempotencyToken: sdkaws.String(awsbase.ClientToken()),
 	}, c.optional)
 	if err != nil {
 		if awsbase.IsNotImplemented(err, c.overridden) {

@@ -438,7 +438,9 @@ func (c *Client) CreateSnapshot(ctx context.Context, instanceID, snapshotID stri
 		DBSnapshotIdentifier: sdkaws.String(snapshotID),
 		Tags:                 toTags(tags),
 	})
-	if err != nil {
+	// Snapshot ids are made per call: "already exists" is this call's own
+	// snapshot, made by an attempt whose answer was lost.
+	if err != nil && awsbase.ErrorCode(err) != "DBSnapshotAlreadyExists" {
 		return nil, fmt.Errorf("create DB snapshot %q of %q in %s: %w", snapshotID, instanceID, c.location, err)
 	}
 	return c.WaitSnapshot(ctx, snapshotID)
@@ -459,7 +461,7 @@ func (c *Client) CopySnapshot(ctx context.Context, sourceARN, targetID, kmsKeyID
 	if kmsKeyID != "" {
 		req.KmsKeyId = sdkaws.String(kmsKeyID)
 	}
-	if _, err := c.api.CopyDBSnapshot(ctx, req); err != nil {
+	if _, err := c.api.CopyDBSnapshot(ctx, req); err != nil && awsbase.ErrorCode(err) != "DBSnapshotAlreadyExists" {
 		return nil, fmt.Errorf("copy DB snapshot %s to %q in %s: %w", sourceARN, targetID, c.location, err)
 	}
 	return c.WaitSnapshot(ctx, targetID)

@@ -237,6 +237,7 @@ func (c *Client) Create(ctx context.Context, spec Spec) (*Status, error) {
 // the same name left behind by a group deleted out of band.
 func (c *Client) ensureTemplate(ctx context.Context, spec Spec) (string, int, error) {
 	out, err := c.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
+		ClientToken:        sdkaws.String(awsbase.ClientToken()),
 		LaunchTemplateName: sdkaws.String(spec.Name),
 		LaunchTemplateData: spec.templateData(),
 		TagSpecifications: []ec2types.TagSpecification{
@@ -260,6 +261,7 @@ func (c *Client) ensureTemplate(ctx context.Context, spec Spec) (string, int, er
 
 func (c *Client) newVersion(ctx context.Context, ltID string, spec Spec) (int, error) {
 	out, err := c.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
+		ClientToken:        sdkaws.String(awsbase.ClientToken()),
 		LaunchTemplateId:   sdkaws.String(ltID),
 		LaunchTemplateData: spec.templateData(),
 	})
