@@ -134,7 +134,7 @@ func (r *virtualIPResource) ConfigValidators(context.Context) []resource.ConfigV
 						fmt.Sprintf("%q is not an IPv4 address.", v))
 				case havePrefix && !prefix.Contains(a):
 					resp.Diagnostics.AddAttributeError(path.Root("vip"), "Virtual address outside the network",
-						fmt.Sprintf("%s is not inside network %s: the hosts could not answer for it.", v, prefix))
+						fmt.Sprintf("vip %s is outside the site network %s: the hosts could not answer for it.", v, prefix))
 				}
 			}
 			if n, ok := listLen(ctx, req, path.Root("hosts")); ok && n < 2 {
