@@ -302,6 +302,14 @@ var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)
 // its signature, headers and body.
 func Classify(r *http.Request, body []byte) Call {
 	c := Call{Operation: r.Method + " " + r.URL.Path}
+	if g := googleService(r.URL.Path); g != "" {
+		// Google APIs: JSON errors in Google's format; the operation key
+		// drops the project and names so that a seed faults the same
+		// method calls run after run.
+		c.Service, c.Protocol = g, "google"
+		c.Operation = r.Method + " " + googleShape(r.URL.Path)
+		return c
+	}
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		c.Region, c.Service = m[1], m[2]
 	}
@@ -338,6 +346,47 @@ func Classify(r *http.Request, body []byte) Call {
 	return c
 }
 
+// googleService names the Google API a path belongs to, "" for others.
+func googleService(p string) string {
+	switch {
+	case strings.HasPrefix(p, "/compute/v1/"):
+		return "compute"
+	case strings.HasPrefix(p, "/sql/"), strings.HasPrefix(p, "/v1/projects/") && strings.Contains(p, "/instances"):
+		return "sqladmin"
+	case strings.HasPrefix(p, "/dns/v1/"):
+		return "dns"
+	}
+	return ""
+}
+
+// googleShape keeps a path's collection words and drops the values
+// between them (projects/p/regions/r/... → projects/*/regions/*/...).
+func googleShape(p string) string {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	for i := 3; i < len(parts); i += 2 {
+		parts[i] = "*"
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
+// googleFault is the error body Google APIs send: code, message, status
+// and the legacy errors[] with a reason.
+func googleFault(w http.ResponseWriter, kind string) {
+	status, reason, state, msg := http.StatusInternalServerError, "backendError", "INTERNAL", "Internal error encountered."
+	switch kind {
+	case FaultThrottle:
+		status, reason, state, msg = http.StatusTooManyRequests, "rateLimitExceeded", "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute'."
+	case Fault503:
+		status, reason, state, msg = http.StatusServiceUnavailable, "backendError", "UNAVAILABLE", "The service is currently unavailable."
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+		"code": status, "message": msg, "status": state,
+		"errors": []map[string]string{{"message": msg, "domain": "global", "reason": reason}},
+	}})
+}
+
 // writeFault answers a call with the fault, as the service would.
 func writeFault(w http.ResponseWriter, c Call, kind string) {
 	if kind == FaultDrop {
@@ -349,6 +398,10 @@ func writeFault(w http.ResponseWriter, c Call, kind string) {
 		}
 		// Without hijacking, abort the handler: net/http closes the connection.
 		panic(http.ErrAbortHandler)
+	}
+	if c.Protocol == "google" {
+		googleFault(w, kind)
+		return
 	}
 	status, code, msg := faultAnswer(c.Protocol, kind)
 	reqID := "fault-" + strconv.FormatInt(time.Now().UnixNano(), 36)

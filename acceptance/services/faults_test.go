@@ -9,7 +9,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	gcecompute "cloud.google.com/go/compute/apiv1"
+	"cloud.google.com/go/compute/apiv1/computepb"
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -19,6 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/smithy-go"
+	"github.com/googleapis/gax-go/v2"
+	"google.golang.org/api/option"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
 )
 
 // Every protocol's fault is read by the real SDK client of that service as
@@ -184,5 +191,49 @@ func TestFaultProxySeeded(t *testing.T) {
 	_ = resp.Body.Close()
 	if !strings.Contains(string(body), `"calls":3`) || !strings.Contains(string(body), `"forwarded":3`) {
 		t.Errorf("stats: %s", body)
+	}
+}
+
+// Google faults are read by the Compute REST client as the status Google
+// sends, and the provider's GCP retry takes each kind (drops included) as
+// worth retrying.
+func TestFaultProxyGoogle(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("call forwarded at rate 1: %s %s", r.Method, r.URL)
+	}))
+	defer backend.Close()
+	want := map[string]int{FaultThrottle: 429, Fault500: 500, Fault503: 503, FaultDrop: 0}
+	for kind, code := range want {
+		t.Run(kind, func(t *testing.T) {
+			p, err := StartFaultProxy(backend.URL, FaultOptions{Rate: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = p.Close() }()
+			p.forceKind = kind
+			// The client's own retry of UNAVAILABLE is off, so the fault
+			// itself comes back.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c, err := gcecompute.NewRegionInstanceGroupManagersRESTClient(ctx,
+				option.WithEndpoint(p.URL+"/compute/v1/"), option.WithoutAuthentication())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = c.Close() }()
+			_, err = c.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: "p", Region: "us-east1", InstanceGroupManager: "g"}, gax.WithRetry(nil))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := gcp.HTTPCode(err); got != code {
+				t.Errorf("HTTP code %d, want %d (%v)", got, code, err)
+			}
+			if !gcp.Retryable(err) {
+				t.Errorf("%s fault not retryable: %v", kind, err)
+			}
+			if st := p.Stats(); st.ByService["compute"] != 1 {
+				t.Errorf("not counted as a compute call: %s %v", st, st.ByService)
+			}
+		})
 	}
 }

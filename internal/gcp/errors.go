@@ -3,6 +3,7 @@ package gcp
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -90,9 +91,14 @@ func IsPreconditionFailed(err error) bool {
 	return HTTPCode(err) == 412 || Reason(err) == "conditionNotMet"
 }
 
-// Retryable reports throttling (429) and transient server errors (5xx).
+// Retryable reports throttling (429), transient server errors (5xx) and
+// a connection closed before the answer came. A create retried after its
+// answer was lost meets "already exists", which the backends adopt.
 func Retryable(err error) bool {
 	c := HTTPCode(err)
+	if c == 0 && err != nil {
+		return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+	}
 	return c == 429 || c == 500 || c == 502 || c == 503 || c == 504
 }
 
