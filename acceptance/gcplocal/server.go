@@ -37,6 +37,7 @@ type Server struct {
 	mu         sync.Mutex
 	objects    map[string]*object // key: path without the service prefix ("projects/p/global/healthChecks/x")
 	ops        map[string]*operation
+	sqlOps     map[string]*sqlOp // Cloud SQL operations, by path
 	violations []Violation
 	seq        uint64
 }
@@ -51,7 +52,7 @@ type object struct {
 
 // New returns a server over a loaded contract.
 func New(c *Contract) *Server {
-	return &Server{C: c, objects: map[string]*object{}, ops: map[string]*operation{}}
+	return &Server{C: c, objects: map[string]*object{}, ops: map[string]*operation{}, sqlOps: map[string]*sqlOp{}}
 }
 
 // Violations returns the recorded violations (warnings included).
