@@ -351,7 +351,7 @@ func (s *Server) dnsChanges(q *request, kind string) (map[string]any, int, *apiE
 			return nil, 0, errf(409, "alreadyExists", "The resource 'entity.change.additions[%d]' named '%s (%s)' already exists", i, name, str(a["type"]))
 		}
 	}
-	id := strconv.Itoa(len(s.children(zone + "/changes")) + 1)
+	id := strconv.Itoa(len(s.children(zone+"/changes")) + 1)
 	b := map[string]any{"kind": "dns#change", "id": id, "status": "pending", "startTime": now()}
 	if len(adds) > 0 {
 		b["additions"] = q.body["additions"]
