@@ -443,6 +443,7 @@ func (s *Server) sql(q *request) (map[string]any, int, *apiError) {
 	case "instances.list":
 		items := []any{}
 		for _, o := range s.children("projects/" + project + "/instances") {
+			s.advance(o.key)
 			items = append(items, s.renderInstance(q, o))
 		}
 		return map[string]any{"kind": "sql#instancesList", "items": items}, 200, nil
