@@ -67,8 +67,8 @@ func TestAccGCloudObservesCloudSQL(t *testing.T) {
 	}
 	var inst struct {
 		State, Region, MasterInstanceName, DatabaseVersion string
-		ReplicaNames                                        []string
-		Settings                                            struct {
+		ReplicaNames                                       []string
+		Settings                                           struct {
 			AvailabilityType    string
 			BackupConfiguration struct {
 				Enabled, PointInTimeRecoveryEnabled bool
