@@ -34,7 +34,10 @@ func (s *Server) dns(q *request) (map[string]any, int, *apiError) {
 		}
 		b := copyObj(q.body)
 		b["kind"], b["id"], b["creationTime"] = "dns#managedZone", s.nextID(), now()
-		ns := []any{"ns-cloud-a1.googledomains.com.", "ns-cloud-a2.googledomains.com."}
+		if _, ok := b["cloudLoggingConfig"]; !ok {
+			b["cloudLoggingConfig"] = map[string]any{"kind": "dns#managedZoneCloudLoggingConfig"}
+		}
+		ns := []any{"ns-cloud-a1.googledomains.com.", "ns-cloud-a2.googledomains.com.", "ns-cloud-a3.googledomains.com.", "ns-cloud-a4.googledomains.com."}
 		b["nameServers"] = ns
 		if _, ok := b["visibility"]; !ok {
 			b["visibility"] = "public"
@@ -55,6 +58,32 @@ func (s *Server) dns(q *request) (map[string]any, int, *apiError) {
 			return nil, 0, errf(404, "notFound", "The '%s' resource named '%s' does not exist.", res, q.path[strings.LastIndex(q.path, "/")+1:])
 		}
 		return copyObj(o.body), 200, nil
+	case "managedZones.update", "managedZones.patch":
+		// Synchronous in Cloud DNS: answered with a done dns#operation
+		// carrying the old and new zone.
+		o := s.objects[q.path]
+		if o == nil {
+			return nil, 0, errf(404, "notFound", "The 'parameters.managedZone' resource named '%s' does not exist.", q.vars["managedZone"])
+		}
+		next := copyObj(o.body)
+		if kind == "update" {
+			next = copyObj(q.body)
+			for _, k := range []string{"kind", "id", "creationTime", "nameServers", "cloudLoggingConfig"} {
+				if _, ok := next[k]; !ok && o.body[k] != nil {
+					next[k] = o.body[k]
+				}
+			}
+		} else {
+			mergePatch(next, copyObj(q.body))
+		}
+		if str(next["dnsName"]) != str(o.body["dnsName"]) || str(next["name"]) != str(o.body["name"]) {
+			return nil, 0, errf(400, "immutableField", "Invalid value for 'entity.managedZone': name and dnsName cannot be changed")
+		}
+		old := o.body
+		o.body = next
+		return map[string]any{"kind": "dns#operation", "id": s.nextID(), "startTime": now(), "status": "done", "type": "UPDATE",
+			"user":        "local@" + q.vars["project"] + ".iam.gserviceaccount.com",
+			"zoneContext": map[string]any{"oldValue": copyObj(old), "newValue": copyObj(next)}}, 200, nil
 	case "managedZones.list":
 		items := []any{}
 		for _, o := range s.children(q.path) {
@@ -75,7 +104,8 @@ func (s *Server) dns(q *request) (map[string]any, int, *apiError) {
 				delete(s.objects, k)
 			}
 		}
-		return nil, 204, nil
+		// Cloud DNS answers a zone delete 200 with an empty body (recordings).
+		return nil, 200, nil
 	case "resourceRecordSets.list":
 		zone := strings.TrimSuffix(q.path, "/rrsets")
 		if s.objects[zone] == nil {

@@ -105,6 +105,11 @@ func (s *Server) newSQLOp(q *request, opType, targetName string, need int, locks
 	}
 	o := &sqlOp{key: key, body: op, need: need, locks: locks, seq: n, done: done}
 	s.sqlOps[key] = o
+	if need == 0 {
+		// User changes are done when answered (recordings).
+		o.need = 1
+		o.poll()
+	}
 	return s.renderOp(q, o)
 }
 
@@ -793,7 +798,7 @@ func (s *Server) sqlUsers(q *request, o *object) (map[string]any, int, *apiError
 		if s.objects[coll+"/"+user+"@"+host] != nil {
 			return nil, 0, errf(409, "userAlreadyExists", "The user already exists.")
 		}
-		return s.newSQLOp(q, "CREATE_USER", name, 2, []string{o.key}, func() *apiError {
+		return s.newSQLOp(q, "CREATE_USER", name, 0, []string{o.key}, func() *apiError {
 			s.sqlChild(o.key, "users", user+"@"+host, map[string]any{"kind": "sql#user", "name": user, "host": host, "instance": name, "project": project, "etag": fingerprint(user + host)})
 			return nil
 		}), 200, nil
@@ -805,12 +810,12 @@ func (s *Server) sqlUsers(q *request, o *object) (map[string]any, int, *apiError
 		}
 		if q.m.Kind() == "update" {
 			// The password is write-only: accepted, never stored in a response.
-			return s.newSQLOp(q, "UPDATE_USER", name, 2, []string{o.key}, func() *apiError {
+			return s.newSQLOp(q, "UPDATE_USER", name, 0, []string{o.key}, func() *apiError {
 				u.body["etag"] = fingerprint(u.body["etag"])
 				return nil
 			}), 200, nil
 		}
-		return s.newSQLOp(q, "DELETE_USER", name, 2, []string{o.key}, func() *apiError {
+		return s.newSQLOp(q, "DELETE_USER", name, 0, []string{o.key}, func() *apiError {
 			delete(s.objects, u.key)
 			return nil
 		}), 200, nil
