@@ -224,7 +224,7 @@ func checkInstance(inst map[string]any, master map[string]any) *apiError {
 	if r := intOf(mapAt(bc, "backupRetentionSettings")["retainedBackups"]); r != 0 && (r < 1 || r > 365) {
 		return invalid("retainedBackups (%d) must be between 1 and 365.", r)
 	}
-	if master == nil && str(st["availabilityType"]) == "REGIONAL" && eng == "MYSQL" && !(enabled && boolAt(bc, "binaryLogEnabled")) {
+	if master == nil && str(st["availabilityType"]) == "REGIONAL" && eng == "MYSQL" && (!enabled || !boolAt(bc, "binaryLogEnabled")) {
 		return invalid("High availability on MySQL requires automated backups and binary logging.")
 	}
 	if master != nil {
@@ -235,7 +235,7 @@ func checkInstance(inst map[string]any, master map[string]any) *apiError {
 			return invalid("The replica's database version (%s) must match the primary's (%s).", inst["databaseVersion"], master["databaseVersion"])
 		}
 		mbc := mapAt(master, "settings", "backupConfiguration")
-		if eng == "MYSQL" && !(boolAt(mbc, "enabled") && boolAt(mbc, "binaryLogEnabled")) {
+		if eng == "MYSQL" && (!boolAt(mbc, "enabled") || !boolAt(mbc, "binaryLogEnabled")) {
 			return invalid("The primary must have automated backups and binary logging enabled to create a read replica.")
 		}
 	}

@@ -3,6 +3,7 @@ package cloudsql
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -28,7 +29,8 @@ func gcloudSQL(t *testing.T, endpoint string, out any, args ...string) {
 	b, err := cmd.Output()
 	if err != nil {
 		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
 		t.Fatalf("gcloud %v: %v: %s", args, err, stderr)
