@@ -276,13 +276,43 @@ func TestLocalDatabaseReplicaPromoteBackupRestore(t *testing.T) {
 		t.Errorf("backup of a read replica: %v, want 400", err)
 	}
 
-	// Promotion in the same apply: the replica becomes a standalone
-	// primary with its own backups and stops following its old master.
+	// Import: Read from the name and location alone.
+	imp, err := dbs.Read(ctx, database.Spec{Meta: backend.Meta{Name: "shop-east", Location: "us-east1"}}, nil)
+	if err != nil || !imp.Spec.HighAvailability || imp.Spec.Engine != "postgres" || imp.Spec.InstanceClass != "db-custom-2-7680" || imp.Spec.BackupRetention != 14 {
+		t.Fatalf("import read: %+v, %v", imp, err)
+	}
+	impRep, err := reps.Read(ctx, replica.Spec{Meta: backend.Meta{Name: "shop-west", Location: "us-west1"}}, nil)
+	if err != nil || impRep.Role != replica.RoleReplica || impRep.Spec.SourceID != "shop-east" {
+		t.Fatalf("import read of the replica: %+v, %v", impRep, err)
+	}
+
+	// Promotion in the same apply, with the primary's region lost: the
+	// replica becomes a standalone primary with its own backups, stops
+	// following its old master, and no call goes to the lost instance.
+	lost := &backend.Settings{GCP: s.GCP}
+	lost.GCP.LostLocations = []string{"us-east1"}
+	if _, err := database.Open(ctx, backend.GCP, lost, "us-east1"); !backend.IsUnreachable(err) {
+		t.Errorf("opening the lost region: %v, want unreachable", err)
+	}
+	lostReps, err := replica.Open(ctx, backend.GCP, lost, "us-west1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	mark := len(rec.bodies)
+	rec.mu.Unlock()
 	rspec.Promote = true
-	promoted, err := reps.Apply(ctx, rspec, rep)
+	promoted, err := lostReps.Apply(ctx, rspec, rep)
 	if err != nil {
 		t.Fatalf("promote: %v", err)
 	}
+	rec.mu.Lock()
+	for _, b := range rec.bodies[mark:] {
+		if strings.Contains(strings.Fields(b)[1], "/instances/shop-east") {
+			t.Errorf("promotion called the lost region's instance: %s", strings.Fields(b)[1])
+		}
+	}
+	rec.mu.Unlock()
 	if promoted.Role != replica.RolePrimary || promoted.ReplicatingFrom != "" || !promoted.Spec.Promote {
 		t.Fatalf("promoted status: %+v", promoted)
 	}
@@ -301,6 +331,38 @@ func TestLocalDatabaseReplicaPromoteBackupRestore(t *testing.T) {
 	_, err = raw.Instances.PromoteReplica("ha-test", "shop-west").Do()
 	if code, _ := apiCode(err); code != 400 {
 		t.Errorf("promote of a primary: %v, want 400", err)
+	}
+
+	// A rebuilt region's replica follows the promoted instance, found by
+	// its component and location.
+	euReps, err := replica.Open(ctx, backend.GCP, s, "europe-west1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow, err := euReps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "shop-eu-replica", Location: "europe-west1", Component: "eu/db", Blueprint: "shop"},
+		SourceLocation: "us-west1", SourceComponent: "west/db"}, nil)
+	if err != nil {
+		t.Fatalf("rebuilt replica: %v", err)
+	}
+	if follow.ReplicatingFrom != "shop-west" || follow.Role != replica.RoleReplica {
+		t.Fatalf("rebuilt replica follows %q (%s), want the promoted shop-west", follow.ReplicatingFrom, follow.Role)
+	}
+	if got := databases(t, raw, "shop-eu-replica"); !has(got, "late") || has(got, "after") {
+		t.Errorf("rebuilt replica databases %v: a copy of the promoted instance", got)
+	}
+	// A replica promoted by hand shows in Read (so in plan).
+	c := &client{svc: raw, project: "ha-test", region: "europe-west1"}
+	if err := c.do(ctx, "promote by hand", func() (*sqladmin.Operation, error) {
+		return raw.Instances.PromoteReplica("ha-test", "shop-eu-replica").Context(ctx).Do()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	drift, err := euReps.Read(ctx, follow.Spec, follow)
+	if err != nil || drift.Role != replica.RolePrimary || !drift.Spec.Promote || drift.ReplicatingFrom != "" {
+		t.Errorf("hand promotion not shown: %+v, %v", drift, err)
+	}
+	if err := euReps.Delete(ctx, drift); err != nil {
+		t.Fatalf("delete hand-promoted replica: %v", err)
 	}
 
 	// Restore the newest backup into a new instance in another region.
@@ -370,5 +432,51 @@ func TestLocalDatabaseReplicaPromoteBackupRestore(t *testing.T) {
 		if strings.Contains(b, "s3cret-never-logged") && !strings.Contains(b, "/users") && !instanceInsert {
 			t.Errorf("password sent in %s", strings.Fields(b)[1])
 		}
+	}
+}
+
+// TestLocalMySQLBinaryLogAndReplica: on MySQL, point-in-time recovery is
+// the binary log, which Cloud SQL requires for high availability and on a
+// replica's primary; without backups the endpoint refuses both, as Cloud
+// SQL does, and the backends' settings pass.
+func TestLocalMySQLBinaryLogAndReplica(t *testing.T) {
+	s, raw, _ := local(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dbs, err := database.Open(ctx, backend.GCP, s, "europe-west1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := dbSpec("my-eu", "europe-west1")
+	spec.Engine, spec.EngineVersion, spec.DeletionProtection = "mysql", "8.0", false
+	spec.BackupRetention = 0
+	if _, err := dbs.Apply(ctx, spec, nil); err == nil || !strings.Contains(err.Error(), "binary logging") {
+		t.Fatalf("MySQL high availability without backups: %v, want refused", err)
+	}
+	spec.BackupRetention = 3
+	st, err := dbs.Apply(ctx, spec, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if st.Port != 3306 || st.Spec.Engine != "mysql" || st.Spec.EngineVersion != "8.0" {
+		t.Errorf("status: %+v", st)
+	}
+	inst, _ := raw.Instances.Get("ha-test", "my-eu").Do()
+	if bc := inst.Settings.BackupConfiguration; !bc.BinaryLogEnabled || bc.PointInTimeRecoveryEnabled || bc.TransactionLogRetentionDays != 3 {
+		t.Errorf("MySQL backups: %+v", bc)
+	}
+	reps, err := replica.Open(ctx, backend.GCP, s, "europe-west4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI}, nil)
+	if err != nil || rep.Role != replica.RoleReplica || rep.Port != 3306 || rep.ReplicatingFrom != "my-eu" {
+		t.Fatalf("replica: %+v, %v", rep, err)
+	}
+	if err := reps.Delete(ctx, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbs.Delete(ctx, st); err != nil {
+		t.Fatal(err)
 	}
 }
