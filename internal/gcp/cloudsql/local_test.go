@@ -469,7 +469,14 @@ func TestLocalMySQLBinaryLogAndReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI}, nil)
+	if _, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI, Engine: "postgres"}, nil); err == nil ||
+		!strings.Contains(err.Error(), `"postgres" but the source runs "mysql"`) {
+		t.Errorf("engine mismatch: %v", err)
+	}
+	if _, err := raw.Instances.Get("ha-test", "my-eu4").Do(); err == nil {
+		t.Error("a refused replica must not be created")
+	}
+	rep, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI, Engine: "mysql"}, nil)
 	if err != nil || rep.Role != replica.RoleReplica || rep.Port != 3306 || rep.ReplicatingFrom != "my-eu" {
 		t.Fatalf("replica: %+v, %v", rep, err)
 	}
