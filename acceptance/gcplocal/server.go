@@ -38,6 +38,11 @@ type Server struct {
 	objects    map[string]*object // key: path without the service prefix ("projects/p/global/healthChecks/x")
 	ops        map[string]*operation
 	sqlOps     map[string]*sqlOp // Cloud SQL operations, by path
+	// ReserveDeletedSQLNames makes a deleted Cloud SQL instance's name
+	// unusable for a new instance, as Cloud SQL does for up to a week
+	// (409). Off by default: tests recreate names freely.
+	ReserveDeletedSQLNames bool
+	deletedSQL             map[string]bool
 	violations []Violation
 	seq        uint64
 }

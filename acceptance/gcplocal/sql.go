@@ -490,6 +490,9 @@ func (s *Server) sqlInsert(q *request) (map[string]any, int, *apiError) {
 	if s.objects[key] != nil {
 		return nil, 0, errf(409, "instanceAlreadyExists", "The Cloud SQL instance already exists.")
 	}
+	if s.ReserveDeletedSQLNames && s.deletedSQL[key] {
+		return nil, 0, errf(409, "instanceAlreadyExists", "The Cloud SQL instance already exists. When you delete an instance, you can't reuse the name of the deleted instance until one week from the deletion date.")
+	}
 	if str(b["region"]) == "" {
 		b["region"] = "us-central1"
 	}
@@ -635,6 +638,10 @@ func (s *Server) sqlInstanceAction(q *request, o *object) (map[string]any, int, 
 					delete(s.objects, k)
 				}
 			}
+			if s.deletedSQL == nil {
+				s.deletedSQL = map[string]bool{}
+			}
+			s.deletedSQL[o.key] = true
 			return nil
 		}), 200, nil
 	case "promoteReplica":

@@ -252,3 +252,18 @@ func TestDNSChanges(t *testing.T) {
 		t.Errorf("violations: %+v", errs)
 	}
 }
+
+// TestSQLDeletedNameReserved: with ReserveDeletedSQLNames, a deleted
+// instance's name cannot be used again (Cloud SQL keeps it for a week).
+func TestSQLDeletedNameReserved(t *testing.T) {
+	s, url := start(t)
+	s.ReserveDeletedSQLNames = true
+	body := `{"name":"gone","region":"us-east1","databaseVersion":"POSTGRES_16","settings":{"tier":"db-f1-micro"}}`
+	_, op := call(t, url, "POST", sqlv+"/instances", body)
+	pollOp(t, url, sqlv, op)
+	_, op = call(t, url, "DELETE", sqlv+"/instances/gone", "")
+	pollOp(t, url, sqlv, op)
+	if code, b := call(t, url, "POST", sqlv+"/instances", body); code != 409 || !strings.Contains(b["error"].(map[string]any)["message"].(string), "one week") {
+		t.Errorf("reuse of a deleted name: %d %v", code, b)
+	}
+}
