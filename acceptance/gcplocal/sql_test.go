@@ -1,8 +1,12 @@
 package gcplocal
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"google.golang.org/api/option"
+	sqlv1 "google.golang.org/api/sqladmin/v1"
 )
 
 const sqlv = "/sql/v1beta4/projects/p"
@@ -265,5 +269,38 @@ func TestSQLDeletedNameReserved(t *testing.T) {
 	pollOp(t, url, sqlv, op)
 	if code, b := call(t, url, "POST", sqlv+"/instances", body); code != 409 || !strings.Contains(b["error"].(map[string]any)["message"].(string), "one week") {
 		t.Errorf("reuse of a deleted name: %d %v", code, b)
+	}
+}
+
+// TestSQLGoClientV1: the sqladmin v1 Go client (paths under /v1/) creates
+// and reads through the same model, without violations.
+func TestSQLGoClientV1(t *testing.T) {
+	s, url := start(t)
+	ctx := context.Background()
+	c, err := sqlv1.NewService(ctx, option.WithEndpoint(url+"/"), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := c.Instances.Insert("p", &sqlv1.DatabaseInstance{Name: "v1db", Region: "europe-west1", DatabaseVersion: "POSTGRES_15",
+		Settings: &sqlv1.Settings{Tier: "db-custom-1-3840", AvailabilityType: "REGIONAL"}}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	polls := 0
+	for op.Status != "DONE" && polls < 10 {
+		polls++
+		if op, err = c.Operations.Get("p", op.Name).Do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if polls < 2 || !strings.HasPrefix(op.SelfLink, "https://sqladmin.googleapis.com/v1/") {
+		t.Errorf("operation done after %d polls, self link %s", polls, op.SelfLink)
+	}
+	inst, err := c.Instances.Get("p", "v1db").Do()
+	if err != nil || inst.State != "RUNNABLE" || inst.SecondaryGceZone == "" || inst.Settings.SettingsVersion != 1 {
+		t.Fatalf("v1 instance: %+v, %v", inst, err)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("violations: %+v", errs)
 	}
 }
