@@ -34,11 +34,17 @@ type Violation struct {
 type Server struct {
 	C *Contract
 
-	mu         sync.Mutex
-	objects    map[string]*object // key: path without the service prefix ("projects/p/global/healthChecks/x")
-	ops        map[string]*operation
-	violations []Violation
-	seq        uint64
+	mu      sync.Mutex
+	objects map[string]*object // key: path without the service prefix ("projects/p/global/healthChecks/x")
+	ops     map[string]*operation
+	sqlOps  map[string]*sqlOp // Cloud SQL operations, by path
+	// ReserveDeletedSQLNames makes a deleted Cloud SQL instance's name
+	// unusable for a new instance, as Cloud SQL does for up to a week
+	// (409). Off by default: tests recreate names freely.
+	ReserveDeletedSQLNames bool
+	deletedSQL             map[string]bool
+	violations             []Violation
+	seq                    uint64
 }
 
 type object struct {
@@ -51,7 +57,7 @@ type object struct {
 
 // New returns a server over a loaded contract.
 func New(c *Contract) *Server {
-	return &Server{C: c, objects: map[string]*object{}, ops: map[string]*operation{}}
+	return &Server{C: c, objects: map[string]*object{}, ops: map[string]*operation{}, sqlOps: map[string]*sqlOp{}}
 }
 
 // Violations returns the recorded violations (warnings included).

@@ -72,29 +72,26 @@ const (
 	DNS
 )
 
-// ClientOptions returns the options for a client of svc. The Compute REST
-// clients add "/compute/v1/..." to the endpoint themselves, so a
-// gcloud-style override ending in /compute/v1/ is cut back to its root;
-// the discovery-based clients (sqladmin, dns) keep their path.
+// ClientOptions returns the options for a client of svc. Every Go client
+// (compute REST, sqladmin, dns) adds its own version path
+// ("compute/v1/...", "sql/v1beta4/...", "dns/v1/...") to the endpoint, so
+// a gcloud-style override ending in that path is cut back to its root.
 func (s *Session) ClientOptions(svc Service) ([]option.ClientOption, error) {
 	var opts []option.ClientOption
-	endpoint := ""
+	endpoint, versionPath := "", ""
 	switch svc {
 	case Compute:
-		endpoint = s.s.ComputeEndpoint
-		endpoint = strings.TrimSuffix(strings.TrimSuffix(endpoint, "/"), "/compute/v1")
+		endpoint, versionPath = s.s.ComputeEndpoint, "/compute/v1"
 	case SQLAdmin:
-		endpoint = s.s.SQLAdminEndpoint
-		if endpoint != "" && !strings.HasSuffix(endpoint, "/") {
-			endpoint += "/"
-		}
+		endpoint, versionPath = s.s.SQLAdminEndpoint, "/sql/v1beta4"
 	case DNS:
-		endpoint = s.s.DNSEndpoint
-		if endpoint != "" {
-			endpoint = strings.TrimSuffix(endpoint, "/")
-			if !strings.HasSuffix(endpoint, "/dns/v1") {
-				endpoint += "/dns/v1"
-			}
+		endpoint, versionPath = s.s.DNSEndpoint, "/dns/v1"
+	}
+	if endpoint != "" {
+		endpoint = strings.TrimSuffix(strings.TrimSuffix(endpoint, "/"), versionPath)
+		if svc != Compute {
+			// The discovery-based clients join paths to a root ending in "/";
+			// the compute REST clients add the slash themselves.
 			endpoint += "/"
 		}
 	}

@@ -15,6 +15,8 @@ import (
 
 	compute "cloud.google.com/go/compute/apiv1"
 	"cloud.google.com/go/compute/apiv1/computepb"
+	dns "google.golang.org/api/dns/v1"
+	sqladmin "google.golang.org/api/sqladmin/v1beta4"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
@@ -197,5 +199,72 @@ func TestRetryStopsWithContext(t *testing.T) {
 	err := Retry(ctx, func(error) bool { return true }, func() error { n++; return errors.New("busy") })
 	if err == nil || n != 1 {
 		t.Fatalf("a cancelled context must end the retries: %d calls, %v", n, err)
+	}
+}
+
+// TestClientOptionsEndpointRoot: the Go clients add their version path, so
+// an override given with it (as gcloud takes it) or without it both reach
+// the same root.
+func TestClientOptionsEndpointRoot(t *testing.T) {
+	for _, tc := range []struct {
+		svc      Service
+		override string
+	}{
+		{Compute, "http://127.0.0.1:9/compute/v1/"}, {Compute, "http://127.0.0.1:9"},
+		{SQLAdmin, "http://127.0.0.1:9/sql/v1beta4/"}, {SQLAdmin, "http://127.0.0.1:9/"},
+		{DNS, "http://127.0.0.1:9/dns/v1/"}, {DNS, "http://127.0.0.1:9/"},
+	} {
+		var seen string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen = r.URL.Path
+			googleError(w, 404, "notFound", "no")
+		}))
+		g := backend.GCPSettings{Project: "p"}
+		switch tc.svc {
+		case Compute:
+			g.ComputeEndpoint = strings.Replace(tc.override, "http://127.0.0.1:9", srv.URL, 1)
+		case SQLAdmin:
+			g.SQLAdminEndpoint = strings.Replace(tc.override, "http://127.0.0.1:9", srv.URL, 1)
+		case DNS:
+			g.DNSEndpoint = strings.Replace(tc.override, "http://127.0.0.1:9", srv.URL, 1)
+		}
+		s, err := New(&backend.Settings{GCP: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, err := s.ClientOptions(tc.svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		want := ""
+		switch tc.svc {
+		case Compute:
+			c, err := compute.NewHealthChecksRESTClient(ctx, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = c.Get(ctx, &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "hc"})
+			_ = c.Close()
+			want = "/compute/v1/projects/p/global/healthChecks/hc"
+		case SQLAdmin:
+			c, err := sqladmin.NewService(ctx, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = c.Instances.Get("p", "db").Do()
+			want = "/sql/v1beta4/projects/p/instances/db"
+		case DNS:
+			c, err := dns.NewService(ctx, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = c.ManagedZones.Get("p", "z").Do()
+			want = "/dns/v1/projects/p/managedZones/z"
+		}
+		srv.Close()
+		if seen != want {
+			t.Errorf("override %q: request went to %q, want %q", tc.override, seen, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package cloudsql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,6 +35,10 @@ func validateDatabase(s database.Spec) error {
 	}
 	if err := checkTier(s.InstanceClass); err != nil {
 		return err
+	}
+	if strings.EqualFold(s.Engine, "mysql") && s.HighAvailability && s.BackupRetention <= 0 {
+		// Cloud SQL refuses it at create; say so before anything is made.
+		return errors.New("on Cloud SQL, MySQL high availability needs automated backups with binary logging: set a backup retention above 0")
 	}
 	if s.StorageGB != 0 && s.StorageGB < 10 {
 		return fmt.Errorf("storage on Cloud SQL is at least 10 GB, not %d", s.StorageGB)

@@ -56,6 +56,14 @@ func (r *Replicas) Apply(ctx context.Context, spec replica.Spec, previous *repli
 		if err != nil {
 			return nil, c.wrap(fmt.Errorf("source of replica %s: %w", spec.Name, err))
 		}
+		asked := strings.ToLower(spec.Engine)
+		if asked == "postgresql" {
+			asked = "postgres"
+		}
+		if eng, _ := engineOf(src.DatabaseVersion); asked != "" && asked != eng {
+			// Refused before anything is created: a replica runs its source's engine.
+			return nil, fmt.Errorf("engine is %q but the source runs %q", spec.Engine, eng)
+		}
 		st := &sqladmin.Settings{Tier: spec.InstanceClass, UserLabels: labels(spec.Meta), DeletionProtectionEnabled: spec.DeletionProtection, AvailabilityType: "ZONAL"}
 		if st.Tier == "" && src.Settings != nil {
 			st.Tier = src.Settings.Tier

@@ -15,6 +15,7 @@ import (
 func main() {
 	addr := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	dir := flag.String("discovery", "", "root of google.golang.org/api (default: found with `go list -m` from the working directory)")
+	reserve := flag.Bool("sql-reserve-deleted-names", false, "refuse (409) a Cloud SQL instance name deleted before, as Cloud SQL does for a week")
 	flag.Parse()
 	root := *dir
 	if root == "" {
@@ -32,5 +33,7 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stdout, "listening on http://%s\n", ln.Addr())
-	log.Fatal(http.Serve(ln, gcplocal.New(c)))
+	srv := gcplocal.New(c)
+	srv.ReserveDeletedSQLNames = *reserve
+	log.Fatal(http.Serve(ln, srv))
 }
