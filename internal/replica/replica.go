@@ -6,6 +6,7 @@ package replica
 
 import (
 	"context"
+	"errors"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
@@ -95,3 +96,8 @@ func Register(cloud backend.Cloud, f backend.Factory[Backend]) { Registry.Regist
 func Open(ctx context.Context, cloud backend.Cloud, s *backend.Settings, location string) (Backend, error) {
 	return Registry.Open(ctx, cloud, s, location)
 }
+
+// ErrEngineMismatch is wrapped by Apply when the replica's engine, as
+// created from its source, is not Spec.Engine; the resource reports it on
+// its engine attribute.
+var ErrEngineMismatch = errors.New("engine does not match the source")
