@@ -5,8 +5,8 @@ import "testing"
 func TestParseDBImportID(t *testing.T) {
 	for id, want := range map[string][3]string{
 		"arn:aws:rds:us-west-2:123456789012:db:orders": {"aws", "us-west-2", "orders"},
-		"us-east-1/orders":                             {"aws", "us-east-1", "orders"},
-		"gcp/europe-west1/orders":                      {"gcp", "europe-west1", "orders"},
+		"us-east-1/orders":        {"aws", "us-east-1", "orders"},
+		"gcp/europe-west1/orders": {"gcp", "europe-west1", "orders"},
 	} {
 		cloud, loc, name, err := parseDBImportID(id)
 		if err != nil || [3]string{string(cloud), loc, name} != want {
