@@ -375,7 +375,11 @@ func (p *Plans) readSelection(ctx context.Context, st *backupplan.Status) error 
 	if st.SelectionID == "" {
 		// After import, find the plan's selection where the endpoint lists them.
 		ids, err := c.ListSelections(ctx, st.PlanID)
-		if err != nil || len(ids) != 1 {
+		if backend.IsUnreachable(err) {
+			return err
+		}
+		if len(ids) != 1 {
+			// None, several, or the endpoint cannot list them: nothing to compare.
 			return nil
 		}
 		st.SelectionID = ids[0]
