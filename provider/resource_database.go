@@ -52,7 +52,8 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A relational database (the `database` component): on AWS an RDS DB instance running " +
 			"PostgreSQL or MySQL, Multi-AZ, with encrypted storage, deletion protection and automated backups on by default, " +
-			"and a final snapshot when it is destroyed. Create waits until the instance is available.",
+			"and a final snapshot when it is destroyed. Create waits until the instance is available. With `cloud = \"gcp\"` " +
+			"a Cloud SQL instance (`multi_az`: REGIONAL availability; `instance_class`: a Cloud SQL tier).",
 		Attributes: map[string]schema.Attribute{
 			"cloud": cloudAttribute("database"),
 			"id": schema.StringAttribute{
@@ -60,7 +61,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"location": schema.StringAttribute{
-				Required: true, MarkdownDescription: "AWS region, e.g. `us-east-1`. Changing it replaces the database.",
+				Required: true, MarkdownDescription: "Region, e.g. `us-east-1` (aws) or `europe-west1` (gcp). Changing it replaces the database.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
@@ -89,7 +90,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"instance_class": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Instance class, e.g. `db.t3.micro`. Changed in place.",
+				Required: true, MarkdownDescription: "Size: an RDS instance class such as `db.t3.micro` (aws), a Cloud SQL tier such as `db-custom-2-7680` (gcp). Changed in place.",
 				Validators: dbInstanceClassValidators,
 			},
 			"allocated_storage": schema.Int64Attribute{

@@ -60,7 +60,7 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"location": schema.StringAttribute{
-				Required: true, MarkdownDescription: "AWS region of the replica. Changing it replaces the replica.",
+				Required: true, MarkdownDescription: "Region of the replica (`us-west-2` on aws, `us-east1` on gcp). Changing it replaces the replica.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
@@ -111,7 +111,7 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"instance_class": schema.StringAttribute{
 				Optional: true, Computed: true,
-				MarkdownDescription: "Instance class; the source's when unset. Changed in place.",
+				MarkdownDescription: "Size (an RDS instance class on aws, a Cloud SQL tier on gcp); the source's when unset. Changed in place.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 				Validators:          dbInstanceClassValidators,
 			},
