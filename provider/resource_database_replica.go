@@ -271,8 +271,9 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	if err != nil {
-		if errors.Is(err, replica.ErrEngineMismatch) {
-			resp.Diagnostics.AddAttributeError(path.Root("engine"), "Engine does not match the source", err.Error())
+		var mismatch *replica.EngineMismatchError
+		if errors.As(err, &mismatch) {
+			resp.Diagnostics.AddAttributeError(path.Root("engine"), "Engine does not match the source", mismatch.Error())
 		}
 		addAWSError(&resp.Diagnostics, "create database replica", label, err)
 		return

@@ -297,7 +297,7 @@ func (r *Replicas) create(ctx context.Context, spec replica.Spec) (*replica.Stat
 	}
 	inst, err := c.WaitAvailable(ctx, name)
 	if err == nil && spec.Engine != "" && inst.Engine != spec.Engine {
-		err = fmt.Errorf("%w: engine is %q but the source runs %q", replica.ErrEngineMismatch, spec.Engine, inst.Engine)
+		err = &replica.EngineMismatchError{Want: spec.Engine, Source: inst.Engine}
 	}
 	if err == nil && spec.Promote {
 		if err = c.Promote(ctx, name, int32(spec.BackupRetention), spec.BackupWindow); err == nil {
