@@ -87,7 +87,7 @@ func TestDatabaseBackend(t *testing.T) {
 }
 
 // A replica found by its source's tags is created and promoted in one
-// Apply; a replica whose engine is not its source's fails with
+// Apply, and adopted by a second create (a killed apply); a replica whose engine is not its source's fails with
 // replica.ErrEngineMismatch and returns the instance that exists.
 func TestReplicaBackend(t *testing.T) {
 	ctx := context.Background()
@@ -125,6 +125,10 @@ func TestReplicaBackend(t *testing.T) {
 	}
 	if st.Spec.SourceComponent != "east/orders/database" || st.Spec.SourceID == "" {
 		t.Errorf("source not recorded: %+v", st.Spec)
+	}
+	// A killed apply left the replica behind: the next create adopts it.
+	if again, err := rb.Apply(ctx, spec, nil); err != nil || again.URI != st.URI {
+		t.Errorf("second create of the same replica component: %+v, %v", again, err)
 	}
 
 	bad := spec
