@@ -34,7 +34,8 @@ func startMoto(t *testing.T) string {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ {
+	// moto_server (Python) can take over 10 s to start on a loaded machine.
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
 		if resp, err := http.Get(url + "/moto-api/"); err == nil {
 			_ = resp.Body.Close()
 			return url
