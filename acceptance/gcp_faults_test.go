@@ -47,7 +47,14 @@ func applyGCPUnderFaults(t *testing.T, opts services.FaultOptions) faultRun {
 		t.Fatal(err)
 	}
 	defer func() { _ = proxy.Close() }()
-	tf := newCLI(t, CLIs(t)[0], t.TempDir(), gcpComputeConfig(name, "e2-small", "/healthz"))
+	config := `
+terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+` + gcpComputeConfig(name, "e2-small", "/healthz")
+	tf := newCLI(t, CLIs(t)[0], t.TempDir(), config)
 	tf.env = append(tf.env, "HA_GCP_COMPUTE_ENDPOINT="+proxy.URL+"/compute/v1/")
 	t.Cleanup(func() {
 		if left := gcpObjects(t, name); len(left) > 0 {
