@@ -241,7 +241,7 @@ func (s *session) patroni(i int) (hostdeliver.Daemon, error) {
 	yml := dir + "/patroni.yml"
 	// Patroni runs as postgres and must read its file (written by root);
 	// it and PostgreSQL need a working directory and HOME they can enter.
-	reload := fmt.Sprintf(`chown postgres:postgres %[1]s && if %[2]s; then kill -HUP "$(cat %[3]s)"; else cd %[5]s && HOME=%[5]s setsid nohup setpriv --reuid=postgres --regid=postgres --init-groups patroni %[1]s >>%[4]s 2>&1 </dev/null & echo $! >%[3]s; fi`,
+	reload := fmt.Sprintf(`chown postgres:postgres %[1]s && if %[2]s; then kill -HUP "$(cat %[3]s)"; else cd %[5]s || exit 1; HOME=%[5]s setsid nohup setpriv --reuid=postgres --regid=postgres --init-groups patroni %[1]s >>%[4]s 2>&1 </dev/null & echo $! >%[3]s; fi`,
 		q(yml), running(pid), q(pid), q(dir+"/patroni.log"), q(dir))
 	return hostdeliver.Daemon{
 		Name:   "patroni",
@@ -348,7 +348,8 @@ func (b *Backend) Apply(ctx context.Context, spec database.Spec, previous *datab
 			}
 		}
 	}
-	st, err := s.waitHealthy(ctx, "")
+	// Sync mode may be off (drift) until the PATCH below: a leader first.
+	st, err := s.waitHealthy(ctx, "", false)
 	if err != nil {
 		return nil, err
 	}
@@ -368,6 +369,10 @@ func (b *Backend) Apply(ctx context.Context, spec database.Spec, previous *datab
 			return nil, fmt.Errorf("set dynamic configuration (%s): %w", strings.Join(drift, ", "), err)
 		}
 	}
+	if st, err = s.waitHealthy(ctx, "", true); err != nil {
+		return nil, err
+	}
+	leader = st.Leader()
 	var warnings []string
 	declaredBefore := ""
 	if previous != nil && previous.Spec.BareMetal != nil {
@@ -416,7 +421,7 @@ func (s *session) managed() map[string]any {
 
 // waitHealthy waits until want (any member when "") leads and, in sync mode
 // with a second member, a sync standby is chosen.
-func (s *session) waitHealthy(ctx context.Context, want string) (ClusterStatus, error) {
+func (s *session) waitHealthy(ctx context.Context, want string, syncToo bool) (ClusterStatus, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.b.wait())
 	defer cancel()
 	var last ClusterStatus
@@ -432,7 +437,7 @@ func (s *session) waitHealthy(ctx context.Context, want string) (ClusterStatus, 
 					ok = false
 				}
 			}
-			if ok && (!s.c.Sync || len(s.c.Members) < 2 || len(st.SyncStandbys()) > 0) {
+			if ok && (!syncToo || !s.c.Sync || len(s.c.Members) < 2 || len(st.SyncStandbys()) > 0) {
 				return st, nil
 			}
 		} else {
@@ -482,7 +487,7 @@ func (s *session) switchover(ctx context.Context, leader, target string) error {
 	if err != nil {
 		return fmt.Errorf("switchover %s -> %s: %w", leader, target, err)
 	}
-	if _, err := s.waitHealthy(ctx, target); err != nil {
+	if _, err := s.waitHealthy(ctx, target, true); err != nil {
 		return fmt.Errorf("switchover %s -> %s: %w", leader, target, err)
 	}
 	return nil
