@@ -155,7 +155,7 @@ func TestBackendOnNamespaceHosts(t *testing.T) {
 	if st.Leader != bm.Primary {
 		t.Fatalf("switchover to %s: leader is %s", bm.Primary, st.Leader)
 	}
-	if cs, err = patroni.NewClient(lab.Hosts["db-b1"].Address+":8008").Cluster(ctx); err != nil || cs.Leader() != bm.Primary {
+	if cs, err = patroni.NewClient(lab.Hosts["db-b1"].Address + ":8008").Cluster(ctx); err != nil || cs.Leader() != bm.Primary {
 		t.Fatalf("observer after switchover: leader %q, %v", cs.Leader(), err)
 	}
 

@@ -139,9 +139,9 @@ func newLayout(spec backupplan.Spec) layout {
 	return l
 }
 
-func (l layout) repoDir() string         { return path.Join(l.bm.BaseDir, l.bm.Stanza) }
+func (l layout) repoDir() string          { return path.Join(l.bm.BaseDir, l.bm.Stanza) }
 func (l layout) dbDir(host string) string { return path.Join(l.bm.DatabaseBaseDir, l.bm.Stanza, host) }
-func (l layout) repoConf() string        { return l.repoDir() + "/pgbackrest.conf" }
+func (l layout) repoConf() string         { return l.repoDir() + "/pgbackrest.conf" }
 func (l layout) dbConf(host string) string {
 	return l.dbDir(host) + "/pgbackrest.conf"
 }
