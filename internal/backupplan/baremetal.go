@@ -11,7 +11,8 @@ type BareMetal struct {
 	DBHosts  []Host
 	RepoHost Host
 	// Passphrase is the repository cipher's (aes-256-cbc); sensitive,
-	// kept on the repository host only.
+	// written (mode 0600, user postgres) into pgBackRest's configuration on
+	// the repository and database hosts, which encrypt WAL themselves.
 	Passphrase string
 	// PatroniAPIs are the database's Patroni REST APIs (host:port): the
 	// plan sets archive_command through them.

@@ -213,6 +213,13 @@ func (l layout) dbConfig(h backupplan.Host) []byte {
 	w("repo1-host=%s", l.bm.RepoHost.Address)
 	w("repo1-host-type=tls")
 	w("repo1-host-port=%d", l.bm.TLSPort)
+	// The client names the repository's path to the remote server, and
+	// encrypts and decrypts itself: the cipher is on both sides.
+	w("repo1-path=%s/repo", l.repoDir())
+	if l.spec.Encrypted {
+		w("repo1-cipher-type=aes-256-cbc")
+		w("repo1-cipher-pass=%s", l.bm.Passphrase)
+	}
 	w("repo1-host-ca-file=%s/pgbackrest-tls/ca.crt", d)
 	w("repo1-host-cert-file=%s/pgbackrest-tls/host.crt", d)
 	w("repo1-host-key-file=%s/pgbackrest-tls/host.key", d)
