@@ -445,8 +445,12 @@ func (s *session) waitHealthy(ctx context.Context, want string, syncToo bool) (C
 		}
 		select {
 		case <-ctx.Done():
-			return last, fmt.Errorf("cluster %s: wait for leader %q%s: %w (members: %s; last error: %v)", s.c.Name, want,
-				map[bool]string{true: " with a sync standby", false: ""}[s.c.Sync], ErrTimeout, describe(last), lastErr)
+			err := fmt.Errorf("cluster %s: wait for leader %q%s: %w (members: %s)", s.c.Name, want,
+				map[bool]string{true: " with a sync standby", false: ""}[s.c.Sync && syncToo], ErrTimeout, describe(last))
+			if lastErr != nil {
+				err = fmt.Errorf("%w; last error: %w", err, lastErr)
+			}
+			return last, err
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
