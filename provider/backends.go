@@ -4,8 +4,10 @@ package provider
 // ...) from init; importing them here is what puts them in the provider.
 import (
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/alarms"
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/backup" // backup plans
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/bucket"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/loadbalancer"
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/rds" // databases, replicas
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/cloudsql"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/compute"

@@ -117,16 +117,3 @@ func parseCloudImportID(id string) (cloud backend.Cloud, location, name string, 
 	}
 	return cloud, location, name, location != "" && name != ""
 }
-
-// awsOnly is the backend check of the kinds whose AWS orchestration still
-// lives in the provider (databases, replicas, backup plans): aws works, and
-// any other cloud is a plan-time error until the resource dispatches to the
-// kind's registry (internal/database, internal/replica, internal/backupplan).
-type awsOnly string
-
-func (k awsOnly) Check(c backend.Cloud) error {
-	if c == backend.AWS {
-		return nil
-	}
-	return &backend.NoBackendError{Kind: string(k), Cloud: c, Available: []backend.Cloud{backend.AWS}}
-}

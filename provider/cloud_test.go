@@ -10,8 +10,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/config"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/database"
 	lb "github.com/ha-blueprints/terraform-provider-ha/internal/loadbalancer"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/replica"
 	sg "github.com/ha-blueprints/terraform-provider-ha/internal/scalinggroup"
 )
 
@@ -42,9 +45,9 @@ func TestCloud_noBackendIsAPlanTimeError(t *testing.T) {
 	}{
 		"ha_load_balancer":    {&loadBalancerResource{}, lb.Registry.Has, "load balancer"},
 		"ha_scaling_group":    {&scalingGroupResource{}, sg.Registry.Has, "scaling group"},
-		"ha_database":         {&databaseResource{}, awsOnlyHas, "database"},
-		"ha_database_replica": {&databaseReplicaResource{}, awsOnlyHas, "database replica"},
-		"ha_backup_plan":      {&backupPlanResource{}, awsOnlyHas, "backup plan"},
+		"ha_database":         {&databaseResource{}, database.Registry.Has, "database"},
+		"ha_database_replica": {&databaseReplicaResource{}, replica.Registry.Has, "database replica"},
+		"ha_backup_plan":      {&backupPlanResource{}, backupplan.Registry.Has, "backup plan"},
 	} {
 		for _, cloud := range backend.Clouds {
 			cfg, _ := rawWith(t, c.r, map[string]tftypes.Value{"cloud": tftypes.NewValue(tftypes.String, string(cloud))})
@@ -116,5 +119,3 @@ func TestParseCloudImportID(t *testing.T) {
 		}
 	}
 }
-
-func awsOnlyHas(c backend.Cloud) bool { return c == backend.AWS }

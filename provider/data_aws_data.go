@@ -12,33 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/backup"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/rds"
 )
-
-// rdsClient returns the RDS client of one location.
-func (d *providerData) rdsClient(ctx context.Context, location string) (*rds.Client, error) {
-	if d == nil {
-		return nil, errNoProvider
-	}
-	cfg, err := d.awsSession().Config(ctx, location)
-	if err != nil {
-		return nil, err
-	}
-	return rds.New(cfg), nil
-}
-
-// backupClient returns the AWS Backup (and KMS) client of one location.
-func (d *providerData) backupClient(ctx context.Context, location string) (*backup.Client, error) {
-	if d == nil {
-		return nil, errNoProvider
-	}
-	cfg, err := d.awsSession().Config(ctx, location)
-	if err != nil {
-		return nil, err
-	}
-	return backup.New(cfg), nil
-}
 
 // awsCustomEndpoint reports whether AWS calls go to an endpoint override
 // (a local emulator such as moto) rather than real AWS.

@@ -3,12 +3,12 @@ package provider
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -22,6 +22,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/rds"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/database"
 )
 
 var (
@@ -29,9 +32,12 @@ var (
 	_ resource.ResourceWithConfigure      = &databaseResource{}
 	_ resource.ResourceWithImportState    = &databaseResource{}
 	_ resource.ResourceWithValidateConfig = &databaseResource{}
+	_ resource.ResourceWithModifyPlan     = &databaseResource{}
 )
 
-// NewDatabaseResource is the ha_database resource: an RDS DB instance.
+// NewDatabaseResource is the ha_database resource: a managed database of
+// the cloud named by `cloud` (an RDS DB instance on AWS, a Cloud SQL
+// instance on GCP), built by the backend internal/database registers.
 func NewDatabaseResource() resource.Resource { return &databaseResource{} }
 
 type databaseResource struct {
@@ -46,7 +52,8 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A relational database (the `database` component): on AWS an RDS DB instance running " +
 			"PostgreSQL or MySQL, Multi-AZ, with encrypted storage, deletion protection and automated backups on by default, " +
-			"and a final snapshot when it is destroyed. Create waits until the instance is available.",
+			"and a final snapshot when it is destroyed. Create waits until the instance is available. With `cloud = \"gcp\"` " +
+			"a Cloud SQL instance (`multi_az`: REGIONAL availability; `instance_class`: a Cloud SQL tier).",
 		Attributes: map[string]schema.Attribute{
 			"cloud": cloudAttribute("database"),
 			"id": schema.StringAttribute{
@@ -54,7 +61,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"location": schema.StringAttribute{
-				Required: true, MarkdownDescription: "AWS region, e.g. `us-east-1`. Changing it replaces the database.",
+				Required: true, MarkdownDescription: "Region, e.g. `us-east-1` (aws) or `europe-west1` (gcp). Changing it replaces the database.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
@@ -83,7 +90,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"instance_class": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Instance class, e.g. `db.t3.micro`. Changed in place.",
+				Required: true, MarkdownDescription: "Size: an RDS instance class such as `db.t3.micro` (aws), a Cloud SQL tier such as `db-custom-2-7680` (gcp). Changed in place.",
 				Validators: dbInstanceClassValidators,
 			},
 			"allocated_storage": schema.Int64Attribute{
@@ -172,6 +179,18 @@ func (r *databaseResource) Configure(_ context.Context, req resource.ConfigureRe
 	r.data = d
 }
 
+// backend is the database backend of m's cloud in m's location.
+func (r *databaseResource) backend(ctx context.Context, m *databaseModel) (database.Backend, error) {
+	if r.data == nil {
+		return nil, errNoProvider
+	}
+	return database.Open(ctx, cloudOf(m.Cloud), r.data.backends, m.Location.ValueString())
+}
+
+func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	planCloudSettings(ctx, req.Plan, r.data, "ha_database", &resp.Diagnostics)
+}
+
 func (r *databaseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan databaseModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -180,71 +199,52 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	spec, diags := plan.spec(ctx)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
 	label := componentLabel(plan.Component, plan.Name.ValueString())
-	c, err := r.data.rdsClient(ctx, plan.Location.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to create database", err.Error())
 		return
 	}
-	in := rds.CreateInput{
-		Identifier:            plan.Name.ValueString(),
-		Engine:                plan.Engine.ValueString(),
-		EngineVersion:         plan.EngineVersion.ValueString(),
-		InstanceClass:         plan.InstanceClass.ValueString(),
-		AllocatedStorage:      int32(plan.AllocatedStorage.ValueInt64()),
-		MultiAZ:               plan.MultiAZ.ValueBool(),
-		StorageEncrypted:      plan.StorageEncrypted.ValueBool(),
-		KMSKeyID:              plan.KMSKeyID.ValueString(),
-		DeletionProtection:    plan.DeletionProtection.ValueBool(),
-		BackupRetentionPeriod: int32(plan.BackupRetentionPeriod.ValueInt64()),
-		Username:              plan.Username.ValueString(),
-		Password:              plan.Password.ValueString(),
-		Tags:                  tags,
-	}
-	plan.RestoredFromSnapshot = types.StringValue("")
-	var created *rds.Instance
 	if from := plan.RestoreFromComponent.ValueString(); from != "" {
-		snap, err := c.LatestSnapshotTagged(ctx, tagDatabase, from)
+		rp, err := r.latestRecoveryPoint(ctx, &plan, from)
 		if err != nil {
 			addAWSError(&resp.Diagnostics, "find the newest snapshot of "+from+" to restore", label, err)
 			return
 		}
-		if created, err = c.Restore(ctx, in, snap.Identifier); err != nil {
-			addAWSError(&resp.Diagnostics, "restore database", label, err)
-			return
-		}
-		plan.RestoredFromSnapshot = types.StringValue(snap.ARN)
-	} else if created, err = c.Create(ctx, in); err != nil {
-		addAWSError(&resp.Diagnostics, "create database", label, err)
-		return
+		spec.RestoreFrom = rp.ID
 	}
-	inst, err := c.WaitAvailable(ctx, plan.Name.ValueString())
-	if err != nil {
-		// The instance exists: keep it in state (tainted) so it is not lost.
-		plan.fill(created)
+	st, err := b.Apply(ctx, spec, nil)
+	if st != nil {
+		// Even after an error the instance exists: keep it in state (tainted) so it is not lost.
+		plan.fill(st)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		addAWSError(&resp.Diagnostics, "create database (waiting for it to become available)", label, err)
-		return
 	}
-	if !plan.RestoreFromComponent.IsNull() {
-		// A restored instance has the snapshot's password: make it the configured one.
-		pw := plan.Password.ValueString()
-		if err := c.Modify(ctx, inst.Identifier, rds.ModifyInput{Password: &pw}); err != nil {
-			plan.fill(inst)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-			addAWSError(&resp.Diagnostics, "set the password of the restored database", label, err)
-			return
+	if err != nil {
+		what := "create database"
+		if spec.RestoreFrom != "" {
+			what = "restore database"
 		}
+		addAWSError(&resp.Diagnostics, what, label, err)
 	}
-	plan.fill(inst)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// latestRecoveryPoint finds, with the backup plan backend of the database's
+// cloud and location, the newest recovery point of component from.
+func (r *databaseResource) latestRecoveryPoint(ctx context.Context, m *databaseModel, from string) (*backupplan.RecoveryPoint, error) {
+	bp, err := backupplan.Open(ctx, cloudOf(m.Cloud), r.data.backends, m.Location.ValueString())
+	if err != nil {
+		return nil, err
+	}
+	return bp.LatestRecoveryPoint(ctx, from)
 }
 
 func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -255,30 +255,32 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	c, err := r.data.rdsClient(ctx, state.Location.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to read database", err.Error())
-		return
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
+	b, err := r.backend(ctx, &state)
+	if err == nil {
+		// An import has only name and location: spec is partial then.
+		spec, _ := state.spec(ctx)
+		var st *database.Status
+		st, err = b.Read(ctx, spec, state.status(spec))
+		if err == nil {
+			state.fill(st)
+			if state.RestoredFromSnapshot.IsNull() {
+				// Imported: where it came from is not recorded by the cloud.
+				state.RestoredFromSnapshot = types.StringValue("")
+			}
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
 	}
-	inst, err := c.Get(ctx, state.Name.ValueString())
-	if errors.Is(err, rds.ErrNotFound) {
+	if backend.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
 		return
 	}
-	if err != nil {
-		addAWSError(&resp.Diagnostics, "read database", componentLabel(state.Component, state.Name.ValueString()), err)
-		return
-	}
-	state.fill(inst)
-	if state.RestoredFromSnapshot.IsNull() {
-		// Imported: where it came from is not recorded by AWS.
-		state.RestoredFromSnapshot = types.StringValue("")
-	}
-	state.Cloud = cloudValue(state.Cloud)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	addAWSError(&resp.Diagnostics, "read database", componentLabel(state.Component, state.Name.ValueString()), err)
 }
 
 func (r *databaseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -290,57 +292,30 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	spec, diags := plan.spec(ctx)
+	resp.Diagnostics.Append(diags...)
+	prior, diags := state.spec(ctx)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
 	label := componentLabel(plan.Component, plan.Name.ValueString())
-	c, err := r.data.rdsClient(ctx, plan.Location.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to update database", err.Error())
 		return
 	}
-	var m rds.ModifyInput
-	if !plan.InstanceClass.Equal(state.InstanceClass) {
-		m.InstanceClass = plan.InstanceClass.ValueStringPointer()
-	}
-	if !plan.EngineVersion.IsUnknown() && !plan.EngineVersion.Equal(state.EngineVersion) {
-		m.EngineVersion = plan.EngineVersion.ValueStringPointer()
-	}
-	if !plan.AllocatedStorage.Equal(state.AllocatedStorage) {
-		v := int32(plan.AllocatedStorage.ValueInt64())
-		m.AllocatedStorage = &v
-	}
-	if !plan.MultiAZ.Equal(state.MultiAZ) {
-		m.MultiAZ = plan.MultiAZ.ValueBoolPointer()
-	}
-	if !plan.DeletionProtection.Equal(state.DeletionProtection) {
-		m.DeletionProtection = plan.DeletionProtection.ValueBoolPointer()
-	}
-	if !plan.BackupRetentionPeriod.Equal(state.BackupRetentionPeriod) {
-		v := int32(plan.BackupRetentionPeriod.ValueInt64())
-		m.BackupRetentionPeriod = &v
-	}
-	if !plan.Password.Equal(state.Password) {
-		m.Password = plan.Password.ValueStringPointer()
-	}
-	if err := c.Modify(ctx, plan.Name.ValueString(), m); err != nil {
+	st, err := b.Apply(ctx, spec, state.status(prior))
+	if err != nil {
 		addAWSError(&resp.Diagnostics, "update database", label, err)
 		return
 	}
-	if err := c.SetTags(ctx, state.ARN.ValueString(), tags, keepSystemTags(tags)); err != nil {
-		addAWSError(&resp.Diagnostics, "update database tags", label, err)
-		return
-	}
-	inst, err := c.WaitAvailable(ctx, plan.Name.ValueString())
-	if err != nil {
-		addAWSError(&resp.Diagnostics, "update database (waiting for it to become available)", label, err)
-		return
-	}
-	plan.fill(inst)
+	plan.RestoredFromSnapshot = state.RestoredFromSnapshot
+	plan.fill(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -352,88 +327,67 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	timeout, diags := state.Timeouts.Delete(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(diags...)
+	spec, diags := state.spec(ctx)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	label := componentLabel(state.Component, state.Name.ValueString())
-	c, err := r.data.rdsClient(ctx, state.Location.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to delete database", err.Error())
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
+	b, err := r.backend(ctx, &state)
+	if err == nil {
+		err = b.Delete(ctx, state.status(spec))
+	}
+	if err == nil || forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
 		return
 	}
-	final := state.FinalSnapshotIdentifier.ValueString()
-	if final == "" {
-		final = state.Name.ValueString() + "-final"
-	}
-	err = c.Delete(ctx, state.Name.ValueString(), rds.DeleteInput{SkipFinalSnapshot: state.SkipFinalSnapshot.ValueBool(), FinalSnapshotIdentifier: final})
-	if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
-		return
-	}
-	if err != nil {
-		addAWSError(&resp.Diagnostics, "delete database", label, err)
-		if strings.Contains(err.Error(), "deletion protection") {
-			resp.Diagnostics.AddAttributeError(path.Root("deletion_protection"), "Deletion protection is on",
-				"Set deletion_protection = false and apply before destroying this database.")
-		}
+	addAWSError(&resp.Diagnostics, "delete database", componentLabel(state.Component, state.Name.ValueString()), err)
+	if strings.Contains(strings.ToLower(err.Error()), "deletion protection") {
+		resp.Diagnostics.AddAttributeError(path.Root("deletion_protection"), "Deletion protection is on",
+			"Set deletion_protection = false and apply before destroying this database.")
 	}
 }
 
+// ImportState takes an instance ARN, LOCATION/NAME (aws) or
+// CLOUD/LOCATION/NAME.
 func (r *databaseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	location, name, err := parseDBImportID(req.ID)
+	importDBInstance(ctx, req, resp)
+}
+
+// importDBInstance is the import of ha_database and ha_database_replica.
+func importDBInstance(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	cloud, location, name, err := parseDBImportID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
 	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), string(cloud))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 	// Provider-side settings take their defaults; the password cannot be read back.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("skip_final_snapshot"), false)...)
 }
 
-// parseDBImportID accepts an instance ARN or LOCATION/NAME.
-func parseDBImportID(id string) (location, name string, err error) {
+// parseDBImportID accepts an RDS instance ARN, LOCATION/NAME (aws) or
+// CLOUD/LOCATION/NAME.
+func parseDBImportID(id string) (cloud backend.Cloud, location, name string, err error) {
 	if strings.HasPrefix(id, "arn:") {
 		region, kind, n, err := rds.ParseARN(id)
 		if err != nil {
-			return "", "", err
+			return "", "", "", err
 		}
 		if kind != "db" {
-			return "", "", errors.New("expected a DB instance ARN (arn:aws:rds:REGION:ACCOUNT:db:NAME), got " + id)
+			return "", "", "", errors.New("expected a DB instance ARN (arn:aws:rds:REGION:ACCOUNT:db:NAME), got " + id)
 		}
-		return region, n, nil
+		return backend.AWS, region, n, nil
 	}
-	location, name, ok := strings.Cut(id, "/")
-	if !ok || location == "" || name == "" {
-		return "", "", errors.New("expected an instance ARN or LOCATION/NAME (us-east-1/orders), got " + id)
+	cloud, location, name, ok := parseCloudImportID(id)
+	if !ok {
+		return "", "", "", errors.New("expected an instance ARN, LOCATION/NAME (us-east-1/orders) or CLOUD/LOCATION/NAME (gcp/europe-west1/orders), got " + id)
 	}
-	return location, name, nil
-}
-
-// Tags that record component-contract references (keys of other components),
-// so that they survive import.
-const (
-	tagSource       = "ha:source"
-	tagDatabase     = "ha:database"
-	tagCopyToRegion = "ha:copy-to-region"
-)
-
-// keepSystemTags leaves ha:* tags the provider writes outside `tags` (such
-// as the promotion marker) alone; the ones attributes manage follow them.
-func keepSystemTags(want map[string]string) func(string) bool {
-	managed := map[string]bool{"ha:blueprint": true, "ha:component": true, tagSource: true, tagDatabase: true, tagCopyToRegion: true}
-	return func(k string) bool {
-		_, wanted := want[k]
-		return !wanted && strings.HasPrefix(k, "ha:") && !managed[k]
-	}
-}
-
-// withRefTag adds a reference tag when the attribute is set.
-func withRefTag(tags map[string]string, key string, v types.String) {
-	if s := v.ValueString(); s != "" {
-		tags[key] = s
-	}
+	return cloud, location, name, nil
 }
 
 func (m *databaseModel) lost() lostObject {
@@ -470,36 +424,68 @@ type databaseModel struct {
 	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 
-// fill copies what the API reports; the password and provider-side
-// settings stay as they are.
-func (m *databaseModel) fill(i *rds.Instance) {
-	m.ID = types.StringValue(i.ARN)
-	m.ARN = types.StringValue(i.ARN)
-	m.Name = types.StringValue(i.Identifier)
-	m.Engine = types.StringValue(i.Engine)
-	m.EngineVersion = types.StringValue(i.EngineVersion)
-	m.InstanceClass = types.StringValue(i.InstanceClass)
-	m.AllocatedStorage = types.Int64Value(int64(i.AllocatedStorage))
-	m.MultiAZ = types.BoolValue(i.MultiAZ)
-	m.StorageEncrypted = types.BoolValue(i.StorageEncrypted)
-	m.KMSKeyID = types.StringValue(i.KMSKeyID)
-	m.DeletionProtection = types.BoolValue(i.DeletionProtection)
-	m.BackupRetentionPeriod = types.Int64Value(int64(i.BackupRetentionPeriod))
-	m.Username = types.StringValue(i.Username)
-	m.Address = types.StringValue(i.Address)
-	m.Port = types.Int64Value(int64(i.Port))
-	m.Endpoint = types.StringValue(endpointOf(i))
-	readTags(i.Tags, &m.Tags, &m.Blueprint, &m.Component)
+// spec turns the plan (or state) into the backend's description; unknown
+// computed values (engine version, key) are "": the cloud's choice.
+func (m *databaseModel) spec(ctx context.Context) (database.Spec, diag.Diagnostics) {
+	meta, diags := ownedMeta(ctx, m.Name, m.Location, m.Tags, m.Blueprint, m.Component)
+	return database.Spec{
+		Meta:               meta,
+		Engine:             m.Engine.ValueString(),
+		EngineVersion:      m.EngineVersion.ValueString(),
+		InstanceClass:      m.InstanceClass.ValueString(),
+		StorageGB:          int(m.AllocatedStorage.ValueInt64()),
+		HighAvailability:   m.MultiAZ.ValueBool(),
+		StorageEncrypted:   m.StorageEncrypted.ValueBool(),
+		KeyID:              m.KMSKeyID.ValueString(),
+		DeletionProtection: m.DeletionProtection.ValueBool(),
+		BackupRetention:    int(m.BackupRetentionPeriod.ValueInt64()),
+		SkipFinalSnapshot:  m.SkipFinalSnapshot.ValueBool(),
+		FinalSnapshotName:  m.FinalSnapshotIdentifier.ValueString(),
+		Username:           m.Username.ValueString(),
+		Password:           m.Password.ValueString(),
+	}, diags
 }
 
-func endpointOf(i *rds.Instance) string {
-	if i.Address == "" {
-		return ""
+// status is the Status the state records, for Update, Read and Delete.
+func (m *databaseModel) status(spec database.Spec) *database.Status {
+	return &database.Status{
+		Spec: spec, ID: m.Name.ValueString(), URI: m.ARN.ValueString(),
+		RestoredFrom: m.RestoredFromSnapshot.ValueString(),
 	}
-	return i.Address + ":" + strconv.Itoa(int(i.Port))
 }
 
-// ValidateConfig: only aws has a database backend in this version.
+// fill copies what the backend reports; the password and provider-side
+// settings stay as they are.
+func (m *databaseModel) fill(st *database.Status) {
+	s := st.Spec
+	m.Cloud = cloudValue(m.Cloud)
+	uri := st.URI
+	if uri == "" {
+		uri = st.ID
+	}
+	m.ID = types.StringValue(uri)
+	m.ARN = types.StringValue(uri)
+	m.Name = types.StringValue(s.Name)
+	m.Engine = types.StringValue(s.Engine)
+	m.EngineVersion = types.StringValue(s.EngineVersion)
+	m.InstanceClass = types.StringValue(s.InstanceClass)
+	m.AllocatedStorage = types.Int64Value(int64(s.StorageGB))
+	m.MultiAZ = types.BoolValue(s.HighAvailability)
+	m.StorageEncrypted = types.BoolValue(s.StorageEncrypted)
+	m.KMSKeyID = types.StringValue(s.KeyID)
+	m.DeletionProtection = types.BoolValue(s.DeletionProtection)
+	m.BackupRetentionPeriod = types.Int64Value(int64(s.BackupRetention))
+	m.Username = types.StringValue(s.Username)
+	m.Address = types.StringValue(st.Address)
+	m.Port = types.Int64Value(int64(st.Port))
+	m.Endpoint = types.StringValue(st.Endpoint)
+	if st.RestoredFrom != "" || m.RestoredFromSnapshot.IsUnknown() {
+		m.RestoredFromSnapshot = types.StringValue(st.RestoredFrom)
+	}
+	m.Tags, m.Blueprint, m.Component = splitMeta(s.Meta, m.Tags, m.Blueprint, m.Component)
+}
+
+// ValidateConfig: the cloud must have a database backend.
 func (r *databaseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	validateCloud(ctx, req.Config, awsOnly("database"), "ha_database", &resp.Diagnostics)
+	validateCloud(ctx, req.Config, database.Registry, "ha_database", &resp.Diagnostics)
 }

@@ -21,8 +21,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/rds"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/replica"
 )
 
 var (
@@ -33,8 +33,10 @@ var (
 	_ resource.ResourceWithModifyPlan     = &databaseReplicaResource{}
 )
 
-// NewDatabaseReplicaResource is the ha_database_replica resource: an RDS
-// read replica, in the source's region or another, that can be promoted.
+// NewDatabaseReplicaResource is the ha_database_replica resource: a read
+// replica (RDS on AWS, Cloud SQL on GCP), in the source's location or
+// another, that can be promoted; built by the backend internal/replica
+// registers for its cloud.
 func NewDatabaseReplicaResource() resource.Resource { return &databaseReplicaResource{} }
 
 type databaseReplicaResource struct {
@@ -58,7 +60,7 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"location": schema.StringAttribute{
-				Required: true, MarkdownDescription: "AWS region of the replica. Changing it replaces the replica.",
+				Required: true, MarkdownDescription: "Region of the replica (`us-west-2` on aws, `us-east1` on gcp). Changing it replaces the replica.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
@@ -109,7 +111,7 @@ func (r *databaseReplicaResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"instance_class": schema.StringAttribute{
 				Optional: true, Computed: true,
-				MarkdownDescription: "Instance class; the source's when unset. Changed in place.",
+				MarkdownDescription: "Size (an RDS instance class on aws, a Cloud SQL tier on gcp); the source's when unset. Changed in place.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 				Validators:          dbInstanceClassValidators,
 			},
@@ -188,7 +190,8 @@ func (r *databaseReplicaResource) Configure(_ context.Context, req resource.Conf
 // ModifyPlan says what role the instance will have: promotion makes it a
 // primary with no source; otherwise role and source stay as they are.
 func (r *databaseReplicaResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
+	planCloudSettings(ctx, req.Plan, r.data, "ha_database_replica", &resp.Diagnostics)
+	if req.Plan.Raw.IsNull() || resp.Diagnostics.HasError() {
 		return
 	}
 	var plan databaseReplicaModel
@@ -222,6 +225,14 @@ func (r *databaseReplicaResource) ModifyPlan(ctx context.Context, req resource.M
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("replicating_from"), state.ReplicatingFrom)...)
 }
 
+// backend is the replica backend of m's cloud in m's location.
+func (r *databaseReplicaResource) backend(ctx context.Context, m *databaseReplicaModel) (replica.Backend, error) {
+	if r.data == nil {
+		return nil, errNoProvider
+	}
+	return replica.Open(ctx, cloudOf(m.Cloud), r.data.backends, m.Location.ValueString())
+}
+
 func (r *databaseReplicaResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan databaseReplicaModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -230,58 +241,44 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, 90*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	spec, diags := plan.spec(ctx)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	withRefTag(tags, tagSource, plan.Source)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	name := plan.Name.ValueString()
-	label := componentLabel(plan.Component, name)
-	c, err := r.data.rdsClient(ctx, plan.Location.ValueString())
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
+	label := componentLabel(plan.Component, plan.Name.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to create database replica", err.Error())
 		return
 	}
 	if plan.SourceARN.IsNull() || plan.SourceARN.IsUnknown() {
-		arn, ok := r.findSource(ctx, &plan, &resp.Diagnostics)
+		src, ok := findSource(ctx, b, spec, &resp.Diagnostics)
 		if !ok {
 			return
 		}
-		plan.SourceARN = types.StringValue(arn)
+		plan.SourceARN = types.StringValue(src)
+		spec.SourceID = src
 	}
-	created, err := c.CreateReplica(ctx, rds.ReplicaInput{
-		Identifier:         name,
-		SourceARN:          plan.SourceARN.ValueString(),
-		InstanceClass:      plan.InstanceClass.ValueString(),
-		MultiAZ:            plan.MultiAZ.ValueBool(),
-		DeletionProtection: plan.DeletionProtection.ValueBool(),
-		KMSKeyID:           plan.KMSKeyID.ValueString(),
-		Tags:               tags,
-	})
-	if err != nil {
-		addAWSError(&resp.Diagnostics, "create database replica", label, err)
-		return
-	}
-	inst, err := c.WaitAvailable(ctx, name)
-	if err == nil && !plan.Engine.IsUnknown() && !plan.Engine.IsNull() && inst.Engine != plan.Engine.ValueString() {
-		err = fmt.Errorf("engine is %q but the source runs %q", plan.Engine.ValueString(), inst.Engine)
-		resp.Diagnostics.AddAttributeError(path.Root("engine"), "Engine does not match the source", err.Error())
-	}
-	if err == nil && plan.Promote.ValueBool() {
-		if err = c.Promote(ctx, name, int32(plan.BackupRetentionPeriod.ValueInt64()), plan.BackupWindow.ValueString()); err == nil {
-			inst, err = c.WaitAvailable(ctx, name)
-		}
-	}
-	if err != nil {
-		plan.fill(created, true)
+	st, err := b.Apply(ctx, spec, nil)
+	if st != nil && err != nil {
+		// The instance exists: keep it in state (tainted) so it is not lost.
+		plan.fill(st, true)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	if err != nil {
+		var mismatch *replica.EngineMismatchError
+		if errors.As(err, &mismatch) {
+			resp.Diagnostics.AddAttributeError(path.Root("engine"), "Engine does not match the source", mismatch.Error())
+		}
 		addAWSError(&resp.Diagnostics, "create database replica", label, err)
 		return
 	}
-	plan.fill(inst, false)
+	plan.fill(st, false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -293,26 +290,27 @@ func (r *databaseReplicaResource) Read(ctx context.Context, req resource.ReadReq
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	c, err := r.data.rdsClient(ctx, state.Location.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to read database replica", err.Error())
-		return
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
+	b, err := r.backend(ctx, &state)
+	if err == nil {
+		// An import has only name and location: spec is partial then.
+		spec, _ := state.spec(ctx)
+		var st *replica.Status
+		if st, err = b.Read(ctx, spec, state.status(spec)); err == nil {
+			state.fill(st, false)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
 	}
-	inst, err := c.Get(ctx, state.Name.ValueString())
-	if errors.Is(err, rds.ErrNotFound) {
+	if backend.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if keepUnreachable(&resp.Diagnostics, state.lost(), err) {
 		return
 	}
-	if err != nil {
-		addAWSError(&resp.Diagnostics, "read database replica", componentLabel(state.Component, state.Name.ValueString()), err)
-		return
-	}
-	state.fill(inst, false)
-	state.Cloud = cloudValue(state.Cloud)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	addAWSError(&resp.Diagnostics, "read database replica", componentLabel(state.Component, state.Name.ValueString()), err)
 }
 
 func (r *databaseReplicaResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -324,57 +322,34 @@ func (r *databaseReplicaResource) Update(ctx context.Context, req resource.Updat
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, 90*time.Minute)
 	resp.Diagnostics.Append(diags...)
-	tags, diags := ownedTags(ctx, plan.Tags, plan.Blueprint, plan.Component)
+	spec, diags := plan.spec(ctx)
+	resp.Diagnostics.Append(diags...)
+	prior, diags := state.spec(ctx)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	withRefTag(tags, tagSource, plan.Source)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	name := plan.Name.ValueString()
-	label := componentLabel(plan.Component, name)
-	c, err := r.data.rdsClient(ctx, plan.Location.ValueString())
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
+	label := componentLabel(plan.Component, plan.Name.ValueString())
+	b, err := r.backend(ctx, &plan)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to update database replica", err.Error())
 		return
 	}
-	promoting := plan.Promote.ValueBool() && state.Role.ValueString() != "primary"
-	if promoting {
-		// One apply: promote, wait, then the backup settings RDS refuses on a replica.
-		if err := c.Promote(ctx, name, int32(plan.BackupRetentionPeriod.ValueInt64()), plan.BackupWindow.ValueString()); err != nil {
-			addAWSError(&resp.Diagnostics, "promote database replica", label, err)
-			return
-		}
-	}
-	var m rds.ModifyInput
-	if !plan.InstanceClass.IsUnknown() && !plan.InstanceClass.Equal(state.InstanceClass) {
-		m.InstanceClass = plan.InstanceClass.ValueStringPointer()
-	}
-	if !plan.MultiAZ.Equal(state.MultiAZ) {
-		m.MultiAZ = plan.MultiAZ.ValueBoolPointer()
-	}
-	if !plan.DeletionProtection.Equal(state.DeletionProtection) {
-		m.DeletionProtection = plan.DeletionProtection.ValueBoolPointer()
-	}
-	if !promoting && state.Role.ValueString() == "primary" && !plan.BackupRetentionPeriod.Equal(state.BackupRetentionPeriod) {
-		v := int32(plan.BackupRetentionPeriod.ValueInt64())
-		m.BackupRetentionPeriod = &v
-	}
-	if err := c.Modify(ctx, name, m); err != nil {
-		addAWSError(&resp.Diagnostics, "update database replica", label, err)
-		return
-	}
-	if err := c.SetTags(ctx, state.ARN.ValueString(), tags, keepSystemTags(tags)); err != nil {
-		addAWSError(&resp.Diagnostics, "update database replica tags", label, err)
-		return
-	}
-	inst, err := c.WaitAvailable(ctx, name)
+	// Promotion (promote false → true) happens here, in this one apply.
+	st, err := b.Apply(ctx, spec, state.status(prior))
 	if err != nil {
-		addAWSError(&resp.Diagnostics, "update database replica (waiting for it to become available)", label, err)
+		what := "update database replica"
+		if spec.Promote && state.Role.ValueString() != replica.RolePrimary {
+			what = "promote database replica"
+		}
+		addAWSError(&resp.Diagnostics, what, label, err)
 		return
 	}
-	plan.fill(inst, false)
+	plan.fill(st, false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -386,75 +361,29 @@ func (r *databaseReplicaResource) Delete(ctx context.Context, req resource.Delet
 	}
 	timeout, diags := state.Timeouts.Delete(ctx, 90*time.Minute)
 	resp.Diagnostics.Append(diags...)
+	spec, diags := state.spec(ctx)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	name := state.Name.ValueString()
-	label := componentLabel(state.Component, name)
-	location := state.Location.ValueString()
-	c, err := r.data.rdsClient(ctx, location)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to delete database replica", err.Error())
+	ctx, flush := backendWarnings(ctx, &resp.Diagnostics)
+	defer flush()
+	b, err := r.backend(ctx, &state)
+	if err == nil {
+		err = b.Delete(ctx, state.status(spec))
+	}
+	if err == nil || forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
 		return
 	}
-	inst, err := c.Get(ctx, name)
-	if errors.Is(err, rds.ErrNotFound) {
-		return
-	}
-	if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
-		return
-	}
-	if err != nil {
-		addAWSError(&resp.Diagnostics, "delete database replica", label, err)
-		return
-	}
-	replica := inst.IsReplica()
-	if replica && regionOfARN(inst.SourceARN) != "" && regionOfARN(inst.SourceARN) != location && r.data.awsCustomEndpoint() {
-		// moto 5.2.1 answers 500 to DeleteDBInstance on a never-promoted
-		// cross-region replica (and leaves the source's replica list
-		// stale); promoting first makes the delete clean. Real AWS deletes
-		// such replicas directly, so this only runs against an endpoint override.
-		if err := c.Promote(ctx, name, 0, ""); err != nil {
-			addAWSError(&resp.Diagnostics, "delete database replica (promoting it first, see warning)", label, err)
-			return
-		}
-		// It was a replica as far as the user is concerned: still no final snapshot.
-		resp.Diagnostics.AddWarning("Cross-region replica promoted before deletion",
-			fmt.Sprintf("Component %q: the overridden AWS endpoint cannot delete a never-promoted cross-region read replica "+
-				"(DeleteDBInstance answers 500), so %s in %s was promoted to a standalone instance and then deleted. "+
-				"Against real AWS the replica is deleted directly.", label, name, location))
-	}
-	final := state.FinalSnapshotIdentifier.ValueString()
-	if final == "" {
-		final = name + "-final"
-	}
-	skip := replica || state.SkipFinalSnapshot.ValueBool()
-	if err := c.Delete(ctx, name, rds.DeleteInput{SkipFinalSnapshot: skip, FinalSnapshotIdentifier: final}); err != nil {
-		if forgetUnreachable(&resp.Diagnostics, state.lost(), err) {
-			return
-		}
-		addAWSError(&resp.Diagnostics, "delete database replica", label, err)
-	}
+	addAWSError(&resp.Diagnostics, "delete database replica", componentLabel(state.Component, state.Name.ValueString()), err)
 }
 
+// ImportState takes an instance ARN, LOCATION/NAME (aws) or
+// CLOUD/LOCATION/NAME.
 func (r *databaseReplicaResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	location, name, err := parseDBImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("skip_final_snapshot"), false)...)
-}
-
-func regionOfARN(s string) string {
-	if region, _, _, err := rds.ParseARN(s); err == nil {
-		return region
-	}
-	return ""
+	importDBInstance(ctx, req, resp)
 }
 
 func (m *databaseReplicaModel) lost() lostObject {
@@ -491,82 +420,117 @@ type databaseReplicaModel struct {
 	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 
-// fill copies what the API reports. While the instance is a replica its
+// spec turns the plan (or state) into the backend's description; unknown
+// computed values (engine, instance class) are "": the source's.
+func (m *databaseReplicaModel) spec(ctx context.Context) (replica.Spec, diag.Diagnostics) {
+	meta, diags := ownedMeta(ctx, m.Name, m.Location, m.Tags, m.Blueprint, m.Component)
+	return replica.Spec{
+		Meta:               meta,
+		SourceID:           m.SourceARN.ValueString(),
+		SourceLocation:     m.SourceLocation.ValueString(),
+		SourceComponent:    m.Source.ValueString(),
+		Engine:             m.Engine.ValueString(),
+		InstanceClass:      m.InstanceClass.ValueString(),
+		HighAvailability:   m.MultiAZ.ValueBool(),
+		KeyID:              m.KMSKeyID.ValueString(),
+		DeletionProtection: m.DeletionProtection.ValueBool(),
+		Promote:            m.Promote.ValueBool(),
+		BackupRetention:    int(m.BackupRetentionPeriod.ValueInt64()),
+		BackupWindow:       m.BackupWindow.ValueString(),
+		SkipFinalSnapshot:  m.SkipFinalSnapshot.ValueBool(),
+		FinalSnapshotName:  m.FinalSnapshotIdentifier.ValueString(),
+	}, diags
+}
+
+// status is the Status the state records, for Update, Read and Delete.
+func (m *databaseReplicaModel) status(spec replica.Spec) *replica.Status {
+	return &replica.Status{
+		Spec: spec, ID: m.Name.ValueString(), URI: m.ARN.ValueString(), Role: m.Role.ValueString(),
+		ReplicatingFrom: m.ReplicatingFrom.ValueString(),
+	}
+}
+
+// fill copies what the backend reports. While the instance is a replica its
 // backup settings are the source's and not ours to show, so they stay as
 // configured (they are applied on promotion). partial fills only what a
 // create call returned, for an instance that did not become usable.
-func (m *databaseReplicaModel) fill(i *rds.Instance, partial bool) {
-	m.ID = types.StringValue(i.ARN)
-	m.ARN = types.StringValue(i.ARN)
-	m.Name = types.StringValue(i.Identifier)
-	m.Engine = types.StringValue(i.Engine)
-	m.InstanceClass = types.StringValue(i.InstanceClass)
-	m.Address = types.StringValue(i.Address)
-	m.Port = types.Int64Value(int64(i.Port))
-	m.Endpoint = types.StringValue(endpointOf(i))
+func (m *databaseReplicaModel) fill(st *replica.Status, partial bool) {
+	s := st.Spec
+	m.Cloud = cloudValue(m.Cloud)
+	uri := st.URI
+	if uri == "" {
+		uri = st.ID
+	}
+	m.ID = types.StringValue(uri)
+	m.ARN = types.StringValue(uri)
+	m.Name = types.StringValue(s.Name)
+	m.Engine = types.StringValue(s.Engine)
+	m.InstanceClass = types.StringValue(s.InstanceClass)
+	m.Address = types.StringValue(st.Address)
+	m.Port = types.Int64Value(int64(st.Port))
+	m.Endpoint = types.StringValue(st.Endpoint)
 	if partial {
-		m.Role = types.StringValue("replica")
+		m.Role = types.StringValue(replica.RoleReplica)
 		m.ReplicatingFrom = m.SourceARN
 		return
 	}
-	m.MultiAZ = types.BoolValue(i.MultiAZ)
-	m.DeletionProtection = types.BoolValue(i.DeletionProtection)
-	if i.IsReplica() {
-		m.Role = types.StringValue("replica")
-		m.ReplicatingFrom = types.StringValue(i.SourceARN)
+	m.MultiAZ = types.BoolValue(s.HighAvailability)
+	m.DeletionProtection = types.BoolValue(s.DeletionProtection)
+	if st.Role == replica.RoleReplica {
+		m.Role = types.StringValue(replica.RoleReplica)
+		m.ReplicatingFrom = types.StringValue(st.ReplicatingFrom)
 		m.Promote = types.BoolValue(false)
 		if m.BackupRetentionPeriod.IsNull() || m.BackupRetentionPeriod.IsUnknown() {
-			m.BackupRetentionPeriod = types.Int64Value(int64(i.BackupRetentionPeriod))
+			m.BackupRetentionPeriod = types.Int64Value(int64(s.BackupRetention))
 		}
 	} else {
-		m.Role = types.StringValue("primary")
+		m.Role = types.StringValue(replica.RolePrimary)
 		m.ReplicatingFrom = types.StringNull()
 		m.Promote = types.BoolValue(true)
-		m.BackupRetentionPeriod = types.Int64Value(int64(i.BackupRetentionPeriod))
+		m.BackupRetentionPeriod = types.Int64Value(int64(s.BackupRetention))
 		if !m.BackupWindow.IsNull() {
-			m.BackupWindow = types.StringValue(i.BackupWindow)
+			m.BackupWindow = types.StringValue(s.BackupWindow)
 		}
 	}
-	if m.SourceARN.IsNull() || m.SourceARN.IsUnknown() {
-		// Import: the source is what the API reports, or what the promotion tag recorded.
-		if i.SourceARN != "" {
-			m.SourceARN = types.StringValue(i.SourceARN)
-		} else if src := i.Tags[rds.TagPromotedFrom]; src != "" {
-			m.SourceARN = types.StringValue(src)
-		}
+	if (m.SourceARN.IsNull() || m.SourceARN.IsUnknown()) && s.SourceID != "" {
+		// Import: the source is what the cloud reports (or recorded on promotion).
+		m.SourceARN = types.StringValue(s.SourceID)
 	}
-	readTags(i.Tags, &m.Tags, &m.Blueprint, &m.Component)
-	m.Source = tagValue(i.Tags, tagSource, m.Source)
+	m.Tags, m.Blueprint, m.Component = splitMeta(s.Meta, m.Tags, m.Blueprint, m.Component)
+	m.Source = refValue(s.SourceComponent, m.Source)
 }
 
-// findSource resolves the source by its ha:component and ha:blueprint tags
-// in source_location.
-func (r *databaseReplicaResource) findSource(ctx context.Context, plan *databaseReplicaModel, diags *diag.Diagnostics) (string, bool) {
-	src, loc := plan.Source.ValueString(), plan.SourceLocation.ValueString()
-	if src == "" || loc == "" {
+// findSource resolves the source by its component and blueprint in
+// source_location.
+func findSource(ctx context.Context, b replica.Backend, spec replica.Spec, diags *diag.Diagnostics) (string, bool) {
+	if spec.SourceComponent == "" || spec.SourceLocation == "" {
 		diags.AddAttributeError(path.Root("source_arn"), "Missing source_arn",
 			"Set source_arn, or source and source_location to find the source by its tags.")
 		return "", false
 	}
-	sc, err := r.data.rdsClient(ctx, loc)
-	if err != nil {
-		diags.AddAttributeError(path.Root("source_location"), "Unable to find the source database", err.Error())
-		return "", false
-	}
-	tags := map[string]string{awsbackend.TagComponent: src}
-	if b := plan.Blueprint.ValueString(); b != "" {
-		tags[awsbackend.TagBlueprint] = b
-	}
-	inst, err := sc.FindTagged(ctx, tags)
+	src, err := b.FindSource(ctx, spec)
 	if err != nil {
 		diags.AddAttributeError(path.Root("source"), "Unable to find the source database",
-			fmt.Sprintf("No DB instance in %s is tagged as component %q of blueprint %q: %v", loc, src, plan.Blueprint.ValueString(), err))
+			fmt.Sprintf("No database in %s is tagged as component %q of blueprint %q: %v", spec.SourceLocation, spec.SourceComponent, spec.Blueprint, err))
 		return "", false
 	}
-	return inst.ARN, true
+	return src, true
 }
 
-// ValidateConfig: only aws has a database replica backend in this version.
+// refValue is a component reference the cloud reports (a tag or label):
+// the value when there is one; else "" and null stay as they were, and a
+// reference removed out of band reads null so the plan puts it back.
+func refValue(got string, prior types.String) types.String {
+	if got != "" {
+		return types.StringValue(got)
+	}
+	if prior.IsNull() || prior.IsUnknown() || prior.ValueString() == "" {
+		return prior
+	}
+	return types.StringNull()
+}
+
+// ValidateConfig: the cloud must have a database replica backend.
 func (r *databaseReplicaResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	validateCloud(ctx, req.Config, awsOnly("database replica"), "ha_database_replica", &resp.Diagnostics)
+	validateCloud(ctx, req.Config, replica.Registry, "ha_database_replica", &resp.Diagnostics)
 }

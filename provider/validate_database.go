@@ -8,7 +8,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // Plan-time checks for what RDS would refuse at apply, after other objects
@@ -30,9 +34,51 @@ var dbSnapshotIdentifierValidators = []validator.String{
 	stringvalidator.RegexMatches(rdsIdentifierRE, "must start with a letter and hold only letters, digits and single hyphens, not ending with a hyphen"),
 }
 
-// dbInstanceClassValidators check the shape db.<family>.<size>.
-var dbInstanceClassValidators = []validator.String{
-	stringvalidator.RegexMatches(regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`), "must be an RDS instance class such as db.t3.micro"),
+// dbInstanceClassValidators check the size for the resource's cloud: the
+// shape db.<family>.<size> on AWS, a Cloud SQL tier on GCP.
+var dbInstanceClassValidators = []validator.String{instanceClassValidator{}}
+
+var (
+	rdsInstanceClassRE = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	cloudSQLTierRE     = regexp.MustCompile(`^db-(custom-\d+-\d+|f1-micro|g1-small|n1-(standard|highmem)-\d+|perf-optimized-N-\d+)$`)
+)
+
+type instanceClassValidator struct{}
+
+func (instanceClassValidator) Description(context.Context) string {
+	return "an RDS instance class such as db.t3.micro (aws), a Cloud SQL tier such as db-custom-2-7680 (gcp)"
+}
+
+func (v instanceClassValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v instanceClassValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	// The cloud decides the shape; an unknown or unreadable cloud is aws's
+	// default unless it is known to be another.
+	var cloud types.String
+	if req.Config.Raw.IsKnown() && !req.Config.Raw.IsNull() {
+		_ = req.Config.GetAttribute(ctx, path.Root("cloud"), &cloud)
+	}
+	if cloud.IsUnknown() {
+		return
+	}
+	got := req.ConfigValue.ValueString()
+	switch cloudOf(cloud) {
+	case backend.AWS:
+		if !rdsInstanceClassRE.MatchString(got) {
+			resp.Diagnostics.AddAttributeError(req.Path, "Invalid instance class",
+				fmt.Sprintf("%q must be an RDS instance class such as db.t3.micro (cloud aws)", got))
+		}
+	case backend.GCP:
+		if !cloudSQLTierRE.MatchString(got) {
+			resp.Diagnostics.AddAttributeError(req.Path, "Invalid instance class",
+				fmt.Sprintf("%q must be a Cloud SQL tier such as db-custom-2-7680 (cloud gcp)", got))
+		}
+	}
 }
 
 // dbStorageValidators: General Purpose storage for postgres and mysql is

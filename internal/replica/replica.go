@@ -6,6 +6,8 @@ package replica
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
@@ -95,3 +97,19 @@ func Register(cloud backend.Cloud, f backend.Factory[Backend]) { Registry.Regist
 func Open(ctx context.Context, cloud backend.Cloud, s *backend.Settings, location string) (Backend, error) {
 	return Registry.Open(ctx, cloud, s, location)
 }
+
+// ErrEngineMismatch is matched (errors.Is) by the error Apply returns when
+// the replica's engine, as created from its source, is not Spec.Engine; the
+// resource reports it on its engine attribute.
+var ErrEngineMismatch = errors.New("engine does not match the source")
+
+// EngineMismatchError is that error: Want is Spec.Engine, Source the engine
+// the replica got from its source.
+type EngineMismatchError struct{ Want, Source string }
+
+func (e *EngineMismatchError) Error() string {
+	return fmt.Sprintf("engine is %q but the source runs %q", e.Want, e.Source)
+}
+
+// Is makes errors.Is(err, ErrEngineMismatch) true.
+func (e *EngineMismatchError) Is(target error) bool { return target == ErrEngineMismatch }

@@ -20,10 +20,12 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
-// ErrNotFound is returned (wrapped) when a vault, plan or key does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned (wrapped) when a vault, plan or key does not
+// exist: the cloud-neutral backend.ErrNotFound.
+var ErrNotFound = backend.ErrNotFound
 
 // ErrNotImplemented is returned (wrapped) when the endpoint does not
 // implement a call (moto 5.2.1: CreateBackupSelection, ListBackupSelections,

@@ -16,10 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
-// ErrNotFound is returned (wrapped) when the instance or snapshot does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned (wrapped) when the instance or snapshot does not
+// exist: the cloud-neutral backend.ErrNotFound.
+var ErrNotFound = backend.ErrNotFound
 
 // TagPromotedFrom is written on a replica when this provider promotes it, with
 // the source ARN as value. Real RDS clears ReadReplicaSourceDBInstanceIdentifier
