@@ -52,7 +52,7 @@ type Backend struct {
 func ClusterFor(spec database.Spec) (Cluster, error) {
 	bm := spec.BareMetal
 	if bm == nil {
-		return Cluster{}, errors.New("bare-metal database: no hosts given")
+		return Cluster{}, fmt.Errorf("bare-metal database %s: no hosts given (ha_database does not take bare-metal hosts yet; the Patroni backend is driven with database.Spec.BareMetal)", spec.Name)
 	}
 	c := Cluster{
 		Name:              scope(spec.Name),

@@ -58,7 +58,7 @@ type Backend struct {
 func Check(spec backupplan.Spec) error {
 	bm := spec.BareMetal
 	if bm == nil {
-		return errors.New("bare-metal backup plan: no hosts given")
+		return fmt.Errorf("bare-metal backup plan %s: no hosts given (ha_backup_plan does not take bare-metal hosts yet; the pgBackRest backend is driven with backupplan.Spec.BareMetal)", spec.Name)
 	}
 	var errs []error
 	if bm.Stanza == "" {
