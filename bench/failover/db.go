@@ -92,6 +92,9 @@ func runDB(ctx context.Context, rounds int, budget time.Duration, asJSON bool) e
 		if st, err = b.Apply(ctx, spec, st); err != nil {
 			return err
 		}
+		if err := allStreaming(ctx, apis); err != nil {
+			return err
+		}
 		mode := dbModeReport{Mode: map[bool]string{true: "sync", false: "async"}[sync]}
 		var rtos []float64
 		for i := 0; i < rounds; i++ {
@@ -117,6 +120,9 @@ func runDB(ctx context.Context, rounds int, budget time.Duration, asJSON bool) e
 			if st, err = b.Apply(ctx, spec, st); err != nil {
 				return fmt.Errorf("rejoin %s: %w", leader, err)
 			}
+			if err := allStreaming(ctx, apis); err != nil {
+				return fmt.Errorf("rejoin %s: %w", leader, err)
+			}
 		}
 		mode.RTO = drill.Summarize(rtos)
 		rep.Modes = append(rep.Modes, mode)
@@ -139,4 +145,40 @@ func runDB(ctx context.Context, rounds int, budget time.Duration, asJSON bool) e
 	}
 	fmt.Printf("  anchor: Patroni's defaults (ttl 30 s, loop_wait 10 s) fail over in about 30-40 s\n")
 	return nil
+}
+
+// allStreaming waits until every member runs and every replica streams
+// (a rejoined host has finished pg_rewind): each round starts from a whole
+// cluster.
+func allStreaming(ctx context.Context, apis []string) error {
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		ok := false
+		if m, err := patroni.FindLeader(ctx, apis); err == nil {
+			st, err := patroni.NewClient(fmt.Sprintf("%s:8008", m.Host)).Cluster(ctx)
+			if err == nil && len(st.Members) == len(apis) {
+				ok = true
+				for _, mm := range st.Members {
+					if mm.State != "running" && mm.State != "streaming" {
+						ok = false
+					}
+					if _, numeric := mm.Lag.(float64); mm.Role != "leader" && !numeric {
+						ok = false
+					}
+				}
+			}
+		}
+		if ok {
+			time.Sleep(2 * time.Second) // a loop_wait for the leader to see the replicas
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("cluster not whole again within 3 minutes")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
