@@ -9,7 +9,11 @@
 // killed) and the power drill (master powered off) on namespace hosts,
 // -vip-rounds times each (see vip.go).
 //
-//	go run ./bench/failover [-n 10] [-ttl 5] [-json] [-vip=false] [-vip-rounds 5] [-dns=false]
+// With -db (default) it runs the database drill (Patroni leader powered
+// off while a writer commits) -db-rounds times in sync and in async mode:
+// RTO and lost acknowledged writes (see db.go).
+//
+//	go run ./bench/failover [-n 10] [-ttl 5] [-json] [-vip=false] [-vip-rounds 5] [-dns=false] [-db=false] [-db-rounds 5] [-db-rto 10s]
 package main
 
 import (
@@ -37,6 +41,9 @@ func main() {
 	vip := flag.Bool("vip", true, "also run the VIP and power drills on namespace hosts (root)")
 	vipRounds := flag.Int("vip-rounds", 5, "rounds of each VIP drill")
 	dns := flag.Bool("dns", true, "run the DNS drills")
+	db := flag.Bool("db", true, "also run the database drills (Patroni) on namespace hosts (root)")
+	dbRounds := flag.Int("db-rounds", 5, "rounds of the database drill per mode (sync, async)")
+	dbBudget := flag.Duration("db-rto", 10*time.Second, "RTO budget Patroni's ttl and loop_wait are derived from")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -48,6 +55,12 @@ func main() {
 	}
 	if *vip {
 		if err := runVIP(ctx, *vipRounds, *asJSON); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+	}
+	if *db {
+		if err := runDB(ctx, *dbRounds, *dbBudget, *asJSON); err != nil {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(1)
 		}

@@ -38,6 +38,8 @@ type Spec struct {
 	// KeepSnapshots keeps superseded snapshots and copies, and those left
 	// when the plan is destroyed.
 	KeepSnapshots bool
+	// BareMetal is the bare-metal backend's part; nil on clouds.
+	BareMetal *BareMetal
 }
 
 // Status is what the backend reads back: Spec as it really is, plus ids.

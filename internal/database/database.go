@@ -39,6 +39,8 @@ type Spec struct {
 	Zones       []string // preferred zones; "" for the cloud's choice
 	// Hosts are the database machines on bare metal; unused on clouds.
 	Hosts []string
+	// BareMetal is the bare-metal backend's part; nil on clouds.
+	BareMetal *BareMetal
 }
 
 // Status is what the backend reads back: Spec as it really is (Password
@@ -53,6 +55,14 @@ type Status struct {
 	Role         string // "primary" (a database is never a replica)
 	RestoredFrom string // recovery point it was created from, else ""
 	State        string // cloud's status ("available", "RUNNABLE")
+	// Leader is the member leading now (bare metal): it differs from
+	// Spec.BareMetal.Primary after a failover. SyncStandbys are the
+	// members acknowledging commits in synchronous mode.
+	Leader       string
+	SyncStandbys []string
+	// Warnings are what the apply or read found but did not change (a
+	// leader changed by failover).
+	Warnings []string
 }
 
 // Backend manages databases of one cloud in one location.
