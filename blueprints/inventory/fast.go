@@ -25,15 +25,19 @@ type fastValue struct {
 	isNum bool
 	num   float64
 	str   string
-	rng   hcl.Range // of the expression
 }
 
 type fastAttr struct {
-	name    string
-	val     fastValue
-	list    []string // for a string list; val.rng covers the brackets
-	isList  bool
-	varName string // a var.NAME reference, resolved by the decoder
+	name       string
+	val        fastValue
+	start, end hcl.Pos // of the expression
+	list       []string
+	isList     bool
+	varName    string // a var.NAME reference, resolved by the decoder
+}
+
+func (a *fastAttr) rng(file string) hcl.Range {
+	return hcl.Range{Filename: file, Start: a.start, End: a.end}
 }
 
 type fastBlock struct {
@@ -51,6 +55,7 @@ type fastScanner struct {
 	line      int
 	lineStart int
 	strs      map[string]string // interned strings: rack, PDU, feed names repeat
+	scratch   []fastAttr        // attributes of the blocks being read, innermost last
 }
 
 func (s *fastScanner) pos() hcl.Pos {
@@ -141,7 +146,8 @@ func (s *fastScanner) value(a *fastAttr) bool {
 	switch c := s.src[s.i]; {
 	case c == '"':
 		v, rng, ok := s.quoted()
-		a.val = fastValue{str: v, rng: rng}
+		a.val = fastValue{str: v}
+		a.start, a.end = rng.Start, rng.End
 		return ok
 	case c >= '0' && c <= '9':
 		j := s.i
@@ -166,7 +172,8 @@ func (s *fastScanner) value(a *fastAttr) bool {
 			return false
 		}
 		s.i = j
-		a.val = fastValue{isNum: true, num: f, rng: hcl.Range{Filename: s.name, Start: start, End: s.pos()}}
+		a.val = fastValue{isNum: true, num: f}
+		a.start, a.end = start, s.pos()
 		return true
 	case c == '[':
 		s.i++
@@ -191,7 +198,7 @@ func (s *fastScanner) value(a *fastAttr) bool {
 			}
 		}
 		s.i++
-		a.val.rng = hcl.Range{Filename: s.name, Start: start, End: s.pos()}
+		a.start, a.end = start, s.pos()
 		return true
 	case isIdentStart(c):
 		id, _ := s.ident()
@@ -203,7 +210,7 @@ func (s *fastScanner) value(a *fastAttr) bool {
 		if !ok || (s.i < len(s.src) && (s.src[s.i] == '.' || s.src[s.i] == '[')) {
 			return false
 		}
-		a.val.rng = hcl.Range{Filename: s.name, Start: start, End: s.pos()}
+		a.start, a.end = start, s.pos()
 		a.varName = n
 		return true
 	}
@@ -213,12 +220,20 @@ func (s *fastScanner) value(a *fastAttr) bool {
 // body reads the items of a block body up to its closing brace (or the end
 // of the file for the top level).
 func (s *fastScanner) body(top bool, depth int) ([]fastAttr, []*fastBlock, bool) {
-	var attrs []fastAttr
+	// Attributes gather on the scratch stack and are copied out at the
+	// closing brace, each body's slice at its exact size.
+	mark := len(s.scratch)
+	attrs := func() []fastAttr {
+		out := make([]fastAttr, len(s.scratch)-mark)
+		copy(out, s.scratch[mark:])
+		s.scratch = s.scratch[:mark]
+		return out
+	}
 	var blocks []*fastBlock
 	for {
 		s.spaces()
 		if s.i >= len(s.src) {
-			return attrs, blocks, top
+			return attrs(), blocks, top
 		}
 		if c := s.src[s.i]; c == '\n' || c == '#' || (c == '/' && s.i+1 < len(s.src) && s.src[s.i+1] == '/') {
 			s.eol() // blank and comment lines
@@ -229,7 +244,7 @@ func (s *fastScanner) body(top bool, depth int) ([]fastAttr, []*fastBlock, bool)
 				return nil, nil, false
 			}
 			s.i++
-			return attrs, blocks, true
+			return attrs(), blocks, true
 		}
 		typStart := s.pos()
 		id, ok := s.ident()
@@ -247,7 +262,7 @@ func (s *fastScanner) body(top bool, depth int) ([]fastAttr, []*fastBlock, bool)
 			if !s.value(&a) || !s.eol() {
 				return nil, nil, false
 			}
-			attrs = append(attrs, a)
+			s.scratch = append(s.scratch, a)
 			continue
 		}
 		label, lrng, ok := s.quoted()
@@ -309,7 +324,8 @@ func fastDecode(name string, src []byte, given map[string]string) (inv *Inventor
 			return nil, false
 		}
 	}
-	s := &fastScanner{src: src, name: name, line: 1, strs: map[string]string{}}
+	// About one distinct string (a name) per 100 bytes of a typical file.
+	s := &fastScanner{src: src, name: name, line: 1, strs: make(map[string]string, len(src)/100)}
 	attrs, blocks, ok := s.body(true, 0)
 	if !ok || len(attrs) > 0 {
 		return nil, false
@@ -324,7 +340,7 @@ func fastDecode(name string, src []byte, given map[string]string) (inv *Inventor
 		Feeds: map[string]*Feed{},
 		PDUs:  map[string]*PDU{},
 		Hosts: map[string]*Host{},
-	}, names: map[string]bool{}, vars: vars}
+	}, names: map[string]bool{}, vars: vars, file: name}
 	for _, b := range blocks {
 		switch b.typ {
 		case "variable":
@@ -384,6 +400,7 @@ func fastVariables(blocks []*fastBlock, given map[string]string) (map[string]fas
 }
 
 type fastDecoder struct {
+	file  string
 	inv   *Inventory
 	names map[string]bool
 	vars  map[string]fastValue
@@ -400,45 +417,73 @@ func (d *fastDecoder) claim(name string) bool {
 // attrs matches a body's attributes against the allowed names; it returns
 // them by name, or false on an unknown or repeated attribute, a missing
 // required one, or any nested block.
-func (d *fastDecoder) attrsOf(b *fastBlock, allowed []string, required []string, blocksOK bool) (map[string]*fastAttr, bool) {
+func (d *fastDecoder) attrsOf(b *fastBlock, allowed []string, required []string, blocksOK bool) (attrMap, bool) {
+	var m attrMap
 	if len(b.blocks) > 0 && !blocksOK {
-		return nil, false
+		return m, false
 	}
-	m := make(map[string]*fastAttr, len(b.attrs))
+	m.names = allowed
+	m.file = d.file
 	for i := range b.attrs {
 		a := &b.attrs[i]
-		known := false
-		for _, n := range allowed {
+		k := -1
+		for j, n := range allowed {
 			if n == a.name {
-				known = true
+				k = j
 				break
 			}
 		}
-		if !known || m[a.name] != nil {
-			return nil, false
+		if k < 0 || m.attrs[k] != nil {
+			return m, false
 		}
 		if a.varName != "" {
 			v, ok := d.vars[a.varName]
 			if !ok {
-				return nil, false
+				return m, false
 			}
-			v.rng = a.val.rng
 			a.val = v
 		}
-		m[a.name] = a
+		m.attrs[k] = a
+		m.n++
 	}
 	for _, n := range required {
-		if m[n] == nil {
-			return nil, false
+		if m.get(n) == nil {
+			return m, false
 		}
 	}
 	return m, true
 }
 
-func ranges(m map[string]*fastAttr) map[string]hcl.Range {
-	out := make(map[string]hcl.Range, len(m))
-	for n, a := range m {
-		out[n] = a.val.rng
+// attrMap is a block's attributes by position in its list of allowed
+// names: no map per block.
+type attrMap struct {
+	file  string
+	names []string
+	attrs [8]*fastAttr
+	n     int
+}
+
+func (m *attrMap) get(name string) *fastAttr {
+	for i, n := range m.names {
+		if n == name {
+			return m.attrs[i]
+		}
+	}
+	return nil
+}
+
+func ranges(m attrMap) Ranges {
+	out := make(Ranges, 0, m.n)
+	for i, a := range m.attrs[:len(m.names)] {
+		if a != nil {
+			out = append(out, NamedRange{Name: m.names[i], Range: a.rng(m.file)})
+		}
+	}
+	// Sorted by name, as the HCL path gives them; a handful of entries.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Name < out[j-1].Name; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
 	}
 	return out
 }
@@ -548,16 +593,16 @@ func (d *fastDecoder) ups(site string, b *fastBlock) bool {
 		return false
 	}
 	u := &UPS{Name: b.label, Site: site, DefRange: b.def}
-	if u.CapacityVA, ok = fastPositive(m["capacity_va"]); !ok {
+	if u.CapacityVA, ok = fastPositive(m.get("capacity_va")); !ok {
 		return false
 	}
 	u.CapacityWatts = u.CapacityVA * DefaultPowerFactor
-	if a := m["capacity_watts"]; a != nil {
+	if a := m.get("capacity_watts"); a != nil {
 		if u.CapacityWatts, ok = fastPositive(a); !ok || u.CapacityWatts > u.CapacityVA {
 			return false
 		}
 	}
-	if a := m["nut"]; a != nil {
+	if a := m.get("nut"); a != nil {
 		if u.NUT, ok = fastStr(a); !ok {
 			return false
 		}
@@ -575,7 +620,7 @@ func (d *fastDecoder) feed(site string, b *fastBlock) bool {
 		return false
 	}
 	f := &Feed{Name: b.label, Site: site, DefRange: b.def, AttrRanges: ranges(m)}
-	if f.UPS, ok = fastStr(m["ups"]); !ok {
+	if f.UPS, ok = fastStr(m.get("ups")); !ok {
 		return false
 	}
 	d.inv.Feeds[b.label] = f
@@ -597,26 +642,26 @@ func (d *fastDecoder) pdu(site string, b *fastBlock) bool {
 	}
 	p := &PDU{Name: b.label, Site: site, Voltage: DefaultVoltage, DefRange: b.def, AttrRanges: ranges(m)}
 	ok1 := true
-	p.Rack, ok = fastStr(m["rack"])
+	p.Rack, ok = fastStr(m.get("rack"))
 	ok1 = ok1 && ok
-	p.Feed, ok = fastStr(m["feed"])
+	p.Feed, ok = fastStr(m.get("feed"))
 	ok1 = ok1 && ok
-	p.MaxAmps, ok = fastPositive(m["max_amps"])
+	p.MaxAmps, ok = fastPositive(m.get("max_amps"))
 	ok1 = ok1 && ok
-	if a := m["voltage"]; a != nil {
+	if a := m.get("voltage"); a != nil {
 		p.Voltage, ok = fastPositive(a)
 		ok1 = ok1 && ok
 	}
-	p.Outlets, ok = fastCount(m["outlets"], 1, 4096)
+	p.Outlets, ok = fastCount(m.get("outlets"), 1, 4096)
 	ok1 = ok1 && ok
-	if a := m["snmp"]; a != nil {
+	if a := m.get("snmp"); a != nil {
 		p.SNMP, ok = fastStr(a)
 		ok1 = ok1 && ok
 		if _, _, err := SplitHostPort(p.SNMP, DefaultSNMPPort); err != nil {
 			return false
 		}
 	}
-	if a := m["community"]; a != nil {
+	if a := m.get("community"); a != nil {
 		p.Community, ok = fastStr(a)
 		ok1 = ok1 && ok
 	}
@@ -631,24 +676,24 @@ func (d *fastDecoder) host(site string, b *fastBlock) bool {
 	}
 	h := &Host{Name: b.label, Site: site, DefRange: b.def, AttrRanges: ranges(m)}
 	ok1 := true
-	h.Rack, ok = fastStr(m["rack"])
+	h.Rack, ok = fastStr(m.get("rack"))
 	ok1 = ok1 && ok
-	if a := m["address"]; a != nil {
+	if a := m.get("address"); a != nil {
 		h.Address, ok = fastStr(a)
 		ok1 = ok1 && ok
 	}
-	h.CPUs, ok = fastCount(m["cpus"], 1, 1<<20)
+	h.CPUs, ok = fastCount(m.get("cpus"), 1, 1<<20)
 	ok1 = ok1 && ok
-	mem, ok := fastStr(m["memory"])
+	mem, ok := fastStr(m.get("memory"))
 	if !ok {
 		return false
 	}
 	if h.Memory, ok = memorySize(mem); !ok {
 		return false
 	}
-	h.Watts, ok = fastPositive(m["watts"])
+	h.Watts, ok = fastPositive(m.get("watts"))
 	ok1 = ok1 && ok
-	if a := m["tags"]; a != nil {
+	if a := m.get("tags"); a != nil {
 		if !a.isList {
 			return false // a single string converts to a list in cty; rare, leave it to HCL
 		}
@@ -668,9 +713,9 @@ func (d *fastDecoder) host(site string, b *fastBlock) bool {
 			}
 		}
 		psu := &PSU{Name: pb.label, DefRange: pb.def, AttrRanges: ranges(pm)}
-		psu.PDU, ok = fastStr(pm["pdu"])
+		psu.PDU, ok = fastStr(pm.get("pdu"))
 		ok1 = ok1 && ok
-		psu.Outlet, ok = fastCount(pm["outlet"], math.MinInt32, math.MaxInt32)
+		psu.Outlet, ok = fastCount(pm.get("outlet"), math.MinInt32, math.MaxInt32)
 		ok1 = ok1 && ok
 		h.PSUs = append(h.PSUs, psu)
 	}

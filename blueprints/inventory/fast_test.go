@@ -113,13 +113,13 @@ func dump(inv *Inventory) string {
 	for _, h := range inv.HostNames() {
 		x := inv.Hosts[h]
 		b.WriteString(h + ": " + x.DefRange.String())
-		for k, r := range x.AttrRanges {
-			b.WriteString(" " + k + "@" + r.String())
+		for _, r := range x.AttrRanges {
+			b.WriteString(" " + r.Name + "@" + r.Range.String())
 		}
 		for _, p := range x.PSUs {
 			b.WriteString(" psu " + p.Name + "@" + p.DefRange.String())
-			for k, r := range p.AttrRanges {
-				b.WriteString(" " + k + "@" + r.String())
+			for _, r := range p.AttrRanges {
+				b.WriteString(" " + r.Name + "@" + r.Range.String())
 			}
 		}
 		b.WriteString("\n")

@@ -538,11 +538,12 @@ func SplitHostPort(addr string, def int) (string, int, error) {
 	return host, port, nil
 }
 
-func attrRanges(attrs hcl.Attributes) map[string]hcl.Range {
-	out := make(map[string]hcl.Range, len(attrs))
+func attrRanges(attrs hcl.Attributes) Ranges {
+	out := make(Ranges, 0, len(attrs))
 	for name, a := range attrs {
-		out[name] = a.Expr.Range()
+		out = append(out, NamedRange{Name: name, Range: a.Expr.Range()})
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
