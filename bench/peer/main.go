@@ -57,6 +57,8 @@ func main() {
 // usage is what the provider processes of one command cost.
 type usage struct {
 	wall, cpu time.Duration
+	sys       time.Duration // the part of cpu spent in the kernel
+	procs     int           // provider processes terraform started
 	rssKB     int64
 	calls     map[string]int
 }
@@ -163,7 +165,7 @@ func run(names, rounds int, peer, tf string) error {
 			return u, fmt.Errorf("%s: plan after apply is not empty:\n%s", s.name, tail(buf.String(), 3000))
 		}
 		pu, err := readUsage(s.usage)
-		u.cpu, u.rssKB = pu.cpu, pu.rssKB
+		u.cpu, u.sys, u.procs, u.rssKB = pu.cpu, pu.sys, pu.procs, pu.rssKB
 		return u, err
 	}
 
@@ -216,8 +218,8 @@ func run(names, rounds int, peer, tf string) error {
 					return err
 				}
 				s.results[st.key] = append(s.results[st.key], u)
-				fmt.Fprintf(os.Stderr, "round %d %-4s %-7s wall %6.2f s  cpu %6.2f s  rss %5.1f MB  calls %v\n",
-					r+1, s.name, st.key, u.wall.Seconds(), u.cpu.Seconds(), float64(u.rssKB)/1024, u.calls)
+				fmt.Fprintf(os.Stderr, "round %d %-4s %-7s wall %6.2f s  cpu %6.2f s (sys %.2f s, %d processes)  rss %5.1f MB  calls %v\n",
+					r+1, s.name, st.key, u.wall.Seconds(), u.cpu.Seconds(), u.sys.Seconds(), u.procs, float64(u.rssKB)/1024, u.calls)
 			}
 		}
 	}
@@ -422,6 +424,8 @@ func readUsage(path string) (usage, error) {
 		sy, _ := strconv.ParseFloat(f[2], 64)
 		kb, _ := strconv.ParseInt(f[3], 10, 64)
 		u.cpu += time.Duration((us + sy) * float64(time.Second))
+		u.sys += time.Duration(sy * float64(time.Second))
+		u.procs++
 		u.rssKB = max(u.rssKB, kb)
 	}
 	return u, nil
