@@ -82,7 +82,7 @@ func TestConfigReadOnceUnderConcurrency(t *testing.T) {
 				return
 			}
 			if v, err := c.ConfigSetting(context.Background(), "lua-health-checks-interval"); err != nil || v != "3" {
-				errs <- fmt.Errorf("ConfigSetting = %q, %v; want 3", v, err)
+				errs <- fmt.Errorf("ConfigSetting = %q, %w; want 3", v, err)
 			}
 		}()
 	}
