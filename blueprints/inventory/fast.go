@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 
@@ -46,6 +47,7 @@ type fastBlock struct {
 	def    hcl.Range
 	attrs  []fastAttr
 	blocks []*fastBlock
+	psu    *PSU // a psu block decoded when it closed
 }
 
 type fastScanner struct {
@@ -56,6 +58,11 @@ type fastScanner struct {
 	lineStart int
 	strs      map[string]string // interned strings: rack, PDU, feed names repeat
 	scratch   []fastAttr        // attributes of the blocks being read, innermost last
+	// With dec set (a file without variable blocks, so every value is
+	// known as it is read), hosts and their power supplies are decoded as
+	// each block closes, so no tree of the whole file is kept.
+	dec  *fastDecoder
+	site string // the site block being read
 }
 
 func (s *fastScanner) pos() hcl.Pos {
@@ -220,12 +227,12 @@ func (s *fastScanner) value(a *fastAttr) bool {
 // body reads the items of a block body up to its closing brace (or the end
 // of the file for the top level).
 func (s *fastScanner) body(top bool, depth int) ([]fastAttr, []*fastBlock, bool) {
-	// Attributes gather on the scratch stack and are copied out at the
-	// closing brace, each body's slice at its exact size.
+	// Attributes gather on the scratch stack. A body returns its own as a
+	// view of the stack, valid until the caller reads on: the caller
+	// decodes them at once or copies them.
 	mark := len(s.scratch)
 	attrs := func() []fastAttr {
-		out := make([]fastAttr, len(s.scratch)-mark)
-		copy(out, s.scratch[mark:])
+		out := s.scratch[mark:len(s.scratch):len(s.scratch)]
 		s.scratch = s.scratch[:mark]
 		return out
 	}
@@ -304,6 +311,9 @@ func (s *fastScanner) body(top bool, depth int) ([]fastAttr, []*fastBlock, bool)
 			if !s.eol() {
 				return nil, nil, false
 			}
+			if depth == 0 {
+				s.site = label
+			}
 			b.attrs, b.blocks, ok = s.body(false, depth+1)
 			if !ok {
 				return nil, nil, false
@@ -311,6 +321,20 @@ func (s *fastScanner) body(top bool, depth int) ([]fastAttr, []*fastBlock, bool)
 		}
 		if !s.eol() {
 			return nil, nil, false
+		}
+		switch {
+		case s.dec != nil && depth == 2 && id == "psu":
+			if b.psu, ok = s.dec.psuOf(b); !ok {
+				return nil, nil, false
+			}
+			b.attrs = nil
+		case s.dec != nil && depth == 1 && id == "host":
+			if !s.dec.claim(label) || !s.dec.host(s.site, b) {
+				return nil, nil, false
+			}
+			continue // decoded: nothing of it is kept
+		default:
+			b.attrs = append([]fastAttr(nil), b.attrs...)
 		}
 		blocks = append(blocks, b)
 	}
@@ -326,6 +350,16 @@ func fastDecode(name string, src []byte, given map[string]string) (inv *Inventor
 	}
 	// About one distinct string (a name) per 100 bytes of a typical file.
 	s := &fastScanner{src: src, name: name, line: 1, strs: make(map[string]string, len(src)/100)}
+	d := &fastDecoder{inv: &Inventory{
+		Racks: map[string]*Rack{},
+		UPS:   map[string]*UPS{},
+		Feeds: map[string]*Feed{},
+		PDUs:  map[string]*PDU{},
+		Hosts: make(map[string]*Host, len(src)/300),
+	}, names: make(map[string]bool, len(src)/250), vars: map[string]fastValue{}, file: name}
+	if !hasVariableBlock(src) {
+		s.dec = d
+	}
 	attrs, blocks, ok := s.body(true, 0)
 	if !ok || len(attrs) > 0 {
 		return nil, false
@@ -334,13 +368,7 @@ func fastDecode(name string, src []byte, given map[string]string) (inv *Inventor
 	if !ok {
 		return nil, false
 	}
-	d := &fastDecoder{inv: &Inventory{
-		Racks: map[string]*Rack{},
-		UPS:   map[string]*UPS{},
-		Feeds: map[string]*Feed{},
-		PDUs:  map[string]*PDU{},
-		Hosts: map[string]*Host{},
-	}, names: map[string]bool{}, vars: vars, file: name}
+	d.vars = vars
 	for _, b := range blocks {
 		switch b.typ {
 		case "variable":
@@ -356,6 +384,23 @@ func fastDecode(name string, src []byte, given map[string]string) (inv *Inventor
 		return nil, false
 	}
 	return d.inv, true
+}
+
+// hasVariableBlock reports whether a line starts with "variable": only
+// then can a value refer to a variable declared further down.
+func hasVariableBlock(src []byte) bool {
+	const kw = "variable"
+	for i := 0; i+len(kw) <= len(src); {
+		if string(src[i:i+len(kw)]) == kw {
+			return true
+		}
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // fastVariables reads the variable blocks: values given by name win over
@@ -703,20 +748,17 @@ func (d *fastDecoder) host(site string, b *fastBlock) bool {
 		if pb.typ != "psu" {
 			return false
 		}
-		pm, ok := d.attrsOf(pb, psuAttrs, psuAttrs, false)
-		if !ok {
-			return false
-		}
-		for _, prev := range h.PSUs {
-			if prev.Name == pb.label {
+		psu := pb.psu
+		if psu == nil {
+			if psu, ok = d.psuOf(pb); !ok {
 				return false
 			}
 		}
-		psu := &PSU{Name: pb.label, DefRange: pb.def, AttrRanges: ranges(pm)}
-		psu.PDU, ok = fastStr(pm.get("pdu"))
-		ok1 = ok1 && ok
-		psu.Outlet, ok = fastCount(pm.get("outlet"), math.MinInt32, math.MaxInt32)
-		ok1 = ok1 && ok
+		for _, prev := range h.PSUs {
+			if prev.Name == psu.Name {
+				return false
+			}
+		}
 		h.PSUs = append(h.PSUs, psu)
 	}
 	if len(h.PSUs) == 0 {
@@ -724,6 +766,21 @@ func (d *fastDecoder) host(site string, b *fastBlock) bool {
 	}
 	d.inv.Hosts[b.label] = h
 	return ok1
+}
+
+func (d *fastDecoder) psuOf(pb *fastBlock) (*PSU, bool) {
+	pm, ok := d.attrsOf(pb, psuAttrs, psuAttrs, false)
+	if !ok {
+		return nil, false
+	}
+	psu := &PSU{Name: pb.label, DefRange: pb.def, AttrRanges: ranges(pm)}
+	if psu.PDU, ok = fastStr(pm.get("pdu")); !ok {
+		return nil, false
+	}
+	if psu.Outlet, ok = fastCount(pm.get("outlet"), math.MinInt32, math.MaxInt32); !ok {
+		return nil, false
+	}
+	return psu, true
 }
 
 // memorySize parses sizes, remembering the last few: thousands of hosts

@@ -43,6 +43,8 @@ func TestFastMatchesHCL(t *testing.T) {
 		{"variables", "variable \"nut\" {\n  default = \"ups-a@127.0.0.1:3493\"\n  description = \"x\"\n}\nvariable \"amps\" {\n  default = 16\n}\n" +
 			strings.Replace(strings.Replace(valid, `nut         = "ups-a@127.0.0.1:3493"`, "nut = var.nut", 1), "max_amps = 16", "max_amps = var.amps", 1),
 			map[string]string{"nut": "ups-a@10.0.0.1:1"}, true},
+		{"variable declared last", strings.Replace(valid, "max_amps = 16", "max_amps = var.amps", 2) + "variable \"amps\" {\n  default = 20\n}\n", nil, true},
+		{"psu before host attributes", strings.Replace(base, "%s", "  host \"h9\" {\n    psu \"1\" {\n      pdu = \"pdu-a\"\n      outlet = 3\n    }\n    rack = \"r1\"\n    cpus = 2\n    memory = \"1GiB\"\n    watts = 10\n    psu \"2\" {\n      pdu = \"pdu-b\"\n      outlet = 3\n    }\n  }\n", 1), nil, true},
 		{"number for string and string for number", strings.Replace(strings.Replace(valid, `rack = "r1"`, `rack = 1`, 1), "cpus = 8", `cpus = "8"`, 1), nil, true},
 		{"tags", strings.Replace(valid, "cpus = 8\n", "cpus = 8\n    tags = [\"gpu\", \"ssd\",]\n", 1), nil, true},
 		{"empty tags", strings.Replace(valid, "cpus = 8\n", "cpus = 8\n    tags = []\n", 1), nil, true},
