@@ -6,8 +6,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -32,13 +35,44 @@ func main() {
 	flag.Parse()
 
 	defaultLogLevels()
+	stopProfile := startProfile()
 	err := providerserver.Serve(context.Background(), provider.New(version.Version), providerserver.ServeOpts{
 		Address:         Address,
 		Debug:           debug,
 		ProtocolVersion: 6,
 	})
+	stopProfile()
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// startProfile writes a CPU profile of this provider process to
+// $HA_CPUPROFILE/cpu-PID.pprof (and a heap profile at exit to
+// heap-PID.pprof) when HA_CPUPROFILE names a directory: Terraform starts
+// the provider itself, so a flag cannot reach it. See the performance guide.
+func startProfile() (stop func()) {
+	dir := os.Getenv("HA_CPUPROFILE")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid())))
+	if err != nil {
+		log.Printf("[WARN] HA_CPUPROFILE: %v", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Printf("[WARN] HA_CPUPROFILE: %v", err)
+		_ = f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+		if h, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", os.Getpid()))); err == nil {
+			_ = pprof.WriteHeapProfile(h)
+			_ = h.Close()
+		}
 	}
 }
 

@@ -256,6 +256,11 @@ func (r *dnsFailoverResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() || !dnsBlocksKnown(ctx, req.Plan.GetAttribute) {
 		return // detection_seconds stays unknown until the blocks are known
 	}
+	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) {
+		// Nothing changed (the usual no-change plan): the refreshed state
+		// already holds the defaults and detection_seconds this would set.
+		return
+	}
 	var m dnsFailoverModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() || m.HealthCheck == nil {

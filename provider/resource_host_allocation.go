@@ -192,7 +192,8 @@ func (r *hostAllocationResource) place(ctx context.Context, plan *hostAllocation
 	for _, h := range exclude {
 		req.Taken[h] = "exclude"
 	}
-	res, err := placement.Place(inv, req)
+	// The inventory is the shared, never-modified one from loadInventory.
+	res, err := placement.PlaceShared(inv, req)
 	if err == nil && len(res.Added) > 0 && plan.ExcludeOnBattery.ValueBool() {
 		targets, _ := powerstatus.Targets(inv)
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -206,7 +207,7 @@ func (r *hostAllocationResource) place(ctx context.Context, plan *hostAllocation
 		}
 		req.Power = powerstatus.Power(status)
 		req.ExcludeOnBattery = true
-		res, err = placement.Place(inv, req)
+		res, err = placement.PlaceShared(inv, req)
 	}
 	if err != nil {
 		var short *placement.ShortageError

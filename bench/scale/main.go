@@ -3,9 +3,12 @@
 // invgen) the wall time, CPU time and peak RSS of the CLI's `inventory
 // validate` and `inventory place --count 50`, and of the provider process
 // during a `terraform plan` of 20 ha_host_allocation resources over the
-// same inventory (parsed once per provider process).
+// same inventory (parsed once per provider process); and for blueprints of
+// about 100, 500 and 1,000 components through modules/stack, `terraform
+// plan` from empty against the local AWS endpoint (wall time of the plan,
+// CPU and peak RSS of the provider processes).
 //
-//	go run ./bench/scale [-hosts 100,1000,10000] [-allocations 20] [-terraform PATH]
+//	go run ./bench/scale [-hosts 100,1000,10000] [-allocations 20] [-components 100,500,1000] [-terraform PATH]
 package main
 
 import (
@@ -28,9 +31,10 @@ import (
 func main() {
 	hosts := flag.String("hosts", "100,1000,10000", "inventory sizes in hosts")
 	allocations := flag.Int("allocations", 20, "ha_host_allocation resources in the plan")
+	components := flag.String("components", "100,500,1000", "blueprint sizes in components for modules/stack plans (empty: none)")
 	tf := flag.String("terraform", "", "terraform binary (default: .tools/bin/terraform, else PATH)")
 	flag.Parse()
-	if err := run(*hosts, *allocations, *tf); err != nil {
+	if err := run(*hosts, *allocations, *components, *tf); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}
@@ -46,7 +50,7 @@ func (u usage) String() string {
 	return fmt.Sprintf("%8.2f s %8.2f s %8.1f MB", u.wall.Seconds(), u.cpu.Seconds(), float64(u.rssKB)/1024)
 }
 
-func run(sizes string, allocations int, tf string) error {
+func run(sizes string, allocations int, components, tf string) error {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return fmt.Errorf("find module root: %w", err)
@@ -78,6 +82,9 @@ func run(sizes string, allocations int, tf string) error {
 
 	fmt.Printf("%-34s %10s %10s %11s\n", "case", "wall", "cpu", "peak rss")
 	for _, s := range strings.Split(sizes, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
 			return fmt.Errorf("invalid size %q", s)
@@ -104,7 +111,7 @@ func run(sizes string, allocations int, tf string) error {
 		}
 		fmt.Printf("%-34s %s   (provider process)\n", fmt.Sprintf("plan %d allocations, %d hosts", allocations, n), u)
 	}
-	return nil
+	return runStacks(root, work, tf, cliCfg, components)
 }
 
 // wrapProvider moves the provider aside and puts a script in its place that
@@ -161,7 +168,13 @@ func planAllocations(work, tf, cliCfg, inv string, hosts, allocations int) (usag
 	if _, err := measure(cmd); err != nil {
 		return usage{}, err
 	}
-	// Terraform starts the provider more than once (validate, plan): sum them.
+	return providerUsage(usageFile)
+}
+
+// providerUsage reads what the wrapper recorded. Terraform starts the
+// provider more than once (validate, plan): wall and CPU are summed, RSS is
+// the peak.
+func providerUsage(usageFile string) (usage, error) {
 	raw, err := os.ReadFile(usageFile)
 	if err != nil {
 		return usage{}, fmt.Errorf("provider usage: %w", err)

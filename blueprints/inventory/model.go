@@ -67,7 +67,7 @@ type Feed struct {
 	UPS        string
 	Implicit   bool // made from a UPS named as a PDU's feed
 	DefRange   hcl.Range
-	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
+	AttrRanges Ranges // where each attribute's value is, for diagnostics
 }
 
 // PDU is a rack power distribution unit.
@@ -83,7 +83,7 @@ type PDU struct {
 	SNMP       string // "host[:port]"; "" when not monitored
 	Community  string // overrides the provider's SNMP community when set
 	DefRange   hcl.Range
-	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
+	AttrRanges Ranges // where each attribute's value is, for diagnostics
 }
 
 // Budget is the continuous load the PDU may carry: voltage × max amps × 80%.
@@ -101,7 +101,7 @@ type Host struct {
 	Tags       []string
 	PSUs       []*PSU
 	DefRange   hcl.Range
-	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
+	AttrRanges Ranges // where each attribute's value is, for diagnostics
 }
 
 // PSU is one power supply of a host, plugged into a PDU outlet.
@@ -110,7 +110,27 @@ type PSU struct {
 	PDU        string
 	Outlet     int
 	DefRange   hcl.Range
-	AttrRanges map[string]hcl.Range // where each attribute's value is, for diagnostics
+	AttrRanges Ranges // where each attribute's value is, for diagnostics
+}
+
+// Ranges are where each attribute's value is, sorted by attribute name. A
+// slice rather than a map: an inventory holds tens of thousands of them.
+type Ranges []NamedRange
+
+// NamedRange is the range of one attribute's value.
+type NamedRange struct {
+	Name  string
+	Range hcl.Range
+}
+
+// Get returns the range of the named attribute's value (zero when absent).
+func (r Ranges) Get(name string) hcl.Range {
+	for _, nr := range r {
+		if nr.Name == name {
+			return nr.Range
+		}
+	}
+	return hcl.Range{}
 }
 
 // HasTags reports whether the host carries every tag in want.

@@ -107,6 +107,17 @@ func Load(p *lang.Parser, path string, opts Options) (*Inventory, hcl.Diagnostic
 // when diagnostics hold errors, as far as it could be read; callers must
 // check diags.HasErrors() before trusting it.
 func Parse(p *lang.Parser, name string, src []byte, opts Options) (*Inventory, hcl.Diagnostics) {
+	if !strings.HasSuffix(name, ".json") && len(src) >= fastMinFile {
+		if inv, ok := fastDecode(name, src, opts.Vars); ok {
+			p.AddSource(name, src)
+			return inv, Validate(inv)
+		}
+	}
+	return parseHCL(p, name, src, opts)
+}
+
+// parseHCL is Parse through the HCL parser, for every input.
+func parseHCL(p *lang.Parser, name string, src []byte, opts Options) (*Inventory, hcl.Diagnostics) {
 	f, diags := p.ParseFile(name, src)
 	if diags.HasErrors() || f == nil {
 		return nil, diags
@@ -527,11 +538,12 @@ func SplitHostPort(addr string, def int) (string, int, error) {
 	return host, port, nil
 }
 
-func attrRanges(attrs hcl.Attributes) map[string]hcl.Range {
-	out := make(map[string]hcl.Range, len(attrs))
+func attrRanges(attrs hcl.Attributes) Ranges {
+	out := make(Ranges, 0, len(attrs))
 	for name, a := range attrs {
-		out[name] = a.Expr.Range()
+		out = append(out, NamedRange{Name: name, Range: a.Expr.Range()})
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 

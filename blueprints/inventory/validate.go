@@ -59,16 +59,16 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 		u, ok := inv.UPS[f.UPS]
 		switch {
 		case !ok:
-			diags = append(diags, refDiag(f.AttrRanges["ups"], "Unknown UPS",
+			diags = append(diags, refDiag(f.AttrRanges.Get("ups"), "Unknown UPS",
 				fmt.Sprintf("Feed %q names UPS %q, which the inventory does not declare.%s", name, f.UPS, lang.Suggest(f.UPS, inv.UPSNames()))))
 		case u.Site != f.Site:
-			diags = append(diags, refDiag(f.AttrRanges["ups"], "UPS in another site",
+			diags = append(diags, refDiag(f.AttrRanges.Get("ups"), "UPS in another site",
 				fmt.Sprintf("Feed %q names UPS %q of site %q.", name, f.UPS, u.Site)))
 		}
 	}
 	for _, name := range inv.PDUNames() {
 		p := inv.PDUs[name]
-		rack(p.Site, p.Rack, p.AttrRanges["rack"], "PDU", name)
+		rack(p.Site, p.Rack, p.AttrRanges.Get("rack"), "PDU", name)
 		if f, ok := inv.Feeds[p.Feed]; ok {
 			p.UPS = f.UPS
 			continue
@@ -76,7 +76,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 		if u, ok := inv.UPS[p.Feed]; ok {
 			// A UPS named as the feed stands for a feed of its own.
 			if u.Site != p.Site {
-				diags = append(diags, refDiag(p.AttrRanges["feed"], "UPS in another site",
+				diags = append(diags, refDiag(p.AttrRanges.Get("feed"), "UPS in another site",
 					fmt.Sprintf("PDU %q names UPS %q of site %q.", name, p.Feed, u.Site)))
 				continue
 			}
@@ -84,7 +84,7 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 			p.UPS = p.Feed
 			continue
 		}
-		diags = append(diags, refDiag(p.AttrRanges["feed"], "Unknown feed",
+		diags = append(diags, refDiag(p.AttrRanges.Get("feed"), "Unknown feed",
 			fmt.Sprintf("PDU %q names feed %q, which is neither a feed nor a UPS of the inventory.%s",
 				name, p.Feed, lang.Suggest(p.Feed, append(inv.FeedNames(), inv.UPSNames()...)))))
 	}
@@ -92,34 +92,34 @@ func resolve(inv *Inventory) hcl.Diagnostics {
 		pdu string
 		n   int
 	}
-	used := map[outlet]hcl.Range{}
+	used := make(map[outlet]*PSU, 2*len(inv.Hosts)) // the PSU holding each outlet
 	for _, name := range inv.HostNames() {
 		h := inv.Hosts[name]
-		rack(h.Site, h.Rack, h.AttrRanges["rack"], "Host", name)
+		rack(h.Site, h.Rack, h.AttrRanges.Get("rack"), "Host", name)
 		for _, psu := range h.PSUs {
 			p, ok := inv.PDUs[psu.PDU]
 			if !ok {
-				diags = append(diags, refDiag(psu.AttrRanges["pdu"], "Unknown PDU",
+				diags = append(diags, refDiag(psu.AttrRanges.Get("pdu"), "Unknown PDU",
 					fmt.Sprintf("PSU %q of host %q names PDU %q, which the inventory does not declare.%s", psu.Name, name, psu.PDU, lang.Suggest(psu.PDU, inv.PDUNames()))))
 				continue
 			}
 			if p.Site != h.Site {
-				diags = append(diags, refDiag(psu.AttrRanges["pdu"], "PDU in another site",
+				diags = append(diags, refDiag(psu.AttrRanges.Get("pdu"), "PDU in another site",
 					fmt.Sprintf("PSU %q of host %q (site %q) names PDU %q of site %q.", psu.Name, name, h.Site, p.Name, p.Site)))
 				continue
 			}
 			if psu.Outlet < 1 || psu.Outlet > p.Outlets {
-				diags = append(diags, refDiag(psu.AttrRanges["outlet"], "Outlet beyond the PDU",
+				diags = append(diags, refDiag(psu.AttrRanges.Get("outlet"), "Outlet beyond the PDU",
 					fmt.Sprintf("PSU %q of host %q uses outlet %d of PDU %q, which has outlets 1 to %d.", psu.Name, name, psu.Outlet, p.Name, p.Outlets)))
 				continue
 			}
 			key := outlet{p.Name, psu.Outlet}
 			if first, dup := used[key]; dup {
-				diags = append(diags, refDiag(psu.AttrRanges["outlet"], "Outlet used twice",
-					fmt.Sprintf("Outlet %d of PDU %q is already used at %s.", psu.Outlet, p.Name, first.String())))
+				diags = append(diags, refDiag(psu.AttrRanges.Get("outlet"), "Outlet used twice",
+					fmt.Sprintf("Outlet %d of PDU %q is already used at %s.", psu.Outlet, p.Name, first.AttrRanges.Get("outlet").String())))
 				continue
 			}
-			used[key] = psu.AttrRanges["outlet"]
+			used[key] = psu
 		}
 	}
 	return diags

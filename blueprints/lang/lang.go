@@ -4,6 +4,7 @@
 package lang
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -19,6 +20,9 @@ import (
 // printing source snippets in diagnostics.
 type Parser struct {
 	p *hclparse.Parser
+	// sources are files read by a language's own fast path, kept only for
+	// their bytes (diagnostic snippets); they have no syntax tree.
+	sources map[string]*hcl.File
 }
 
 // NewParser returns an empty parser.
@@ -38,8 +42,30 @@ func (p *Parser) ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics)
 	return p.p.ParseHCL(src, name)
 }
 
+// AddSource records the text of a file that was read without the HCL
+// parser, so that diagnostics about it still show source lines. Files then
+// lists it with an empty body.
+func (p *Parser) AddSource(name string, src []byte) {
+	if p.sources == nil {
+		p.sources = map[string]*hcl.File{}
+	}
+	p.sources[name] = &hcl.File{Body: hcl.EmptyBody(), Bytes: src}
+}
+
 // Files returns every parsed file by name, for diagnostic snippets.
-func (p *Parser) Files() map[string]*hcl.File { return p.p.Files() }
+func (p *Parser) Files() map[string]*hcl.File {
+	if len(p.sources) == 0 {
+		return p.p.Files()
+	}
+	out := map[string]*hcl.File{}
+	for n, f := range p.sources {
+		out[n] = f
+	}
+	for n, f := range p.p.Files() {
+		out[n] = f
+	}
+	return out
+}
 
 // ParseDuration reads "90s", "5m", "2h", "35d" (days) and combinations Go
 // accepts ("1h30m"). Negative durations are errors.
@@ -140,9 +166,18 @@ func SourceLine(files map[string]*hcl.File, rng *hcl.Range) string {
 	if f == nil || rng.Start.Line < 1 {
 		return ""
 	}
-	lines := strings.Split(string(f.Bytes), "\n")
-	if rng.Start.Line > len(lines) {
-		return ""
+	// Walk to the line rather than splitting the file: an inventory of
+	// thousands of hosts can have thousands of warnings.
+	b, line := f.Bytes, 1
+	for line < rng.Start.Line {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return ""
+		}
+		b, line = b[i+1:], line+1
 	}
-	return strings.TrimRight(lines[rng.Start.Line-1], "\r")
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	return strings.TrimRight(string(b), "\r")
 }

@@ -12,6 +12,8 @@ import (
 	"crypto/sha256"
 	"os"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // Cache maps keys to results. The zero value is not usable; use New.
@@ -23,7 +25,7 @@ type Cache[V any] struct {
 type entry[V any] struct {
 	done  chan struct{} // closed when val, deps are set
 	val   V
-	deps  map[string][sha256.Size]byte // file -> content hash when computed
+	deps  map[string]dep // file -> its content when computed
 	stale bool
 }
 
@@ -34,20 +36,57 @@ func New[V any]() *Cache[V] { return &Cache[V]{entries: map[string]*entry[V]{}} 
 // entry can be checked for staleness later.
 type Reader struct {
 	mu   sync.Mutex
-	deps map[string][sha256.Size]byte
+	deps map[string]dep
 }
+
+// dep is what a computation read of one file: its content hash, and the
+// file's identity and modification time when it was read.
+type dep struct {
+	hash [sha256.Size]byte
+	stat fileStat
+	read time.Time
+}
+
+type fileStat struct {
+	size  int64
+	mtime time.Time
+	ino   uint64
+	ok    bool
+}
+
+func statOf(path string) fileStat {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStat{}
+	}
+	st := fileStat{size: fi.Size(), mtime: fi.ModTime(), ok: true}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.ino = sys.Ino
+	}
+	return st
+}
+
+// racyWindow: a file modified this shortly before it was read could be
+// modified again with the same size and modification time (coarse file
+// system clocks); such files are always hashed again.
+const racyWindow = 2 * time.Second
 
 // ReadFile reads path and records its content hash. A file that cannot be
 // read is recorded too (as the hash of nothing) so that its appearance is
 // noticed.
 func (r *Reader) ReadFile(path string) ([]byte, error) {
+	now := time.Now()
+	st := statOf(path)
 	b, err := os.ReadFile(path)
-	r.mu.Lock()
-	if err != nil {
-		r.deps[path] = [sha256.Size]byte{}
-	} else {
-		r.deps[path] = sha256.Sum256(b)
+	d := dep{read: now}
+	if err == nil {
+		d.hash = sha256.Sum256(b)
+		if st2 := statOf(path); st2 == st {
+			d.stat = st // unchanged while read: usable as a shortcut later
+		}
 	}
+	r.mu.Lock()
+	r.deps[path] = d
 	r.mu.Unlock()
 	return b, err
 }
@@ -81,13 +120,13 @@ func (c *Cache[V]) Get(key string, compute func(r *Reader) V) V {
 }
 
 func (c *Cache[V]) compute(e *entry[V], compute func(r *Reader) V) {
-	r := &Reader{deps: map[string][sha256.Size]byte{}}
+	r := &Reader{deps: map[string]dep{}}
 	defer func() {
 		// A panicking computation must not leave waiters blocked nor be
 		// served again.
 		if e.deps == nil {
 			e.stale = true
-			e.deps = map[string][sha256.Size]byte{"": {1}}
+			e.deps = map[string]dep{"": {hash: [sha256.Size]byte{1}}}
 		}
 		close(e.done)
 	}()
@@ -96,14 +135,21 @@ func (c *Cache[V]) compute(e *entry[V], compute func(r *Reader) V) {
 }
 
 // fresh reports whether every file the entry read still has its content.
+// A 3 MB inventory costs a few milliseconds to hash, and a plan asks for it
+// once or more per resource, so a file whose size, inode and modification
+// time are those it had when read (and that was not modified just before
+// it was read) is taken as unchanged without reading it.
 func (e *entry[V]) fresh() bool {
 	for path, want := range e.deps {
+		if want.stat.ok && want.stat.mtime.Before(want.read.Add(-racyWindow)) && statOf(path) == want.stat {
+			continue
+		}
 		b, err := os.ReadFile(path)
 		var got [sha256.Size]byte
 		if err == nil {
 			got = sha256.Sum256(b)
 		}
-		if got != want {
+		if got != want.hash {
 			return false
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestCacheComputesOnceAndNoticesChange(t *testing.T) {
@@ -67,5 +68,57 @@ func TestCachePanicIsNotServed(t *testing.T) {
 	}()
 	if v := c.Get("k", func(*Reader) int { return 7 }); v != 7 {
 		t.Fatalf("got %d after a panicking computation, want a fresh 7", v)
+	}
+}
+
+// A file last modified long before it was read takes the stat shortcut on
+// later lookups; an edit (new size or modification time) is still noticed,
+// and so is an edit of a file modified just before it was read, even with
+// the same size.
+func TestCacheNoticesEditsOfOldAndRecentFiles(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.txt")
+	recent := filepath.Join(dir, "recent.txt")
+	for _, p := range []string{old, recent} {
+		if err := os.WriteFile(p, []byte("one"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	c := New[string]()
+	read := func(p string) func(r *Reader) string {
+		return func(r *Reader) string {
+			b, _ := r.ReadFile(p)
+			return string(b)
+		}
+	}
+	if g := c.Get(old, read(old)); g != "one" {
+		t.Fatalf("got %q", g)
+	}
+	if g := c.Get(recent, read(recent)); g != "one" {
+		t.Fatalf("got %q", g)
+	}
+	if err := os.WriteFile(old, []byte("three"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if g := c.Get(old, read(old)); g != "three" {
+		t.Fatalf("after editing the old file got %q, want three", g)
+	}
+	// Same size, and the modification time put back where it was.
+	fi, err := os.Stat(recent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(recent, []byte("two"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(recent, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if g := c.Get(recent, read(recent)); g != "two" {
+		t.Fatalf("after editing the recent file got %q, want two", g)
 	}
 }

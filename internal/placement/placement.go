@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/inventory"
 )
@@ -151,6 +152,17 @@ func validDomain(d string) bool {
 
 // Place allocates hosts from inv for req.
 func Place(inv *inventory.Inventory, req Request) (*Result, error) {
+	return place(inv, req, newIndex)
+}
+
+// PlaceShared is Place for an inventory that is never modified once made
+// (such as the provider's parsed-once inventories): the per-host index it
+// builds is kept for the next call with the same inventory and spread.
+func PlaceShared(inv *inventory.Inventory, req Request) (*Result, error) {
+	return place(inv, req, cachedIndex)
+}
+
+func place(inv *inventory.Inventory, req Request, indexOf func(*inventory.Inventory, []string) *index) (*Result, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -187,7 +199,7 @@ func Place(inv *inventory.Inventory, req Request) (*Result, error) {
 		res.Members = append(res.Members, name)
 	}
 
-	ix := newIndex(inv, spread)
+	ix := indexOf(inv, spread)
 	counts := make([][]int, len(spread)) // per domain, members each device downs
 	for i := range spread {
 		counts[i] = make([]int, len(ix.devices[i]))
@@ -308,6 +320,45 @@ func onBattery(inv *inventory.Inventory, h *inventory.Host, power map[string]Pow
 		}
 	}
 	return bad
+}
+
+// The index depends only on the inventory (shared and never modified once
+// parsed) and the spread domains, and building it walks every host: a plan
+// with many allocations over one inventory builds it once. A few entries are
+// kept, most recent first, so that an edited inventory's old model is let go.
+var indexes struct {
+	sync.Mutex
+	entries []indexEntry
+}
+
+type indexEntry struct {
+	inv    *inventory.Inventory
+	spread string
+	ix     *index
+}
+
+const indexCacheSize = 4
+
+func cachedIndex(inv *inventory.Inventory, spread []string) *index {
+	key := strings.Join(spread, ",")
+	indexes.Lock()
+	for i, e := range indexes.entries {
+		if e.inv == inv && e.spread == key {
+			copy(indexes.entries[1:i+1], indexes.entries[:i])
+			indexes.entries[0] = e
+			indexes.Unlock()
+			return e.ix
+		}
+	}
+	indexes.Unlock()
+	ix := newIndex(inv, spread)
+	indexes.Lock()
+	indexes.entries = append([]indexEntry{{inv, key, ix}}, indexes.entries...)
+	if len(indexes.entries) > indexCacheSize {
+		indexes.entries = indexes.entries[:indexCacheSize]
+	}
+	indexes.Unlock()
+	return ix
 }
 
 type index struct {

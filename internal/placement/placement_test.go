@@ -287,3 +287,34 @@ func TestTakenAndShrink(t *testing.T) {
 		t.Fatalf("bad domain: %v", err)
 	}
 }
+
+// PlaceShared (index kept between calls) answers exactly as Place, call
+// after call on the same inventory, whatever the request.
+func TestPlaceSharedMatchesPlace(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	inv := genInventory(rng, 6, 60, 2)
+	taken := map[string]string{}
+	for i := 0; i < 12; i++ {
+		req := Request{Count: 1 + rng.Intn(4), Taken: map[string]string{}}
+		for h, a := range taken {
+			req.Taken[h] = a
+		}
+		if i%3 == 1 {
+			req.Spread = []string{Rack, PDU}
+		}
+		want, werr := Place(inv, req)
+		got, gerr := PlaceShared(inv, req)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("call %d: Place error %v, PlaceShared error %v", i, werr, gerr)
+		}
+		if werr != nil {
+			continue
+		}
+		if !slices.Equal(got.Members, want.Members) || !reflect.DeepEqual(got.BlastRadius, want.BlastRadius) {
+			t.Fatalf("call %d: PlaceShared %v, Place %v", i, got.Members, want.Members)
+		}
+		for _, m := range got.Members {
+			taken[m] = fmt.Sprint("a", i)
+		}
+	}
+}

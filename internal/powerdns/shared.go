@@ -21,6 +21,7 @@ type setting struct {
 // operation, so per-client state would be read again by every resource.
 type serverState struct {
 	mu       sync.Mutex
+	fetching sync.Mutex // one settings read at a time: concurrent first callers wait for it
 	settings []setting
 	zones    map[string]*zoneEntry
 }
@@ -58,6 +59,14 @@ func (s *serverState) config(fetch func() ([]setting, error)) ([]setting, error)
 	s.mu.Unlock()
 	if have != nil {
 		return have, nil
+	}
+	s.fetching.Lock()
+	defer s.fetching.Unlock()
+	s.mu.Lock()
+	have = s.settings
+	s.mu.Unlock()
+	if have != nil {
+		return have, nil // read by the caller we waited for
 	}
 	got, err := fetch()
 	if err != nil {

@@ -2,10 +2,13 @@ package powerdns
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestServerErrorsRetriedAndConfigReadOnce: a 5xx answer (sqlite's
@@ -49,5 +52,51 @@ func TestServerErrorsRetriedAndConfigReadOnce(t *testing.T) {
 	}
 	if n := patches.Load(); n != 3 {
 		t.Fatalf("PATCH sent %d times, want 3", n)
+	}
+}
+
+// TestConfigReadOnceUnderConcurrency: resources planned in parallel ask for
+// the settings at the same moment; one read serves them all.
+func TestConfigReadOnceUnderConcurrency(t *testing.T) {
+	var configs atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/servers/localhost/config" {
+			http.NotFound(w, r)
+			return
+		}
+		configs.Add(1)
+		<-release // hold the first read until every caller is waiting
+		_, _ = w.Write([]byte(`[{"name":"lua-health-checks-interval","value":"3"}]`))
+	}))
+	defer srv.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := NewClient(Settings{APIURL: srv.URL, APIKey: "concurrent"})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if v, err := c.ConfigSetting(context.Background(), "lua-health-checks-interval"); err != nil || v != "3" {
+				errs <- fmt.Errorf("ConfigSetting = %q, %w; want 3", v, err)
+			}
+		}()
+	}
+	for configs.Load() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // let the others reach the server if they would
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := configs.Load(); n != 1 {
+		t.Fatalf("ten concurrent first callers read the settings %d times, want 1", n)
 	}
 }
