@@ -507,6 +507,15 @@ func (s *Server) computeDelete(q *request) (map[string]any, int, *apiError) {
 var serverFields = []string{"id", "creationTimestamp", "selfLink", "kind", "region", "zone", "status", "currentActions", "instanceGroup", "IPAddress"}
 
 func (s *Server) computeUpdate(q *request, kind string) (map[string]any, int, *apiError) {
+	if strings.HasSuffix(q.path, "/autoscalers") {
+		// Autoscalers are changed on their collection, named by the
+		// `autoscaler` query parameter or else by the body's name.
+		name := q.r.URL.Query().Get("autoscaler")
+		if name == "" {
+			name = str(q.body["name"])
+		}
+		q.path += "/" + name
+	}
 	o := s.objects[q.path]
 	if o == nil {
 		return nil, 0, notFound(q.path)
