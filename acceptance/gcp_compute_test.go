@@ -486,8 +486,10 @@ func TestAccGCPScalingGroup_update(t *testing.T) {
 
 // The load balancer's forwarding rule, proxy and URL map deleted out of
 // band through gcloud (what a console user removes as "the load
-// balancer"): plan recreates it, apply rebuilds it on the parts left, and
-// the scaling group is untouched.
+// balancer"): plan recreates it, apply rebuilds it on the parts left. The
+// scaling group plans an in-place update only because its
+// target_group_arn is unknown until the load balancer exists again; it
+// gets the same backend service back and stays attached.
 func TestAccGCPLoadBalancer_disappears(t *testing.T) {
 	PreCheck(t)
 	useGCP(t)
@@ -514,7 +516,7 @@ func TestAccGCPLoadBalancer_disappears(t *testing.T) {
 					},
 					ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("ha_load_balancer.web", plancheck.ResourceActionCreate),
-						plancheck.ExpectResourceAction("ha_scaling_group.web", plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction("ha_scaling_group.web", plancheck.ResourceActionUpdate),
 					}},
 					ExpectNonEmptyPlan: true,
 				},
@@ -523,7 +525,10 @@ func TestAccGCPLoadBalancer_disappears(t *testing.T) {
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("ha_load_balancer.web", plancheck.ResourceActionCreate),
 					}},
-					Check: gcpLoadBalancerSees(name, []int{80}, "/healthz", 10),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						gcpLoadBalancerSees(name, []int{80}, "/healthz", 10),
+						gcpGroupServes(name),
+					),
 				},
 				{Config: cfg, PlanOnly: true},
 			},
@@ -571,18 +576,26 @@ func TestAccGCPScalingGroup_disappears(t *testing.T) {
 						if err := gcpGroupSees(name, c.machineType, c.desired, c.min, c.max, c.cpu); err != nil {
 							return err
 						}
-						bs, err := gcloudObject("compute", "backend-services", "describe", name+"-bs", "--global")
-						if err != nil {
-							return err
-						}
-						if b, _ := json.Marshal(bs["backends"]); !strings.Contains(string(b), "/regions/us-east1/instanceGroups/"+name+`"`) {
-							return fmt.Errorf("recreated group is not a backend of %s-bs: %s", name, b)
-						}
-						return nil
+						return gcpGroupServes(name)(nil)
 					},
 				},
 				{Config: cfg, PlanOnly: true},
 			},
 		}
 	})
+}
+
+// gcpGroupServes checks through gcloud that the group is a backend of the
+// load balancer's backend service.
+func gcpGroupServes(name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		bs, err := gcloudObject("compute", "backend-services", "describe", name+"-bs", "--global")
+		if err != nil {
+			return err
+		}
+		if b, _ := json.Marshal(bs["backends"]); !strings.Contains(string(b), "/regions/us-east1/instanceGroups/"+name+`"`) {
+			return fmt.Errorf("group %s is not a backend of %s-bs: %s", name, name, b)
+		}
+		return nil
+	}
 }
