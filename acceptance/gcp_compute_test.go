@@ -442,10 +442,24 @@ func TestAccGCPScalingGroup_update(t *testing.T) {
 		sized.min, sized.desired, sized.max, sized.cpu = 3, 3, 5, 75
 		rolled := sized
 		rolled.machineType = "e2-medium"
+		awsType := c
+		awsType.machineType = "t3.micro"
 		return resource.TestCase{
 			PreCheck:     func() { PreCheck(t) },
 			CheckDestroy: gcpNothingLeft(name),
 			Steps: []resource.TestStep{
+				{
+					// Bad input is refused at plan time: an AWS instance
+					// type, and a zone us-east1 does not have (GCP is asked).
+					Config:      awsType.config(),
+					PlanOnly:    true,
+					ExpectError: wordsRE("Instance type of another cloud", `"t3.micro" is an AWS instance type, but this component is on gcp`),
+				},
+				{
+					Config:      strings.Replace(c.config(), `zones            = ["us-east1-b", "us-east1-c", "us-east1-d"]`, `zones            = ["us-east1-b", "us-east1-a"]`, 1),
+					PlanOnly:    true,
+					ExpectError: wordsRE("Unknown zone", `"us-east1-a" is not a zone of us-east1, whose zones are us-east1-b, us-east1-c, us-east1-d.`),
+				},
 				{
 					Config: c.config(),
 					Check:  func(*terraform.State) error { return gcpGroupSees(name, c.machineType, c.desired, c.min, c.max, c.cpu) },
@@ -527,7 +541,7 @@ func TestAccGCPLoadBalancer_disappears(t *testing.T) {
 					}},
 					Check: resource.ComposeAggregateTestCheckFunc(
 						gcpLoadBalancerSees(name, []int{80}, "/healthz", 10),
-						gcpGroupServes(name),
+						gcpGroupServes(name, "us-east1"),
 					),
 				},
 				{Config: cfg, PlanOnly: true},
@@ -576,7 +590,7 @@ func TestAccGCPScalingGroup_disappears(t *testing.T) {
 						if err := gcpGroupSees(name, c.machineType, c.desired, c.min, c.max, c.cpu); err != nil {
 							return err
 						}
-						return gcpGroupServes(name)(nil)
+						return gcpGroupServes(name, "us-east1")(nil)
 					},
 				},
 				{Config: cfg, PlanOnly: true},
@@ -587,13 +601,13 @@ func TestAccGCPScalingGroup_disappears(t *testing.T) {
 
 // gcpGroupServes checks through gcloud that the group is a backend of the
 // load balancer's backend service.
-func gcpGroupServes(name string) resource.TestCheckFunc {
+func gcpGroupServes(name, region string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		bs, err := gcloudObject("compute", "backend-services", "describe", name+"-bs", "--global")
 		if err != nil {
 			return err
 		}
-		if b, _ := json.Marshal(bs["backends"]); !strings.Contains(string(b), "/regions/us-east1/instanceGroups/"+name+`"`) {
+		if b, _ := json.Marshal(bs["backends"]); !strings.Contains(string(b), "/regions/"+region+"/instanceGroups/"+name+`"`) {
 			return fmt.Errorf("group %s is not a backend of %s-bs: %s", name, name, b)
 		}
 		return nil

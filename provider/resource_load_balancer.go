@@ -88,7 +88,7 @@ func commonComputeAttributes(what string) map[string]schema.Attribute {
 		"zones": schema.ListAttribute{
 			Required:            true,
 			ElementType:         types.StringType,
-			MarkdownDescription: "Availability zones (`us-east-1a`) to spread across. Changed in place.",
+			MarkdownDescription: "Zones of the location to spread across (`us-east-1a` on AWS, `us-east1-b` on GCP). Zones of another cloud or region are refused at plan time, and on GCP so are zones the region does not have. Changed in place.",
 			Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
 		},
 	}

@@ -60,7 +60,7 @@ func (r *scalingGroupResource) Schema(ctx context.Context, _ resource.SchemaRequ
 	}
 	attrs["instance_type"] = schema.StringAttribute{
 		Required:            true,
-		MarkdownDescription: "Instance type (`t3.small`). A change rolls the instances, like `image`.",
+		MarkdownDescription: "Instance type (`t3.small` on AWS, machine type `e2-medium` on GCP; a type of another cloud is refused at plan time). A change rolls the instances, like `image`.",
 	}
 	sizes := map[string]string{
 		"min_size":         "Fewest instances.",
