@@ -133,7 +133,7 @@ func TestComputeResources_gcpZonesCheckedAtPlan(t *testing.T) {
 				state = *prior
 			}
 			resp := resource.ModifyPlanResponse{Plan: p}
-			r.ModifyPlan(context.Background(), resource.ModifyPlanRequest{Plan: p, State: state, Config: tfsdk.Config{Schema: p.Schema, Raw: p.Raw}}, &resp)
+			r.ModifyPlan(context.Background(), resource.ModifyPlanRequest{Plan: p, State: state, Config: tfsdk.Config(p)}, &resp)
 			var msgs []string
 			for _, d := range resp.Diagnostics {
 				msgs = append(msgs, d.Summary()+": "+d.Detail())
