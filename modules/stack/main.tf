@@ -199,6 +199,6 @@ check "backups_have_a_copy_region" {
 check "components_have_a_backend" {
   assert {
     condition     = length(local.unsupported) == 0
-    error_message = "These components are on a cloud this provider has no backend for yet, so they are not created: ${join(", ", local.unsupported)}."
+    error_message = "These components are of a kind this module does not build on their cloud yet, so they are not created: ${join(", ", local.unsupported)}."
   }
 }
