@@ -341,31 +341,33 @@ func gcpLoadBalancerSees(name string, ports []int, path string, interval int) re
 func TestAccGCPLoadBalancerScalingGroup_basic(t *testing.T) {
 	PreCheck(t)
 	useGCP(t)
-	name := strings.ToLower(uniqueName("acc-gcp"))
-	Test(t, resource.TestCase{
-		PreCheck:     func() { PreCheck(t) },
-		CheckDestroy: gcpNothingLeft(name),
-		Steps: []resource.TestStep{
-			{Config: gcpComputeConfig(name, "e2-small", "/healthz"), Check: gcpSees(name, "e2-small")},
-			{
-				Config:           gcpComputeConfig(name, "e2-small", "/healthz"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	TestBothCLIs(t, func(t *testing.T, cli CLI) resource.TestCase {
+		name := strings.ToLower(uniqueName("acc-gcp-" + cli.Name[:2]))
+		return resource.TestCase{
+			PreCheck:     func() { PreCheck(t) },
+			CheckDestroy: gcpNothingLeft(name),
+			Steps: []resource.TestStep{
+				{Config: gcpComputeConfig(name, "e2-small", "/healthz"), Check: gcpSees(name, "e2-small")},
+				{
+					Config:           gcpComputeConfig(name, "e2-small", "/healthz"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+				{
+					ResourceName: "ha_scaling_group.web", ImportState: true, ImportStateId: "gcp/us-east1/" + name,
+					ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts", "min_healthy_percentage"},
+				},
+				{
+					// A machine type change rolls the group; apply waits until
+					// it is stable again on the new template.
+					Config: gcpComputeConfig(name, "e2-medium", "/ready"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("ha_scaling_group.web", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction("ha_load_balancer.web", plancheck.ResourceActionUpdate),
+					}},
+					Check: gcpSees(name, "e2-medium"),
+				},
 			},
-			{
-				ResourceName: "ha_scaling_group.web", ImportState: true, ImportStateId: "gcp/us-east1/" + name,
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts", "min_healthy_percentage"},
-			},
-			{
-				// A machine type change rolls the group; apply waits until
-				// it is stable again on the new template.
-				Config: gcpComputeConfig(name, "e2-medium", "/ready"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ha_scaling_group.web", plancheck.ResourceActionUpdate),
-					plancheck.ExpectResourceAction("ha_load_balancer.web", plancheck.ResourceActionUpdate),
-				}},
-				Check: gcpSees(name, "e2-medium"),
-			},
-		},
+		}
 	})
 }
 
