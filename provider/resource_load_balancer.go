@@ -88,7 +88,7 @@ func commonComputeAttributes(what string) map[string]schema.Attribute {
 		"zones": schema.ListAttribute{
 			Required:            true,
 			ElementType:         types.StringType,
-			MarkdownDescription: "Availability zones (`us-east-1a`) to spread across. Changed in place.",
+			MarkdownDescription: "Zones of the location to spread across (`us-east-1a` on AWS, `us-east1-b` on GCP). Zones of another cloud or region are refused at plan time, and on GCP so are zones the region does not have. Changed in place.",
 			Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
 		},
 	}
@@ -177,6 +177,8 @@ func (r *loadBalancerResource) Schema(ctx context.Context, _ resource.SchemaRequ
 		"zone_id":          "Route 53 hosted zone id of the load balancer's DNS name.",
 		"target_group_arn": "ARN of the target group; give it to `ha_scaling_group.target_group_arn`.",
 		"vpc_id":           "VPC the load balancer is in (the location's default VPC, or one created for it).",
+		"address": "IP address clients connect to: on GCP the forwarding rule's address (every listener's rule shares it, " +
+			"and it is kept across listener changes); null on AWS, where clients resolve `dns_name`.",
 	} {
 		attrs[name] = schema.StringAttribute{
 			Computed: true, MarkdownDescription: desc,
@@ -203,6 +205,7 @@ func (r *loadBalancerResource) Configure(_ context.Context, req resource.Configu
 
 func (r *loadBalancerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateCloud(ctx, req.Config, lb.Registry, "ha_load_balancer", &resp.Diagnostics)
+	validateCloudValues(ctx, req.Config, false, &resp.Diagnostics)
 	// Read attribute by attribute: any of them may be unknown here (a value
 	// from a data source, say), which the resource model cannot hold.
 	var layerV types.Int64
@@ -257,6 +260,12 @@ func (r *loadBalancerResource) backend(ctx context.Context, m *loadBalancerModel
 
 func (r *loadBalancerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	planCloudSettings(ctx, req.Plan, r.data, "ha_load_balancer", &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	planZonesExist(ctx, req, func(c backend.Cloud, location string) (any, error) {
+		return lb.Open(ctx, c, r.data.backends, location)
+	}, &resp.Diagnostics)
 }
 
 func (r *loadBalancerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -285,6 +294,7 @@ func (r *loadBalancerResource) Create(ctx context.Context, req resource.CreateRe
 			// Keep what exists in state (tainted) so it is not lost.
 			plan.ID, plan.ARN = types.StringValue(st.ID), types.StringValue(st.ID)
 			plan.DNSName, plan.ZoneID, plan.TargetGroupARN, plan.VPCID = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
+			plan.Address = types.StringNull()
 			plan.Cloud = cloudValue(plan.Cloud)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
@@ -445,10 +455,14 @@ func (m *loadBalancerModel) spec(ctx context.Context) (lb.Spec, diag.Diagnostics
 
 // status is the Status the state records, for Update and Delete.
 func (m *loadBalancerModel) status(spec lb.Spec) *lb.Status {
-	return &lb.Status{
+	st := &lb.Status{
 		Spec: spec, ID: m.ID.ValueString(), DNSName: m.DNSName.ValueString(), ZoneID: m.ZoneID.ValueString(),
 		TargetGroupID: m.TargetGroupARN.ValueString(), NetworkID: m.VPCID.ValueString(),
 	}
+	if a := m.Address.ValueString(); a != "" {
+		st.Addresses = []string{a}
+	}
+	return st
 }
 
 // fromStatus writes what the backend reports into the model, keeping the
@@ -462,6 +476,10 @@ func (m *loadBalancerModel) fromStatus(st *lb.Status) {
 	m.ZoneID = types.StringValue(st.ZoneID)
 	m.TargetGroupARN = types.StringValue(st.TargetGroupID)
 	m.VPCID = types.StringValue(st.NetworkID)
+	m.Address = types.StringNull()
+	if len(st.Addresses) > 0 && st.Addresses[0] != "" {
+		m.Address = types.StringValue(st.Addresses[0])
+	}
 	m.Layer = types.Int64Value(int64(st.Spec.Layer))
 	m.Zones = keepOrder(m.Zones, st.Spec.Zones)
 	m.Tags, m.Blueprint, m.Component = splitMeta(st.Spec.Meta, m.Tags, m.Blueprint, m.Component)
@@ -532,6 +550,7 @@ type loadBalancerModel struct {
 	ZoneID         types.String      `tfsdk:"zone_id"`
 	TargetGroupARN types.String      `tfsdk:"target_group_arn"`
 	VPCID          types.String      `tfsdk:"vpc_id"`
+	Address        types.String      `tfsdk:"address"`
 	Timeouts       timeouts.Value    `tfsdk:"timeouts"`
 }
 

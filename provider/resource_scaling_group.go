@@ -60,7 +60,7 @@ func (r *scalingGroupResource) Schema(ctx context.Context, _ resource.SchemaRequ
 	}
 	attrs["instance_type"] = schema.StringAttribute{
 		Required:            true,
-		MarkdownDescription: "Instance type (`t3.small`). A change rolls the instances, like `image`.",
+		MarkdownDescription: "Instance type (`t3.small` on AWS, machine type `e2-medium` on GCP; a type of another cloud is refused at plan time). A change rolls the instances, like `image`.",
 	}
 	sizes := map[string]string{
 		"min_size":         "Fewest instances.",
@@ -130,6 +130,7 @@ func (r *scalingGroupResource) Configure(_ context.Context, req resource.Configu
 
 func (r *scalingGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateCloud(ctx, req.Config, sg.Registry, "ha_scaling_group", &resp.Diagnostics)
+	validateCloudValues(ctx, req.Config, true, &resp.Diagnostics)
 	var m scalingGroupModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -148,6 +149,11 @@ func (r *scalingGroupResource) ValidateConfig(ctx context.Context, req resource.
 // template version.
 func (r *scalingGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	planCloudSettings(ctx, req.Plan, r.data, "ha_scaling_group", &resp.Diagnostics)
+	if r.data != nil && !resp.Diagnostics.HasError() {
+		planZonesExist(ctx, req, func(c backend.Cloud, location string) (any, error) {
+			return sg.Open(ctx, c, r.data.backends, location)
+		}, &resp.Diagnostics)
+	}
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return
 	}

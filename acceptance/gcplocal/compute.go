@@ -268,7 +268,7 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 		n, _ := strconv.Atoi(q.r.URL.Query().Get("size"))
 		o.body["targetSize"] = n
 	case "setLabels":
-		if fp, ok := q.body["labelFingerprint"].(string); ok && fp != "" && o.body["labelFingerprint"] != nil && fp != o.body["labelFingerprint"] {
+		if fp, ok := q.body["labelFingerprint"].(string); ok && fp != "" && o.body["labelFingerprint"] != nil && !sameFingerprint(fp, str(o.body["labelFingerprint"])) {
 			return nil, 0, staleFingerprint(target)
 		}
 		o.body["labels"] = q.body["labels"]
@@ -292,6 +292,16 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 }
 
 func str(v any) string { s, _ := v.(string); return s }
+
+// sameFingerprint compares two fingerprints as bytes: they are `format:
+// byte` fields, which clients may send back in the URL-safe base64
+// alphabet (gcloud does) and GCP accepts either.
+func sameFingerprint(a, b string) bool {
+	norm := func(s string) string {
+		return strings.TrimRight(strings.NewReplacer("-", "+", "_", "/").Replace(s), "=")
+	}
+	return norm(a) == norm(b)
+}
 
 func staleFingerprint(path string) *apiError {
 	return errf(412, "conditionNotMet", "Supplied fingerprint does not match current fingerprint of resource '%s'.", path)
@@ -507,11 +517,20 @@ func (s *Server) computeDelete(q *request) (map[string]any, int, *apiError) {
 var serverFields = []string{"id", "creationTimestamp", "selfLink", "kind", "region", "zone", "status", "currentActions", "instanceGroup", "IPAddress"}
 
 func (s *Server) computeUpdate(q *request, kind string) (map[string]any, int, *apiError) {
+	if strings.HasSuffix(q.path, "/autoscalers") {
+		// Autoscalers are changed on their collection, named by the
+		// `autoscaler` query parameter or else by the body's name.
+		name := q.r.URL.Query().Get("autoscaler")
+		if name == "" {
+			name = str(q.body["name"])
+		}
+		q.path += "/" + name
+	}
 	o := s.objects[q.path]
 	if o == nil {
 		return nil, 0, notFound(q.path)
 	}
-	if fp, ok := q.body["fingerprint"].(string); ok && fp != "" && o.body["fingerprint"] != nil && fp != o.body["fingerprint"] {
+	if fp, ok := q.body["fingerprint"].(string); ok && fp != "" && o.body["fingerprint"] != nil && !sameFingerprint(fp, str(o.body["fingerprint"])) {
 		return nil, 0, staleFingerprint(q.path)
 	}
 	in := normalizeRefs(q.vars["project"], copyObj(q.body)).(map[string]any)

@@ -15,13 +15,15 @@ locals {
   bp = data.ha_blueprint.this
 
   # The components managed in this state: every region's, or one region's.
-  # Cloud components go to the AWS resources, bare-metal regions to host
-  # allocations; a cloud without a backend here (gcp) is refused by a check.
+  # Cloud components go to the resources of their kind (which dispatch on
+  # `cloud`), bare-metal regions to host allocations; a kind this module
+  # cannot build on a cloud yet (gcp.tf lists what it builds there) is
+  # refused by a check.
   mine = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups", "host_allocations"] :
-    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && contains(["aws", "bare_metal"], c.cloud) }
+    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && (contains(["aws", "bare_metal"], c.cloud) || c.cloud == "gcp" && contains(local.gcp_kinds, kind)) }
   }
   unsupported = sort(flatten([for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] :
-  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if !contains(["aws", "bare_metal"], c.cloud)]]))
+  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if !contains(["aws", "bare_metal"], c.cloud) && !(c.cloud == "gcp" && contains(local.gcp_kinds, kind))]]))
   dns_failovers = var.manage_dns ? local.bp.dns_failovers : {}
   # ha_backup_plan copies to another region; a plan with nowhere to copy to
   # (every other region lost and none rebuilt) waits for a replacement.
@@ -101,6 +103,7 @@ resource "ha_backup_plan" "this" {
 resource "ha_load_balancer" "this" {
   for_each = local.mine.load_balancers
 
+  cloud        = each.value.cloud
   name         = each.value.name
   location     = each.value.location
   component    = each.key
@@ -115,6 +118,7 @@ resource "ha_load_balancer" "this" {
 resource "ha_scaling_group" "this" {
   for_each = local.mine.scaling_groups
 
+  cloud                     = each.value.cloud
   name                      = each.value.name
   location                  = each.value.location
   component                 = each.key
@@ -195,6 +199,6 @@ check "backups_have_a_copy_region" {
 check "components_have_a_backend" {
   assert {
     condition     = length(local.unsupported) == 0
-    error_message = "These components are on a cloud this provider has no backend for yet, so they are not created: ${join(", ", local.unsupported)}."
+    error_message = "These components are of a kind this module does not build on their cloud yet, so they are not created: ${join(", ", local.unsupported)}."
   }
 }

@@ -345,7 +345,17 @@ func (b *LoadBalancers) ensureGlobalRules(ctx context.Context, spec loadbalancer
 		return err
 	}
 	wanted := map[string]bool{}
+	// Every rule of the load balancer shares one address; keep it while
+	// rules come and go (a listener's port changes, the first rule too).
 	address := ""
+	if first, ok := have[spec.Name]; ok {
+		address = first.GetIPAddress()
+	}
+	for _, r := range have {
+		if address == "" {
+			address = r.GetIPAddress()
+		}
+	}
 	for i, l := range spec.Listeners {
 		name := ruleName(spec, l.Port, i)
 		wanted[name] = true

@@ -144,17 +144,35 @@ func (g *ScalingGroups) zones(ctx context.Context, s scalinggroup.Spec) ([]strin
 	if len(s.Zones) > 0 {
 		return s.Zones, nil
 	}
+	return regionZones(ctx, g.c, g.region)
+}
+
+// Zones lists the region's zones, for plan-time checks of a spec's zones;
+// a region the project does not have is backend.ErrNotFound.
+func (g *ScalingGroups) Zones(ctx context.Context) ([]string, error) {
+	z, err := regionZones(ctx, g.c, g.region)
+	return z, g.wrap(err)
+}
+
+// Zones lists the region's zones, as ScalingGroups.Zones does.
+func (b *LoadBalancers) Zones(ctx context.Context) ([]string, error) {
+	z, err := regionZones(ctx, b.c, b.region)
+	return z, b.wrap(err)
+}
+
+// regionZones are the zone names of region, sorted.
+func regionZones(ctx context.Context, c *clients, region string) ([]string, error) {
 	var r *computepb.Region
 	err := gcp.Call(ctx, func() error {
 		var err error
-		r, err = g.c.regions.Get(ctx, &computepb.GetRegionRequest{Project: g.c.project, Region: g.region})
+		r, err = c.regions.Get(ctx, &computepb.GetRegionRequest{Project: c.project, Region: region})
 		return err
 	})
 	if gcp.IsNotFound(err) {
-		return nil, fmt.Errorf("region %q does not exist in project %s", g.region, g.c.project)
+		return nil, fmt.Errorf("%w (project %s)", backend.NotFound("region", region), c.project)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read zones of region %s: %w", g.region, err)
+		return nil, fmt.Errorf("read zones of region %s: %w", region, err)
 	}
 	out := make([]string, 0, len(r.GetZones()))
 	for _, z := range r.GetZones() {
