@@ -260,7 +260,7 @@ func (e *expander) bareMetalLB(t *Tier, r *Region, haKey string, v bareMetalVIP)
 	e.add(&Component{
 		Key: key(r.Name, t.Name, KindLoadBalancer), Kind: KindLoadBalancer, DependsOn: []string{haKey, vipKey},
 		LoadBalancer: &LoadBalancer{
-			Zones: []string{}, Layer: lb.Layer, Listeners: append([]Listener(nil), lb.Listeners...), HealthCheck: lb.HealthCheck,
+			Zones: []string{v.site}, Layer: lb.Layer, Listeners: append([]Listener(nil), lb.Listeners...), HealthCheck: lb.HealthCheck,
 			VirtualIP: vipKey, HostAllocation: haKey,
 		},
 	}, r, t.Name)
