@@ -292,6 +292,7 @@ func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSour
 	return []func() datasource.DataSource{
 		NewBlueprintDataSource,
 		NewDNSDrillDataSource,
+		NewVIPDrillDataSource,
 		newInventoryDataSource,
 		newPowerStatusDataSource,
 	}
