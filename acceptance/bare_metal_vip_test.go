@@ -2,12 +2,14 @@ package acceptance
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -158,6 +160,7 @@ module "stack" {
 output "virtual_ips" {
   value = module.stack.virtual_ips
 }
+# extra
 `, filepath.Join(RepoRoot(), "modules", "stack"), filepath.Join(m.dir, "metal.ha.hcl")))
 }
 
@@ -321,3 +324,92 @@ func TestAccBareMetalVIP_throughStack(t *testing.T) {
 	}
 	m.configsGone(t)
 }
+
+// setRoot replaces the root module of a cliRun with the stack plus extra.
+func (m *metalLab) setRoot(t *testing.T, tf *cliRun, extra string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(tf.dir, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _, _ := strings.Cut(string(b), "# extra\n")
+	if err := os.WriteFile(filepath.Join(tf.dir, "main.tf"), []byte(base+"# extra\n"+extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Bad input through modules/stack: a VIP outside the site network fails the
+// plan at the blueprint's own FILE:LINE:COL; a wrong pinned host key in the
+// inventory is refused naming the host, with no virtual IP claimed in state
+// and nothing written to any host. Then, fixed, ha_vip_drill kills the
+// master's keepalived and measures the VIP moving and failing back.
+func TestAccBareMetalVIP_badInputAndDrill(t *testing.T) {
+	m := startMetalLab(t)
+	m.inventory(t, nil)
+	tf := m.cli(t, "192.168.77.1")
+	out, err := tf.try("plan", "-input=false")
+	if err == nil || !strings.Contains(out, "VIP outside the network") || !regexpMatch(`metal\.ha\.hcl:\d+:\d+`, out) {
+		t.Fatalf("plan with a VIP outside the network: %v\n%s", err, out)
+	}
+
+	destroyed := false
+	t.Cleanup(func() {
+		if !destroyed {
+			_, _ = tf.try("destroy", "-auto-approve", "-input=false")
+		}
+	})
+	tf = m.cli(t, m.vip)
+	m.inventory(t, map[string]string{"r1-h02": m.lab.Hosts["r1-h01"].HostKey, "r2-h01": m.lab.Hosts["r1-h01"].HostKey})
+	out, err = tf.try("apply", "-auto-approve", "-input=false")
+	if err == nil || !strings.Contains(out, "host key does not match") || !regexpMatch(`host r(1-h02|2-h01): host key does not match`, out) {
+		t.Fatalf("apply with a wrong pinned host key: %v\n%s", err, out)
+	}
+	st := tf.state()
+	if _, ok := st.resources[`module.stack.ha_virtual_ip.this["dc1/web/virtual_ip"]`]; ok {
+		t.Errorf("virtual IP claimed in state after a refused host key")
+	}
+	m.configsGone(t)
+
+	m.inventory(t, nil)
+	tf.apply()
+	master := tf.state().attr(`module.stack.ha_virtual_ip.this["dc1/web/virtual_ip"]`, "master")
+	if err := vipAnswersFrom(m.vip, master)(nil); err != nil {
+		t.Fatal(err)
+	}
+	m.setRoot(t, tf, `
+data "ha_vip_drill" "web" {
+  vip     = module.stack.virtual_ips["dc1/web/virtual_ip"].address
+  hosts   = module.stack.vip_hosts["dc1/web/virtual_ip"]
+  timeout = "30s"
+}
+
+output "drill" {
+  value = data.ha_vip_drill.web.json
+}
+`)
+	tf.apply()
+	var r struct {
+		Before, After string
+		Passed        bool
+		Back          string  `json:"failed_back_to"`
+		Switch        float64 `json:"switch_seconds"`
+	}
+	raw := tf.output("drill")
+	var s string
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		t.Fatalf("drill output %s: %v", raw, err)
+	}
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("drill result %s: %v", s, err)
+	}
+	if !r.Passed || r.Before != master || r.After == master || r.After == "" || r.Back != master {
+		t.Errorf("drill %s: want a move off %s and back", s, master)
+	}
+	t.Logf("ha_vip_drill: %s", s)
+	m.setRoot(t, tf, "")
+	tf.destroy()
+	destroyed = true
+	m.configsGone(t)
+}
+
+func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }

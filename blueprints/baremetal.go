@@ -147,7 +147,7 @@ func (c *compiler) bareMetalVIP(t *Tier, r *Region) {
 	if !site.Network.IsValid() {
 		c.errorf(r.At("inventory"), "Site without network",
 			"Tier %q has a load balancer in region %q, whose site %q (%s) has no network: set network = \"10.x.y.0/24\" there, the hosts' network the virtual IP lives in.",
-			t.Name, r.Name, site.Name, site.DefRange.String())
+			t.Name, r.Name, site.Name, pos(site.DefRange))
 		return
 	}
 	taken := map[netip.Addr]string{}
@@ -181,7 +181,7 @@ func (c *compiler) bareMetalVIP(t *Tier, r *Region) {
 		}
 		if !addr.IsValid() {
 			c.errorf(&lb.Def, "No virtual IP", "Tier %q in bare_metal region %q needs a virtual address: set vip, or add a free address to vip_pool of site %q (%s).",
-				t.Name, r.Name, site.Name, site.DefRange.String())
+				t.Name, r.Name, site.Name, pos(site.DefRange))
 			return
 		}
 	}
@@ -230,10 +230,13 @@ func (c *compiler) checkHolders(t *Tier, r *Region, inv *inventory.Inventory, si
 
 func rangeOf(m map[string]hcl.Range, name string, def hcl.Range) string {
 	if r, ok := m[name]; ok {
-		return r.String()
+		return pos(r)
 	}
-	return def.String()
+	return pos(def)
 }
+
+// pos is FILE:LINE:COL of r, as diagnostics print their own subject.
+func pos(r hcl.Range) string { return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column) }
 
 // checkCommand probes the tier's service on the host itself.
 func checkCommand(hc HealthCheck) string {

@@ -80,3 +80,8 @@ output "virtual_ips" {
     detection_seconds = v.detection_seconds
   } }
 }
+
+output "vip_hosts" {
+  description = "Bare-metal virtual IPs by component key: their holders (name, address, ssh_host_key, feeds), as ha_vip_drill takes them."
+  value       = local.bm_hosts
+}
