@@ -3,13 +3,17 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/keepalived"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/pdu"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/vipdrill"
 )
 
@@ -26,10 +30,11 @@ func TestDrillVIPBadInput(t *testing.T) {
 	}
 }
 
-// drill vip on three namespace hosts holding a keepalived VIP: in both
-// modes the VIP moves off the master to another host and fails back.
-func TestDrillVIP_namespaceHosts(t *testing.T) {
-	nshosts.RequireLive(t)
+// vipHosts starts three namespace hosts serving their names at
+// :8080/host and holding a keepalived VIP; it returns the lab, the master,
+// the drill's arguments and a function that starts a host's web server.
+func vipHosts(t *testing.T) (*nshosts.Lab, string, []string, func(h *nshosts.Host)) {
+	t.Helper()
 	ctx := context.Background()
 	names := []string{"r1-h01", "r1-h02", "r2-h01"}
 	lab, err := nshosts.Start(ctx, nshosts.Spec{Hosts: map[string]string{"r1-h01": "", "r1-h02": "", "r2-h01": ""}})
@@ -43,17 +48,21 @@ func TestDrillVIP_namespaceHosts(t *testing.T) {
 	}
 	g := keepalived.Group{Name: "drill-web", VIP: vip.String(), PrefixLen: lab.Prefix.Bits(), RouterID: 11, AdvertSec: 1}
 	keys := keepalived.HostKeys{}
+	web := func(h *nshosts.Host) {
+		cmd, err := h.Start("web", "/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "--directory", "/etc/haproxy", "8080")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	}
 	args := []string{"drill", "vip", "--vip", vip.String(), "--json", "--link-down", "5s"}
 	for _, n := range names {
 		h := lab.Hosts[n]
 		if err := os.WriteFile(h.EtcDir+"/haproxy/host", []byte(n), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd, err := h.Start("web", "/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "--directory", "/etc/haproxy", "8080")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		web(h)
 		g.Members = append(g.Members, keepalived.Member{Name: n, Address: h.Address})
 		keys[n] = h.HostKey
 		args = append(args, "--host", n+"="+h.Address, "--host-key", n+"="+strings.TrimSpace(h.HostKey))
@@ -63,7 +72,14 @@ func TestDrillVIP_namespaceHosts(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = g.Remove(ctx, hostdeliver.Settings{PrivateKey: lab.ClientKey}, keys) })
 	t.Setenv("HA_BARE_METAL_SSH_PRIVATE_KEY", string(lab.ClientKey))
-	master := keepalived.Order(g.Members)[0].Name
+	return lab, keepalived.Order(g.Members)[0].Name, args, web
+}
+
+// drill vip on three namespace hosts holding a keepalived VIP: in both
+// modes the VIP moves off the master to another host and fails back.
+func TestDrillVIP_namespaceHosts(t *testing.T) {
+	nshosts.RequireLive(t)
+	_, master, args, _ := vipHosts(t)
 	for _, mode := range []string{vipdrill.ModeKeepalived, vipdrill.ModeLink} {
 		code, out, errs := run(t, append(args, "--mode", mode)...)
 		if code != 0 {
@@ -78,4 +94,43 @@ func TestDrillVIP_namespaceHosts(t *testing.T) {
 		}
 		t.Logf("%s: %s -> %s in %.2fs, failback %.2fs", mode, r.Before, r.After, r.SwitchSeconds, r.FailbackSecond)
 	}
+}
+
+// drill power: the master's two PDU outlets (snmpsim) are switched off over
+// SNMP, the harness powers off the host that lost every feed, and the VIP
+// moves; switched on again, the host boots and the VIP fails back.
+func TestDrillPower_namespaceHosts(t *testing.T) {
+	nshosts.RequireLive(t)
+	svc, err := services.Start(context.Background(), t.TempDir(), services.SNMP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Stop)
+	lab, master, args, web := vipHosts(t)
+	addr := svc.Env["HA_TEST_SNMP_ADDR"]
+	feeds := map[string][]nshosts.Feed{}
+	for i, n := range []string{"r1-h01", "r1-h02", "r2-h01"} {
+		for _, c := range services.PDUCommunities {
+			cl := &pdu.Client{Addr: addr, Community: c, Timeout: time.Second}
+			if _, err := cl.SetOutlet(context.Background(), i+1, pdu.ImmediateOn); err != nil {
+				t.Fatal(err)
+			}
+			feeds[n] = append(feeds[n], nshosts.Feed{PDU: cl, Outlet: i + 1})
+			args = append(args, "--outlet", fmt.Sprintf("%s=%s/%s/%d", n, addr, c, i+1))
+		}
+	}
+	stop := lab.WatchPower(feeds, 100*time.Millisecond, web)
+	t.Cleanup(stop)
+	code, out, errs := run(t, append([]string{"drill", "power"}, args[2:]...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	var r vipdrill.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !r.Passed || r.Kind != "power" || r.Before != master || r.After == master || r.After == "" || r.FailedBackTo != master {
+		t.Errorf("%+v; want a move off %s and back", r, master)
+	}
+	t.Logf("power: %s -> %s in %.2fs, failback %.2fs", r.Before, r.After, r.SwitchSeconds, r.FailbackSecond)
 }

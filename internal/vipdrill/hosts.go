@@ -11,13 +11,21 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/keepalived"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/pdu"
 )
 
 // Modes of breaking the master in a VIP drill.
 const (
 	ModeKeepalived = "keepalived" // keepalived killed (SIGKILL, as a crash), restarted for the failback
 	ModeLink       = "link"       // the host's link taken down for LinkDown, then up again
+	ModePower      = "power"      // every PDU outlet feeding the host switched off over SNMP, then on
 )
+
+// Outlet is one PDU outlet feeding a host.
+type Outlet struct {
+	PDU    *pdu.Client
+	Number int
+}
 
 // Hosts breaks and restores VIP holders over SSH, as delivery reaches them.
 type Hosts struct {
@@ -30,6 +38,8 @@ type Hosts struct {
 	// LinkDown is how long ModeLink keeps the link down (default 10s);
 	// the host brings it up by itself, since SSH cannot reach it then.
 	LinkDown time.Duration
+	// Outlets feed each host (ModePower): all of them are switched off.
+	Outlets map[string][]Outlet
 }
 
 func (h Hosts) run(ctx context.Context, host, cmd string) error {
@@ -75,8 +85,26 @@ func (h Hosts) Break(mode string) (func(ctx context.Context, host string) error,
 				hostdeliver.Quote(iface), int(down.Seconds()+0.5), hostdeliver.Quote(iface))
 			return h.run(ctx, host, cmd)
 		}, nil
+	case ModePower:
+		return func(ctx context.Context, host string) error {
+			return h.switchOutlets(ctx, host, pdu.ImmediateOff)
+		}, nil
 	}
-	return nil, fmt.Errorf("unknown drill mode %q (keepalived or link)", mode)
+	return nil, fmt.Errorf("unknown drill mode %q (keepalived, link or power)", mode)
+}
+
+func (h Hosts) switchOutlets(ctx context.Context, host string, cmd pdu.Command) error {
+	outs := h.Outlets[host]
+	if len(outs) == 0 {
+		return fmt.Errorf("no PDU outlet is known to feed host %q", host)
+	}
+	var errs []error
+	for _, o := range outs {
+		if _, err := o.PDU.SetOutlet(ctx, o.Number, cmd); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Restore brings host back after Break(mode): keepalived started again
@@ -84,12 +112,22 @@ func (h Hosts) Break(mode string) (func(ctx context.Context, host string) error,
 // link is back and SSH answers.
 func (h Hosts) Restore(mode string) func(ctx context.Context, host string) error {
 	start := h.group().Daemon("").Reload
-	if mode == ModeLink {
+	if mode == ModeLink || mode == ModePower {
 		return func(ctx context.Context, host string) error {
+			if mode == ModePower {
+				if err := h.switchOutlets(ctx, host, pdu.ImmediateOn); err != nil {
+					return err
+				}
+			}
 			var last error
 			for {
 				dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-				last = h.run(dctx, host, "true")
+				if mode == ModePower {
+					// Booted: keepalived starts again (a no-op where it runs).
+					last = h.run(dctx, host, start)
+				} else {
+					last = h.run(dctx, host, "true")
+				}
 				cancel()
 				if last == nil {
 					return nil
