@@ -236,7 +236,9 @@ func rangeOf(m map[string]hcl.Range, name string, def hcl.Range) string {
 }
 
 // pos is FILE:LINE:COL of r, as diagnostics print their own subject.
-func pos(r hcl.Range) string { return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column) }
+func pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
 
 // checkCommand probes the tier's service on the host itself.
 func checkCommand(hc HealthCheck) string {
