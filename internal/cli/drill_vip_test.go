@@ -134,3 +134,18 @@ func TestDrillPower_namespaceHosts(t *testing.T) {
 	}
 	t.Logf("power: %s -> %s in %.2fs, failback %.2fs", r.Before, r.After, r.SwitchSeconds, r.FailbackSecond)
 }
+
+func TestParseOutlet(t *testing.T) {
+	n, o, err := parseOutlet("r1-h01=10.0.1.11/private/3", "public")
+	if err != nil || n != "r1-h01" || o.Number != 3 || o.PDU.Addr != "10.0.1.11:161" || o.PDU.Community != "private" {
+		t.Errorf("got %q %+v %v", n, o, err)
+	}
+	if _, o, err = parseOutlet("h=127.0.0.1:1161//2", "public"); err != nil || o.PDU.Community != "public" || o.PDU.Addr != "127.0.0.1:1161" {
+		t.Errorf("default community: %+v %v", o, err)
+	}
+	for _, bad := range []string{"h", "h=pdu/c", "=pdu/c/1", "h=pdu/c/0", "h=/c/1", "h=pdu/c/x"} {
+		if _, _, err := parseOutlet(bad, ""); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
