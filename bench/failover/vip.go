@@ -119,7 +119,7 @@ func runVIP(ctx context.Context, rounds int, asJSON bool) error {
 				return err
 			}
 			hosts.Outlets[n] = append(hosts.Outlets[n], vipdrill.Outlet{PDU: cl, Number: i + 1})
-			power[n] = append(power[n], nshosts.Feed{PDU: cl, Outlet: i + 1})
+			power[n] = append(power[n], outletFeed(cl, i+1))
 		}
 	}
 	stopWatch := lab.WatchPower(power, 100*time.Millisecond, func(h *nshosts.Host) { _ = serve(h) })
@@ -185,4 +185,15 @@ VRRP (keepalived, advert 1 s, unicast, 3 namespace hosts in 2 racks), %d rounds,
 		rep.PowerSwitch.Min, rep.PowerSwitch.Median, rep.PowerSwitch.Max, rep.GoalMedianSeconds, verdict(rep.PowerSwitch.Median),
 		keepalived.Detection(1))
 	return nil
+}
+
+// outletFeed reads one PDU outlet over SNMP for nshosts.WatchPower.
+func outletFeed(cl *pdu.Client, n int) nshosts.Feed {
+	return func(ctx context.Context) (bool, error) {
+		o, err := cl.Outlet(ctx, n)
+		if err != nil {
+			return false, err
+		}
+		return o.State == pdu.StateOff, nil
+	}
 }

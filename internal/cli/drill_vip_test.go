@@ -115,7 +115,7 @@ func TestDrillPower_namespaceHosts(t *testing.T) {
 			if _, err := cl.SetOutlet(context.Background(), i+1, pdu.ImmediateOn); err != nil {
 				t.Fatal(err)
 			}
-			feeds[n] = append(feeds[n], nshosts.Feed{PDU: cl, Outlet: i + 1})
+			feeds[n] = append(feeds[n], outletFeed(cl, i+1))
 			args = append(args, "--outlet", fmt.Sprintf("%s=%s/%s/%d", n, addr, c, i+1))
 		}
 	}
@@ -147,5 +147,16 @@ func TestParseOutlet(t *testing.T) {
 		if _, _, err := parseOutlet(bad, ""); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// outletFeed reads one PDU outlet over SNMP for nshosts.WatchPower.
+func outletFeed(cl *pdu.Client, n int) nshosts.Feed {
+	return func(ctx context.Context) (bool, error) {
+		o, err := cl.Outlet(ctx, n)
+		if err != nil {
+			return false, err
+		}
+		return o.State == pdu.StateOff, nil
 	}
 }

@@ -4,18 +4,15 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/ha-blueprints/terraform-provider-ha/internal/pdu"
 )
 
-// Feed is one PDU outlet a host's power supply is plugged into.
-type Feed struct {
-	PDU    *pdu.Client
-	Outlet int
-}
+// Feed reports whether one power feed of a host (a PDU outlet its power
+// supply is plugged into) is off; callers read it from the PDU, e.g. over
+// SNMP with internal/pdu (not imported here: pdu's tests use this package).
+type Feed func(ctx context.Context) (off bool, err error)
 
 // WatchPower makes the PDUs' outlets real to the hosts: every interval it
-// reads each host's feeds over SNMP and powers the host off when every
+// reads each host's feeds and powers the host off when every
 // feed is off, on again (then runs onBoot, e.g. to start its services)
 // when one is back. An outlet that cannot be read counts as on, so an
 // agent hiccup never kills a host. stop ends the watch and waits for it.
@@ -34,9 +31,9 @@ func (l *Lab) WatchPower(feeds map[string][]Feed, interval time.Duration, onBoot
 				live := false
 				for _, f := range fs {
 					rctx, rcancel := context.WithTimeout(ctx, time.Second)
-					o, err := f.PDU.Outlet(rctx, f.Outlet)
+					off, err := f(rctx)
 					rcancel()
-					if err != nil || o.State != pdu.StateOff {
+					if err != nil || !off {
 						live = true
 						break
 					}
