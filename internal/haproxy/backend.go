@@ -115,6 +115,11 @@ func (b *Backend) Apply(ctx context.Context, spec loadbalancer.Spec, _ *loadbala
 // configuration; a host whose file differs from the rendered one is drift,
 // reported by clearing Targets so the plan shows an update.
 func (b *Backend) Read(ctx context.Context, spec loadbalancer.Spec, _ *loadbalancer.Status) (*loadbalancer.Status, error) {
+	if len(spec.Hosts) == 0 {
+		// An import knows no hosts yet: the next apply takes them from the
+		// configuration and delivers (unchanged files are not rewritten).
+		return status(spec), nil
+	}
 	c, err := b.config(spec)
 	if err != nil {
 		return nil, err
