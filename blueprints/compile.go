@@ -9,6 +9,7 @@ package blueprints
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,6 +19,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/ha-blueprints/terraform-provider-ha/blueprints/inventory"
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
 )
 
@@ -169,6 +171,13 @@ type compiler struct {
 	varNames, localNames                  map[string]bool
 	cacheNames, objectStoreNames          map[string]bool
 	sensitive                             map[string]bool
+
+	// bare metal: parsed inventories by region, and the virtual IPs
+	// chosen by validation ("REGION/TIER"), for expansion.
+	inventories   map[string]*inventory.Inventory
+	inventoryErrs map[string]string
+	vips          map[string]bareMetalVIP
+	vipsUsed      map[string]netip.Addr
 }
 
 func (c *compiler) errorf(rng *hcl.Range, summary, detail string, args ...any) {

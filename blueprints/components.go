@@ -21,13 +21,14 @@ const (
 	KindCache           = "cache"
 	KindObjectStore     = "object_store"
 	KindAlerts          = "alerts"
+	KindVirtualIP       = "virtual_ip"
 )
 
 // Kinds lists every component kind in a fixed order.
 var Kinds = []string{
 	KindLoadBalancer, KindScalingGroup, KindDatabase, KindDatabaseReplica,
 	KindBackupPlan, KindDNSFailover, KindHostAllocation,
-	KindCache, KindObjectStore, KindAlerts,
+	KindCache, KindObjectStore, KindAlerts, KindVirtualIP,
 }
 
 // KindCollections names the collection attribute of each kind in the
@@ -43,6 +44,7 @@ var KindCollections = map[string]string{
 	KindCache:           "caches",
 	KindObjectStore:     "object_stores",
 	KindAlerts:          "alerts",
+	KindVirtualIP:       "virtual_ips",
 }
 
 // Component is one expanded unit of the deployment. The attributes shared by
@@ -67,6 +69,7 @@ type Component struct {
 	Cache           *Cache
 	ObjectStore     *ObjectStore
 	Alerts          *Alerts
+	VirtualIP       *VirtualIP
 }
 
 // LoadBalancer is the ha_load_balancer input.
@@ -75,6 +78,11 @@ type LoadBalancer struct {
 	Layer       int         `cty:"layer"`
 	Listeners   []Listener  `cty:"listeners"`
 	HealthCheck HealthCheck `cty:"health_check"`
+	// Bare metal: the tier's virtual_ip component (HAProxy binds its
+	// address on the VIP holders) and host_allocation component (its
+	// members are the holders and the backends); "" on clouds.
+	VirtualIP      string `cty:"virtual_ip"`
+	HostAllocation string `cty:"host_allocation"`
 }
 
 // Listener is one port a load balancer accepts traffic on.
@@ -162,7 +170,10 @@ type DNSTarget struct {
 	Region         string `cty:"region"`
 	LoadBalancer   string `cty:"load_balancer"`
 	HostAllocation string `cty:"host_allocation"`
-	Weight         int    `cty:"weight"`
+	// VirtualIP is the key of the region's virtual_ip component when its
+	// tier has a load balancer on bare metal: DNS then answers with the VIP.
+	VirtualIP string `cty:"virtual_ip"`
+	Weight    int    `cty:"weight"`
 }
 
 // DNSHealthCheck is the health check the DNS service runs against each target.
@@ -214,6 +225,7 @@ var kindTypes = func() map[string]cty.Type {
 		KindCache:           Cache{},
 		KindObjectStore:     ObjectStore{},
 		KindAlerts:          Alerts{},
+		KindVirtualIP:       VirtualIP{},
 	}
 	out := make(map[string]cty.Type, len(samples))
 	for kind, s := range samples {
@@ -265,6 +277,8 @@ func (c *Component) attrs() any {
 		return c.ObjectStore
 	case KindAlerts:
 		return c.Alerts
+	case KindVirtualIP:
+		return c.VirtualIP
 	}
 	return nil
 }

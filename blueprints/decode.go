@@ -60,7 +60,7 @@ var (
 	capacitySchema     = &hcl.BodySchema{Attributes: required(attrs("min", "desired", "max"), "min", "max")}
 	scaleOnSchema      = &hcl.BodySchema{Attributes: required(attrs("cpu_percent"), "cpu_percent")}
 	requireSchema      = &hcl.BodySchema{Attributes: attrs("cpus", "memory")}
-	loadBalancerSchema = &hcl.BodySchema{Attributes: attrs("layer"), Blocks: []hcl.BlockHeaderSchema{{Type: "listener"}, {Type: "health_check"}}}
+	loadBalancerSchema = &hcl.BodySchema{Attributes: attrs("layer", "vip", "advert"), Blocks: []hcl.BlockHeaderSchema{{Type: "listener"}, {Type: "health_check"}}}
 	listenerSchema     = &hcl.BodySchema{Attributes: required(attrs("port", "protocol"), "port")}
 	lbHealthSchema     = &hcl.BodySchema{Attributes: attrs("protocol", "port", "path", "interval", "timeout", "healthy", "unhealthy", "matcher")}
 	databaseSchema     = &hcl.BodySchema{
@@ -538,6 +538,11 @@ func (c *compiler) decodeLoadBalancer(b *hcl.Block) *LoadBalancerSpec {
 	r := c.read(b.Body, loadBalancerSchema, b.DefRange)
 	lb := &LoadBalancerSpec{ranges: r.ranges}
 	lb.Layer = r.integer("layer", 7, 0, 1000)
+	lb.VIP = r.perRegion("vip")
+	lb.Advert = secs(r.duration("advert", time.Second))
+	if lb.Advert < 1 || lb.Advert > 255 {
+		c.errorf(r.ranges.At("advert"), "Invalid value for advert", "The VRRP advert interval is 1s to 255s, not %ds.", lb.Advert)
+	}
 	if lb.Layer != 4 && lb.Layer != 7 {
 		c.errorf(r.ranges.At("layer"), "Invalid value for layer", "A load balancer works at layer 7 (HTTP) or layer 4 (TCP), not %d.", lb.Layer)
 	}

@@ -18,7 +18,7 @@ func (c *compiler) expand(bp *Blueprint) []*Component {
 	if c.diags.HasErrors() {
 		return nil
 	}
-	e := &expander{bp: bp, byKey: map[string]*Component{}}
+	e := &expander{bp: bp, byKey: map[string]*Component{}, vips: c.vips}
 	for _, t := range bp.Tiers {
 		for _, r := range tierRegions(bp, t) {
 			e.tier(t, r)
@@ -58,6 +58,7 @@ type expander struct {
 	bp    *Blueprint
 	out   []*Component
 	byKey map[string]*Component
+	vips  map[string]bareMetalVIP // "REGION/TIER" → checked virtual IP
 }
 
 func key(region, name, kind string) string { return region + "/" + name + "/" + kind }
@@ -110,6 +111,9 @@ func (e *expander) tier(t *Tier, r *Region) {
 				For:       r.Name + "/" + t.Name,
 			},
 		}, r, t.Name)
+		if v, ok := e.vips[r.Name+"/"+t.Name]; ok && t.LoadBalancer != nil {
+			e.bareMetalLB(t, r, key(r.Name, t.Name, KindHostAllocation), v)
+		}
 		return
 	}
 	lbKey := ""
@@ -268,10 +272,16 @@ func (e *expander) dns(d *DNSSpec) {
 	}
 	for _, rn := range d.Order {
 		tg := DNSTarget{Region: rn, Weight: d.Weights[rn]}
-		if k := key(rn, t.Name, KindLoadBalancer); e.byKey[k] != nil {
+		// A bare-metal region is reached through its hosts (or their VIP),
+		// not a cloud load balancer: its load_balancer component is HAProxy.
+		if k := key(rn, t.Name, KindLoadBalancer); e.byKey[k] != nil && e.byKey[k].Cloud != CloudBareMetal {
 			tg.LoadBalancer = k
 		} else if k := key(rn, t.Name, KindHostAllocation); e.byKey[k] != nil {
 			tg.HostAllocation = k
+			if v := key(rn, t.Name, KindVirtualIP); e.byKey[v] != nil {
+				tg.VirtualIP = v
+				comp.DependsOn = append(comp.DependsOn, v)
+			}
 		}
 		if tg.LoadBalancer != "" {
 			comp.DependsOn = append(comp.DependsOn, tg.LoadBalancer)

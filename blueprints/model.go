@@ -127,6 +127,11 @@ type LoadBalancerSpec struct {
 	Layer       int
 	Listeners   []Listener
 	HealthCheck HealthCheck
+	// Bare metal: the virtual address per region ("" key: every region);
+	// unset regions take one from their site's vip_pool.
+	VIP map[string]string
+	// Bare metal: VRRP advert interval (whole seconds, 1 by default).
+	Advert int
 	ranges
 	healthCheck ranges
 }

@@ -20,6 +20,9 @@ type Objectives struct {
 	Scenario     string `cty:"scenario"`
 	RTOBreakdown []Step `cty:"rto_breakdown"`
 	RPOBreakdown []Step `cty:"rpo_breakdown"`
+	// HostLoss is the RTO of losing one host that holds a bare-metal
+	// virtual IP: VRRP detection per VIP, each within the RTO budget.
+	HostLoss []Step `cty:"host_loss"`
 }
 
 // Step is one term of a computed RTO or RPO.
@@ -94,10 +97,11 @@ func (c *compiler) objectives(bp *Blueprint, comps []*Component) *Objectives {
 	if c.diags.HasErrors() {
 		return nil
 	}
-	o := &Objectives{RTOBreakdown: []Step{}, RPOBreakdown: []Step{}}
+	o := &Objectives{RTOBreakdown: []Step{}, RPOBreakdown: []Step{}, HostLoss: []Step{}}
 	if spec := bp.Objectives; spec != nil {
 		o.RTOBudget, o.RPOBudget = secs(spec.RTO), secs(spec.RPO)
 	}
+	c.hostLoss(bp, o)
 	primary := bp.Primary()
 	if primary == nil {
 		return o

@@ -214,6 +214,35 @@ func (r *reader) strMap(name string) map[string]string {
 	return out
 }
 
+// perRegion reads an attribute that is either one string for every region
+// or a map from region name to string; the names are checked by the caller.
+func (r *reader) perRegion(name string) map[string]string {
+	v, ok := r.value(name, cty.DynamicPseudoType)
+	if !ok {
+		return nil
+	}
+	if v.Type().IsObjectType() || v.Type().IsMapType() {
+		m, err := convert.Convert(v, cty.Map(cty.String))
+		if err != nil {
+			r.c.errorf(r.ranges.At(name), "Invalid value for "+name, "Expected a string or a map from region name to string: %s.", err.Error())
+			return nil
+		}
+		out := map[string]string{}
+		for k, e := range m.AsValueMap() {
+			if !e.IsNull() {
+				out[k] = e.AsString()
+			}
+		}
+		return out
+	}
+	s, err := convert.Convert(v, cty.String)
+	if err != nil {
+		r.c.errorf(r.ranges.At(name), "Invalid value for "+name, "Expected a string or a map from region name to string.")
+		return nil
+	}
+	return map[string]string{"": s.AsString()}
+}
+
 // perCloud reads an attribute that is either one string for every cloud or
 // a map from cloud name to string ({ aws = "t3.small", gcp = "e2-medium" }).
 func (r *reader) perCloud(name string) map[string]string {

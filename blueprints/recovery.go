@@ -241,7 +241,7 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 			reorderDNS(f, newPrimary.Name, lost, moved)
 			comp.DependsOn = nil
 			for _, t := range f.Targets {
-				for _, k := range []string{t.LoadBalancer, t.HostAllocation} {
+				for _, k := range []string{t.LoadBalancer, t.HostAllocation, t.VirtualIP} {
 					if k != "" {
 						comp.DependsOn = append(comp.DependsOn, k)
 					}

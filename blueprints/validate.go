@@ -167,6 +167,7 @@ func (c *compiler) validateTier(bp *Blueprint, t *Tier) {
 			c.warnf(capRng("min"), "Single point of failure", "Tier %q is behind a load balancer but min = %d: one failed instance takes the tier down. Raise min to 2, or set allow_single_instance = true to accept it.", t.Name, t.Min)
 		}
 		c.validateLBHealth(t, lb)
+		c.validateBareMetalLB(bp, t)
 	}
 	missing := map[string]bool{}
 	for _, r := range tierRegions(bp, t) {

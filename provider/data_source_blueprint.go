@@ -196,6 +196,7 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.Caches = out["caches"].(types.Map)
 	m.ObjectStores = out["object_stores"].(types.Map)
 	m.Alerts = out["alerts"].(types.Map)
+	m.VirtualIPs = out["virtual_ips"].(types.Map)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
@@ -525,6 +526,7 @@ type blueprintDataSourceModel struct {
 	BackupPlans      types.Map     `tfsdk:"backup_plans"`
 	DNSFailovers     types.Map     `tfsdk:"dns_failovers"`
 	HostAllocations  types.Map     `tfsdk:"host_allocations"`
+	VirtualIPs       types.Map     `tfsdk:"virtual_ips"`
 	Caches           types.Map     `tfsdk:"caches"`
 	ObjectStores     types.Map     `tfsdk:"object_stores"`
 	Alerts           types.Map     `tfsdk:"alerts"`

@@ -72,16 +72,17 @@ func (d *inventoryDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"hosts": schema.MapNestedAttribute{
 				Computed: true, MarkdownDescription: "Hosts by name.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"site":       str("Site."),
-					"rack":       str("Rack."),
-					"address":    str("Address."),
-					"cpus":       schema.Int64Attribute{Computed: true, MarkdownDescription: "CPUs."},
-					"memory_gib": num("Memory in GiB."),
-					"watts":      num("Power draw."),
-					"tags":       list("Tags."),
-					"ups":        list("UPS units behind the host's PSUs."),
-					"pdus":       list("PDUs the host's PSUs plug into."),
-					"outlets":    list("PSU outlets as `PDU/OUTLET`."),
+					"site":         str("Site."),
+					"rack":         str("Rack."),
+					"address":      str("Address."),
+					"cpus":         schema.Int64Attribute{Computed: true, MarkdownDescription: "CPUs."},
+					"memory_gib":   num("Memory in GiB."),
+					"watts":        num("Power draw."),
+					"tags":         list("Tags."),
+					"ups":          list("UPS units behind the host's PSUs."),
+					"pdus":         list("PDUs the host's PSUs plug into."),
+					"outlets":      list("PSU outlets as `PDU/OUTLET`."),
+					"ssh_host_key": str("Pinned SSH host key (`ssh-ed25519 AAAA...`), or empty."),
 				}},
 			},
 		},
@@ -144,7 +145,7 @@ func (d *inventoryDataSource) Read(ctx context.Context, req datasource.ReadReque
 			Site: types.StringValue(h.Site), Rack: types.StringValue(h.Rack), Address: types.StringValue(h.Address),
 			CPUs: types.Int64Value(int64(h.CPUs)), MemoryGiB: types.Float64Value(float64(h.Memory) / (1 << 30)),
 			Watts: types.Float64Value(h.Watts), Tags: stringList(h.Tags), UPS: stringList(inv.UPSes(h)),
-			PDUs: stringList(inv.PDUsOf(h)), Outlets: stringList(outlets),
+			PDUs: stringList(inv.PDUsOf(h)), Outlets: stringList(outlets), HostKey: types.StringValue(h.SSHHostKey),
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
@@ -203,4 +204,5 @@ type inventoryHostModel struct {
 	UPS       types.List    `tfsdk:"ups"`
 	PDUs      types.List    `tfsdk:"pdus"`
 	Outlets   types.List    `tfsdk:"outlets"`
+	HostKey   types.String  `tfsdk:"ssh_host_key"`
 }

@@ -28,7 +28,7 @@ func (f *blueprintFunction) Definition(_ context.Context, _ function.DefinitionR
 		Summary: "Compile a blueprint into its components",
 		MarkdownDescription: "Compiles the blueprint file at `path` with `variables` and returns what the `ha_blueprint` data source returns, " +
 			"as one object: `name`, `description`, `keys`, `regions`, `objectives` and one map of components per kind " +
-			"(`load_balancers`, `scaling_groups`, `databases`, `database_replicas`, `backup_plans`, `dns_failovers`, `host_allocations`, `caches`, `object_stores`, `alerts`). " +
+			"(`load_balancers`, `scaling_groups`, `databases`, `database_replicas`, `backup_plans`, `dns_failovers`, `host_allocations`, `caches`, `object_stores`, `alerts`, `virtual_ips`). " +
 			"A relative path resolves against Terraform's working directory. Requires Terraform 1.8 or later.",
 		Parameters: []function.Parameter{
 			function.StringParameter{Name: "path", MarkdownDescription: "Blueprint file (`*.ha.hcl` or `*.ha.json`)."},

@@ -293,6 +293,7 @@ func (p *haProvider) DataSources(_ context.Context) []func() datasource.DataSour
 		NewBlueprintDataSource,
 		NewDNSDrillDataSource,
 		NewDatabaseDrillDataSource,
+		NewVIPDrillDataSource,
 		newInventoryDataSource,
 		newPowerStatusDataSource,
 	}

@@ -185,10 +185,29 @@ func (r *loadBalancerResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		}
 	}
+	attrs["hosts"] = schema.ListNestedAttribute{
+		Optional: true,
+		MarkdownDescription: "Bare metal: the tier's allocated hosts. Each runs HAProxy (bound to `virtual_address`, ready for the moment " +
+			"VRRP moves the address to it) and each is a server of the balancer, checked by `health_check` on its `port`. The " +
+			"configuration is delivered over SSH (`bare_metal` provider block) and read back, so a hand edit on a host shows as drift. " +
+			"Unused on clouds.",
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"name":    schema.StringAttribute{Required: true, MarkdownDescription: "Inventory host name."},
+			"address": schema.StringAttribute{Required: true, MarkdownDescription: "Host address."},
+			"ssh_host_key": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Pinned SSH host key (`ssh-ed25519 AAAA...`); the provider's `known_hosts` when unset."},
+		}},
+	}
+	attrs["virtual_address"] = schema.StringAttribute{
+		Optional:            true,
+		MarkdownDescription: "Bare metal: the address clients use, the tier's `ha_virtual_ip`. Unused on clouds.",
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A load balancer across a location's zones: on AWS an application (layer 7) or network " +
 			"(layer 4) load balancer with its target group, health check and listeners, placed in the location's " +
 			"default VPC (or in a VPC created for it, and deleted with it, where the location has none). " +
+			"On bare metal (`cloud = \"bare_metal\"`), HAProxy on the tier's `hosts`, listening on `virtual_address`; " +
+			"changes reload it without dropping established connections. " +
 			"Creation waits until the load balancer is active.",
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
@@ -438,7 +457,18 @@ func (m *loadBalancerModel) spec(ctx context.Context) (lb.Spec, diag.Diagnostics
 	diags.Append(d...)
 	meta, d := ownedMeta(ctx, m.Name, m.Location, m.Tags, m.Blueprint, m.Component)
 	diags.Append(d...)
-	s := lb.Spec{Meta: meta, Zones: zones, Layer: int(m.Layer.ValueInt64())}
+	s := lb.Spec{Meta: meta, Zones: zones, Layer: int(m.Layer.ValueInt64()), VirtualAddress: m.VirtualAddress.ValueString()}
+	for _, h := range m.Hosts {
+		a := h.Address.ValueString()
+		s.Hosts = append(s.Hosts, a)
+		s.Targets = append(s.Targets, a)
+		if k := h.SSHHostKey.ValueString(); k != "" {
+			if s.HostKeys == nil {
+				s.HostKeys = map[string]string{}
+			}
+			s.HostKeys[a] = k
+		}
+	}
 	for _, l := range m.Listeners {
 		s.Listeners = append(s.Listeners, lb.Listener{Port: int(l.Port.ValueInt64()), Protocol: l.Protocol.ValueString()})
 	}
@@ -479,6 +509,11 @@ func (m *loadBalancerModel) fromStatus(st *lb.Status) {
 	m.Address = types.StringNull()
 	if len(st.Addresses) > 0 && st.Addresses[0] != "" {
 		m.Address = types.StringValue(st.Addresses[0])
+	}
+	if len(m.Hosts) > 0 && len(st.Spec.Targets) == 0 {
+		// Bare metal: a host's haproxy.cfg differs from the rendering (a
+		// hand edit): show the hosts as changed so that apply rewrites it.
+		m.Hosts = nil
 	}
 	m.Layer = types.Int64Value(int64(st.Spec.Layer))
 	m.Zones = keepOrder(m.Zones, st.Spec.Zones)
@@ -552,6 +587,14 @@ type loadBalancerModel struct {
 	VPCID          types.String      `tfsdk:"vpc_id"`
 	Address        types.String      `tfsdk:"address"`
 	Timeouts       timeouts.Value    `tfsdk:"timeouts"`
+	Hosts          []lbHostModel     `tfsdk:"hosts"`
+	VirtualAddress types.String      `tfsdk:"virtual_address"`
+}
+
+type lbHostModel struct {
+	Name       types.String `tfsdk:"name"`
+	Address    types.String `tfsdk:"address"`
+	SSHHostKey types.String `tfsdk:"ssh_host_key"`
 }
 
 type listenerModel struct {

@@ -9,10 +9,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/drill"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/keepalived"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/pdu"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/vipdrill"
 )
 
@@ -28,7 +30,8 @@ type vipReport struct {
 
 // runVIP measures VRRP failover on three namespace hosts in two racks
 // (keepalived delivered over SSH, advert 1 s): the VIP drill kills the
-// master's keepalived, the power drill powers the master off (link down,
+// master's keepalived, the power drill switches off the master's PDU
+// outlets over SNMP (the harness then powers the host off: link down,
 // every process killed), each followed by a failback; rounds of each.
 func runVIP(ctx context.Context, rounds int, asJSON bool) error {
 	if os.Geteuid() != 0 {
@@ -92,6 +95,40 @@ func runVIP(ctx context.Context, rounds int, asJSON bool) error {
 		}
 	}
 	restart := func(ctx context.Context, _ string) error { return g.Deliver(ctx, s, keys, false) }
+
+	// The power drill switches off the master's two PDU outlets over SNMP
+	// (snmpsim); the harness powers off a host that lost every feed, and
+	// boots it (and its web server) when one is back.
+	sdir, err := os.MkdirTemp("", "bench-vip-snmp-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(sdir) }()
+	snmp, err := services.Start(ctx, sdir, services.SNMP)
+	if err != nil {
+		return err
+	}
+	defer snmp.Stop()
+	hosts := vipdrill.Hosts{SSH: s, Targets: map[string]hostdeliver.Target{}, Outlets: map[string][]vipdrill.Outlet{}}
+	power := map[string][]nshosts.Feed{}
+	for i, n := range names {
+		hosts.Targets[n] = hostdeliver.Target{Name: n, Address: lab.Hosts[n].Address, HostKey: keys[n]}
+		for _, c := range services.PDUCommunities {
+			cl := &pdu.Client{Addr: snmp.Env["HA_TEST_SNMP_ADDR"], Community: c, Timeout: time.Second}
+			if _, err := cl.SetOutlet(ctx, i+1, pdu.ImmediateOn); err != nil {
+				return err
+			}
+			hosts.Outlets[n] = append(hosts.Outlets[n], vipdrill.Outlet{PDU: cl, Number: i + 1})
+			power[n] = append(power[n], outletFeed(cl, i+1))
+		}
+	}
+	stopWatch := lab.WatchPower(power, 100*time.Millisecond, func(h *nshosts.Host) { _ = serve(h) })
+	defer stopWatch()
+	powerOff, err := hosts.Break(vipdrill.ModePower)
+	if err != nil {
+		return err
+	}
+	powerOn := hosts.Restore(vipdrill.ModePower)
 	rep := vipReport{Rounds: rounds, AdvertSeconds: 1, GoalMedianSeconds: 3}
 	var vs, vf, ps []float64
 	for i := 0; i < rounds; i++ {
@@ -115,16 +152,7 @@ func runVIP(ctx context.Context, rounds int, asJSON bool) error {
 			return err
 		}
 		r, err = vipdrill.Run(ctx, vipdrill.Drill{Kind: "power", VIP: vip.String(), Probe: probe,
-			Break: func(ctx context.Context, host string) error { return lab.Hosts[host].PowerOff(ctx) },
-			Restore: func(ctx context.Context, host string) error {
-				if err := lab.Hosts[host].PowerOn(ctx); err != nil {
-					return err
-				}
-				if err := serve(lab.Hosts[host]); err != nil {
-					return err
-				}
-				return restart(ctx, host)
-			}})
+			Break: powerOff, Restore: powerOn})
 		rep.Results = append(rep.Results, r)
 		if err != nil {
 			return err
@@ -150,11 +178,22 @@ func runVIP(ctx context.Context, rounds int, asJSON bool) error {
 VRRP (keepalived, advert 1 s, unicast, 3 namespace hosts in 2 racks), %d rounds, measured from the bridge:
   vip drill (master's keepalived killed)  switch   min %5.2f  median %5.2f  max %5.2f s   (goal median <= %.0f s: %s)
                                           failback min %5.2f  median %5.2f  max %5.2f s
-  power drill (master powered off)        switch   min %5.2f  median %5.2f  max %5.2f s   (goal median <= %.0f s: %s)
+  power drill (master's PDU outlets off)  switch   min %5.2f  median %5.2f  max %5.2f s   (goal median <= %.0f s: %s)
   arithmetic: 3 x advert + skew = %s at most
 `, rounds, rep.VIPSwitch.Min, rep.VIPSwitch.Median, rep.VIPSwitch.Max, rep.GoalMedianSeconds, verdict(rep.VIPSwitch.Median),
 		rep.VIPFailback.Min, rep.VIPFailback.Median, rep.VIPFailback.Max,
 		rep.PowerSwitch.Min, rep.PowerSwitch.Median, rep.PowerSwitch.Max, rep.GoalMedianSeconds, verdict(rep.PowerSwitch.Median),
 		keepalived.Detection(1))
 	return nil
+}
+
+// outletFeed reads one PDU outlet over SNMP for nshosts.WatchPower.
+func outletFeed(cl *pdu.Client, n int) nshosts.Feed {
+	return func(ctx context.Context) (bool, error) {
+		o, err := cl.Outlet(ctx, n)
+		if err != nil {
+			return false, err
+		}
+		return o.State == pdu.StateOff, nil
+	}
 }

@@ -7,6 +7,7 @@
 package inventory
 
 import (
+	"net/netip"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -36,8 +37,15 @@ type Inventory struct {
 
 // Site is a data centre.
 type Site struct {
-	Name     string
-	DefRange hcl.Range
+	Name string
+	// Network is the hosts' network (CIDR); virtual IPs must lie inside it.
+	// Invalid when not written.
+	Network netip.Prefix
+	// VIPPool are the addresses a blueprint's virtual IPs are taken from
+	// when a load balancer names none, in order.
+	VIPPool    []netip.Addr
+	DefRange   hcl.Range
+	AttrRanges map[string]hcl.Range
 }
 
 // Rack is a rack; racks are declared implicitly by use unless a site declares
@@ -99,6 +107,7 @@ type Host struct {
 	Memory     int64 // bytes
 	Watts      float64
 	Tags       []string
+	SSHHostKey string // pinned SSH host key ("ssh-ed25519 AAAA..."); "" when not written
 	PSUs       []*PSU
 	DefRange   hcl.Range
 	AttrRanges Ranges // where each attribute's value is, for diagnostics
@@ -205,4 +214,50 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// DownedBy returns the single power devices ("ups:NAME", "feed:NAME",
+// "pdu:NAME") whose loss alone takes every PSU of h down, nearest first
+// (PDU, feed, UPS). Two hosts are in distinct power domains when their
+// sets share nothing.
+func (inv *Inventory) DownedBy(h *Host) []string {
+	var out []string
+	for _, k := range []struct {
+		kind string
+		of   func(*PDU) string
+	}{
+		{"pdu", func(p *PDU) string { return p.Name }},
+		{"feed", func(p *PDU) string { return p.Feed }},
+		{"ups", func(p *PDU) string { return p.UPS }},
+	} {
+		if ds := inv.distinct(h, k.of); len(ds) == 1 && len(h.PSUs) > 0 {
+			out = append(out, k.kind+":"+ds[0])
+		}
+	}
+	return out
+}
+
+// SharePower reports a device whose loss alone takes both a and b down, or
+// "" when none does.
+func (inv *Inventory) SharePower(a, b *Host) string {
+	bs := map[string]bool{}
+	for _, d := range inv.DownedBy(b) {
+		bs[d] = true
+	}
+	for _, d := range inv.DownedBy(a) {
+		if bs[d] {
+			return d
+		}
+	}
+	return ""
+}
+
+// SiteOf returns the site called name, or nil.
+func (inv *Inventory) SiteOf(name string) *Site {
+	for _, s := range inv.Sites {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }

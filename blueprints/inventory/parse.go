@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -33,6 +34,7 @@ var variableSchema = &hcl.BodySchema{
 }
 
 var siteSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "network"}, {Name: "vip_pool"}},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "rack", LabelNames: []string{"name"}},
 		{Type: "ups", LabelNames: []string{"name"}},
@@ -78,6 +80,7 @@ var hostSchema = &hcl.BodySchema{
 		{Name: "memory", Required: true},
 		{Name: "watts", Required: true},
 		{Name: "tags"},
+		{Name: "ssh_host_key"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "psu", LabelNames: []string{"name"}}},
 }
@@ -231,9 +234,11 @@ func (d *decoder) site(b *hcl.Block) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	d.inv.Sites = append(d.inv.Sites, &Site{Name: name, DefRange: b.DefRange})
+	site := &Site{Name: name, DefRange: b.DefRange}
+	d.inv.Sites = append(d.inv.Sites, site)
 	content, cd := b.Body.Content(siteSchema)
 	diags = append(diags, cd...)
+	diags = append(diags, d.siteNetwork(site, content.Attributes)...)
 	for _, rb := range content.Blocks.OfType("rack") {
 		rn := rb.Labels[0]
 		if dd := d.claim("rack", rn, rb.DefRange); dd.HasErrors() {
@@ -377,6 +382,14 @@ func (d *decoder) host(site string, b *hcl.Block) hcl.Diagnostics {
 	if a := c.Attributes["tags"]; a != nil {
 		h.Tags, ad = d.strList(a)
 		diags = append(diags, ad...)
+	}
+	if a := c.Attributes["ssh_host_key"]; a != nil {
+		h.SSHHostKey, ad = d.str(a)
+		diags = append(diags, ad...)
+		if !ad.HasErrors() && len(strings.Fields(h.SSHHostKey)) < 2 {
+			diags = append(diags, attrDiag(a, "Invalid SSH host key",
+				fmt.Sprintf("Host %q: ssh_host_key is the key as in known_hosts without the host name (\"ssh-ed25519 AAAA...\").", name)))
+		}
 	}
 	psuNames := map[string]bool{}
 	for _, pb := range c.Blocks.OfType("psu") {
@@ -560,4 +573,46 @@ func dupDiag(kind, name string, rng hcl.Range) *hcl.Diagnostic {
 		Detail:   fmt.Sprintf("Another %s is already named %q.", kind, name),
 		Subject:  rangePtr(rng),
 	}
+}
+
+// siteNetwork reads a site's network and VIP pool; pool addresses must lie
+// inside the network and not be a host's address.
+func (d *decoder) siteNetwork(s *Site, attrs hcl.Attributes) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	s.AttrRanges = attrRanges(attrs)
+	if a := attrs["network"]; a != nil {
+		v, vd := d.str(a)
+		diags = append(diags, vd...)
+		if !vd.HasErrors() {
+			p, err := netip.ParsePrefix(v)
+			if err != nil || !p.Addr().Is4() {
+				diags = append(diags, attrDiag(a, "Invalid network", fmt.Sprintf("Site %q: network is an IPv4 CIDR such as \"10.1.2.0/24\", not %q.", s.Name, v)))
+			} else {
+				s.Network = p.Masked()
+			}
+		}
+	}
+	if a := attrs["vip_pool"]; a != nil {
+		vs, vd := d.strList(a)
+		diags = append(diags, vd...)
+		seen := map[netip.Addr]bool{}
+		for _, v := range vs {
+			ip, err := netip.ParseAddr(v)
+			switch {
+			case err != nil || !ip.Is4():
+				diags = append(diags, attrDiag(a, "Invalid VIP pool", fmt.Sprintf("Site %q: %q is not an IPv4 address.", s.Name, v)))
+			case !s.Network.IsValid():
+				diags = append(diags, attrDiag(a, "VIP pool without network", fmt.Sprintf("Site %q: set network (the hosts' CIDR) so that the pool's addresses can be checked.", s.Name)))
+				return diags
+			case !s.Network.Contains(ip):
+				diags = append(diags, attrDiag(a, "VIP outside the network", fmt.Sprintf("Site %q: pool address %s is outside the site's network %s.", s.Name, ip, s.Network)))
+			case seen[ip]:
+				diags = append(diags, attrDiag(a, "Duplicate VIP", fmt.Sprintf("Site %q: %s is listed twice.", s.Name, ip)))
+			default:
+				seen[ip] = true
+				s.VIPPool = append(s.VIPPool, ip)
+			}
+		}
+	}
+	return diags
 }

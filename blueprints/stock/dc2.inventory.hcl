@@ -1,6 +1,11 @@
 # Inventory of site dc2: two UPS feeds, one rack with a PDU on each feed,
 # four hosts with one power supply on each PDU.
 site "dc2" {
+  # The hosts' network, and the addresses virtual IPs of load-balanced
+  # tiers are taken from when a blueprint names none.
+  network  = "10.2.2.0/24"
+  vip_pool = ["10.2.2.100", "10.2.2.101"]
+
   ups "ups-a" {
     capacity_va = 20000
     nut         = "ups-a@10.2.0.5:3493"

@@ -15,6 +15,11 @@ variable "snmp_addr" {
 }
 
 site "dc1" {
+  # The hosts' network, and the addresses virtual IPs of load-balanced
+  # tiers are taken from when a blueprint names none.
+  network  = "10.0.0.0/16"
+  vip_pool = ["10.0.2.100", "10.0.2.101"]
+
   rack "r1" {}
   rack "r2" {}
 

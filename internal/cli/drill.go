@@ -66,7 +66,7 @@ func newDrillCommand(e *env) *cobra.Command {
 		Use:   "drill",
 		Short: "Failover drills: break something on purpose and measure the switch",
 	}
-	cmd.AddCommand(newDrillDNSCommand(e), newDrillLoadCommand(e), newDrillDatabaseCommand(e))
+	cmd.AddCommand(newDrillDNSCommand(e), newDrillLoadCommand(e), newDrillDatabaseCommand(e), newDrillVIPCommand(e), newDrillPowerCommand(e))
 	return cmd
 }
 

@@ -18,7 +18,7 @@ func TestInventoryValidate(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ok (8 hosts, 4 PDUs, 2 UPS, 4 warnings)") {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errs)
 	}
-	if !strings.Contains(errs, "dc1.inventory.hcl:96:3: warning: Single power domain") {
+	if !strings.Contains(errs, "dc1.inventory.hcl:101:3: warning: Single power domain") {
 		t.Fatalf("warnings not printed as FILE:LINE:COL: %s", errs)
 	}
 
@@ -32,7 +32,7 @@ func TestInventoryValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs = run(t, "inventory", "validate", example, bad)
-	if code != 1 || !strings.Contains(errs, "bad.hcl:88:16: error: Outlet used twice") || !strings.Contains(out, "dc1.inventory.hcl: ok") {
+	if code != 1 || !strings.Contains(errs, "bad.hcl:93:16: error: Outlet used twice") || !strings.Contains(out, "dc1.inventory.hcl: ok") {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errs)
 	}
 	if code, _, errs := run(t, "inventory", "validate", "--var", "nope=1", example); code != 1 || !strings.Contains(errs, "Undeclared variable") {

@@ -53,11 +53,15 @@ func (b *Backend) config(spec loadbalancer.Spec) (Config, error) {
 	return c, c.Validate()
 }
 
-func (b *Backend) dialAll(ctx context.Context, hosts []string) (map[string]*hostdeliver.Client, error) {
+func (b *Backend) dialAll(ctx context.Context, spec loadbalancer.Spec) (map[string]*hostdeliver.Client, error) {
 	cs := map[string]*hostdeliver.Client{}
 	var errs []error
-	for _, h := range hosts {
-		c, err := hostdeliver.Dial(ctx, b.SSH, hostdeliver.Target{Name: h, Address: h, HostKey: b.HostKeys[h]})
+	for _, h := range spec.Hosts {
+		key := spec.HostKeys[h]
+		if key == "" {
+			key = b.HostKeys[h]
+		}
+		c, err := hostdeliver.Dial(ctx, b.SSH, hostdeliver.Target{Name: h, Address: h, HostKey: key})
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -89,7 +93,7 @@ func (b *Backend) Apply(ctx context.Context, spec loadbalancer.Spec, _ *loadbala
 	if err != nil {
 		return nil, err
 	}
-	cs, err := b.dialAll(ctx, spec.Hosts)
+	cs, err := b.dialAll(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +115,11 @@ func (b *Backend) Apply(ctx context.Context, spec loadbalancer.Spec, _ *loadbala
 // configuration; a host whose file differs from the rendered one is drift,
 // reported by clearing Targets so the plan shows an update.
 func (b *Backend) Read(ctx context.Context, spec loadbalancer.Spec, _ *loadbalancer.Status) (*loadbalancer.Status, error) {
+	if len(spec.Hosts) == 0 {
+		// An import knows no hosts yet: the next apply takes them from the
+		// configuration and delivers (unchanged files are not rewritten).
+		return status(spec), nil
+	}
 	c, err := b.config(spec)
 	if err != nil {
 		return nil, err
@@ -119,7 +128,7 @@ func (b *Backend) Read(ctx context.Context, spec loadbalancer.Spec, _ *loadbalan
 	if err != nil {
 		return nil, err
 	}
-	cs, err := b.dialAll(ctx, spec.Hosts)
+	cs, err := b.dialAll(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +159,7 @@ func (b *Backend) Read(ctx context.Context, spec loadbalancer.Spec, _ *loadbalan
 // Delete stops HAProxy and removes its configuration on every host.
 func (b *Backend) Delete(ctx context.Context, st *loadbalancer.Status) error {
 	c := Config{Spec: st.Spec}
-	cs, err := b.dialAll(ctx, st.Spec.Hosts)
+	cs, err := b.dialAll(ctx, st.Spec)
 	if err != nil {
 		return err
 	}

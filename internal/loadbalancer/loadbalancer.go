@@ -49,6 +49,9 @@ type Spec struct {
 	// Targets are static target addresses ("10.0.0.5" or "10.0.0.5:8080")
 	// for backends whose groups do not register themselves (bare metal).
 	Targets []string
+	// HostKeys pins SSH host keys by host address (bare metal; "ssh-ed25519
+	// AAAA..."); hosts without one are checked against known_hosts.
+	HostKeys map[string]string
 }
 
 // Status is what the backend reads back: Spec as it really is, plus ids and

@@ -101,7 +101,8 @@ resource "ha_backup_plan" "this" {
 }
 
 resource "ha_load_balancer" "this" {
-  for_each = local.mine.load_balancers
+  # Bare-metal load balancers (HAProxy on the VIP holders) are in bare_metal.tf.
+  for_each = { for k, c in local.mine.load_balancers : k => c if c.cloud != "bare_metal" }
 
   cloud        = each.value.cloud
   name         = each.value.name
@@ -174,6 +175,7 @@ resource "ha_dns_failover" "this" {
       name   = target.value.region
       weight = each.value.mode == "weighted" ? target.value.weight : null
       addresses = each.value.backend != "powerdns" ? null : lookup(var.dns_addresses, target.value.region,
+        target.value.virtual_ip != "" ? [local.bp.virtual_ips[target.value.virtual_ip].address] :
       target.value.host_allocation != "" ? sort(values(ha_host_allocation.this[target.value.host_allocation].addresses)) : null)
       dns_name = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].dns_name : null
       zone_id  = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].zone_id : null

@@ -30,10 +30,25 @@ func main() {
 			return
 		}
 		_ = services.Down(dir) // a partial set from a crashed run
+		_ = services.StopHosts(dir)
 		s, err := services.Start(context.Background(), dir, os.Args[3:]...)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(1)
+		}
+		// As root, the demo/test inventory's hosts become namespace hosts.
+		if os.Geteuid() == 0 && os.Getenv("HA_SERVICES_NO_HOSTS") == "" {
+			env, err := services.StartHosts(context.Background(), dir, services.HostsInventory)
+			if err != nil {
+				s.Stop()
+				fmt.Fprintln(os.Stderr, "error: namespace hosts:", err)
+				os.Exit(1)
+			}
+			for k, v := range env {
+				s.Env[k] = v
+			}
+			fmt.Printf("namespace hosts up: the hosts of %s (SSH key, known_hosts and a pinned inventory in %s)\n",
+				services.HostsInventory, filepath.Join(dir, "hosts"))
 		}
 		if err := s.WriteFiles(); err != nil {
 			s.Stop()
@@ -46,6 +61,9 @@ func main() {
 		}
 		fmt.Printf("local services up: %s\nendpoints in %s\n", strings.Join(names, " "), filepath.Join(dir, "env"))
 	case "down":
+		if err := services.StopHosts(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "error: namespace hosts:", err)
+		}
 		if err := services.Down(dir); err != nil {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(1)

@@ -3,3 +3,7 @@ terraform import ha_load_balancer.web_east arn:aws:elasticloadbalancing:us-east-
 
 # ...or by LOCATION/NAME.
 terraform import ha_load_balancer.web_east us-east-1/shop-east-web
+
+# On bare metal, by CLOUD/LOCATION/NAME; the next apply takes the hosts from
+# configuration (files that are already right are not rewritten).
+terraform import ha_load_balancer.web_dc1 bare_metal/dc1/shop-dc1-web
