@@ -228,8 +228,8 @@ func (c *compiler) checkHolders(t *Tier, r *Region, inv *inventory.Inventory, si
 	c.errorf(&t.LoadBalancer.Def, "Not enough power domains for the virtual IP", "%s. Add a host on other feeds, or dual-cord the hosts on A and B.", detail)
 }
 
-func rangeOf(m map[string]hcl.Range, name string, def hcl.Range) string {
-	if r, ok := m[name]; ok {
+func rangeOf(m inventory.Ranges, name string, def hcl.Range) string {
+	if r := m.Get(name); r.Filename != "" {
 		return pos(r)
 	}
 	return pos(def)

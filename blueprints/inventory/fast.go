@@ -3,7 +3,10 @@ package inventory
 import (
 	"bytes"
 	"math"
+	"net/netip"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -589,10 +592,14 @@ func fastCount(a *fastAttr, lo, hi int) (int, bool) {
 
 func (d *fastDecoder) site(b *fastBlock) bool {
 	name := b.label
-	if len(b.attrs) > 0 || !d.claim(name) {
+	if !d.claim(name) {
 		return false
 	}
-	d.inv.Sites = append(d.inv.Sites, &Site{Name: name, DefRange: b.def})
+	site := &Site{Name: name, DefRange: b.def}
+	if !d.siteNetwork(site, b) {
+		return false
+	}
+	d.inv.Sites = append(d.inv.Sites, site)
 	// The HCL decoder takes the kinds in this order; claims must follow it
 	// for the same (first) claimant, though any clash sends us to HCL anyway.
 	for _, kind := range []string{"rack", "ups", "feed", "pdu", "host"} {
@@ -631,6 +638,51 @@ func (d *fastDecoder) site(b *fastBlock) bool {
 	}
 	return true
 }
+
+// siteNetwork reads a site's network and VIP pool as the HCL decoder
+// does; anything it would complain about is left to it.
+func (d *fastDecoder) siteNetwork(s *Site, b *fastBlock) bool {
+	m, ok := d.attrsOf(b, siteAttrs, nil, true)
+	if !ok {
+		return false
+	}
+	s.AttrRanges = sortedRanges(m)
+	if a := m.get("network"); a != nil {
+		v, ok := fastStr(a)
+		if !ok {
+			return false
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil || !p.Addr().Is4() {
+			return false
+		}
+		s.Network = p.Masked()
+	}
+	if a := m.get("vip_pool"); a != nil {
+		if !a.isList || !s.Network.IsValid() {
+			return false
+		}
+		seen := map[netip.Addr]bool{}
+		for _, v := range a.list {
+			ip, err := netip.ParseAddr(v)
+			if err != nil || !ip.Is4() || !s.Network.Contains(ip) || seen[ip] {
+				return false
+			}
+			seen[ip] = true
+			s.VIPPool = append(s.VIPPool, ip)
+		}
+	}
+	return true
+}
+
+// sortedRanges is ranges(m) in name order, as attrRanges gives them.
+func sortedRanges(m attrMap) Ranges {
+	out := ranges(m)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+var siteAttrs = []string{"network", "vip_pool"}
 
 func (d *fastDecoder) ups(site string, b *fastBlock) bool {
 	m, ok := d.attrsOf(b, []string{"capacity_va", "capacity_watts", "nut"}, []string{"capacity_va"}, false)
@@ -675,7 +727,7 @@ func (d *fastDecoder) feed(site string, b *fastBlock) bool {
 var (
 	pduAttrs  = []string{"rack", "feed", "max_amps", "voltage", "outlets", "snmp", "community"}
 	pduReq    = []string{"rack", "feed", "max_amps", "outlets"}
-	hostAttrs = []string{"rack", "address", "cpus", "memory", "watts", "tags"}
+	hostAttrs = []string{"rack", "address", "cpus", "memory", "watts", "tags", "ssh_host_key"}
 	hostReq   = []string{"rack", "cpus", "memory", "watts"}
 	psuAttrs  = []string{"pdu", "outlet"}
 )
@@ -738,6 +790,12 @@ func (d *fastDecoder) host(site string, b *fastBlock) bool {
 	}
 	h.Watts, ok = fastPositive(m.get("watts"))
 	ok1 = ok1 && ok
+	if a := m.get("ssh_host_key"); a != nil {
+		// A malformed key is left to HCL, which says what is wrong.
+		if h.SSHHostKey, ok = fastStr(a); !ok || len(strings.Fields(h.SSHHostKey)) < 2 {
+			return false
+		}
+	}
 	if a := m.get("tags"); a != nil {
 		if !a.isList {
 			return false // a single string converts to a list in cty; rare, leave it to HCL

@@ -45,7 +45,7 @@ type Site struct {
 	// when a load balancer names none, in order.
 	VIPPool    []netip.Addr
 	DefRange   hcl.Range
-	AttrRanges map[string]hcl.Range
+	AttrRanges Ranges // where each attribute's value is, for diagnostics
 }
 
 // Rack is a rack; racks are declared implicitly by use unless a site declares
