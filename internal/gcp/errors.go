@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/googleapis/gax-go/v2"
 	"github.com/googleapis/gax-go/v2/apierror"
 	"google.golang.org/api/googleapi"
 )
@@ -157,3 +158,25 @@ func Retry(ctx context.Context, retry func(error) bool, f func() error) error {
 
 // Call retries f on throttling and transient server errors.
 func Call(ctx context.Context, f func() error) error { return Retry(ctx, Retryable, f) }
+
+// ReadRetry is the call option of idempotent reads (Get, List): throttling,
+// transient server errors and dropped connections are retried with the
+// same jittered backoff as Retry. Writes go through Do, whose operations
+// are adopted on "already exists" instead.
+func ReadRetry() gax.CallOption {
+	return gax.WithRetry(func() gax.Retryer { return &readRetryer{} })
+}
+
+type readRetryer struct{ attempt int }
+
+func (r *readRetryer) Retry(err error) (time.Duration, bool) {
+	if !Retryable(err) || r.attempt+1 >= Backoff.Attempts {
+		return 0, false
+	}
+	d := Backoff.Initial << r.attempt
+	if d <= 0 || d > Backoff.Max {
+		d = Backoff.Max
+	}
+	r.attempt++
+	return time.Duration(rand.Int64N(int64(d)) + 1), true
+}

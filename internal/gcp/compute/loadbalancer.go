@@ -208,7 +208,7 @@ func (b *LoadBalancers) ensureHealthCheck(ctx context.Context, spec loadbalancer
 	p := b.c.project
 	if spec.Layer == 4 {
 		ref := b.c.regionalRef(b.region, "healthChecks", name)
-		cur, err := b.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheck: name})
+		cur, err := b.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheck: name}, gcp.ReadRetry())
 		switch {
 		case gcp.IsNotFound(err):
 			return ref, createOrAdopt(gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
@@ -224,7 +224,7 @@ func (b *LoadBalancers) ensureHealthCheck(ctx context.Context, spec loadbalancer
 		})
 	}
 	ref := b.c.globalRef("healthChecks", name)
-	cur, err := b.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: name})
+	cur, err := b.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: name}, gcp.ReadRetry())
 	switch {
 	case gcp.IsNotFound(err):
 		return ref, createOrAdopt(gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
@@ -255,7 +255,7 @@ func (b *LoadBalancers) ensureBackendService(ctx context.Context, spec loadbalan
 	if spec.Layer == 4 {
 		ref := b.c.regionalRef(b.region, "backendServices", name)
 		proto := strings.ToUpper(spec.Listeners[0].Protocol)
-		cur, err := b.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: b.region, BackendService: name})
+		cur, err := b.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: b.region, BackendService: name}, gcp.ReadRetry())
 		switch {
 		case gcp.IsNotFound(err):
 			want := &computepb.BackendService{Name: ptr(name), Protocol: ptr(proto), LoadBalancingScheme: ptr("EXTERNAL"), HealthChecks: []string{hcRef}}
@@ -275,7 +275,7 @@ func (b *LoadBalancers) ensureBackendService(ctx context.Context, spec loadbalan
 		})
 	}
 	ref := b.c.globalRef("backendServices", name)
-	cur, err := b.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: name})
+	cur, err := b.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: name}, gcp.ReadRetry())
 	switch {
 	case gcp.IsNotFound(err):
 		want := &computepb.BackendService{
@@ -300,7 +300,7 @@ func (b *LoadBalancers) ensureURLMap(ctx context.Context, spec loadbalancer.Spec
 	name := spec.Name + sfxURLMap
 	p := b.c.project
 	ref := b.c.globalRef("urlMaps", name)
-	cur, err := b.c.urlMaps.Get(ctx, &computepb.GetUrlMapRequest{Project: p, UrlMap: name})
+	cur, err := b.c.urlMaps.Get(ctx, &computepb.GetUrlMapRequest{Project: p, UrlMap: name}, gcp.ReadRetry())
 	switch {
 	case gcp.IsNotFound(err):
 		return ref, createOrAdopt(gcp.Do(ctx, "create URL map "+name, func() (*compute.Operation, error) {
@@ -320,7 +320,7 @@ func (b *LoadBalancers) ensureProxy(ctx context.Context, spec loadbalancer.Spec,
 	name := spec.Name + sfxProxy
 	p := b.c.project
 	ref := b.c.globalRef("targetHttpProxies", name)
-	cur, err := b.c.targetHTTPProxies.Get(ctx, &computepb.GetTargetHttpProxyRequest{Project: p, TargetHttpProxy: name})
+	cur, err := b.c.targetHTTPProxies.Get(ctx, &computepb.GetTargetHttpProxyRequest{Project: p, TargetHttpProxy: name}, gcp.ReadRetry())
 	switch {
 	case gcp.IsNotFound(err):
 		return ref, createOrAdopt(gcp.Do(ctx, "create target HTTP proxy "+name, func() (*compute.Operation, error) {
@@ -391,7 +391,7 @@ func (b *LoadBalancers) ensureGlobalRules(ctx context.Context, spec loadbalancer
 			return err
 		}
 		if address == "" {
-			got, err := b.c.globalForwardingRules.Get(ctx, &computepb.GetGlobalForwardingRuleRequest{Project: p, ForwardingRule: name})
+			got, err := b.c.globalForwardingRules.Get(ctx, &computepb.GetGlobalForwardingRuleRequest{Project: p, ForwardingRule: name}, gcp.ReadRetry())
 			if err != nil {
 				return fmt.Errorf("read forwarding rule %s: %w", name, err)
 			}
@@ -412,7 +412,7 @@ func (b *LoadBalancers) ensureGlobalRules(ctx context.Context, spec loadbalancer
 // named name and those named name-PORT.
 func (b *LoadBalancers) globalRules(ctx context.Context, name string) (map[string]*computepb.ForwardingRule, error) {
 	out := map[string]*computepb.ForwardingRule{}
-	it := b.c.globalForwardingRules.List(ctx, &computepb.ListGlobalForwardingRulesRequest{Project: b.c.project})
+	it := b.c.globalForwardingRules.List(ctx, &computepb.ListGlobalForwardingRulesRequest{Project: b.c.project}, gcp.ReadRetry())
 	for {
 		r, err := it.Next()
 		if errors.Is(err, iterator.Done) {
@@ -452,7 +452,7 @@ func (b *LoadBalancers) ensureRegionalRule(ctx context.Context, spec loadbalance
 		ports = append(ports, strconv.Itoa(l.Port))
 	}
 	proto := strings.ToUpper(spec.Listeners[0].Protocol)
-	cur, err := b.c.forwardingRules.Get(ctx, &computepb.GetForwardingRuleRequest{Project: p, Region: b.region, ForwardingRule: spec.Name})
+	cur, err := b.c.forwardingRules.Get(ctx, &computepb.GetForwardingRuleRequest{Project: p, Region: b.region, ForwardingRule: spec.Name}, gcp.ReadRetry())
 	address := ""
 	switch {
 	case gcp.IsNotFound(err):
@@ -526,24 +526,24 @@ func (b *LoadBalancers) read(ctx context.Context, spec loadbalancer.Spec) (*load
 		sort.Strings(names)
 		st.Parts[partRules] = strings.Join(names, ",")
 		got.Listeners = orderLike(got.Listeners, spec.Listeners)
-		proxy, err := b.c.targetHTTPProxies.Get(ctx, &computepb.GetTargetHttpProxyRequest{Project: p, TargetHttpProxy: last(first.GetTarget())})
+		proxy, err := b.c.targetHTTPProxies.Get(ctx, &computepb.GetTargetHttpProxyRequest{Project: p, TargetHttpProxy: last(first.GetTarget())}, gcp.ReadRetry())
 		if err != nil {
 			return nil, fmt.Errorf("read target HTTP proxy of %s: %w", spec.Name, err)
 		}
 		st.Parts[partProxy] = proxy.GetSelfLink()
-		um, err := b.c.urlMaps.Get(ctx, &computepb.GetUrlMapRequest{Project: p, UrlMap: last(proxy.GetUrlMap())})
+		um, err := b.c.urlMaps.Get(ctx, &computepb.GetUrlMapRequest{Project: p, UrlMap: last(proxy.GetUrlMap())}, gcp.ReadRetry())
 		if err != nil {
 			return nil, fmt.Errorf("read URL map of %s: %w", spec.Name, err)
 		}
 		st.Parts[partURLMap] = um.GetSelfLink()
-		bs, err := b.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: last(um.GetDefaultService())})
+		bs, err := b.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: last(um.GetDefaultService())}, gcp.ReadRetry())
 		if err != nil {
 			return nil, fmt.Errorf("read backend service of %s: %w", spec.Name, err)
 		}
 		st.TargetGroupID = bs.GetSelfLink()
 		st.Parts[partBackend] = bs.GetSelfLink()
 		if len(bs.GetHealthChecks()) > 0 {
-			hc, err := b.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: last(bs.GetHealthChecks()[0])})
+			hc, err := b.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: last(bs.GetHealthChecks()[0])}, gcp.ReadRetry())
 			if err != nil {
 				return nil, fmt.Errorf("read health check of %s: %w", spec.Name, err)
 			}
@@ -553,7 +553,7 @@ func (b *LoadBalancers) read(ctx context.Context, spec loadbalancer.Spec) (*load
 		st.Spec = got
 		return st, nil
 	}
-	rule, err := b.c.forwardingRules.Get(ctx, &computepb.GetForwardingRuleRequest{Project: p, Region: b.region, ForwardingRule: spec.Name})
+	rule, err := b.c.forwardingRules.Get(ctx, &computepb.GetForwardingRuleRequest{Project: p, Region: b.region, ForwardingRule: spec.Name}, gcp.ReadRetry())
 	if gcp.IsNotFound(err) {
 		return nil, backend.NotFound("load balancer", spec.Name)
 	}
@@ -570,14 +570,14 @@ func (b *LoadBalancers) read(ctx context.Context, spec loadbalancer.Spec) (*load
 		got.Listeners = append(got.Listeners, loadbalancer.Listener{Port: n, Protocol: rule.GetIPProtocol()})
 	}
 	got.Listeners = orderLike(got.Listeners, spec.Listeners)
-	bs, err := b.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: b.region, BackendService: last(rule.GetBackendService())})
+	bs, err := b.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: b.region, BackendService: last(rule.GetBackendService())}, gcp.ReadRetry())
 	if err != nil {
 		return nil, fmt.Errorf("read backend service of %s: %w", spec.Name, err)
 	}
 	st.TargetGroupID = bs.GetSelfLink()
 	st.Parts[partBackend] = bs.GetSelfLink()
 	if len(bs.GetHealthChecks()) > 0 {
-		hc, err := b.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheck: last(bs.GetHealthChecks()[0])})
+		hc, err := b.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheck: last(bs.GetHealthChecks()[0])}, gcp.ReadRetry())
 		if err != nil {
 			return nil, fmt.Errorf("read health check of %s: %w", spec.Name, err)
 		}

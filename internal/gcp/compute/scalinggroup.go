@@ -165,7 +165,7 @@ func regionZones(ctx context.Context, c *clients, region string) ([]string, erro
 	var r *computepb.Region
 	err := gcp.Call(ctx, func() error {
 		var err error
-		r, err = c.regions.Get(ctx, &computepb.GetRegionRequest{Project: c.project, Region: region})
+		r, err = c.regions.Get(ctx, &computepb.GetRegionRequest{Project: c.project, Region: region}, gcp.ReadRetry())
 		return err
 	})
 	if gcp.IsNotFound(err) {
@@ -237,7 +237,7 @@ func (g *ScalingGroups) apply(ctx context.Context, spec scalinggroup.Spec) (roll
 	if port > 0 {
 		namedPorts = []*computepb.NamedPort{{Name: ptr("http"), Port: ptr(int32(port))}}
 	}
-	mig, err := g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name})
+	mig, err := g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name}, gcp.ReadRetry())
 	oldTemplate := ""
 	switch {
 	case gcp.IsNotFound(err):
@@ -358,7 +358,7 @@ func sameNamedPorts(a, b []*computepb.NamedPort) bool {
 
 func (g *ScalingGroups) ensureTemplate(ctx context.Context, spec scalinggroup.Spec, name, network string) error {
 	p := g.c.project
-	_, err := g.c.instanceTemplates.Get(ctx, &computepb.GetInstanceTemplateRequest{Project: p, InstanceTemplate: name})
+	_, err := g.c.instanceTemplates.Get(ctx, &computepb.GetInstanceTemplateRequest{Project: p, InstanceTemplate: name}, gcp.ReadRetry())
 	if err == nil {
 		return nil
 	}
@@ -400,9 +400,9 @@ func (g *ScalingGroups) backendService(ctx context.Context, ref string) (*comput
 	var bs *computepb.BackendService
 	var err error
 	if strings.Contains(ref, "/regions/") {
-		bs, err = g.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: regionOf(ref), BackendService: last(ref)})
+		bs, err = g.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: regionOf(ref), BackendService: last(ref)}, gcp.ReadRetry())
 	} else {
-		bs, err = g.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: last(ref)})
+		bs, err = g.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: last(ref)}, gcp.ReadRetry())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read backend service %s: %w", last(ref), err)
@@ -438,9 +438,9 @@ func (g *ScalingGroups) ensureAutohealing(ctx context.Context, spec scalinggroup
 		var hc *computepb.HealthCheck
 		var err error
 		if strings.Contains(ref, "/regions/") {
-			hc, err = g.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: regionOf(ref), HealthCheck: last(ref)})
+			hc, err = g.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: regionOf(ref), HealthCheck: last(ref)}, gcp.ReadRetry())
 		} else {
-			hc, err = g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: last(ref)})
+			hc, err = g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: last(ref)}, gcp.ReadRetry())
 		}
 		if err != nil {
 			return "", 0, fmt.Errorf("read health check of the load balancer: %w", err)
@@ -462,7 +462,7 @@ func (g *ScalingGroups) ensureAutohealing(ctx context.Context, spec scalinggroup
 		body.Type, body.HttpHealthCheck = ptr("HTTP"), &computepb.HTTPHealthCheck{Port: port, RequestPath: ptr(orDefaultS(h.Path, "/"))}
 	}
 	ref := g.c.globalRef("healthChecks", name)
-	cur, err := g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: name})
+	cur, err := g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: name}, gcp.ReadRetry())
 	switch {
 	case gcp.IsNotFound(err):
 		err = createOrAdopt(gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
@@ -480,7 +480,7 @@ func (g *ScalingGroups) ensureAutohealing(ctx context.Context, spec scalinggroup
 
 func (g *ScalingGroups) ensureAutoscaler(ctx context.Context, spec scalinggroup.Spec) error {
 	p, r := g.c.project, g.region
-	cur, err := g.c.autoscalers.Get(ctx, &computepb.GetRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: spec.Name})
+	cur, err := g.c.autoscalers.Get(ctx, &computepb.GetRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: spec.Name}, gcp.ReadRetry())
 	exists := err == nil
 	if err != nil && !gcp.IsNotFound(err) {
 		return fmt.Errorf("read autoscaler %s: %w", spec.Name, err)
@@ -600,7 +600,7 @@ func (g *ScalingGroups) waitStable(ctx context.Context, name string) error {
 		var mig *computepb.InstanceGroupManager
 		err := gcp.Call(ctx, func() error {
 			var err error
-			mig, err = g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: g.c.project, Region: g.region, InstanceGroupManager: name})
+			mig, err = g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: g.c.project, Region: g.region, InstanceGroupManager: name}, gcp.ReadRetry())
 			return err
 		})
 		if err != nil {
@@ -623,7 +623,7 @@ func (g *ScalingGroups) Read(ctx context.Context, spec scalinggroup.Spec, previo
 
 func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previous *scalinggroup.Status) (*scalinggroup.Status, error) {
 	p, r := g.c.project, g.region
-	mig, err := g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name})
+	mig, err := g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name}, gcp.ReadRetry())
 	if gcp.IsNotFound(err) {
 		return nil, backend.NotFound("scaling group", spec.Name)
 	}
@@ -645,7 +645,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		got.Zones = append(got.Zones, last(z.GetZone()))
 	}
 	sort.Strings(got.Zones)
-	tpl, err := g.c.instanceTemplates.Get(ctx, &computepb.GetInstanceTemplateRequest{Project: p, InstanceTemplate: last(mig.GetInstanceTemplate())})
+	tpl, err := g.c.instanceTemplates.Get(ctx, &computepb.GetInstanceTemplateRequest{Project: p, InstanceTemplate: last(mig.GetInstanceTemplate())}, gcp.ReadRetry())
 	if err != nil {
 		return nil, fmt.Errorf("read instance template of %s: %w", spec.Name, err)
 	}
@@ -686,7 +686,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	if hs := mig.GetAutoHealingPolicies(); len(hs) > 0 && hs[0].GetHealthCheck() != "" {
 		got.GracePeriod = int(hs[0].GetInitialDelaySec())
 		if spec.HealthCheck != nil && last(hs[0].GetHealthCheck()) == spec.Name+sfxAutohealing {
-			hc, err := g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: spec.Name + sfxAutohealing})
+			hc, err := g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: spec.Name + sfxAutohealing}, gcp.ReadRetry())
 			if err != nil {
 				return nil, fmt.Errorf("read autohealing health check of %s: %w", spec.Name, err)
 			}
@@ -696,7 +696,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 			}
 		}
 	}
-	as, err := g.c.autoscalers.Get(ctx, &computepb.GetRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: spec.Name})
+	as, err := g.c.autoscalers.Get(ctx, &computepb.GetRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: spec.Name}, gcp.ReadRetry())
 	switch {
 	case gcp.IsNotFound(err):
 		got.CPUTarget = 0
@@ -724,7 +724,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		}
 	}
 	st.Spec = got
-	it := g.c.groupManagers.ListManagedInstances(ctx, &computepb.ListManagedInstancesRegionInstanceGroupManagersRequest{Project: p, Region: r, InstanceGroupManager: spec.Name})
+	it := g.c.groupManagers.ListManagedInstances(ctx, &computepb.ListManagedInstancesRegionInstanceGroupManagersRequest{Project: p, Region: r, InstanceGroupManager: spec.Name}, gcp.ReadRetry())
 	for {
 		mi, err := it.Next()
 		if errors.Is(err, iterator.Done) {
@@ -763,7 +763,7 @@ func shortImage(link string) string {
 // that has the group as a backend, "" when none (or on error: import
 // then shows the difference in plan).
 func (g *ScalingGroups) findBackendService(ctx context.Context, group string) string {
-	it := g.c.backendServices.List(ctx, &computepb.ListBackendServicesRequest{Project: g.c.project})
+	it := g.c.backendServices.List(ctx, &computepb.ListBackendServicesRequest{Project: g.c.project}, gcp.ReadRetry())
 	for {
 		bs, err := it.Next()
 		if err != nil {
@@ -826,7 +826,7 @@ func (g *ScalingGroups) delete(ctx context.Context, st *scalinggroup.Status) err
 	}); err != nil {
 		return err
 	}
-	it := g.c.instanceTemplates.List(ctx, &computepb.ListInstanceTemplatesRequest{Project: p})
+	it := g.c.instanceTemplates.List(ctx, &computepb.ListInstanceTemplatesRequest{Project: p}, gcp.ReadRetry())
 	var templates []string
 	for {
 		t, err := it.Next()
