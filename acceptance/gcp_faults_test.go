@@ -3,6 +3,7 @@ package acceptance
 import (
 	"encoding/json"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -91,6 +92,8 @@ terraform {
 // gcpObjects lists, through gcloud straight at the endpoint, every compute
 // object whose name starts with name, with name and made-up numbers
 // replaced so that two applies compare equal.
+var templateHash = regexp.MustCompile(`-[0-9a-f]{8}$`)
+
 func gcpObjects(t *testing.T, name string) []string {
 	t.Helper()
 	var out []string
@@ -115,7 +118,9 @@ func gcpObjects(t *testing.T, name string) []string {
 			if !strings.HasPrefix(n, name) {
 				continue
 			}
-			o := args[1] + " " + strings.ReplaceAll(n, name, "BP")
+			// Template names end in a hash of their spec, which holds
+			// the test's name.
+			o := args[1] + " " + templateHash.ReplaceAllString(strings.ReplaceAll(n, name, "BP"), "-HASH")
 			out = append(out, stampLike.ReplaceAllString(o, "N"))
 		}
 	}
