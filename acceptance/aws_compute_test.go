@@ -3,6 +3,8 @@ package acceptance
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"os"
 	"regexp"
 	"strings"
@@ -467,7 +469,7 @@ func TestAccAWSComputeExamples_apply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Write(b)
+		cfg.Write(awsBlocksOnly(t, b))
 		cfg.WriteString("\n")
 	}
 	Test(t, resource.TestCase{
@@ -723,4 +725,22 @@ resource "ha_load_balancer" "test" {
 			{Config: cfg, PlanOnly: true},
 		},
 	})
+}
+
+// awsBlocksOnly drops the blocks of an example file that are for another
+// cloud (the bare-metal load balancer has its own acceptance tests).
+func awsBlocksOnly(t *testing.T, src []byte) []byte {
+	t.Helper()
+	f, diags := hclwrite.ParseConfig(src, "resource.tf", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, b := range f.Body().Blocks() {
+		if a := b.Body().GetAttribute("cloud"); a != nil {
+			if v := strings.Trim(strings.TrimSpace(string(a.Expr().BuildTokens(nil).Bytes())), `"`); v != "aws" {
+				f.Body().RemoveBlock(b)
+			}
+		}
+	}
+	return f.Bytes()
 }

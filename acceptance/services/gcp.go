@@ -47,11 +47,14 @@ func startGCP(ctx context.Context, dir string) (*Process, map[string]string, err
 		return nil, nil, err
 	}
 	return p, map[string]string{
-		"HA_GCP_COMPUTE_ENDPOINT":                 base + "/compute/v1/",
-		"HA_GCP_SQLADMIN_ENDPOINT":                base + "/",
-		"HA_GCP_DNS_ENDPOINT":                     base + "/",
-		"HA_GCP_PROJECT":                          GCPProject,
-		"HA_GCP_LOCAL_URL":                        base,
+		"HA_GCP_COMPUTE_ENDPOINT":  base + "/compute/v1/",
+		"HA_GCP_SQLADMIN_ENDPOINT": base + "/",
+		"HA_GCP_DNS_ENDPOINT":      base + "/",
+		"HA_GCP_PROJECT":           GCPProject,
+		"HA_GCP_LOCAL_URL":         base,
+		// The endpoint moves operations on per poll: out-of-process
+		// providers poll it often.
+		"HA_GCP_POLL_INTERVAL":                    "200ms",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE": base + "/compute/v1/",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_SQL":     base + "/",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_DNS":     base + "/dns/v1/",

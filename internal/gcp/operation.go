@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"time"
 
 	compute "cloud.google.com/go/compute/apiv1"
@@ -12,6 +13,17 @@ import (
 // Poll is the base wait between polls of an operation or a group; tests may
 // shorten it. Each wait is jittered by up to a quarter.
 var Poll = 2 * time.Second
+
+// PollVar sets Poll for a provider process (a Go duration, e.g. 200ms):
+// an endpoint that moves operations on per poll, not per second, is
+// waited for in less time.
+const PollVar = "HA_GCP_POLL_INTERVAL"
+
+func init() {
+	if d, err := time.ParseDuration(os.Getenv(PollVar)); err == nil && d > 0 {
+		Poll = d
+	}
+}
 
 // Sleep waits about d (jittered) or until ctx ends.
 func Sleep(ctx context.Context, d time.Duration) error {

@@ -115,12 +115,22 @@ func TestPatroniClusterOnNamespaceHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	want["maximum_lag_on_failover"] = 2 << 20
-	got, err := api(names[1]).Config(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := patroni.DynamicDrift(want, got); len(d) != 0 {
-		t.Errorf("dynamic config drift after PATCH: %v (got %v)", d, got)
+	// Another member sees the change at its next loop (loop_wait), not at
+	// once: read until it does, for a few loops at most.
+	var got map[string]any
+	for i := 0; ; i++ {
+		if got, err = api(names[1]).Config(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d := patroni.DynamicDrift(want, got)
+		if len(d) == 0 {
+			break
+		}
+		if i == 20 {
+			t.Errorf("dynamic config drift after PATCH: %v (got %v)", d, got)
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	got["ttl"] = 30.0
 	if d := patroni.DynamicDrift(want, got); len(d) != 1 || d[0] != "ttl" {
