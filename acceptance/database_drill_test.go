@@ -33,6 +33,7 @@ func TestAccDatabaseDrill_patroni(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("namespace hosts need root (CAP_NET_ADMIN)")
 	}
+	nshosts.OneClusterAtATime(t)
 	for _, b := range []string{"patroni", "etcd", "/usr/lib/postgresql/15/bin/postgres"} {
 		if _, err := exec.LookPath(b); err != nil {
 			t.Fatalf("%s not installed (scripts/install-deps.sh installs it)", b)

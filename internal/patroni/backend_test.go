@@ -56,6 +56,7 @@ func TestCheckSpec(t *testing.T) {
 // everything.
 func TestBackendOnNamespaceHosts(t *testing.T) {
 	nshosts.RequireLive(t)
+	nshosts.OneClusterAtATime(t)
 	for _, b := range []string{"patroni", "etcd", "/usr/lib/postgresql/15/bin/postgres"} {
 		if _, err := exec.LookPath(b); err != nil {
 			t.Fatalf("%s not installed (scripts/install-deps.sh installs it)", b)

@@ -25,6 +25,7 @@ import (
 // mode a killed postgres is measured.
 func TestPatroniClusterOnNamespaceHosts(t *testing.T) {
 	nshosts.RequireLive(t)
+	nshosts.OneClusterAtATime(t)
 	for _, b := range []string{"patroni", "etcd", "/usr/lib/postgresql/15/bin/postgres"} {
 		if _, err := exec.LookPath(b); err != nil {
 			t.Skipf("%s not installed (scripts/install-deps.sh installs it)", b)

@@ -50,6 +50,7 @@ func TestCheck(t *testing.T) {
 // the backup is archived; a restore into a new host reaches it.
 func TestBackupAndRestoreOnNamespaceHosts(t *testing.T) {
 	nshosts.RequireLive(t)
+	nshosts.OneClusterAtATime(t)
 	for _, b := range []string{"patroni", "etcd", "pgbackrest", "/usr/lib/postgresql/15/bin/postgres"} {
 		if _, err := exec.LookPath(b); err != nil {
 			t.Fatalf("%s not installed (scripts/install-deps.sh installs it)", b)

@@ -2,6 +2,8 @@ package nshosts
 
 import (
 	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -17,4 +19,25 @@ func RequireLive(t testing.TB) {
 	if os.Geteuid() != 0 {
 		t.Fatal("namespace hosts need root (CAP_NET_ADMIN)")
 	}
+}
+
+// OneClusterAtATime holds, for the rest of t, a lock shared by every test
+// process of the machine: tests that run consensus clusters (etcd and
+// Patroni, whose leases are seconds long) run one at a time, so that two
+// packages' clusters starving each other of CPU do not fail elections the
+// tests then report as failovers.
+func OneClusterAtATime(t testing.TB) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "ha-nshosts-cluster.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		_ = f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	})
 }
