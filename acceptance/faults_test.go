@@ -81,6 +81,14 @@ func applyUnderFaults(t *testing.T, blueprintText, oldName string, opts services
 	tf := newCLI(t, CLIs(t)[0], dir, stackConfig(bpPath))
 	tf.env = append(tf.env, "HA_AWS_ENDPOINT="+proxy.URL)
 
+	return convergeUnderFaults(t, tf, proxy, opts, name, func() []string { return endpointObjects(t, name) })
+}
+
+// convergeUnderFaults applies (a second apply may only continue the first),
+// lists what the endpoint holds with objects, requires an empty plan,
+// destroys, lists again and logs the figures bench/faults reads.
+func convergeUnderFaults(t *testing.T, tf *cliRun, proxy *services.FaultProxy, opts services.FaultOptions, name string, objects func() []string) faultRun {
+	t.Helper()
 	run := faultRun{Blueprint: name}
 	started := time.Now()
 	for run.Applies < 2 {
@@ -90,19 +98,19 @@ func applyUnderFaults(t *testing.T, blueprintText, oldName string, opts services
 			break
 		}
 		if run.Applies == 2 {
-			t.Fatalf("second apply under faults failed:\n%s", out)
+			t.Fatalf("second apply under faults failed:\n%s", tail(out, 60))
 		}
 		t.Logf("first apply under faults failed, continuing with a second:\n%s", tail(out, 40))
 	}
 	run.Wall = time.Since(started)
 	run.Stats = proxy.Stats()
-	run.Objects = endpointObjects(t, name)
+	run.Objects = objects()
 	if len(run.Objects) == 0 {
-		t.Fatal("the endpoint holds nothing of the blueprint after the apply")
+		t.Fatal("the endpoint holds nothing of the test after the apply")
 	}
 	tf.planEmpty()
 	tf.destroy()
-	run.Left = endpointObjects(t, name)
+	run.Left = objects()
 	t.Logf("%s at %.0f%% faults (seed %d): %s; applies %d; %d objects; %d left after destroy; %.1fs",
 		name, opts.Rate*100, opts.Seed, run.Stats, run.Applies, len(run.Objects), len(run.Left), run.Wall.Seconds())
 	return run

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 
@@ -62,38 +61,15 @@ terraform {
 			_, _ = tf.try("destroy", "-auto-approve", "-input=false")
 		}
 	})
-	run := faultRun{Blueprint: name}
-	started := time.Now()
-	for run.Applies < 2 {
-		run.Applies++
-		out, err := tf.try("apply", "-auto-approve", "-input=false")
-		if err == nil {
-			break
-		}
-		if run.Applies == 2 {
-			t.Fatalf("second apply under faults failed:\n%s", tail(out, 60))
-		}
-		t.Logf("first apply under faults failed, continuing with a second:\n%s", tail(out, 40))
-	}
-	run.Wall = time.Since(started)
-	run.Stats = proxy.Stats()
-	run.Objects = gcpObjects(t, name)
-	if len(run.Objects) == 0 {
-		t.Fatal("gcloud sees nothing of the test after the apply")
-	}
-	tf.planEmpty()
-	tf.destroy()
-	run.Left = gcpObjects(t, name)
-	t.Logf("%s at %.0f%% faults (seed %d): %s; applies %d; %d objects; %d left after destroy; %.1fs",
-		name, opts.Rate*100, opts.Seed, run.Stats, run.Applies, len(run.Objects), len(run.Left), run.Wall.Seconds())
-	return run
+	return convergeUnderFaults(t, tf, proxy, opts, name, func() []string { return gcpObjects(t, name) })
 }
+
+// templateHash ends an instance template's name: a hash of its spec.
+var templateHash = regexp.MustCompile(`-[0-9a-f]{8}$`)
 
 // gcpObjects lists, through gcloud straight at the endpoint, every compute
 // object whose name starts with name, with name and made-up numbers
 // replaced so that two applies compare equal.
-var templateHash = regexp.MustCompile(`-[0-9a-f]{8}$`)
-
 func gcpObjects(t *testing.T, name string) []string {
 	t.Helper()
 	var out []string
