@@ -266,6 +266,18 @@ func (s *session) api(host string) *Client {
 	return NewClient(host)
 }
 
+func (s *session) etcdEndpoints() map[string]string {
+	port := s.c.EtcdClientPort
+	if port == 0 {
+		port = 2379
+	}
+	out := map[string]string{}
+	for _, m := range s.c.Members {
+		out[m.Name] = fmt.Sprintf("http://%s:%d", m.Address, port)
+	}
+	return out
+}
+
 func (s *session) restPort() int {
 	if s.c.RESTPort == 0 {
 		return 8008
@@ -390,6 +402,10 @@ func (b *Backend) Apply(ctx context.Context, spec database.Spec, previous *datab
 	}
 	if err := s.waitWritable(ctx, leader); err != nil {
 		return nil, err
+	}
+	if err := MoveEtcdLeader(ctx, s.etcdEndpoints(), leader); err != nil {
+		// Failover still works, only slower by an etcd election: a warning.
+		warnings = append(warnings, "etcd's leader runs on the PostgreSQL leader's host, which adds an etcd election to a power loss there: "+err.Error())
 	}
 	if previous == nil || previous.Spec.Password != spec.Password || previous.Spec.Username != spec.Username {
 		if err := s.setRoles(ctx, leader); err != nil {
