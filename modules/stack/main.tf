@@ -35,7 +35,8 @@ locals {
 }
 
 resource "ha_database" "this" {
-  for_each = local.mine.databases
+  # Bare-metal databases (Patroni) are in bare_metal_database.tf.
+  for_each = { for k, c in local.mine.databases : k => c if c.cloud != "bare_metal" }
 
   name                    = each.value.name
   location                = each.value.location
