@@ -487,6 +487,14 @@ func describe(st ClusterStatus) string {
 // sync standby in sync mode). Patroni refuses a target that is not a
 // healthy standby; its answer is in the error.
 func (s *session) switchover(ctx context.Context, leader, target string) error {
+	if s.c.Sync && len(s.c.Members) > 2 {
+		// In sync mode Patroni switches over to the sync standby only: make
+		// every replica synchronous until the target is one, then back.
+		if err := s.makeSync(ctx, leader, target); err != nil {
+			return fmt.Errorf("switchover %s -> %s: %w", leader, target, err)
+		}
+		defer func() { _ = s.api(target).PatchConfig(context.WithoutCancel(ctx), map[string]any{"synchronous_node_count": nil}) }()
+	}
 	var err error
 	for try := 0; try < 10; try++ {
 		// Right after a start Patroni may refuse ("candidate not healthy")
@@ -511,6 +519,29 @@ func (s *session) switchover(ctx context.Context, leader, target string) error {
 		return fmt.Errorf("switchover %s -> %s: %w", leader, target, err)
 	}
 	return nil
+}
+
+// makeSync raises synchronous_node_count until target is a sync standby.
+func (s *session) makeSync(ctx context.Context, leader, target string) error {
+	if err := s.api(leader).PatchConfig(ctx, map[string]any{"synchronous_node_count": len(s.c.Members) - 1}); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.b.wait())
+	defer cancel()
+	for {
+		if st, _, err := s.status(ctx); err == nil {
+			for _, n := range st.SyncStandbys() {
+				if n == target {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not become a sync standby: %w", target, ErrTimeout)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func (s *session) address(host string) string {
