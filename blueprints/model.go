@@ -149,10 +149,10 @@ type DatabaseSpec struct {
 	// Hosts and Primary are for bare-metal regions: the PostgreSQL hosts
 	// (Patroni, one etcd member each) and the declared leader's host name
 	// ("" for Patroni's choice; changing it switches over).
-	Hosts              int
-	Primary            string
-	Replication        ReplicationSpec
-	Backup             *BackupSpec
+	Hosts       int
+	Primary     string
+	Replication ReplicationSpec
+	Backup      *BackupSpec
 	ranges
 }
 

@@ -493,7 +493,9 @@ func (s *session) switchover(ctx context.Context, leader, target string) error {
 		if err := s.makeSync(ctx, leader, target); err != nil {
 			return fmt.Errorf("switchover %s -> %s: %w", leader, target, err)
 		}
-		defer func() { _ = s.api(target).PatchConfig(context.WithoutCancel(ctx), map[string]any{"synchronous_node_count": nil}) }()
+		defer func() {
+			_ = s.api(target).PatchConfig(context.WithoutCancel(ctx), map[string]any{"synchronous_node_count": nil})
+		}()
 	}
 	var err error
 	for try := 0; try < 10; try++ {
