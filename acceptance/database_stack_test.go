@@ -48,10 +48,18 @@ func TestAccDatabase_bareMetalStack(t *testing.T) {
 		}
 	}
 	names := []string{"db-a1", "db-ab", "db-b1"}
+	const clusterDir = "/var/lib/ha-patroni/pgacc-dc1-orders"
+	if err := os.RemoveAll(clusterDir); err != nil {
+		t.Fatal(err)
+	}
 	lab, err := nshosts.Start(context.Background(), nshosts.Spec{Hosts: map[string]string{"db-a1": "", "db-b1": "", "db-ab": ""}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered before the lab's stop, so it runs after it: a failed run
+	// leaves no Patroni or etcd data for the next (its members' addresses
+	// change with every lab).
+	t.Cleanup(func() { _ = os.RemoveAll(clusterDir) })
 	t.Cleanup(func() { _ = lab.Stop() })
 	t.Setenv("HA_BARE_METAL_SSH_PRIVATE_KEY", string(lab.ClientKey))
 	t.Setenv("HA_BARE_METAL_KNOWN_HOSTS", "")
@@ -134,7 +142,7 @@ output "databases" {
 	if st := tf.state(); len(st.resources) != 0 {
 		t.Errorf("state after destroy: %v", st.resources)
 	}
-	if _, err := os.Stat("/var/lib/ha-patroni/pgacc-dc1-orders/db-a1"); !os.IsNotExist(err) {
+	if _, err := os.Stat(clusterDir + "/db-a1"); !os.IsNotExist(err) {
 		t.Errorf("db-a1's Patroni files survive destroy: %v", err)
 	}
 }
