@@ -129,4 +129,14 @@ func (r *databaseResource) planBareMetal(ctx context.Context, req resource.Modif
 	if p := bm.Primary; p != "" && !names[p] && !m.Primary.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("primary"), "Primary is not a database host", fmt.Sprintf("%q is not one of the hosts of database %s.", p, m.Name.ValueString()))
 	}
+	// A declared primary that changes means a switchover: the endpoint
+	// (the leader's address) is known only after it.
+	if !req.State.Raw.IsNull() {
+		var prior types.String
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("primary"), &prior)...)
+		if !prior.Equal(m.Primary) {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("endpoint"), types.StringUnknown())...)
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("address"), types.StringUnknown())...)
+		}
+	}
 }
