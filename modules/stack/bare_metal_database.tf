@@ -42,6 +42,13 @@ resource "ha_database" "bare_metal" {
   }]
 }
 
+check "bare_metal_backup_plans" {
+  assert {
+    condition     = length([for k, b in local.mine.backup_plans : k if b.cloud == "bare_metal"]) == 0
+    error_message = "Backup plans of bare-metal databases (pgBackRest) are not created by this module yet: ${join(", ", [for k, b in local.mine.backup_plans : k if b.cloud == "bare_metal"])}."
+  }
+}
+
 output "bare_metal_databases" {
   description = "Bare-metal databases (Patroni) by component key: the leader's endpoint and the hosts (name, address), as ha_database_drill's patroni list takes them (address:8008)."
   value = { for k, v in ha_database.bare_metal : k => {
