@@ -130,6 +130,15 @@ type Database struct {
 	// RestoreFrom is set after a disaster: the key of the lost database
 	// whose newest copied snapshot this one is restored from.
 	RestoreFrom string `cty:"restore_from"`
+	// Bare metal (Patroni): the host allocation's key, the declared
+	// leader's host ("" for Patroni's choice), the RTO budget in seconds
+	// Patroni's ttl and loop_wait are derived from (0: Patroni's defaults)
+	// and async mode's replication.max_lag in seconds (0: unset). "" and 0
+	// on clouds.
+	HostAllocation string `cty:"host_allocation"`
+	Primary        string `cty:"primary"`
+	FailoverBudget int    `cty:"failover_budget"`
+	MaxLag         int    `cty:"max_lag"`
 }
 
 // DatabaseReplica is the ha_database_replica input.

@@ -64,8 +64,8 @@ var (
 	listenerSchema     = &hcl.BodySchema{Attributes: required(attrs("port", "protocol"), "port")}
 	lbHealthSchema     = &hcl.BodySchema{Attributes: attrs("protocol", "port", "path", "interval", "timeout", "healthy", "unhealthy", "matcher")}
 	databaseSchema     = &hcl.BodySchema{
-		Attributes: required(attrs("description", "region", "engine", "version", "instance_class", "storage", "multi_az", "deletion_protection"),
-			"engine", "version", "instance_class"),
+		Attributes: required(attrs("description", "region", "engine", "version", "instance_class", "storage", "multi_az", "deletion_protection", "hosts", "primary"),
+			"engine", "version"),
 		Blocks: []hcl.BlockHeaderSchema{{Type: "replication"}, {Type: "backup"}},
 	}
 	replicationSchema = &hcl.BodySchema{Attributes: attrs("mode", "replicas", "cross_region", "regions", "max_lag")}
@@ -612,6 +612,8 @@ func (c *compiler) decodeDatabase(b *hcl.Block) *DatabaseSpec {
 	d.StorageGiB = r.sizeGiB("storage", 20)
 	d.MultiAZ = r.boolean("multi_az", true)
 	d.DeletionProtection = r.boolean("deletion_protection", false)
+	d.Hosts = r.integer("hosts", 3, 1, 9)
+	d.Primary = r.str("primary", "")
 	d.Replication = ReplicationSpec{Mode: "async", ranges: ranges{Def: b.DefRange}}
 	if rb := r.block("replication"); rb != nil {
 		rr := c.read(rb.Body, replicationSchema, rb.DefRange)

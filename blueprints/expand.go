@@ -167,6 +167,17 @@ func (e *expander) database(d *DatabaseSpec) {
 	if d.Backup != nil {
 		retention = min(max(int(d.Backup.Retain.Hours()/24), 1), 35)
 	}
+	if home.Cloud == CloudBareMetal {
+		budget := 0
+		if o := e.bp.Objectives; o != nil && o.Has("rto") {
+			budget = secs(o.RTO)
+		}
+		e.bareMetalDatabase(d, home, budget)
+		if bk := d.Backup; bk != nil {
+			e.backupPlan(d, home, key(home.Name, d.Name, KindDatabase))
+		}
+		return
+	}
 	dbKey := key(home.Name, d.Name, KindDatabase)
 	class := pick(d.InstanceClass, home.Cloud)
 	e.add(&Component{
@@ -200,6 +211,13 @@ func (e *expander) database(d *DatabaseSpec) {
 			replica(r, 1)
 		}
 	}
+	if d.Backup != nil {
+		e.backupPlan(d, home, dbKey)
+	}
+}
+
+// backupPlan adds the backup plan of database d (dbKey), when it has one.
+func (e *expander) backupPlan(d *DatabaseSpec, home *Region, dbKey string) {
 	if bk := d.Backup; bk != nil {
 		bp := &BackupPlan{
 			Schedule:      bk.Cron,

@@ -146,8 +146,13 @@ type DatabaseSpec struct {
 	StorageGiB         int
 	MultiAZ            bool
 	DeletionProtection bool
-	Replication        ReplicationSpec
-	Backup             *BackupSpec
+	// Hosts and Primary are for bare-metal regions: the PostgreSQL hosts
+	// (Patroni, one etcd member each) and the declared leader's host name
+	// ("" for Patroni's choice; changing it switches over).
+	Hosts       int
+	Primary     string
+	Replication ReplicationSpec
+	Backup      *BackupSpec
 	ranges
 }
 

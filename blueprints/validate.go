@@ -254,8 +254,16 @@ func (c *compiler) validateDatabase(bp *Blueprint, d *DatabaseSpec) {
 		return
 	}
 	if home.Cloud == CloudBareMetal {
-		c.errorf(d.At("region"), "Database in a bare-metal region", "Database %q is in bare_metal region %q; databases run on aws or gcp.", d.Name, home.Name)
+		c.validateBareMetalDatabase(bp, d, home)
 		return
+	}
+	for _, a := range []string{"hosts", "primary"} {
+		if d.Has(a) {
+			c.errorf(d.At(a), "Bare-metal setting in a cloud region", "%s is for databases in bare_metal regions; database %q is in %s region %q.", a, d.Name, home.Cloud, home.Name)
+		}
+	}
+	if len(d.InstanceClass) == 0 {
+		c.errorf(&d.Def, "Missing instance_class", "Database %q is in %s region %q: set instance_class (such as %q).", d.Name, home.Cloud, home.Name, cloudPatterns[home.Cloud].exampleClass)
 	}
 	okEngine := d.Engine == "postgres" || d.Engine == "mysql"
 	if !okEngine {

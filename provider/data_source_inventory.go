@@ -83,6 +83,8 @@ func (d *inventoryDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 					"pdus":         list("PDUs the host's PSUs plug into."),
 					"outlets":      list("PSU outlets as `PDU/OUTLET`."),
 					"ssh_host_key": str("Pinned SSH host key (`ssh-ed25519 AAAA...`), or empty."),
+					"downed_by": list("Single power devices whose loss alone takes every PSU of the host down, as `pdu:NAME`, " +
+						"`feed:NAME`, `ups:NAME` (empty for a host corded on two feeds); what `ha_database.hosts[*].domains` takes."),
 				}},
 			},
 		},
@@ -146,6 +148,7 @@ func (d *inventoryDataSource) Read(ctx context.Context, req datasource.ReadReque
 			CPUs: types.Int64Value(int64(h.CPUs)), MemoryGiB: types.Float64Value(float64(h.Memory) / (1 << 30)),
 			Watts: types.Float64Value(h.Watts), Tags: stringList(h.Tags), UPS: stringList(inv.UPSes(h)),
 			PDUs: stringList(inv.PDUsOf(h)), Outlets: stringList(outlets), HostKey: types.StringValue(h.SSHHostKey),
+			DownedBy: stringList(inv.DownedBy(h)),
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
@@ -205,4 +208,5 @@ type inventoryHostModel struct {
 	PDUs      types.List    `tfsdk:"pdus"`
 	Outlets   types.List    `tfsdk:"outlets"`
 	HostKey   types.String  `tfsdk:"ssh_host_key"`
+	DownedBy  types.List    `tfsdk:"downed_by"`
 }

@@ -171,6 +171,9 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	for k, a := range databaseBareMetalAttributes() {
+		resp.Schema.Attributes[k] = a
+	}
 }
 
 func (r *databaseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -189,6 +192,7 @@ func (r *databaseResource) backend(ctx context.Context, m *databaseModel) (datab
 
 func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	planCloudSettings(ctx, req.Plan, r.data, "ha_database", &resp.Diagnostics)
+	r.planBareMetal(ctx, req, resp)
 }
 
 func (r *databaseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -421,6 +425,10 @@ type databaseModel struct {
 	Endpoint                types.String   `tfsdk:"endpoint"`
 	Address                 types.String   `tfsdk:"address"`
 	Port                    types.Int64    `tfsdk:"port"`
+	Hosts                   types.List     `tfsdk:"hosts"`
+	Primary                 types.String   `tfsdk:"primary"`
+	FailoverBudget          types.Int64    `tfsdk:"failover_budget"`
+	MaxLagBytes             types.Int64    `tfsdk:"max_lag_bytes"`
 	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -428,7 +436,10 @@ type databaseModel struct {
 // computed values (engine version, key) are "": the cloud's choice.
 func (m *databaseModel) spec(ctx context.Context) (database.Spec, diag.Diagnostics) {
 	meta, diags := ownedMeta(ctx, m.Name, m.Location, m.Tags, m.Blueprint, m.Component)
+	bm, d := m.bareMetal(ctx)
+	diags.Append(d...)
 	return database.Spec{
+		BareMetal:          bm,
 		Meta:               meta,
 		Engine:             m.Engine.ValueString(),
 		EngineVersion:      m.EngineVersion.ValueString(),

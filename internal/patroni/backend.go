@@ -266,6 +266,18 @@ func (s *session) api(host string) *Client {
 	return NewClient(host)
 }
 
+func (s *session) etcdEndpoints() map[string]string {
+	port := s.c.EtcdClientPort
+	if port == 0 {
+		port = 2379
+	}
+	out := map[string]string{}
+	for _, m := range s.c.Members {
+		out[m.Name] = fmt.Sprintf("http://%s:%d", m.Address, port)
+	}
+	return out
+}
+
 func (s *session) restPort() int {
 	if s.c.RESTPort == 0 {
 		return 8008
@@ -391,6 +403,10 @@ func (b *Backend) Apply(ctx context.Context, spec database.Spec, previous *datab
 	if err := s.waitWritable(ctx, leader); err != nil {
 		return nil, err
 	}
+	if err := MoveEtcdLeader(ctx, s.etcdEndpoints(), leader); err != nil {
+		// Failover still works, only slower by an etcd election: a warning.
+		warnings = append(warnings, "etcd's leader runs on the PostgreSQL leader's host, which adds an etcd election to a power loss there: "+err.Error())
+	}
 	if previous == nil || previous.Spec.Password != spec.Password || previous.Spec.Username != spec.Username {
 		if err := s.setRoles(ctx, leader); err != nil {
 			return nil, err
@@ -471,6 +487,16 @@ func describe(st ClusterStatus) string {
 // sync standby in sync mode). Patroni refuses a target that is not a
 // healthy standby; its answer is in the error.
 func (s *session) switchover(ctx context.Context, leader, target string) error {
+	if s.c.Sync && len(s.c.Members) > 2 {
+		// In sync mode Patroni switches over to the sync standby only: make
+		// every replica synchronous until the target is one, then back.
+		if err := s.makeSync(ctx, leader, target); err != nil {
+			return fmt.Errorf("switchover %s -> %s: %w", leader, target, err)
+		}
+		defer func() {
+			_ = s.api(target).PatchConfig(context.WithoutCancel(ctx), map[string]any{"synchronous_node_count": nil})
+		}()
+	}
 	var err error
 	for try := 0; try < 10; try++ {
 		// Right after a start Patroni may refuse ("candidate not healthy")
@@ -495,6 +521,29 @@ func (s *session) switchover(ctx context.Context, leader, target string) error {
 		return fmt.Errorf("switchover %s -> %s: %w", leader, target, err)
 	}
 	return nil
+}
+
+// makeSync raises synchronous_node_count until target is a sync standby.
+func (s *session) makeSync(ctx context.Context, leader, target string) error {
+	if err := s.api(leader).PatchConfig(ctx, map[string]any{"synchronous_node_count": len(s.c.Members) - 1}); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.b.wait())
+	defer cancel()
+	for {
+		if st, _, err := s.status(ctx); err == nil {
+			for _, n := range st.SyncStandbys() {
+				if n == target {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not become a sync standby: %w", target, ErrTimeout)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func (s *session) address(host string) string {

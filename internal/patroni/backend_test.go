@@ -130,9 +130,17 @@ func TestBackendOnNamespaceHosts(t *testing.T) {
 	if err := observer.PatchConfig(ctx, map[string]any{"synchronous_mode": false, "ttl": 30}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := b.Read(ctx, spec, st)
-	if err != nil {
-		t.Fatal(err)
+	// Each member serves /config from its own view of the DCS, refreshed
+	// every loop_wait: read until the member asked has the change.
+	var got *database.Status
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if got, err = b.Read(ctx, spec, st); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Spec.HighAvailability || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	if got.Spec.HighAvailability || got.Spec.BareMetal.RTO == spec.BareMetal.RTO {
 		t.Errorf("drift not read: sync %v, rto %v", got.Spec.HighAvailability, got.Spec.BareMetal.RTO)

@@ -62,23 +62,35 @@ type Timings struct {
 // over in about 30-40 s.
 var Defaults = Timings{TTL: 30, LoopWait: 10, RetryTimeout: 10}
 
+// EtcdElection is etcd's election timeout (EtcdArgs). It counts in the
+// RTO: when the powered-off host also led etcd, the new etcd leader first
+// has to be elected, and it then renews every lease for a full ttl.
+const EtcdElection = 2
+
+// MinTTL is our floor for ttl. Patroni 3.0 validates no minimum; etcd
+// raises a lease below 1.5 election timeouts (3 s here) to that; retry_timeout
+// must stay at 2 s or more so that one slow etcd call on a busy host does
+// not demote a healthy leader (loop_wait + 2 x retry_timeout <= ttl).
+const MinTTL = 5
+
 // TimingsFor derives timings that fail over within rto: the leader key
-// expires after ttl and a replica notices within loop_wait, so failover
-// takes at most ttl + loop_wait (plus promotion, about a second). Patroni
-// requires loop_wait + 2*retry_timeout <= ttl; ttl has a floor of 10 s
-// (shorter leases flap on a busy host) and the defaults as a ceiling.
+// expires at most ttl after the leader's last renewal (every loop_wait),
+// etcd may first elect a leader of its own (EtcdElection), and promotion
+// takes about a second; so failover takes at most ttl + loop_wait +
+// EtcdElection + 1. Patroni requires loop_wait + 2*retry_timeout <= ttl;
+// ttl has a floor (MinTTL) and the defaults as a ceiling.
 func TimingsFor(rto time.Duration) Timings {
 	budget := int(rto / time.Second)
 	if budget <= 0 || budget >= Defaults.TTL+Defaults.LoopWait {
 		return Defaults
 	}
-	loop := 2
+	loop := 1
 	if budget >= 20 {
 		loop = budget / 10
 	}
-	ttl := budget - loop - 1 // a second for promotion
-	if ttl < 10 {
-		ttl = 10
+	ttl := budget - loop - EtcdElection - 1
+	if ttl < MinTTL {
+		ttl = MinTTL
 	}
 	if ttl > Defaults.TTL {
 		ttl = Defaults.TTL
@@ -91,9 +103,10 @@ func TimingsFor(rto time.Duration) Timings {
 }
 
 // RTO is the worst-case time to a new leader with these timings: the
-// leader key's ttl, a loop of the replica noticing, a second to promote.
+// leader key's ttl, a loop of the leader's renewal, an etcd election, a
+// second to promote.
 func (t Timings) RTO() time.Duration {
-	return time.Duration(t.TTL+t.LoopWait+1) * time.Second
+	return time.Duration(t.TTL+t.LoopWait+EtcdElection+1) * time.Second
 }
 
 func (c *Cluster) defaults() {
@@ -164,6 +177,13 @@ func (c Cluster) Dynamic() map[string]any {
 	}
 	if c.MaxLagBytes > 0 {
 		d["maximum_lag_on_failover"] = c.MaxLagBytes
+	}
+	if c.Sync {
+		// A crashed postgres on the leader: fail over to the sync standby
+		// (which has every acknowledged commit) at once instead of waiting
+		// up to 300 s for a local restart. Async mode keeps the restart: a
+		// promoted async standby may lack the last commits.
+		d["primary_start_timeout"] = 0
 	}
 	return d
 }

@@ -23,20 +23,24 @@ func TestTimingsFor(t *testing.T) {
 	}{
 		{0, Defaults},
 		{time.Minute, Defaults},
-		{13 * time.Second, Timings{TTL: 10, LoopWait: 2, RetryTimeout: 4}},
-		{10 * time.Second, Timings{TTL: 10, LoopWait: 2, RetryTimeout: 4}},
-		{25 * time.Second, Timings{TTL: 22, LoopWait: 2, RetryTimeout: 10}},
+		{13 * time.Second, Timings{TTL: 9, LoopWait: 1, RetryTimeout: 4}},
+		{10 * time.Second, Timings{TTL: 6, LoopWait: 1, RetryTimeout: 2}},
+		{5 * time.Second, Timings{TTL: MinTTL, LoopWait: 1, RetryTimeout: 2}},
+		{25 * time.Second, Timings{TTL: 20, LoopWait: 2, RetryTimeout: 9}},
 	} {
 		got := TimingsFor(tc.rto)
 		if got != tc.want {
 			t.Errorf("TimingsFor(%s) = %+v, want %+v", tc.rto, got, tc.want)
 		}
+		if tc.want != Defaults && tc.want.TTL > MinTTL && TimingsFor(got.RTO()) != got {
+			t.Errorf("TimingsFor(%s).RTO() = %s does not derive the same timings", tc.rto, got.RTO())
+		}
 		if got.LoopWait+2*got.RetryTimeout > got.TTL {
 			t.Errorf("TimingsFor(%s) = %+v breaks loop_wait + 2*retry_timeout <= ttl", tc.rto, got)
 		}
 	}
-	if got := (Timings{TTL: 10, LoopWait: 2}).RTO(); got != 13*time.Second {
-		t.Errorf("RTO = %s, want 13s", got)
+	if got := (Timings{TTL: 10, LoopWait: 2}).RTO(); got != 15*time.Second {
+		t.Errorf("RTO = %s, want 15s (ttl + loop_wait + etcd election + promotion)", got)
 	}
 }
 
@@ -53,7 +57,8 @@ func TestRenderSyncAndLag(t *testing.T) {
 		t.Fatalf("rendered config is not JSON/YAML: %v", err)
 	}
 	dcs := doc["bootstrap"].(map[string]any)["dcs"].(map[string]any)
-	if dcs["synchronous_mode"] != true || dcs["ttl"] != 10.0 || dcs["loop_wait"] != 2.0 || dcs["maximum_lag_on_failover"] != float64(1<<20) {
+	if dcs["synchronous_mode"] != true || dcs["ttl"] != 9.0 || dcs["loop_wait"] != 1.0 || dcs["maximum_lag_on_failover"] != float64(1<<20) ||
+		dcs["primary_start_timeout"] != 0.0 {
 		t.Errorf("dcs = %v", dcs)
 	}
 	params := dcs["postgresql"].(map[string]any)["parameters"].(map[string]any)

@@ -27,7 +27,7 @@ locals {
   dns_failovers = var.manage_dns ? local.bp.dns_failovers : {}
   # ha_backup_plan copies to another region; a plan with nowhere to copy to
   # (every other region lost and none rebuilt) waits for a replacement.
-  backup_plans       = { for k, b in local.mine.backup_plans : k => b if b.copy_to_location != "" }
+  backup_plans       = { for k, b in local.mine.backup_plans : k => b if b.copy_to_location != "" && b.cloud != "bare_metal" }
   backup_plans_stuck = [for k, b in local.mine.backup_plans : k if b.copy_to_location == ""]
   database_arns      = merge(var.peer_arns, { for k, db in ha_database.this : k => db.arn })
   load_balancers     = merge(var.peer_load_balancers, { for k, lb in ha_load_balancer.this : k => { dns_name = lb.dns_name, zone_id = lb.zone_id } })
@@ -35,7 +35,8 @@ locals {
 }
 
 resource "ha_database" "this" {
-  for_each = local.mine.databases
+  # Bare-metal databases (Patroni) are in bare_metal_database.tf.
+  for_each = { for k, c in local.mine.databases : k => c if c.cloud != "bare_metal" }
 
   name                    = each.value.name
   location                = each.value.location

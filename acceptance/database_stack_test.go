@@ -1,0 +1,148 @@
+package acceptance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/patroni"
+)
+
+const pgStackBlueprint = `blueprint "pgacc" {}
+
+region "dc1" {
+  cloud     = "bare_metal"
+  inventory = "dc1.inventory.hcl"
+  role      = "primary"
+}
+
+database "orders" {
+  engine  = "postgres"
+  version = "15"
+  primary = %q
+  replication {
+    mode = "sync"
+  }
+}
+`
+
+// A bare-metal database through modules/stack on three namespace hosts
+// (one on feed A, one on feed B, one corded on both): the blueprint's
+// database becomes a host allocation and a Patroni cluster in sync mode;
+// Patroni's REST API (read as an observer) shows the declared primary
+// leading with a sync standby; changing primary in the blueprint switches
+// over in the next apply; the plan is then empty; destroy removes it all.
+func TestAccDatabase_bareMetalStack(t *testing.T) {
+	PreCheck(t)
+	nshosts.RequireLive(t)
+	nshosts.OneClusterAtATime(t)
+	for _, b := range []string{"patroni", "etcd", "/usr/lib/postgresql/15/bin/postgres"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Fatalf("%s not installed (scripts/install-deps.sh installs it)", b)
+		}
+	}
+	names := []string{"db-a1", "db-ab", "db-b1"}
+	const clusterDir = "/var/lib/ha-patroni/pgacc-dc1-orders"
+	if err := os.RemoveAll(clusterDir); err != nil {
+		t.Fatal(err)
+	}
+	lab, err := nshosts.Start(context.Background(), nshosts.Spec{Hosts: map[string]string{"db-a1": "", "db-b1": "", "db-ab": ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered before the lab's stop, so it runs after it: a failed run
+	// leaves no Patroni or etcd data for the next (its members' addresses
+	// change with every lab).
+	t.Cleanup(func() { _ = os.RemoveAll(clusterDir) })
+	t.Cleanup(func() { _ = lab.Stop() })
+	t.Setenv("HA_BARE_METAL_SSH_PRIVATE_KEY", string(lab.ClientKey))
+	t.Setenv("HA_BARE_METAL_KNOWN_HOSTS", "")
+	dir := t.TempDir()
+	var inv strings.Builder
+	fmt.Fprintf(&inv, "site \"dc1\" {\n  network = %q\n", lab.Prefix.String())
+	for _, side := range []string{"a", "b"} {
+		fmt.Fprintf(&inv, "  ups \"ups-%s\" {\n    capacity_va = 20000\n  }\n  pdu \"pdu-%s\" {\n    rack     = \"r1\"\n    feed     = \"ups-%s\"\n    max_amps = 32\n    outlets  = 8\n  }\n", side, side, side)
+	}
+	var apis []string
+	for i, n := range names {
+		h := lab.Hosts[n]
+		apis = append(apis, h.Address+":8008")
+		fmt.Fprintf(&inv, "  host %q {\n    rack         = \"r1\"\n    address      = %q\n    ssh_host_key = %q\n    cpus         = 4\n    memory       = \"8GiB\"\n    watts        = 200\n", n, h.Address, strings.TrimSpace(h.HostKey))
+		for j, side := range []string{"a", "b"} {
+			if strings.Contains(n[3:], side) {
+				fmt.Fprintf(&inv, "    psu %q {\n      pdu    = \"pdu-%s\"\n      outlet = %d\n    }\n", fmt.Sprint(j+1), side, i+1)
+			}
+		}
+		inv.WriteString("  }\n")
+	}
+	inv.WriteString("}\n")
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("dc1.inventory.hcl", inv.String())
+	write("pgacc.ha.hcl", fmt.Sprintf(pgStackBlueprint, "db-a1"))
+	tf := newCLI(t, CLIs(t)[0], dir, fmt.Sprintf(`
+terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+
+provider "ha" {}
+
+module "stack" {
+  source            = %q
+  blueprint         = %q
+  database_username = "app"
+  database_password = "acc-pw-123"
+}
+
+output "databases" {
+  value = module.stack.bare_metal_databases
+}
+`, filepath.Join(RepoRoot(), "modules", "stack"), filepath.Join(dir, "pgacc.ha.hcl")))
+	// observe reads /cluster through any member, as an observer would.
+	observe := func(wantLeader string) {
+		t.Helper()
+		st, err := patroni.NewClient(apis[0]).Cluster(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Leader() != wantLeader || len(st.SyncStandbys()) != 1 || st.SyncStandbys()[0] == wantLeader {
+			t.Errorf("cluster: leader %q, sync standbys %v; want leader %s and one sync standby (members %+v)", st.Leader(), st.SyncStandbys(), wantLeader, st.Members)
+		}
+	}
+	start := time.Now()
+	tf.apply()
+	t.Logf("apply: %s", time.Since(start).Round(time.Second))
+	db := `module.stack.ha_database.bare_metal["dc1/orders/database"]`
+	st := tf.state()
+	st.expect(db, "multi_az", "true")
+	st.expect(`module.stack.ha_host_allocation.this["dc1/orders/host_allocation"]`, "host_count", "3")
+	observe("db-a1")
+	if out := tf.output("databases"); !strings.Contains(out, lab.Hosts["db-a1"].Address+":5432") {
+		t.Errorf("output does not name db-a1's endpoint: %s", out)
+	}
+
+	write("pgacc.ha.hcl", fmt.Sprintf(pgStackBlueprint, "db-b1"))
+	start = time.Now()
+	tf.apply()
+	t.Logf("switchover apply: %s", time.Since(start).Round(time.Second))
+	observe("db-b1")
+	tf.planEmpty()
+	tf.destroy()
+	if st := tf.state(); len(st.resources) != 0 {
+		t.Errorf("state after destroy: %v", st.resources)
+	}
+	if _, err := os.Stat(clusterDir + "/db-a1"); !os.IsNotExist(err) {
+		t.Errorf("db-a1's Patroni files survive destroy: %v", err)
+	}
+}
