@@ -362,7 +362,7 @@ func (m *virtualIPModel) setRendered(ctx context.Context, g keepalived.Group) (d
 	diags.Append(d...)
 	m.Priorities = pm
 	m.Master = types.StringValue(keepalived.Order(g.Members)[0].Name)
-	m.Detection = types.Int64Value(int64(keepalived.Detection(g.AdvertSec).Seconds()))
+	m.Detection = types.Int64Value(int64(keepalived.DetectionSeconds(g.AdvertSec)))
 	m.ID = m.Name
 	return diags
 }
