@@ -81,9 +81,9 @@ func (r *virtualIPResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"configs": schema.MapAttribute{Computed: true, Sensitive: true, ElementType: types.StringType,
 				MarkdownDescription: "keepalived.conf per host name, as rendered; after refresh, as found on the host (a hand edit shows here as drift)."},
 			"priorities": schema.MapAttribute{Computed: true, ElementType: types.Int64Type,
-				MarkdownDescription: "VRRP priority per host name; the highest is the master."},
+				MarkdownDescription: "VRRP priority per host name, 254 for the master and one less per rank in power-domain order (a high priority keeps the backup's skew, `(256 - priority) / 256` advert, small)."},
 			"master":            schema.StringAttribute{Computed: true, MarkdownDescription: "The host that holds the address while every host is healthy."},
-			"detection_seconds": schema.Int64Attribute{Computed: true, MarkdownDescription: "Worst-case VRRP detection: advert × 3 + skew, rounded up."},
+			"detection_seconds": schema.Int64Attribute{Computed: true, MarkdownDescription: "Worst-case VRRP detection after the master's last advert: advert × 3 + the first backup's skew (3/256 advert), rounded up."},
 		},
 	}
 }
