@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
@@ -147,9 +149,19 @@ func runVIP(ctx context.Context, rounds int, asJSON bool) error {
 			return err
 		}
 		r, err := vipdrill.Run(ctx, vipdrill.Drill{Kind: "vip", VIP: vip.String(), Probe: probe, Restore: restart,
-			Break: func(ctx context.Context, host string) error {
-				_, err := lab.Hosts[host].Exec(ctx, "sh", "-c", vipdrill.CrashCommand(""))
-				return err
+			// The switch counts from the kill itself: the host shares this
+			// clock, and starting the command in the namespace can take a
+			// while on a busy machine, during which keepalived still runs.
+			BreakAt: func(ctx context.Context, host string) (time.Time, error) {
+				out, err := lab.Hosts[host].Exec(ctx, "sh", "-c", "date +%s.%N; "+vipdrill.CrashCommand(""))
+				if err != nil {
+					return time.Time{}, err
+				}
+				f, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+				if err != nil {
+					return time.Time{}, fmt.Errorf("kill time %q: %w", out, err)
+				}
+				return time.Unix(0, int64(f*1e9)), nil
 			}})
 		rep.Results = append(rep.Results, r)
 		if err != nil {

@@ -23,6 +23,12 @@ type Drill struct {
 	Probe func(ctx context.Context) (string, error)
 	// Break takes the named host out (kill keepalived, link down, power off).
 	Break func(ctx context.Context, host string) error
+	// BreakAt, when set, is used instead of Break and also returns when
+	// the failure happened, where the breaker can tell more closely than
+	// "some time after Break was called" (a timestamp taken next to the
+	// kill on a host sharing the drill's clock). The switch is measured
+	// from then; a time outside the call is ignored.
+	BreakAt func(ctx context.Context, host string) (time.Time, error)
 	// Restore brings it back; nil skips the failback.
 	Restore func(ctx context.Context, host string) error
 	Poll    time.Duration // probe start interval (probes overlap); default 50ms
@@ -79,7 +85,15 @@ func Run(ctx context.Context, d Drill) (Result, error) {
 	}
 	r.Before = before
 	start := time.Now()
-	if err := d.Break(ctx, before); err != nil {
+	if d.BreakAt != nil {
+		at, err := d.BreakAt(ctx, before)
+		if err != nil {
+			return fail(fmt.Errorf("break %s: %w", before, err))
+		}
+		if at.After(start) && at.Before(time.Now()) {
+			start = at
+		}
+	} else if err := d.Break(ctx, before); err != nil {
 		return fail(fmt.Errorf("break %s: %w", before, err))
 	}
 	after, err := until(ctx, d, func(h string) bool { return h != "" && h != before })
