@@ -153,7 +153,7 @@ func runVIP(ctx context.Context, rounds int, asJSON bool) error {
 			// clock, and starting the command in the namespace can take a
 			// while on a busy machine, during which keepalived still runs.
 			BreakAt: func(ctx context.Context, host string) (time.Time, error) {
-				out, err := lab.Hosts[host].Exec(ctx, "sh", "-c", "date +%s.%N; "+vipdrill.CrashCommand(""))
+				out, err := lab.Hosts[host].Exec(ctx, "bash", "-c", vipdrill.CrashCommandMarked("", "echo $EPOCHREALTIME"))
 				if err != nil {
 					return time.Time{}, err
 				}

@@ -64,12 +64,22 @@ func (h Hosts) group() keepalived.Group { return keepalived.Group{Dir: h.Dir} }
 // VRRP child see it die (keepalived asks for SIGTERM on its parent's
 // death) and shut down gracefully, sending the priority-0 advert that
 // hands the address over at once: a clean stop, not a crash.
-func CrashCommand(dir string) string {
+func CrashCommand(dir string) string { return CrashCommandMarked(dir, "") }
+
+// CrashCommandMarked is CrashCommand running mark (a shell command, e.g.
+// one printing the time) right after every process is stopped, the
+// moment keepalived stops acting. The pids are read with shell builtins
+// so that nothing is forked between reading them and stopping them.
+func CrashCommandMarked(dir, mark string) string {
 	if dir == "" {
 		dir = "/etc/keepalived"
 	}
-	files := fmt.Sprintf("%[1]s/keepalived.pid %[1]s/vrrp.pid %[1]s/checkers.pid", hostdeliver.Quote(dir))
-	return fmt.Sprintf("p=$(cat %s 2>/dev/null); kill -STOP $p 2>/dev/null; kill -9 $p 2>/dev/null; rm -f %s", files, files)
+	q := hostdeliver.Quote(dir)
+	files := fmt.Sprintf("%[1]s/keepalived.pid %[1]s/vrrp.pid %[1]s/checkers.pid", q)
+	if mark != "" {
+		mark += "; "
+	}
+	return fmt.Sprintf(`p=; for f in %s; do [ -s "$f" ] && read -r x < "$f" && p="$p $x"; done; kill -STOP $p 2>/dev/null; %skill -9 $p 2>/dev/null; rm -f %s`, files, mark, files)
 }
 
 // Break takes host out in mode.
