@@ -202,12 +202,12 @@ VRRP (keepalived, advert 1 s, unicast, 3 namespace hosts in 2 racks), %d rounds,
   vip drill (master's keepalived killed)  switch   min %5.2f  median %5.2f  max %5.2f s   (goal median <= %.0f s: %s)
                                           failback min %5.2f  median %5.2f  max %5.2f s
   power drill (master's PDU outlets off)  switch   min %5.2f  median %5.2f  max %5.2f s   (goal median <= %.0f s: %s)
-  arithmetic: 3 x advert + skew (first backup, priority 253) = %s after the master's last advert;
-              a failure strikes at a random point between two adverts, so %s to %s after it, plus the ARP update
+  arithmetic: 3 x advert + skew (first backup, priority 253) = %.3f s after the master's last advert;
+              a failure strikes at a random point between two adverts: %.3f to %.3f s after it, plus the ARP update
 `, rounds, rep.VIPSwitch.Min, rep.VIPSwitch.Median, rep.VIPSwitch.Max, rep.GoalMedianSeconds, verdict(rep.VIPSwitch.Median),
 		rep.VIPFailback.Min, rep.VIPFailback.Median, rep.VIPFailback.Max,
 		rep.PowerSwitch.Min, rep.PowerSwitch.Median, rep.PowerSwitch.Max, rep.GoalMedianSeconds, verdict(rep.PowerSwitch.Median),
-		keepalived.Detection(1), keepalived.Detection(1)-time.Second, keepalived.Detection(1))
+		keepalived.Detection(1).Seconds(), (keepalived.Detection(1) - time.Second).Seconds(), keepalived.Detection(1).Seconds())
 	return nil
 }
 
