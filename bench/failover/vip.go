@@ -32,7 +32,7 @@ type vipReport struct {
 }
 
 // runVIP measures VRRP failover on three namespace hosts in two racks
-// (keepalived delivered over SSH, advert 1 s, priorities 254/253/252): the
+// (keepalived delivered over SSH, advert 1 s, priorities 254/253/237): the
 // VIP drill kills the master's keepalived, the power drill switches off
 // the master's PDU outlets over SNMP (the harness then powers the host
 // off: link down, every process killed), each followed by a failback;

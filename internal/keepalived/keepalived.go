@@ -41,17 +41,27 @@ type Group struct {
 	Dir string
 }
 
-// Priority of the first member; each next one gets 1 less, in placement
-// order (Order). VRRP's master-down interval is 3 adverts plus a skew of
-// (256 - priority) / 256 adverts, so high priorities keep the skew small:
-// the first backup (253) takes over 3.012 adverts after the master's last
-// one (with 250/240/... it was 3.06). 255 is reserved for the address
-// owner, which a VIP on keepalived never is.
-const topPriority = 254
+// Priorities follow placement order (Order). VRRP's master-down interval
+// is 3 adverts plus a skew of (256 - priority) / 256 adverts, so the first
+// backup gets a high priority (253, just under the master's 254): it takes
+// over 3.012 adverts after the master's last one (with 250/240/... it was
+// 3.06). Further backups step down by backupStep, so each fires a clear
+// 62 ms (per second of advert) after the one before it: one rank apart
+// (4 ms) a busy host's scheduling could let the second backup win the race
+// and the first take the address from it again a moment later, a second
+// move. 255 is reserved for the address owner, which a keepalived VIP is
+// never.
+const (
+	topPriority = 254
+	backupStep  = 16
+)
 
 // priority of the member at rank i (0 = master) of Order.
 func priority(i int) int {
-	if p := topPriority - i; p > 1 {
+	if i == 0 {
+		return topPriority
+	}
+	if p := topPriority - 1 - backupStep*(i-1); p > 1 {
 		return p
 	}
 	return 1

@@ -67,11 +67,11 @@ func TestOrderSpreadsFeeds(t *testing.T) {
 	if s := SharedFeeds(g.Members); len(s) != 0 {
 		t.Fatalf("shared feeds %v", s)
 	}
-	// High priorities keep the backups' skew small (3/256 advert for the
-	// first backup), in the power-domain order.
+	// The first backup's skew is small (3/256 advert); the next backup
+	// fires a clear 16/256 advert later. Power-domain order.
 	p := g.Priorities()
-	if p["r1-h01"] != 254 || p["r2-h01"] != 253 || p["r1-h02"] != 252 {
-		t.Fatalf("priorities %v, want 254/253/252", p)
+	if p["r1-h01"] != 254 || p["r2-h01"] != 253 || p["r1-h02"] != 237 {
+		t.Fatalf("priorities %v, want 254/253/237", p)
 	}
 	one := []Member{g.Members[0], g.Members[1]}
 	if s := SharedFeeds(one); len(s) != 2 {
