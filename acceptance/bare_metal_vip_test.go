@@ -3,6 +3,7 @@ package acceptance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/keepalived"
 )
 
 // metalLab is four namespace hosts in two racks, each serving its name at
@@ -28,6 +31,13 @@ type metalLab struct {
 	vip   string
 	names []string
 	web   map[string]*exec.Cmd
+	// A second site (region dc2, its own network) when addStandbySite ran:
+	// the blueprint then spans dc1 and dc2 with a DNS failover name over
+	// the two VIPs (zone).
+	lab2   *nshosts.Lab
+	vip2   string
+	names2 []string
+	zone   string
 }
 
 func startMetalLab(t *testing.T) *metalLab {
@@ -50,22 +60,70 @@ func startMetalLab(t *testing.T) *metalLab {
 	})
 	m := &metalLab{lab: lab, dir: t.TempDir(), vip: vipAddr(lab, 20), names: names, web: map[string]*exec.Cmd{}}
 	for _, n := range names {
-		h := lab.Hosts[n]
-		for f, body := range map[string]string{"host": n, "healthz": "ok"} {
-			if err := os.WriteFile(h.EtcDir+"/haproxy/"+f, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		m.startWeb(t, n)
+		m.serveWeb(t, lab.Hosts[n])
 	}
 	t.Setenv("HA_BARE_METAL_SSH_PRIVATE_KEY", string(lab.ClientKey))
 	t.Setenv("HA_BARE_METAL_KNOWN_HOSTS", "")
 	return m
 }
 
+// host is the namespace host named n in either site.
+func (m *metalLab) host(n string) *nshosts.Host {
+	if h := m.lab.Hosts[n]; h != nil {
+		return h
+	}
+	return m.lab2.Hosts[n]
+}
+
+// serveWeb writes a host's /host and /healthz pages and starts its web
+// server.
+func (m *metalLab) serveWeb(t *testing.T, h *nshosts.Host) {
+	t.Helper()
+	for f, body := range map[string]string{"host": h.Name, "healthz": "ok"} {
+		if err := os.WriteFile(h.EtcDir+"/haproxy/"+f, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.startWeb(t, h.Name)
+}
+
+// addStandbySite starts a second site, dc2, on its own bridge and network
+// (three hosts in two racks), with its inventory.
+func (m *metalLab) addStandbySite(t *testing.T) {
+	t.Helper()
+	m.names2 = []string{"r1-h11", "r1-h12", "r2-h11"}
+	spec := nshosts.Spec{Hosts: map[string]string{}}
+	for _, n := range m.names2 {
+		spec.Hosts[n] = ""
+	}
+	lab, err := nshosts.Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Stop(); err != nil {
+			t.Errorf("stop lab: %v", err)
+		}
+	})
+	// One SSH client key for both sites, as the provider has one.
+	f, err := os.OpenFile(filepath.Join(lab.Dir, "authorized_keys"), os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteString(m.lab.ClientPublicKey + "\n")
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.lab2, m.vip2, m.zone = lab, vipAddr(lab, 20), "vip-"+m.lab.Tag+".test"
+	for _, n := range m.names2 {
+		m.serveWeb(t, lab.Hosts[n])
+	}
+	writeInventory(t, filepath.Join(m.dir, "dc2.inventory.hcl"), "dc2", lab, m.names2, nil)
+}
+
 func (m *metalLab) startWeb(t *testing.T, n string) {
 	t.Helper()
-	cmd, err := m.lab.Hosts[n].Start("web", "/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "--directory", "/etc/haproxy", "8080")
+	cmd, err := m.host(n).Start("web", "/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "--directory", "/etc/haproxy", "8080")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,16 +134,24 @@ func (m *metalLab) startWeb(t *testing.T, n string) {
 // inventory writes dc1.inventory.hcl; keys overrides pinned host keys.
 func (m *metalLab) inventory(t *testing.T, keys map[string]string) {
 	t.Helper()
+	writeInventory(t, filepath.Join(m.dir, "dc1.inventory.hcl"), "dc1", m.lab, m.names, keys)
+}
+
+// writeInventory writes the inventory of one site: its lab's network, two
+// UPSes, A and B PDUs per rack (racks from the host names' first two
+// characters), the hosts with pinned keys.
+func writeInventory(t *testing.T, path, site string, lab *nshosts.Lab, names []string, keys map[string]string) {
+	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "site \"dc1\" {\n  network = %q\n\n", m.lab.Prefix.String())
+	fmt.Fprintf(&b, "site %q {\n  network = %q\n\n", site, lab.Prefix.String())
 	b.WriteString("  ups \"ups-a\" {\n    capacity_va = 20000\n  }\n  ups \"ups-b\" {\n    capacity_va = 20000\n  }\n")
 	for _, r := range []string{"r1", "r2"} {
 		for _, side := range []string{"a", "b"} {
 			fmt.Fprintf(&b, "  pdu \"pdu-%s-%s\" {\n    rack     = %q\n    feed     = \"ups-%s\"\n    max_amps = 32\n    outlets  = 8\n  }\n", r, side, r, side)
 		}
 	}
-	for i, n := range m.names {
-		h := m.lab.Hosts[n]
+	for i, n := range names {
+		h := lab.Hosts[n]
 		key := h.HostKey
 		if k, ok := keys[n]; ok {
 			key = k
@@ -95,7 +161,7 @@ func (m *metalLab) inventory(t *testing.T, keys map[string]string) {
 		fmt.Fprintf(&b, "    psu \"1\" {\n      pdu    = \"pdu-%s-a\"\n      outlet = %d\n    }\n    psu \"2\" {\n      pdu    = \"pdu-%s-b\"\n      outlet = %d\n    }\n  }\n", r, i+1, r, i+1)
 	}
 	b.WriteString("}\n")
-	if err := os.WriteFile(filepath.Join(m.dir, "dc1.inventory.hcl"), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -119,7 +185,7 @@ tier "web" {
   }
   spread = ["rack"]
   load_balancer {
-    vip = %q
+    vip = %s
     listener {
       port = 80
     }
@@ -135,9 +201,37 @@ tier "web" {
 }
 `
 
+// metalStandbySite extends metalVIPBlueprint to the second site: region
+// dc2 runs tier web too, and a failover name (PowerDNS) answers dc1's VIP
+// while HAProxy there answers /healthz, else dc2's.
+const metalStandbySite = `
+region "dc2" {
+  cloud     = "bare_metal"
+  inventory = "dc2.inventory.hcl"
+}
+
+dns "www.%[1]s" {
+  zone    = %[1]q
+  ttl     = 5
+  to      = tier.web
+  backend = "powerdns"
+  failover {
+    order = ["dc1", "dc2"]
+    health_check {
+      interval  = "1s"
+      threshold = 1
+    }
+  }
+}
+`
+
 func (m *metalLab) cli(t *testing.T, vip string) *cliRun {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(fmt.Sprintf(metalVIPBlueprint, vip)), 0o644); err != nil {
+	bp := fmt.Sprintf(metalVIPBlueprint, fmt.Sprintf("%q", vip))
+	if m.lab2 != nil {
+		bp = fmt.Sprintf(metalVIPBlueprint, fmt.Sprintf("{ dc1 = %q, dc2 = %q }", vip, m.vip2)) + fmt.Sprintf(metalStandbySite, m.zone)
+	}
+	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(bp), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return newCLI(t, CLIs(t)[0], m.dir, fmt.Sprintf(`
@@ -155,6 +249,7 @@ module "stack" {
   database_password  = "unused-here"
   exclude_on_battery = false
   vrrp_auth_pass     = "s3cret"
+  create_dns_zones   = true
 }
 
 output "virtual_ips" {
@@ -188,8 +283,8 @@ func through(vip string, n int) []string {
 
 func (m *metalLab) configsGone(t *testing.T) {
 	t.Helper()
-	for _, n := range m.names {
-		h := m.lab.Hosts[n]
+	for _, n := range append(append([]string(nil), m.names...), m.names2...) {
+		h := m.host(n)
 		for _, f := range []string{"keepalived/keepalived.conf", "keepalived/keepalived.pid", "haproxy/haproxy.cfg", "haproxy/haproxy.pid"} {
 			if _, err := os.Stat(filepath.Join(h.EtcDir, f)); err == nil {
 				t.Errorf("%s: %s left behind", n, f)
@@ -199,14 +294,19 @@ func (m *metalLab) configsGone(t *testing.T) {
 }
 
 // A bare-metal blueprint with a load-balanced tier through modules/stack on
-// four namespace hosts in two racks (A+B feeds): the VIP answers from the
-// master, HAProxy on the VIP balances across the three allocated backends
-// and drops a dead one, hand edits of keepalived.conf and haproxy.cfg show
-// as drift and are repaired, and destroy removes the configuration from
-// every host.
+// two sites: dc1 on four namespace hosts in two racks (A+B feeds), dc2 on
+// three, each with its own network and VIP, and a DNS failover name over
+// the two VIPs on the harness's PowerDNS. The VIP answers from the master;
+// the name answers dc1's VIP, then dc2's once dc1's VIP is gone (keepalived
+// stopped on every holder), then dc1's again; HAProxy on the VIP balances
+// across the three allocated backends and drops a dead one, hand edits of
+// keepalived.conf and haproxy.cfg show as drift and are repaired, and
+// destroy removes the configuration from every host.
 func TestAccBareMetalVIP_throughStack(t *testing.T) {
 	m := startMetalLab(t)
+	env := UseServices(t, services.PowerDNS)
 	m.inventory(t, nil)
+	m.addStandbySite(t)
 	tf := m.cli(t, m.vip)
 	destroyed := false
 	t.Cleanup(func() {
@@ -224,6 +324,11 @@ func TestAccBareMetalVIP_throughStack(t *testing.T) {
 	master := st.attr(vipAddrRes, "master")
 	members := st.attr(`module.stack.ha_host_allocation.this["dc1/web/host_allocation"]`, "members")
 	t.Logf("members %s, master %s", members, master)
+	if err := vipAnswersFrom(m.vip, master)(nil); err != nil {
+		t.Fatal(err)
+	}
+	st.expect(`module.stack.ha_virtual_ip.this["dc2/web/virtual_ip"]`, "vip", m.vip2)
+	m.dnsFailsOverToStandby(t, env["HA_TEST_PDNS_DNS"], st, members)
 	if err := vipAnswersFrom(m.vip, master)(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -323,6 +428,57 @@ func TestAccBareMetalVIP_throughStack(t *testing.T) {
 		t.Errorf("state after destroy: %v", left)
 	}
 	m.configsGone(t)
+}
+
+// dnsFailsOverToStandby checks the failover name between the sites on the
+// live PowerDNS: it targets the two VIPs and answers dc1's; with keepalived
+// stopped on every dc1 holder (members) the VIP is gone from the site and
+// the name answers dc2's; with keepalived started again, dc1's.
+func (m *metalLab) dnsFailsOverToStandby(t *testing.T, server string, st *cliState, members string) {
+	t.Helper()
+	fqdn := "www." + m.zone
+	var dns string
+	for k := range st.resources {
+		if strings.HasPrefix(k, "module.stack.ha_dns_failover.this[") {
+			dns = k
+		}
+	}
+	if dns == "" {
+		t.Fatalf("no ha_dns_failover for %s in state", fqdn)
+	}
+	if tg := st.attr(dns, "target"); !strings.Contains(tg, m.vip) || !strings.Contains(tg, m.vip2) || strings.Index(tg, m.vip) > strings.Index(tg, m.vip2) {
+		t.Fatalf("%s targets %s, want dc1's VIP %s then dc2's %s", dns, tg, m.vip, m.vip2)
+	}
+	if err := expectAnswer(server, fqdn, m.vip); err != nil {
+		t.Fatalf("primary site: %v", err)
+	}
+	ctx := context.Background()
+	ka := keepalived.Group{}
+	var holders []string
+	for _, n := range m.names {
+		if strings.Contains(members, n) {
+			holders = append(holders, n)
+		}
+	}
+	start := time.Now()
+	for _, n := range holders {
+		// keepalived's own stop: SIGTERM, the VIP is released.
+		if out, err := m.lab.Hosts[n].Exec(ctx, "sh", "-c", ka.Daemon("").Stop); err != nil {
+			t.Fatalf("stop keepalived on %s: %v: %s", n, err, out)
+		}
+	}
+	if err := expectAnswer(server, fqdn, m.vip2); err != nil {
+		t.Fatalf("after stopping keepalived on every dc1 holder: %v", err)
+	}
+	t.Logf("%s answered dc2's VIP %s %.1fs after dc1's VIP went away (including 1.5 s of steady answers)", fqdn, m.vip2, time.Since(start).Seconds())
+	for _, n := range holders {
+		if out, err := m.lab.Hosts[n].Exec(ctx, "sh", "-c", ka.Daemon("").Reload); err != nil {
+			t.Fatalf("start keepalived on %s: %v: %s", n, err, out)
+		}
+	}
+	if err := expectAnswer(server, fqdn, m.vip); err != nil {
+		t.Fatalf("after keepalived is back on dc1: %v", err)
+	}
 }
 
 // setRoot replaces the root module of a cliRun with the stack plus extra.

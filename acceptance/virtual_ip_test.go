@@ -155,7 +155,7 @@ func TestAccVirtualIP_namespaceHosts(t *testing.T) {
 					statecheck.ExpectKnownValue("ha_virtual_ip.web", tfjsonpath.New("detection_seconds"), knownvalue.Int64Exact(4)),
 					// The first backup is in the other rack, on other feeds.
 					statecheck.ExpectKnownValue("ha_virtual_ip.web", tfjsonpath.New("priorities"), knownvalue.MapExact(map[string]knownvalue.Check{
-						"r1-h01": knownvalue.Int64Exact(250), "r2-h01": knownvalue.Int64Exact(240), "r1-h02": knownvalue.Int64Exact(230),
+						"r1-h01": knownvalue.Int64Exact(254), "r2-h01": knownvalue.Int64Exact(253), "r1-h02": knownvalue.Int64Exact(237),
 					})),
 				},
 			},

@@ -20,7 +20,7 @@ type VirtualIP struct {
 	Network        string `cty:"network"`
 	AdvertInterval int    `cty:"advert_interval"`
 	// DetectionSeconds is the worst case for a backup to take the address
-	// over: advert × 3 + a skew below one advert, counted as one.
+	// over: advert × 3 + the first backup's skew, rounded up.
 	DetectionSeconds int `cty:"detection_seconds"`
 	// CheckCommand probes the tier's service on each holder; a failing
 	// master gives the address up.
@@ -30,8 +30,11 @@ type VirtualIP struct {
 	Site           string `cty:"site"`
 }
 
-// vrrpDetection is VRRP's worst-case takeover time in whole seconds.
-func vrrpDetection(advert int) int { return advert * 4 }
+// vrrpDetection is VRRP's worst-case takeover time in whole seconds:
+// 3 adverts plus the first backup's skew, (256 - 253) / 256 adverts with
+// the priorities ha_virtual_ip gives (254 for the master, one less per
+// rank; internal/keepalived.DetectionSeconds), rounded up.
+func vrrpDetection(advert int) int { return (3*advert*256 + 3*advert + 255) / 256 }
 
 // bareMetalVIP is the checked virtual IP of one tier in one bare-metal
 // region, ready for expansion.

@@ -39,8 +39,8 @@ func (d *vipDrillDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Runs a virtual IP failover drill each time it is read (every plan and apply): probes `probe_url` " +
-			"every 50 ms until it answers, breaks the host answering over SSH (the provider's `bare_metal` settings) — " +
-			"`mode = \"keepalived\"` kills keepalived as a crash would, `mode = \"link\"` takes the host's link down for " +
+			"(a new probe every 50 ms, overlapping, so one stuck on a dead holder hides nothing) until it answers, breaks the host answering over SSH (the provider's `bare_metal` settings) — " +
+			"`mode = \"keepalived\"` kills keepalived as a crash would (every process stopped, then killed), `mode = \"link\"` takes the host's link down for " +
 			"`link_down` — measures until the VIP answers from another host, then restores the host and measures the failback. " +
 			"It breaks things on purpose: keep it in a drill configuration, not beside production resources. The same drill is " +
 			"`terraform-provider-ha drill vip`.",

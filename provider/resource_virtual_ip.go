@@ -81,9 +81,9 @@ func (r *virtualIPResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"configs": schema.MapAttribute{Computed: true, Sensitive: true, ElementType: types.StringType,
 				MarkdownDescription: "keepalived.conf per host name, as rendered; after refresh, as found on the host (a hand edit shows here as drift)."},
 			"priorities": schema.MapAttribute{Computed: true, ElementType: types.Int64Type,
-				MarkdownDescription: "VRRP priority per host name; the highest is the master."},
+				MarkdownDescription: "VRRP priority per host name in power-domain order: 254 for the master, 253 for the first backup (a high priority keeps its skew, `(256 - priority) / 256` advert, small), then 16 less per rank."},
 			"master":            schema.StringAttribute{Computed: true, MarkdownDescription: "The host that holds the address while every host is healthy."},
-			"detection_seconds": schema.Int64Attribute{Computed: true, MarkdownDescription: "Worst-case VRRP detection: advert × 3 + skew, rounded up."},
+			"detection_seconds": schema.Int64Attribute{Computed: true, MarkdownDescription: "Worst-case VRRP detection after the master's last advert: advert × 3 + the first backup's skew (3/256 advert), rounded up."},
 		},
 	}
 }
@@ -362,7 +362,7 @@ func (m *virtualIPModel) setRendered(ctx context.Context, g keepalived.Group) (d
 	diags.Append(d...)
 	m.Priorities = pm
 	m.Master = types.StringValue(keepalived.Order(g.Members)[0].Name)
-	m.Detection = types.Int64Value(int64(keepalived.Detection(g.AdvertSec).Seconds()))
+	m.Detection = types.Int64Value(int64(keepalived.DetectionSeconds(g.AdvertSec)))
 	m.ID = m.Name
 	return diags
 }

@@ -47,7 +47,8 @@ func newDrillVIPCommand(e *env) *cobra.Command {
 		Long: `Probes the virtual IP (--probe, default http://VIP:8080/host, whose body names
 the host answering) until it answers, then breaks that host over SSH (the
 bare_metal settings: ssh_private_key, known_hosts, or --host-key pins):
-  --mode keepalived  kill -9 keepalived (a crash), and start it again for the failback
+  --mode keepalived  kill keepalived as a crash does (every process stopped, then
+                     killed), and start it again for the failback
   --mode link        take the host's --interface down for --link-down; it comes
                      back by itself (SSH cannot reach it meanwhile)
 and measures until the VIP answers from another host, then the failback.

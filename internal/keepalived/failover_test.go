@@ -90,7 +90,7 @@ func TestVRRPGroupOnNamespaceHosts(t *testing.T) {
 		return string(b), err
 	}
 	kill := func(ctx context.Context, host string) error {
-		_, err := lab.Hosts[host].Exec(ctx, "sh", "-c", "kill -9 $(cat /etc/keepalived/keepalived.pid /etc/keepalived/vrrp.pid /etc/keepalived/checkers.pid 2>/dev/null) 2>/dev/null; rm -f /etc/keepalived/*.pid")
+		_, err := lab.Hosts[host].Exec(ctx, "sh", "-c", vipdrill.CrashCommand(""))
 		return err
 	}
 	restart := func(ctx context.Context, host string) error { apply(host, true); return nil }

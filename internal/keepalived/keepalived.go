@@ -41,10 +41,37 @@ type Group struct {
 	Dir string
 }
 
-// Priority of the first member; each next one gets 10 less. High values
-// keep the backups' skew ((256 - priority) / 256 adverts) small: the first
-// backup (240) takes over 3.06 adverts after the master's last one.
-const topPriority = 250
+// Priorities follow placement order (Order). VRRP's master-down interval
+// is 3 adverts plus a skew of (256 - priority) / 256 adverts, so the first
+// backup gets a high priority (253, just under the master's 254): it takes
+// over 3.012 adverts after the master's last one (with 250/240/... it was
+// 3.06). Further backups step down by backupStep, so each fires a clear
+// 62 ms (per second of advert) after the one before it: one rank apart
+// (4 ms) a busy host's scheduling could let the second backup win the race
+// and the first take the address from it again a moment later, a second
+// move. 255 is reserved for the address owner, which a keepalived VIP is
+// never.
+const (
+	topPriority = 254
+	backupStep  = 16
+)
+
+// priority of the member at rank i (0 = master) of Order.
+func priority(i int) int {
+	if i == 0 {
+		return topPriority
+	}
+	if p := topPriority - 1 - backupStep*(i-1); p > 1 {
+		return p
+	}
+	return 1
+}
+
+// Skew is how much later than 3 missed adverts a backup of priority prio
+// declares the master dead.
+func Skew(prio, advertSec int) time.Duration {
+	return time.Duration(256-prio) * time.Duration(advertSec) * time.Second / 256
+}
 
 // Order puts members so that each next one shares as few power feeds as
 // possible with those before it (greedy; placement order breaks ties): the
@@ -103,24 +130,28 @@ func SharedFeeds(ms []Member) []string {
 	return out
 }
 
-// AdvertFor is the advert interval that fits a detection budget: VRRP
-// declares the master dead after 3 adverts plus a skew of up to one.
+// AdvertFor is the longest advert interval whose Detection fits a budget.
 func AdvertFor(budget time.Duration) int {
-	a := int(budget / (4 * time.Second))
-	if a < 1 {
-		return 1
-	}
-	if a > 255 {
-		return 255
+	a := 255
+	for a > 1 && Detection(a) > budget {
+		a--
 	}
 	return a
 }
 
-// Detection is the worst-case time for a backup to take over: 3 adverts
-// plus the skew ((256 - priority) / 256 adverts, below one advert), counted
-// as a whole advert.
+// Detection is the worst-case time for the first backup to take over
+// after the master's last advert: 3 adverts plus its skew
+// ((256 - 253) / 256 adverts). A failure lands at a random point between
+// two adverts, so the time from the failure is up to one advert shorter.
 func Detection(advertSec int) time.Duration {
-	return time.Duration(advertSec) * 4 * time.Second
+	return 3*time.Duration(advertSec)*time.Second + Skew(priority(1), advertSec)
+}
+
+// DetectionSeconds is Detection rounded up to whole seconds (what the RTO
+// budget counts; the blueprint compiler computes the same).
+func DetectionSeconds(advertSec int) int {
+	d := Detection(advertSec)
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // Validate checks the group before rendering.
@@ -177,7 +208,7 @@ func (g Group) Render() (map[string]string, error) {
 	ordered := Order(g.Members)
 	out := map[string]string{}
 	for i, m := range ordered {
-		out[m.Name] = g.render(m, topPriority-10*i, ordered)
+		out[m.Name] = g.render(m, priority(i), ordered)
 	}
 	return out, nil
 }
@@ -186,7 +217,7 @@ func (g Group) Render() (map[string]string, error) {
 func (g Group) Priorities() map[string]int {
 	out := map[string]int{}
 	for i, m := range Order(g.Members) {
-		out[m.Name] = topPriority - 10*i
+		out[m.Name] = priority(i)
 	}
 	return out
 }

@@ -67,13 +67,27 @@ func TestOrderSpreadsFeeds(t *testing.T) {
 	if s := SharedFeeds(g.Members); len(s) != 0 {
 		t.Fatalf("shared feeds %v", s)
 	}
+	// The first backup's skew is small (3/256 advert); the next backup
+	// fires a clear 16/256 advert later. Power-domain order.
 	p := g.Priorities()
-	if p["r1-h01"] <= p["r2-h01"] || p["r2-h01"] <= p["r1-h02"] {
-		t.Fatalf("priorities %v", p)
+	if p["r1-h01"] != 254 || p["r2-h01"] != 253 || p["r1-h02"] != 237 {
+		t.Fatalf("priorities %v, want 254/253/237", p)
 	}
 	one := []Member{g.Members[0], g.Members[1]}
 	if s := SharedFeeds(one); len(s) != 2 {
 		t.Fatalf("one rack: shared feeds %v, want both PDUs", s)
+	}
+}
+
+func TestDetection(t *testing.T) {
+	// 3 adverts + (256 - 253) / 256 advert.
+	if d := Detection(1); d != 3*time.Second+11718750*time.Nanosecond {
+		t.Errorf("Detection(1) = %s", d)
+	}
+	for a, want := range map[int]int{1: 4, 2: 7, 30: 91, 255: 768} {
+		if got := DetectionSeconds(a); got != want {
+			t.Errorf("DetectionSeconds(%d) = %d, want %d", a, got, want)
+		}
 	}
 }
 

@@ -58,17 +58,36 @@ func (h Hosts) run(ctx context.Context, host, cmd string) error {
 
 func (h Hosts) group() keepalived.Group { return keepalived.Group{Dir: h.Dir} }
 
+// CrashCommand is a shell command that kills keepalived as a crash does,
+// from its pid files in dir (default /etc/keepalived): every process is
+// stopped before any is killed. Killing the parent first would let the
+// VRRP child see it die (keepalived asks for SIGTERM on its parent's
+// death) and shut down gracefully, sending the priority-0 advert that
+// hands the address over at once: a clean stop, not a crash.
+func CrashCommand(dir string) string { return CrashCommandMarked(dir, "") }
+
+// CrashCommandMarked is CrashCommand running mark (a shell command, e.g.
+// one printing the time) right after every process is stopped, the
+// moment keepalived stops acting. The pids are read with shell builtins
+// so that nothing is forked between reading them and stopping them.
+func CrashCommandMarked(dir, mark string) string {
+	if dir == "" {
+		dir = "/etc/keepalived"
+	}
+	q := hostdeliver.Quote(dir)
+	files := fmt.Sprintf("%[1]s/keepalived.pid %[1]s/vrrp.pid %[1]s/checkers.pid", q)
+	if mark != "" {
+		mark += "; "
+	}
+	return fmt.Sprintf(`p=; for f in %s; do [ -s "$f" ] && read -r x < "$f" && p="$p $x"; done; kill -STOP $p 2>/dev/null; %skill -9 $p 2>/dev/null; rm -f %s`, files, mark, files)
+}
+
 // Break takes host out in mode.
 func (h Hosts) Break(mode string) (func(ctx context.Context, host string) error, error) {
 	switch mode {
 	case ModeKeepalived:
 		return func(ctx context.Context, host string) error {
-			dir := h.Dir
-			if dir == "" {
-				dir = "/etc/keepalived"
-			}
-			pids := fmt.Sprintf("%s/keepalived.pid %s/vrrp.pid %s/checkers.pid", dir, dir, dir)
-			return h.run(ctx, host, fmt.Sprintf("kill -9 $(cat %s 2>/dev/null) 2>/dev/null; rm -f %s", pids, pids))
+			return h.run(ctx, host, CrashCommand(h.Dir))
 		}, nil
 	case ModeLink:
 		return func(ctx context.Context, host string) error {

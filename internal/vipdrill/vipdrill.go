@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -22,9 +23,15 @@ type Drill struct {
 	Probe func(ctx context.Context) (string, error)
 	// Break takes the named host out (kill keepalived, link down, power off).
 	Break func(ctx context.Context, host string) error
+	// BreakAt, when set, is used instead of Break and also returns when
+	// the failure happened, where the breaker can tell more closely than
+	// "some time after Break was called" (a timestamp taken next to the
+	// kill on a host sharing the drill's clock). The switch is measured
+	// from then; a time outside the call is ignored.
+	BreakAt func(ctx context.Context, host string) (time.Time, error)
 	// Restore brings it back; nil skips the failback.
 	Restore func(ctx context.Context, host string) error
-	Poll    time.Duration // default 50ms
+	Poll    time.Duration // probe start interval (probes overlap); default 50ms
 	Timeout time.Duration // per phase; default 60s
 }
 
@@ -78,7 +85,15 @@ func Run(ctx context.Context, d Drill) (Result, error) {
 	}
 	r.Before = before
 	start := time.Now()
-	if err := d.Break(ctx, before); err != nil {
+	if d.BreakAt != nil {
+		at, err := d.BreakAt(ctx, before)
+		if err != nil {
+			return fail(fmt.Errorf("break %s: %w", before, err))
+		}
+		if at.After(start) && at.Before(time.Now()) {
+			start = at
+		}
+	} else if err := d.Break(ctx, before); err != nil {
 		return fail(fmt.Errorf("break %s: %w", before, err))
 	}
 	after, err := until(ctx, d, func(h string) bool { return h != "" && h != before })
@@ -101,26 +116,54 @@ func Run(ctx context.Context, d Drill) (Result, error) {
 	return r, nil
 }
 
+// until probes every Poll, each probe on its own with up to a second to
+// answer, and returns the first answer ok accepts. Probes overlap: one
+// stuck on the old holder (a SYN into a dead link waits for its
+// retransmit) does not delay the next, so the answer is seen within Poll
+// of the VIP moving rather than a probe timeout later.
 func until(ctx context.Context, d Drill, ok func(string) bool) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()
+	type answer struct {
+		host string
+		err  error
+	}
+	answers := make(chan answer, 64)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	tick := time.NewTicker(d.Poll)
+	defer tick.Stop()
+	probe := func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pctx, pcancel := context.WithTimeout(ctx, time.Second)
+			h, err := d.Probe(pctx)
+			pcancel()
+			select {
+			case answers <- answer{h, err}:
+			case <-ctx.Done():
+			}
+		}()
+	}
+	probe()
 	var last error
 	for {
-		pctx, pcancel := context.WithTimeout(ctx, time.Second)
-		h, err := d.Probe(pctx)
-		pcancel()
-		if err == nil && ok(h) {
-			return h, nil
-		}
-		if err != nil {
-			last = err
-		} else {
-			last = fmt.Errorf("answered by %q", h)
-		}
 		select {
+		case a := <-answers:
+			if a.err == nil && ok(a.host) {
+				return a.host, nil
+			}
+			if a.err != nil {
+				last = a.err
+			} else {
+				last = fmt.Errorf("answered by %q", a.host)
+			}
+		case <-tick.C:
+			probe()
 		case <-ctx.Done():
 			return "", errors.Join(ctx.Err(), last)
-		case <-time.After(d.Poll):
 		}
 	}
 }

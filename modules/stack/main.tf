@@ -176,7 +176,7 @@ resource "ha_dns_failover" "this" {
       name   = target.value.region
       weight = each.value.mode == "weighted" ? target.value.weight : null
       addresses = each.value.backend != "powerdns" ? null : lookup(var.dns_addresses, target.value.region,
-        target.value.virtual_ip != "" ? [local.bp.virtual_ips[target.value.virtual_ip].address] :
+        target.value.virtual_ip != "" ? [try(ha_virtual_ip.this[target.value.virtual_ip].vip, local.bp.virtual_ips[target.value.virtual_ip].address)] :
       target.value.host_allocation != "" ? sort(values(ha_host_allocation.this[target.value.host_allocation].addresses)) : null)
       dns_name = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].dns_name : null
       zone_id  = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].zone_id : null

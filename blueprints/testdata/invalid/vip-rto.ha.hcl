@@ -10,7 +10,7 @@ region "dc1" {
   role      = "primary"
 }
 
-# A 30s advert takes 2 minutes to detect, beyond the 1m RTO.
+# A 30s advert takes 1m31s to detect (3 adverts + skew), beyond the 1m RTO.
 tier "slow" {
   capacity {
     min = 2
