@@ -320,6 +320,10 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 		o.extra["members"] = members
 		o.body["size"] = len(members)
 		s.bumpFingerprint(o)
+	case "addPeering", "removePeering":
+		if aerr := peering(o, kind, q.vars["project"], q.body); aerr != nil {
+			return nil, 0, aerr
+		}
 	case "setInstanceTemplate":
 		o.body["instanceTemplate"] = normalizeRefs(q.vars["project"], q.body["instanceTemplate"])
 		delete(o.body, "versions")
@@ -453,7 +457,14 @@ func (s *Server) computeInsert(q *request) (map[string]any, int, *apiError) {
 		}
 	case "addresses", "globalAddresses":
 		if _, ok := body["address"]; !ok {
-			body["address"] = fmt.Sprintf("34.117.%d.%d", s.seq%250/16, s.seq%250+1)
+			switch {
+			case str(body["purpose"]) == "VPC_PEERING": // a range for private services
+				body["address"] = fmt.Sprintf("10.%d.0.0", 64+s.seq%64)
+			case str(body["addressType"]) == "INTERNAL":
+				body["address"] = fmt.Sprintf("10.128.%d.%d", s.seq%250/16, s.seq%250+2)
+			default:
+				body["address"] = fmt.Sprintf("34.117.%d.%d", s.seq%250/16, s.seq%250+1)
+			}
 		}
 		body["status"] = "RESERVED"
 	case "backendServices", "regionBackendServices":

@@ -215,3 +215,37 @@ func (s *Server) fillDefaults(res string, o *object) *apiError {
 // those from being deleted (a template or image holds a copy of what it
 // named).
 var copiesOnly = map[string]bool{"instanceTemplates": true, "images": true, "disks": true, "snapshots": true, "machineImages": true}
+
+// peering adds or removes a network peering (networks.addPeering /
+// removePeering): names unique on the network, a missing one refused.
+func peering(o *object, kind, project string, body map[string]any) *apiError {
+	peers, _ := o.body["peerings"].([]any)
+	if kind == "removePeering" {
+		name := str(body["name"])
+		for i, p := range peers {
+			if m, _ := p.(map[string]any); str(m["name"]) == name {
+				o.body["peerings"] = append(peers[:i:i], peers[i+1:]...)
+				return nil
+			}
+		}
+		return errf(400, "invalid", "There is no peering with name '%s' on network '%s'.", name, str(o.body["name"]))
+	}
+	np, _ := body["networkPeering"].(map[string]any)
+	p := map[string]any{"name": str(body["name"]), "network": str(body["peerNetwork"]),
+		"autoCreateRoutes": true, "exchangeSubnetRoutes": true}
+	for k, v := range np {
+		p[k] = deepCopy(v)
+	}
+	if p["name"] == "" || p["network"] == "" {
+		return errf(400, "required", "Required field 'name' and 'network' of the peering not specified")
+	}
+	p["network"] = normalizeRefs(project, p["network"])
+	for _, e := range peers {
+		if m, _ := e.(map[string]any); str(m["name"]) == str(p["name"]) {
+			return errf(400, "invalid", "There is already a peering with name '%s' on network '%s'.", str(p["name"]), str(o.body["name"]))
+		}
+	}
+	p["state"], p["stateDetails"] = "ACTIVE", "Connected."
+	o.body["peerings"] = append(peers, p)
+	return nil
+}
