@@ -186,7 +186,7 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 	kind := q.m.Kind()
 	// A few global methods keep a legacy path without "global/"
 	// (targetHttpProxies.setUrlMap): the object is the global one.
-	if seg := strings.Split(q.path, "/"); len(seg) >= 4 && seg[0] == "projects" && seg[2] == res {
+	if seg := strings.Split(q.path, "/"); len(seg) >= 4 && seg[0] == "projects" && seg[2] == res && res != "regions" && res != "zones" {
 		q.path = strings.Join(seg[:2], "/") + "/global/" + strings.Join(seg[2:], "/")
 	}
 	if p := q.vars["project"]; p != "" {

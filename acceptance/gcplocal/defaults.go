@@ -132,7 +132,7 @@ func (s *Server) fillDefaults(res string, o *object) *apiError {
 		if lbl := str(b["serviceLabel"]); lbl != "" && len(seg) > 3 && seg[2] == "regions" {
 			b["serviceName"] = lbl + "." + str(b["name"]) + ".il4." + seg[3] + ".lb." + project + ".internal"
 		}
-		if t := str(b["target"]); strings.Contains(t, "/serviceAttachments/") || t == "all-apis" || t == "vpc-sc" {
+		if t := str(b["target"]); (strings.Contains(t, "/serviceAttachments/") || t == "all-apis" || t == "vpc-sc") && b["pscConnectionId"] == nil {
 			s.seq++
 			b["pscConnectionId"] = fmt.Sprint(100000000000 + s.seq)
 			b["pscConnectionStatus"] = "ACCEPTED"
