@@ -184,6 +184,14 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 	}
 	res := strings.Split(q.m.ID, ".")[1]
 	kind := q.m.Kind()
+	// A few global methods keep a legacy path without "global/"
+	// (targetHttpProxies.setUrlMap): the object is the global one.
+	if seg := strings.Split(q.path, "/"); len(seg) >= 4 && seg[0] == "projects" && seg[2] == res && res != "regions" && res != "zones" {
+		q.path = strings.Join(seg[:2], "/") + "/global/" + strings.Join(seg[2:], "/")
+	}
+	if p := q.vars["project"]; p != "" {
+		s.seedProject(p)
+	}
 	switch res {
 	case "globalOperations", "regionOperations", "zoneOperations":
 		switch kind {
@@ -220,9 +228,6 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 	case "regions", "zones":
 		return s.locations(q, res, kind)
 	}
-	if res == "networks" && kind == "get" && q.vars["network"] == "default" && s.objects[q.path] == nil {
-		s.defaultNetwork(q)
-	}
 	switch kind {
 	case "get":
 		o := s.objects[q.path]
@@ -248,6 +253,23 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 		return s.computeDelete(q)
 	case "patch", "update":
 		return s.computeUpdate(q, kind)
+	case "getFromFamily":
+		return s.imageFromFamily(q)
+	case "listInstances":
+		o := s.objects[strings.TrimSuffix(q.path, "/listInstances")]
+		if o == nil {
+			return nil, 0, notFound(strings.TrimSuffix(q.path, "/listInstances"))
+		}
+		items := []any{}
+		for _, m := range groupMembers(o) {
+			it := map[string]any{"instance": m, "status": "RUNNING"}
+			if np, ok := o.body["namedPorts"]; ok {
+				it["namedPorts"] = deepCopy(np)
+			}
+			items = append(items, it)
+		}
+		return map[string]any{"kind": "compute#instanceGroupsListInstances", "id": s.nextID(), "items": items,
+			"selfLink": ComputeBase + q.path}, 200, nil
 	case "listManagedInstances":
 		o := s.objects[strings.TrimSuffix(q.path, "/listManagedInstances")]
 		if o == nil {
@@ -273,6 +295,35 @@ func (s *Server) compute(q *request) (map[string]any, int, *apiError) {
 		}
 		o.body["labels"] = q.body["labels"]
 		o.body["labelFingerprint"] = fingerprint(q.body["labels"])
+	case "addInstances", "removeInstances":
+		members := groupMembers(o)
+		refs, _ := q.body["instances"].([]any)
+		for _, r := range refs {
+			m, _ := r.(map[string]any)
+			u := str(normalizeRefs(q.vars["project"], str(m["instance"])))
+			if kind == "addInstances" {
+				if s.objects[strings.TrimPrefix(u, ComputeBase)] == nil {
+					return nil, 0, notFound(strings.TrimPrefix(u, ComputeBase))
+				}
+				if !contains(members, u) {
+					members = append(members, u)
+				}
+				continue
+			}
+			for i, e := range members {
+				if e == u {
+					members = append(members[:i:i], members[i+1:]...)
+					break
+				}
+			}
+		}
+		o.extra["members"] = members
+		o.body["size"] = len(members)
+		s.bumpFingerprint(o)
+	case "addPeering", "removePeering":
+		if aerr := peering(o, kind, q.vars["project"], q.body); aerr != nil {
+			return nil, 0, aerr
+		}
 	case "setInstanceTemplate":
 		o.body["instanceTemplate"] = normalizeRefs(q.vars["project"], q.body["instanceTemplate"])
 		delete(o.body, "versions")
@@ -364,7 +415,24 @@ func (s *Server) computeInsert(q *request) (map[string]any, int, *apiError) {
 	}
 	o := &object{key: key, svc: "compute", body: body, extra: map[string]any{}, method: q.m}
 	res := strings.Split(q.m.ID, ".")[1]
+	if aerr := s.fillDefaults(res, o); aerr != nil {
+		return nil, 0, aerr
+	}
 	switch res {
+	case "networks":
+		if body["autoCreateSubnetworks"] == true {
+			s.autoSubnetworks(project, body)
+		}
+	case "subnetworks":
+		n := s.objects[strings.TrimPrefix(str(body["network"]), ComputeBase)]
+		if n == nil {
+			return nil, 0, errf(400, "invalid", "Invalid value for field 'resource.network': '%s'. The referenced network resource cannot be found.", str(q.body["network"]))
+		}
+		if n.body["autoCreateSubnetworks"] == true {
+			return nil, 0, errf(400, "invalid", "Invalid value for field 'resource.network': '%s'. Subnetworks cannot be added to an auto subnet mode network.", str(q.body["network"]))
+		}
+		subs, _ := n.body["subnetworks"].([]any)
+		n.body["subnetworks"] = append(subs, body["selfLink"])
 	case "globalForwardingRules", "forwardingRules":
 		if _, ok := body["IPAddress"]; !ok {
 			n := s.seq % 250
@@ -389,7 +457,14 @@ func (s *Server) computeInsert(q *request) (map[string]any, int, *apiError) {
 		}
 	case "addresses", "globalAddresses":
 		if _, ok := body["address"]; !ok {
-			body["address"] = fmt.Sprintf("34.117.%d.%d", s.seq%250/16, s.seq%250+1)
+			switch {
+			case str(body["purpose"]) == "VPC_PEERING": // a range for private services
+				body["address"] = fmt.Sprintf("10.%d.0.0", 64+s.seq%64)
+			case str(body["addressType"]) == "INTERNAL":
+				body["address"] = fmt.Sprintf("10.128.%d.%d", s.seq%250/16, s.seq%250+2)
+			default:
+				body["address"] = fmt.Sprintf("34.117.%d.%d", s.seq%250/16, s.seq%250+1)
+			}
 		}
 		body["status"] = "RESERVED"
 	case "backendServices", "regionBackendServices":
@@ -408,7 +483,9 @@ func (s *Server) computeInsert(q *request) (map[string]any, int, *apiError) {
 			return nil, 0, errf(400, "invalid", "Invalid value for field 'resource.target': '%s'. The resource does not exist.", str(q.body["target"]))
 		}
 		body["status"] = "ACTIVE"
-	case "healthChecks", "regionHealthChecks", "urlMaps", "regionUrlMaps", "targetHttpProxies", "regionTargetHttpProxies":
+	case "healthChecks", "regionHealthChecks", "urlMaps", "regionUrlMaps", "targetHttpProxies", "regionTargetHttpProxies",
+		"targetHttpsProxies", "regionTargetHttpsProxies", "targetTcpProxies", "regionTargetTcpProxies", "targetSslProxies",
+		"targetGrpcProxies", "backendBuckets", "instanceGroups", "instances":
 		if aerr := s.checkRefsExist(body); aerr != nil {
 			return nil, 0, aerr
 		}
@@ -425,7 +502,7 @@ func (s *Server) checkRefsExist(v any) *apiError {
 		switch t := v.(type) {
 		case map[string]any:
 			for k, e := range t {
-				if k != "selfLink" {
+				if k != "selfLink" && k != "selfLinkWithId" {
 					walk(e)
 				}
 			}
@@ -438,7 +515,8 @@ func (s *Server) checkRefsExist(v any) *apiError {
 				k := strings.TrimPrefix(t, ComputeBase)
 				seg := strings.Split(k, "/")
 				if len(seg) >= 4 && s.objects[k] == nil && bad == "" && !s.groupExists(k) && seg[len(seg)-2] != "networks" && seg[len(seg)-2] != "subnetworks" {
-					for _, kind := range []string{"healthChecks", "backendServices", "urlMaps", "targetHttpProxies", "instanceTemplates"} {
+					for _, kind := range []string{"healthChecks", "backendServices", "urlMaps", "targetHttpProxies", "instanceTemplates",
+						"backendBuckets", "sslCertificates", "targetHttpsProxies", "targetTcpProxies", "targetSslProxies", "targetGrpcProxies", "instances"} {
 						if seg[len(seg)-2] == kind {
 							bad = k
 						}
@@ -470,6 +548,12 @@ func (s *Server) users(key string, urls ...string) []string {
 		if k == key {
 			continue
 		}
+		if seg := strings.Split(k, "/"); len(seg) > 2 && copiesOnly[seg[len(seg)-2]] {
+			continue
+		}
+		if strings.Contains(k, "/global/networks/") && strings.Contains(key, "/subnetworks/") {
+			continue // a network lists its subnetworks (output only)
+		}
 		if refersTo(o.body, targets) || refersTo(o.extra, targets) {
 			out = append(out, k)
 		}
@@ -482,7 +566,7 @@ func refersTo(v any, targets []string) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
-			if k != "selfLink" && k != "status" && refersTo(e, targets) { // status is output only (a group's status.autoscaler does not hold the autoscaler)
+			if k != "selfLink" && k != "selfLinkWithId" && k != "status" && refersTo(e, targets) { // status is output only (a group's status.autoscaler does not hold the autoscaler)
 				return true
 			}
 		}
@@ -507,8 +591,44 @@ func (s *Server) computeDelete(q *request) (map[string]any, int, *apiError) {
 	if g := str(o.body["instanceGroup"]); g != "" {
 		extra = append(extra, g)
 	}
-	if users := s.users(q.path, extra...); len(users) > 0 {
+	var autoSubs []string
+	if strings.Contains(q.path, "/global/networks/") && o.body["autoCreateSubnetworks"] == true {
+		// An auto-mode network's own subnetworks go with it.
+		for _, u := range o.body["subnetworks"].([]any) {
+			k := strings.TrimPrefix(str(u), ComputeBase)
+			if sub := s.objects[k]; sub != nil && sub.extra["auto"] == true {
+				if users := s.users(k); len(users) > 1 || (len(users) == 1 && users[0] != q.path) {
+					return nil, 0, errf(400, "resourceInUseByAnotherResource", "The resource '%s' is already being used by '%s'", k, users[0])
+				}
+				autoSubs = append(autoSubs, k)
+			}
+		}
+	}
+	if users := s.users(q.path, extra...); len(users) > 0 && !allIn(users, autoSubs) {
 		return nil, 0, errf(400, "resourceInUseByAnotherResource", "The resource '%s' is already being used by '%s'", q.path, users[0])
+	}
+	for _, k := range autoSubs {
+		delete(s.objects, k)
+	}
+	if strings.Contains(q.path, "/subnetworks/") {
+		if n := s.objects[strings.TrimPrefix(str(o.body["network"]), ComputeBase)]; n != nil {
+			n.body["subnetworks"] = without(n.body["subnetworks"], ComputeBase+q.path)
+		}
+	}
+	if strings.Contains(q.path, "/instances/") {
+		// A deleted instance leaves the unmanaged groups it was in.
+		for _, g := range s.objects {
+			if m, ok := g.extra["members"].([]string); ok {
+				var keep []string
+				for _, e := range m {
+					if e != ComputeBase+q.path {
+						keep = append(keep, e)
+					}
+				}
+				g.extra["members"] = keep
+				g.body["size"] = len(keep)
+			}
+		}
 	}
 	delete(s.objects, q.path)
 	return s.newComputeOp(q, "delete", q.path, str(o.body["id"])), 200, nil
@@ -552,6 +672,10 @@ func (s *Server) computeUpdate(q *request, kind string) (map[string]any, int, *a
 			if _, set := in[k]; !set || k == "id" || k == "selfLink" || k == "kind" {
 				o.body[k] = v
 			}
+		}
+		// A full update leaves out what the server fills: it fills it again.
+		if aerr := s.fillDefaults(strings.Split(q.m.ID, ".")[1], o); aerr != nil {
+			return nil, 0, aerr
 		}
 	} else {
 		mergePatch(o.body, in)
@@ -665,13 +789,45 @@ func (s *Server) locations(q *request, res, kind string) (map[string]any, int, *
 	return nil, 0, errf(501, "notImplemented", "%s is not modelled by this endpoint", q.m.ID)
 }
 
-// defaultNetwork exists in every project, as in a new real project.
-func (s *Server) defaultNetwork(q *request) {
-	key := q.path
-	id := s.nextID()
-	s.objects[key] = &object{key: key, svc: "compute", extra: map[string]any{}, body: map[string]any{
-		"kind": "compute#network", "id": id, "name": "default", "creationTimestamp": now(),
-		"description": "Default network for the project", "autoCreateSubnetworks": true, "subnetworks": []any{},
-		"routingConfig": map[string]any{"routingMode": "REGIONAL"}, "networkFirewallPolicyEnforcementOrder": "AFTER_CLASSIC_FIREWALL",
-		"selfLink": ComputeBase + key, "selfLinkWithId": ComputeBase + "projects/" + q.vars["project"] + "/global/networks/" + id}}
+func allIn(a, b []string) bool {
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func without(v any, x string) []any {
+	out := []any{}
+	a, _ := v.([]any)
+	for _, e := range a {
+		if str(e) != x {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// groupMembers are the instances added to an unmanaged instance group.
+func groupMembers(o *object) []string {
+	m, _ := o.extra["members"].([]string)
+	return m
+}
+
+// imageFromFamily answers the newest image of a family in the project.
+func (s *Server) imageFromFamily(q *request) (map[string]any, int, *apiError) {
+	coll := q.path[:strings.Index(q.path, "/family/")]
+	var best *object
+	for _, o := range s.children(coll) {
+		if str(o.body["family"]) == q.vars["family"] && o.body["deprecated"] == nil {
+			if best == nil || str(o.body["creationTimestamp"]) >= str(best.body["creationTimestamp"]) {
+				best = o
+			}
+		}
+	}
+	if best == nil {
+		return nil, 0, notFound(q.path)
+	}
+	return s.view(best), 200, nil
 }

@@ -19,7 +19,9 @@ type instance struct {
 func (s *Server) initGroup(q *request, o *object, region, zone string) *apiError {
 	b := o.body
 	project := q.vars["project"]
-	if t := currentTemplate(b); t == "" || s.objects[strings.TrimPrefix(t, ComputeBase)] == nil {
+	// A group may be created without a template (it then creates no
+	// instances until given one); a named template must exist.
+	if t := currentTemplate(b); t != "" && s.objects[strings.TrimPrefix(t, ComputeBase)] == nil {
 		return errf(400, "invalid", "Invalid value for field 'resource.instanceTemplate': '%s'. The referenced instance template does not exist.", t)
 	}
 	if _, ok := b["targetSize"]; !ok {
@@ -125,7 +127,7 @@ func (s *Server) tick(o *object) {
 	proactive := up != nil && str(up["type"]) == "PROACTIVE"
 	zones := groupZones(b)
 	switch {
-	case len(insts) < target && len(zones) > 0:
+	case len(insts) < target && len(zones) > 0 && tmpl != "":
 		s.seq++
 		zone := zones[len(insts)%len(zones)]
 		insts = append(insts, &instance{Name: fmt.Sprintf("%s-%04x", str(b["baseInstanceName"]), s.seq%0xffff), Zone: zone, Template: tmpl, Creating: true})

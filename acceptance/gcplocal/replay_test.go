@@ -68,40 +68,9 @@ func parseRecording(b []byte) []exchange {
 	return out
 }
 
-// replayExcluded are compute recordings not replayed yet, and why (the
-// first divergence each one shows). The health check recordings replay.
-var replayExcluded = map[string]string{
-	"basic__compute__v1alpha1__computeautoscaler__computeautoscalerbasic.log":                              "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
-	"basic__compute__v1alpha1__computeautoscaler__computeautoscalerbasic-direct.log":                       "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
-	"basic__compute__v1beta1__computebackendservice__globalcomputebackendservice.log":                      "starts from a pre-existing network the endpoint does not seed; zonal instances/instanceGroups.addInstances not modelled",
-	"basic__compute__v1beta1__computebackendservice__regionalcomputebackendservice.log":                    "starts from a pre-existing network the endpoint does not seed; zonal instances/instanceGroups.addInstances not modelled",
-	"basic__compute__v1beta1__computebackendservice__regionalcomputebackendservicetd.log":                  "server-filled fields not modelled yet: affinityCookieTtlSec kept on update",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrule-direct.log":               "starts from a pre-existing network the endpoint does not seed",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulefull-direct.log":           "starts from a pre-existing network the endpoint does not seed",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulegrpcproxy-direct.log":      "url map with a backend bucket / grpc proxy not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulehttps-direct.log":          "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulepscgoogleapis-direct.log":  "scrubber placeholder clash (network named ${addressID}) and PSC not modelled",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingrulessl-direct.log":            "server-filled fields not modelled yet: sslCertificates expireTime/selfManaged/type",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingruletcp-direct.log":            "target TCP proxy delete ordering: the endpoint refuses a delete real GCP accepted (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__globalcomputeforwardingruletcp-direct-directtcp.log":  "target TCP proxy delete ordering: the endpoint refuses a delete real GCP accepted (to investigate)",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrule-direct.log":             "server-filled fields not modelled yet: address description/networkTier",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrulefull-direct.log":         "server-filled fields not modelled yet: network selfLinkWithId",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingrulepsc-direct.log":          "server-filled fields not modelled yet: forwarding rule networkTier/selfLinkWithId",
-	"basic__compute__v1beta1__computeforwardingrule__regionalcomputeforwardingruletcp-direct.log":          "server-filled fields not modelled yet: network selfLinkWithId",
-	"basic__compute__v1beta1__computeinstancegroupmanager__regionalcomputeinstancegroupmanager.log":        "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
-	"basic__compute__v1beta1__computeinstancegroupmanager__regionalcomputeinstancegroupmanager-direct.log": "server-filled fields not modelled yet: network selfLinkWithId/subnetworks",
-	"basic__compute__v1beta1__computeinstancetemplate.log":                                                 "server-filled fields not modelled yet: disks/images (not used by the provider)",
-	"basic__compute__v1beta1__computetargethttpproxy__globaltargethttpproxy.log":                           "url map insert not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computetargethttpproxy__regionaltargethttpproxy.log":                         "server-filled fields not modelled yet: backend service port/portName",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmap.log":                                      "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmap-direct.log":                               "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapadditive.log":                              "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapadditive-direct.log":                       "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapreducer.log":                               "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__globalcomputeurlmapreducer-direct.log":                        "url map with a backend bucket not accepted yet (to investigate)",
-	"basic__compute__v1beta1__computeurlmap__regionalcomputeurlmap.log":                                    "server-filled fields not modelled yet: backend service port/portName",
-	"basic__compute__v1beta1__computeurlmap__regionalcomputeurlmap-direct.log":                             "server-filled fields not modelled yet: backend service port/portName",
-}
+// replayExcluded are compute recordings not replayed, and why. All 33
+// replay: the list stays for a recording that needs something out of scope.
+var replayExcluded = map[string]string{}
 
 var placeholder = regexp.MustCompile(`\$\{([A-Za-z]+)\}`)
 
@@ -125,6 +94,171 @@ func recordingsDir(t *testing.T) string {
 	return cands[0]
 }
 
+// computeHosts are the recorded URL prefixes of Compute calls: the
+// clients call compute.googleapis.com, KCC's legacy one www.googleapis.com
+// (the same API).
+var computeHosts = []string{"https://compute.googleapis.com/compute/v1/", "https://www.googleapis.com/compute/v1/"}
+
+// refPlaceholder is a scrubbed object name in a path or reference:
+// `<scope>/<collection>/${fooID}`.
+var refPlaceholder = regexp.MustCompile(`(global|regions/[a-z0-9-]+|zones/[a-z0-9-]+)/([A-Za-z]+)/\$\{([A-Za-z]+)\}`)
+
+// insertURL is a POST to a collection (an insert).
+var insertURL = regexp.MustCompile(`/(global|regions/[a-z0-9-]+|zones/[a-z0-9-]+)/([A-Za-z]+)$`)
+
+// names resolves the scrubber's `${fooID}` placeholders back to object
+// names. The scrubber replaced both an object's numeric id and its name
+// (in URLs and references) by one placeholder per kind, so two objects of a
+// kind share it; the name is recovered from the inserts: a reference is to
+// the most recent live object of the collection; a recorded 404 on a get is
+// the object about to be inserted (or the one just deleted); a network
+// never inserted is the project's pre-existing `default` network (the
+// scrubber also replaced the word "default" by ${networkID}).
+type names struct {
+	exs     []exchange
+	inserts []nameInsert
+	live    map[string][]string
+	deleted map[string]string
+}
+
+type nameInsert struct {
+	at        int
+	key, name string
+}
+
+func newNames(exs []exchange, basic func(string) string) *names {
+	n := &names{exs: exs, live: map[string][]string{}, deleted: map[string]string{}}
+	for i, ex := range exs {
+		if ex.method != "POST" {
+			continue
+		}
+		u := ex.url
+		if j := strings.Index(u, "?"); j >= 0 {
+			u = u[:j]
+		}
+		m := insertURL.FindStringSubmatch(u)
+		var b map[string]any
+		if m == nil || json.Unmarshal([]byte(ex.reqBody), &b) != nil || str(b["name"]) == "" {
+			continue
+		}
+		in := nameInsert{at: i, key: m[1] + "/" + m[2], name: basic(str(b["name"]))}
+		// Two objects of a kind whose names the scrubber both replaced
+		// by the kind's placeholder get distinct names here.
+		for k, dup := 2, true; dup; k++ {
+			dup = false
+			for _, o := range n.inserts {
+				if o.key == in.key && o.name == in.name {
+					in.name, dup = basic(str(b["name"]))+"-"+strconv.Itoa(k), true
+				}
+			}
+		}
+		n.inserts = append(n.inserts, in)
+	}
+	return n
+}
+
+// resolve replaces the placeholders of references in x, at exchange i.
+func (n *names) resolve(x string, i int, inURL bool) string {
+	ex := n.exs[i]
+	return refPlaceholder.ReplaceAllStringFunc(x, func(ref string) string {
+		m := refPlaceholder.FindStringSubmatch(ref)
+		key := m[1] + "/" + m[2]
+		if m[2] == "operations" {
+			return ref
+		}
+		return key + "/" + n.name(key, m[3], i, inURL && ex.status == 404)
+	})
+}
+
+func (n *names) name(key, ph string, i int, notFound bool) string {
+	next := ""
+	for _, in := range n.inserts {
+		if in.key == key && in.at >= i {
+			next = in.name
+			break
+		}
+	}
+	live := n.live[key]
+	switch {
+	case notFound && next != "":
+		return next
+	case notFound && n.deleted[key] != "":
+		return n.deleted[key]
+	case len(live) > 0:
+		return live[len(live)-1]
+	case next != "":
+		return next
+	case n.deleted[key] != "":
+		return n.deleted[key]
+	case strings.HasSuffix(key, "/networks"):
+		return "default"
+	}
+	return strings.ToLower(ph)
+}
+
+// done records the effect of exchange i (its recorded outcome) on names.
+// inserted is the name exchange i inserts, if it is an insert.
+func (n *names) inserted(i int) string {
+	for _, in := range n.inserts {
+		if in.at == i {
+			return in.name
+		}
+	}
+	return ""
+}
+
+// inconsistent reports a recorded 404 on reading an object the recording
+// itself created, never deleted and does not create again (a read racing
+// the insert on real GCP): the status cannot follow from the requests.
+func (n *names) inconsistent(i int) bool {
+	ex := n.exs[i]
+	if ex.method != "GET" || ex.status != 404 {
+		return false
+	}
+	m := refPlaceholder.FindStringSubmatch(ex.url)
+	if m == nil {
+		return false
+	}
+	key := m[1] + "/" + m[2]
+	for _, in := range n.inserts {
+		if in.key == key && in.at >= i {
+			return false
+		}
+	}
+	return len(n.live[key]) > 0
+}
+
+func (n *names) done(i int, path string) {
+	ex := n.exs[i]
+	if ex.status/100 != 2 {
+		return
+	}
+	for _, in := range n.inserts {
+		if in.at == i {
+			n.live[in.key] = append(n.live[in.key], in.name)
+		}
+	}
+	if ex.method == "DELETE" {
+		p := path
+		if j := strings.Index(p, "?"); j >= 0 {
+			p = p[:j]
+		}
+		k := strings.LastIndex(p, "/")
+		name := p[k+1:]
+		if m := insertURL.FindStringSubmatch(p[:k]); m != nil {
+			key := m[1] + "/" + m[2]
+			live := n.live[key]
+			for j, v := range live {
+				if v == name {
+					n.live[key] = append(live[:j:j], live[j+1:]...)
+					break
+				}
+			}
+			n.deleted[key] = name
+		}
+	}
+}
+
 // TestReplayComputeRecordings sends each recorded Compute request in order
 // and expects the recorded status code and the recorded response's top-level
 // fields (values differ: names, ids, times).
@@ -134,12 +268,14 @@ func TestReplayComputeRecordings(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatalf("no recordings in %s", dir)
 	}
+	replayed := 0
 	for _, f := range files {
 		name := filepath.Base(f)
 		if why, ok := replayExcluded[name]; ok {
 			t.Logf("%s excluded: %s", name, why)
 			continue
 		}
+		replayed++
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(name, "basic__compute__"), ".log"), func(t *testing.T) {
 			b, err := os.ReadFile(f)
 			if err != nil {
@@ -147,7 +283,7 @@ func TestReplayComputeRecordings(t *testing.T) {
 			}
 			s, url := start(t)
 			lastOp := "none"
-			subst := func(x string) string {
+			basic := func(x string) string {
 				// The scrubber replaced the word "default" (network name) inside field names too.
 				x = strings.ReplaceAll(x, "${networkID}Service", "defaultService")
 				return placeholder.ReplaceAllStringFunc(x, func(p string) string {
@@ -161,18 +297,29 @@ func TestReplayComputeRecordings(t *testing.T) {
 					return strings.ToLower(v)
 				})
 			}
-			for i, ex := range parseRecording(b) {
-				u := subst(ex.url)
-				if !strings.HasPrefix(u, "https://compute.googleapis.com/compute/v1/projects/p/") {
-					continue // other services and shared projects (images) are not served
+			exs := parseRecording(b)
+			nm := newNames(exs, basic)
+			sent := 0
+			for i, ex := range exs {
+				u := ""
+				for _, h := range computeHosts {
+					if strings.HasPrefix(ex.url, h+"projects/") {
+						u = "/compute/v1/" + strings.TrimPrefix(ex.url, h)
+					}
 				}
-				path := strings.TrimPrefix(u, "https://compute.googleapis.com")
-				body := subst(ex.reqBody)
+				if u == "" {
+					continue // other services (storage, resource manager, billing) are not served
+				}
+				path := basic(nm.resolve(u, i, true))
+				body := basic(nm.resolve(ex.reqBody, i, false))
 				var rb map[string]any
 				if json.Unmarshal([]byte(body), &rb) == nil {
 					// A recorded fingerprint is the real resource's; ours differs.
 					delete(rb, "fingerprint")
 					delete(rb, "labelFingerprint")
+					if n := nm.inserted(i); n != "" {
+						rb["name"] = n
+					}
 					nb, _ := json.Marshal(rb)
 					body = string(nb)
 				}
@@ -181,18 +328,24 @@ func TestReplayComputeRecordings(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				sent++
 				var got map[string]any
 				_ = json.NewDecoder(resp.Body).Decode(&got)
 				_ = resp.Body.Close()
 				if got["kind"] == "compute#operation" {
 					lastOp, _ = got["name"].(string)
 				}
+				nm.done(i, path)
+				if resp.StatusCode != ex.status && nm.inconsistent(i) {
+					t.Logf("#%d %s %s: recorded 404 for an object the recording created and kept; answered %d", i, ex.method, path, resp.StatusCode)
+					continue
+				}
 				if resp.StatusCode != ex.status {
 					t.Errorf("#%d %s %s: status %d, recorded %d: %v", i, ex.method, path, resp.StatusCode, ex.status, got["error"])
 					continue
 				}
 				var want map[string]any
-				if json.Unmarshal([]byte(ex.respBody), &want) != nil {
+				if json.Unmarshal([]byte(basic(ex.respBody)), &want) != nil {
 					continue
 				}
 				var missing []string
@@ -206,11 +359,18 @@ func TestReplayComputeRecordings(t *testing.T) {
 					t.Errorf("#%d %s %s: fields missing from the answer: %v", i, ex.method, path, missing)
 				}
 			}
+			if sent == 0 {
+				t.Error("nothing replayed")
+			}
 			if errs := s.Errors(); len(errs) > 0 {
-				t.Errorf("violations: %+v", errs)
+				for _, e := range errs {
+					b, _ := json.Marshal(e)
+					t.Errorf("violation: %s", b)
+				}
 			}
 		})
 	}
+	t.Logf("replayed %d of %d compute recordings", replayed, len(files))
 }
 
 // opTimingField: an operation polled fewer times than the recorded one may

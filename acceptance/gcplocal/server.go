@@ -45,6 +45,7 @@ type Server struct {
 	deletedSQL             map[string]bool
 	violations             []Violation
 	seq                    uint64
+	seeded                 map[string]bool // projects given their pre-existing objects
 }
 
 type object struct {

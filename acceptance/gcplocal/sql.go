@@ -524,6 +524,19 @@ func (s *Server) sqlInsert(q *request) (map[string]any, int, *apiError) {
 	var mb map[string]any
 	if master != nil {
 		mb = master.body
+	} else if st := mapAt(b, "settings"); str(st["edition"]) == "ENTERPRISE_PLUS" && st["backupConfiguration"] == nil {
+		// An Enterprise Plus primary created without a backup
+		// configuration gets daily backups with point-in-time recovery
+		// (binary log on MySQL), 15 backups and 14 days of logs.
+		bc := map[string]any{"enabled": true, "transactionLogRetentionDays": 14, "backupTier": "STANDARD",
+			"transactionalLogStorageState": "CLOUD_STORAGE",
+			"backupRetentionSettings":      map[string]any{"retainedBackups": 15, "retentionUnit": "COUNT"}}
+		if engine(str(b["databaseVersion"])) == "MYSQL" {
+			bc["binaryLogEnabled"] = true
+		} else {
+			bc["pointInTimeRecoveryEnabled"] = true
+		}
+		st["backupConfiguration"] = bc
 	}
 	if e := checkInstance(b, mb); e != nil {
 		return nil, 0, e
@@ -563,7 +576,8 @@ func (s *Server) sqlInsert(q *request) (map[string]any, int, *apiError) {
 	}), 200, nil
 }
 
-// sqlInstanceAction is patch, update, delete, promoteReplica, restoreBackup.
+// sqlInstanceAction is patch, update, delete, promoteReplica, switchover,
+// restoreBackup.
 func (s *Server) sqlInstanceAction(q *request, o *object) (map[string]any, int, *apiError) {
 	project, name := q.vars["project"], q.vars["instance"]
 	b := o.body
@@ -661,6 +675,8 @@ func (s *Server) sqlInstanceAction(q *request, o *object) (map[string]any, int, 
 			b["etag"] = fingerprint(b)
 			return nil
 		}), 200, nil
+	case "switchover":
+		return s.sqlSwitchover(q, o)
 	case "restoreBackup":
 		ctx := mapAt(q.body, "restoreBackupContext")
 		if len(ctx) == 0 {
@@ -889,4 +905,49 @@ func (s *Server) sqlDatabases(q *request, o *object) (map[string]any, int, *apiE
 		}), 200, nil
 	}
 	return nil, 0, errf(501, "notImplemented", "%s is not modelled by this endpoint yet", q.m.ID)
+}
+
+// sqlSwitchover makes a replica the primary and its primary a replica of
+// it (Enterprise Plus DR switchover): the primary's other replicas follow
+// the new primary; nothing is lost, both stay RUNNABLE.
+func (s *Server) sqlSwitchover(q *request, o *object) (map[string]any, int, *apiError) {
+	project, name := q.vars["project"], q.vars["instance"]
+	b := o.body
+	if str(b["masterInstanceName"]) == "" {
+		return nil, 0, errf(400, "instanceNotReplica", "The instance is not a read replica instance.")
+	}
+	old := s.objects[instanceKey(project, masterName(str(b["masterInstanceName"])))]
+	if old == nil {
+		return nil, 0, sqlNotFound()
+	}
+	if str(mapAt(old.body, "settings")["edition"]) != "ENTERPRISE_PLUS" || str(mapAt(b, "settings")["edition"]) != "ENTERPRISE_PLUS" {
+		return nil, 0, invalid("Switchover is only supported for Cloud SQL Enterprise Plus edition instances.")
+	}
+	if str(old.body["state"]) != "RUNNABLE" || str(b["state"]) != "RUNNABLE" {
+		return nil, 0, invalid("The primary and the replica must be running to switch over.")
+	}
+	if s.busy(old.key) {
+		return nil, 0, errf(409, "operationInProgress", "Operation failed because another operation was already in progress. Try your request after the current operation is complete.")
+	}
+	return s.newSQLOp(q, "SWITCHOVER", name, 2, []string{o.key, old.key}, func() *apiError {
+		oldName := str(old.body["name"])
+		var others []any
+		for _, n := range removeName(old.body["replicaNames"], name) {
+			others = append(others, n)
+			if r := s.objects[instanceKey(project, str(n))]; r != nil {
+				r.body["masterInstanceName"] = project + ":" + name
+			}
+		}
+		delete(b, "masterInstanceName")
+		delete(b, "replicaConfiguration")
+		b["instanceType"] = "CLOUD_SQL_INSTANCE"
+		b["replicaNames"] = append([]any{oldName}, others...)
+		b["replicationCluster"] = map[string]any{"failoverDrReplicaName": oldName, "drReplica": false}
+		delete(old.body, "replicaNames")
+		old.body["masterInstanceName"] = project + ":" + name
+		old.body["instanceType"] = "READ_REPLICA_INSTANCE"
+		old.body["replicationCluster"] = map[string]any{"drReplica": true}
+		b["etag"], old.body["etag"] = fingerprint(b), fingerprint(old.body)
+		return nil
+	}), 200, nil
 }

@@ -2,6 +2,7 @@ package gcplocal
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -302,5 +303,50 @@ func TestSQLGoClientV1(t *testing.T) {
 	}
 	if errs := s.Errors(); len(errs) > 0 {
 		t.Errorf("violations: %+v", errs)
+	}
+}
+
+// TestSQLSwitchover: an Enterprise Plus DR switchover swaps the roles of a
+// replica and its primary (and back); it is refused on a primary and on an
+// Enterprise edition replica.
+func TestSQLSwitchover(t *testing.T) {
+	_, url := start(t)
+	create := func(body string) {
+		t.Helper()
+		code, op := call(t, url, "POST", sqlv+"/instances", body)
+		if code != 200 {
+			t.Fatalf("insert %s: %d %v", body, code, op)
+		}
+		pollOp(t, url, sqlv, op)
+	}
+	create(`{"name":"west","region":"us-west1","databaseVersion":"MYSQL_8_4","settings":{"tier":"db-c4a-highmem-2","edition":"ENTERPRISE_PLUS","availabilityType":"REGIONAL"}}`)
+	create(`{"name":"east","region":"us-east1","masterInstanceName":"west","settings":{"edition":"ENTERPRISE_PLUS"}}`)
+	if code, b := call(t, url, "POST", sqlv+"/instances/west/switchover", ""); code != 400 || errReason(b) != "instanceNotReplica" {
+		t.Errorf("switchover of a primary: %d %v", code, b)
+	}
+	code, op := call(t, url, "POST", sqlv+"/instances/east/switchover", "")
+	if code != 200 || op["operationType"] != "SWITCHOVER" {
+		t.Fatalf("switchover: %d %v", code, op)
+	}
+	pollOp(t, url, sqlv, op)
+	_, east := call(t, url, "GET", sqlv+"/instances/east", "")
+	_, west := call(t, url, "GET", sqlv+"/instances/west", "")
+	if east["instanceType"] != "CLOUD_SQL_INSTANCE" || east["masterInstanceName"] != nil || !strings.Contains(fmt.Sprint(east["replicaNames"]), "west") {
+		t.Errorf("new primary: %v %v %v", east["instanceType"], east["masterInstanceName"], east["replicaNames"])
+	}
+	if west["instanceType"] != "READ_REPLICA_INSTANCE" || west["masterInstanceName"] != "p:east" || west["replicaNames"] != nil {
+		t.Errorf("old primary: %v %v %v", west["instanceType"], west["masterInstanceName"], west["replicaNames"])
+	}
+	if code, op = call(t, url, "POST", sqlv+"/instances/west/switchover", ""); code != 200 {
+		t.Fatalf("switchover back: %d %v", code, op)
+	}
+	pollOp(t, url, sqlv, op)
+	if _, west = call(t, url, "GET", sqlv+"/instances/west", ""); west["instanceType"] != "CLOUD_SQL_INSTANCE" {
+		t.Errorf("after switching back: %v", west["instanceType"])
+	}
+	create(`{"name":"a","region":"us-west1","databaseVersion":"MYSQL_8_0","settings":{"tier":"db-custom-2-7680","backupConfiguration":{"enabled":true,"binaryLogEnabled":true}}}`)
+	create(`{"name":"b","region":"us-east1","masterInstanceName":"a"}`)
+	if code, b := call(t, url, "POST", sqlv+"/instances/b/switchover", ""); code != 400 || !strings.Contains(fmt.Sprint(b), "Enterprise Plus") {
+		t.Errorf("switchover on Enterprise edition: %d %v", code, b)
 	}
 }
