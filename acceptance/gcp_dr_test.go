@@ -3,6 +3,7 @@ package acceptance
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,7 +165,7 @@ func TestAccGCPDR_activePassiveThroughStack(t *testing.T) {
 	checkFollows(t, beReplica, "europe-west3", nlReplica)
 	checkGroup(t, name+"-belgium-web", "europe-west3")
 	checkDNSPrimary(t, zone, fqdn, nlAddr, st.attr(lb("belgium/web/load_balancer"), "address"))
-	if in := gcpInRegion(t, name, "europe-west1", name+"-belgium-web"); strings.Join(in, ",") != "sql "+primaryDB {
+	if in := gcpInRegion(t, name, "europe-west1"); strings.Join(in, ",") != "sql "+primaryDB {
 		t.Errorf("europe-west1 should hold only the lost primary (nothing rebuilt there), holds %v", in)
 	}
 	tf.planEmpty(lost...)
@@ -187,16 +188,13 @@ func TestAccGCPDR_activePassiveThroughStack(t *testing.T) {
 	if st := tf.state(); len(st.resources) != 0 {
 		t.Errorf("state after destroy: %v", st.resources)
 	}
-	if in := gcpInRegion(t, name, "europe-west1", name+"-belgium-web"); strings.Join(in, ",") != "sql "+primaryDB {
+	if in := gcpInRegion(t, name, "europe-west1"); strings.Join(in, ",") != "sql "+primaryDB {
 		t.Errorf("after destroy europe-west1 should hold only the forgotten lost primary, holds %v", in)
 	}
 	if _, err := gcloud("sql", "instances", "delete", primaryDB, "--quiet"); err != nil {
 		t.Error(err)
 	}
-	left := gcpBlueprintObjects(t, name)
-	for _, g := range [][2]string{{"belgium", "europe-west1"}, {"belgium", "europe-west3"}, {"netherlands", "europe-west4"}} {
-		left = append(left, gcpInRegion(t, name, g[1], name+"-"+g[0]+"-web")...)
-	}
+	left := gcpBlueprintObjects(t, name, "europe-west1", "europe-west3", "europe-west4")
 	if len(left) > 0 {
 		t.Errorf("left after destroy: %v", left)
 	}
@@ -280,59 +278,65 @@ func checkDNSPrimary(t *testing.T, zone, fqdn, primary, backup string) {
 	t.Errorf("no A record %s in zone %s", fqdn, zone)
 }
 
-// gcpInRegion lists, with gcloud, the Cloud SQL instances of the
-// blueprint in region and its tier's group there (named NAME-REGION-web).
-func gcpInRegion(t *testing.T, name, region, group string) []string {
+// gcpREST lists the items of one GCP list call straight at the local
+// endpoint (leftover checks run many lists; gcloud, the observer of what
+// the stack built, takes seconds per call on a busy machine).
+func gcpREST(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	resp, err := http.Get(strings.TrimSuffix(os.Getenv("HA_GCP_LOCAL_URL"), "/") + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var v struct {
+		Items []map[string]any `json:"items"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return v.Items
+}
+
+// gcpInRegion lists the Cloud SQL instances (sql NAME) and managed
+// instance groups (group NAME) of the blueprint in region.
+func gcpInRegion(t *testing.T, name, region string) []string {
 	t.Helper()
 	var out []string
-	for _, o := range gcpBlueprintObjects(t, name) {
+	for _, o := range gcpBlueprintObjects(t, name, region) {
 		if strings.HasSuffix(o, "@"+region) {
 			out = append(out, strings.TrimSuffix(o, "@"+region))
 		}
 	}
-	if _, err := gcloudObject("compute", "instance-groups", "managed", "describe", group, "--region", region); err == nil {
-		out = append(out, "group "+group)
-	} else if !strings.Contains(err.Error(), "NOT_FOUND") && !strings.Contains(err.Error(), "not found") {
-		t.Fatal(err)
-	}
 	return out
 }
 
-// gcpBlueprintObjects is every Cloud SQL instance (as sql NAME@REGION),
-// managed zone and global compute object whose name starts with name,
-// seen by gcloud (groups are looked up by region: gcloud lists them over
-// regions with a batch request the endpoint does not serve).
-func gcpBlueprintObjects(t *testing.T, name string) []string {
+// gcpBlueprintObjects is every Cloud SQL instance and managed instance
+// group in regions (as KIND NAME@REGION), managed zone and global compute
+// object whose name starts with name.
+func gcpBlueprintObjects(t *testing.T, name string, regions ...string) []string {
 	t.Helper()
+	project := os.Getenv("HA_GCP_PROJECT")
 	var out []string
-	insts, err := gcloudList("sql", "instances", "list")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range insts {
-		if strings.HasPrefix(fmt.Sprint(i["name"]), name) {
-			out = append(out, fmt.Sprintf("sql %s@%s", i["name"], i["region"]))
-		}
-	}
-	zones, err := gcloudList("dns", "managed-zones", "list")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, z := range zones {
-		if strings.HasPrefix(fmt.Sprint(z["name"]), name) {
-			out = append(out, fmt.Sprintf("zone %s", z["name"]))
-		}
-	}
-	for _, kind := range []string{"forwarding-rules", "target-http-proxies", "url-maps", "backend-services", "health-checks", "instance-templates"} {
-		items, err := gcloudList("compute", kind, "list", "--global")
-		if err != nil {
-			t.Fatal(err)
-		}
+	add := func(kind string, items []map[string]any) {
 		for _, it := range items {
-			if strings.HasPrefix(fmt.Sprint(it["name"]), name) {
-				out = append(out, kind+" "+fmt.Sprint(it["name"]))
+			if n := fmt.Sprint(it["name"]); strings.HasPrefix(n, name) {
+				if r, ok := it["region"].(string); ok {
+					n += "@" + filepath.Base(r)
+				}
+				out = append(out, kind+" "+n)
 			}
 		}
+	}
+	add("sql", gcpREST(t, "/sql/v1beta4/projects/"+project+"/instances"))
+	add("zone", gcpREST(t, "/dns/v1/projects/"+project+"/managedZones"))
+	for _, r := range regions {
+		add("group", gcpREST(t, "/compute/v1/projects/"+project+"/regions/"+r+"/instanceGroupManagers"))
+	}
+	for _, kind := range []string{"forwardingRules", "targetHttpProxies", "urlMaps", "backendServices", "healthChecks", "instanceTemplates"} {
+		add(kind, gcpREST(t, "/compute/v1/projects/"+project+"/global/"+kind))
 	}
 	return out
 }

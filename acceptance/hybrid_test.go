@@ -154,8 +154,7 @@ database "orders" {
 	if aws, err := sweep.Leftovers(ctx, awsTestSession(), []string{"us-east-1"}, name); err != nil || len(aws) > 0 {
 		t.Errorf("AWS after destroy: %v %v", aws, err)
 	}
-	left := gcpBlueprintObjects(t, name)
-	left = append(left, gcpInRegion(t, name, "europe-west1", name+"-belgium-web")...)
+	left := gcpBlueprintObjects(t, name, "europe-west1")
 	if len(left) > 0 {
 		t.Errorf("GCP after destroy: %v", left)
 	}
