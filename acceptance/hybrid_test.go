@@ -83,6 +83,11 @@ database "orders" {
 		t.Fatal(err)
 	}
 	badLine := strings.Count(bad[:strings.Index(bad, "regions = [region.belgium]")], "\n") + 1
+	for _, d := range []string{"bad", "good"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	badTF := newCLI(t, CLIs(t)[0], filepath.Join(dir, "bad"), hybridConfig(badPath))
 	out, err := badTF.try("plan", "-input=false")
 	if err == nil || !strings.Contains(out, "Cross-cloud replication") || !strings.Contains(out, "declare a database per cloud") ||
