@@ -109,10 +109,15 @@ func forgetUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
 	if bp == "" {
 		bp = "NAME"
 	}
+	// Only AWS has a sweep command; on GCP the blueprint's label finds what is left.
+	howto := fmt.Sprintf("`terraform-provider-ha aws sweep --blueprint %s --location %s --dry-run` and delete it without --dry-run", bp, loc)
+	if cloud != "AWS" {
+		howto = fmt.Sprintf("`gcloud sql instances list --filter=\"region:%s AND settings.userLabels.ha-blueprint:%s\"` "+
+			"(and the compute instance groups, templates and load balancers named after %s) and delete it", loc, bp, bp)
+	}
 	diags.AddWarning(fmt.Sprintf("%s %s removed from state without being deleted", o.kind, o.name),
 		fmt.Sprintf("%s location %s unreachable: %s (%s %s) was removed from the Terraform state without being deleted. "+
-			"Cause: %v. It may still exist there; once the location answers again, list what is left with "+
-			"`terraform-provider-ha aws sweep --blueprint %s --location %s --dry-run` and delete it without --dry-run.",
-			cloud, loc, o.label(), o.kind, o.name, err, bp, loc))
+			"Cause: %v. It may still exist there; once the location answers again, list what is left with %s.",
+			cloud, loc, o.label(), o.kind, o.name, err, howto))
 	return true
 }

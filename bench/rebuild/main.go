@@ -6,7 +6,12 @@
 // us-east-1 out of band, as a region that is gone would be; time the apply
 // that fails over to west and rebuilds east in us-east-2; destroy; reset moto.
 //
-//	go run ./bench/rebuild [-n 3] [-terraform PATH] [-keep]
+// With -cloud gcp it drives the stock gcp-active-passive blueprint through
+// modules/stack on the local GCP endpoint instead (gcp.go): apply, plain
+// plan, then europe-west1 declared lost on the provider and the apply that
+// promotes netherlands and rebuilds belgium in europe-west3.
+//
+//	go run ./bench/rebuild [-n 3] [-cloud aws|gcp] [-terraform PATH] [-keep]
 package main
 
 import (
@@ -46,10 +51,20 @@ func main() {
 	n := flag.Int("n", 3, "rounds to run")
 	tfPath := flag.String("terraform", "", "terraform binary (default: .tools/bin/terraform of the repository)")
 	keep := flag.Bool("keep", false, "keep the work directory (logs, state) for inspection")
+	cloud := flag.String("cloud", "aws", "aws (examples/quickstart on moto) or gcp (gcp-active-passive on the local GCP endpoint)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *n, *tfPath, *keep); err != nil {
+	runner := run
+	switch *cloud {
+	case "aws":
+	case "gcp":
+		runner = runGCP
+	default:
+		fmt.Fprintf(os.Stderr, "rebuild: -cloud must be aws or gcp, got %q\n", *cloud)
+		os.Exit(2)
+	}
+	if err := runner(ctx, *n, *tfPath, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "rebuild:", err)
 		os.Exit(1)
 	}

@@ -15,15 +15,12 @@ locals {
   bp = data.ha_blueprint.this
 
   # The components managed in this state: every region's, or one region's.
-  # Cloud components go to the resources of their kind (which dispatch on
-  # `cloud`), bare-metal regions to host allocations; a kind this module
-  # cannot build on a cloud yet (gcp.tf lists what it builds there) is
-  # refused by a check.
+  # Cloud components go to the resources of their kind, which dispatch on
+  # `cloud` (aws, gcp; gcp.tf says what GCP regions get), bare-metal
+  # regions to host allocations.
   mine = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups", "host_allocations"] :
-    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && (contains(["aws", "bare_metal"], c.cloud) || c.cloud == "gcp" && contains(local.gcp_kinds, kind)) }
+    kind => { for k, c in local.bp[kind] : k => c if var.region == null || c.region == var.region }
   }
-  unsupported = sort(flatten([for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] :
-  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if !contains(["aws", "bare_metal"], c.cloud) && !(c.cloud == "gcp" && contains(local.gcp_kinds, kind))]]))
   dns_failovers = var.manage_dns ? local.bp.dns_failovers : {}
   # ha_backup_plan copies to another region; a plan with nowhere to copy to
   # (every other region lost and none rebuilt) waits for a replacement.
@@ -38,6 +35,7 @@ resource "ha_database" "this" {
   # Bare-metal databases (Patroni) are in bare_metal_database.tf.
   for_each = { for k, c in local.mine.databases : k => c if c.cloud != "bare_metal" }
 
+  cloud                   = each.value.cloud
   name                    = each.value.name
   location                = each.value.location
   component               = each.key
@@ -60,6 +58,7 @@ resource "ha_database" "this" {
 resource "ha_database_replica" "this" {
   for_each = local.mine.database_replicas
 
+  cloud           = each.value.cloud
   name            = each.value.name
   location        = each.value.location
   component       = each.key
@@ -84,6 +83,7 @@ resource "ha_database_replica" "this" {
 resource "ha_backup_plan" "this" {
   for_each = local.backup_plans
 
+  cloud            = each.value.cloud
   name             = each.value.name
   location         = each.value.location
   component        = each.key
@@ -175,9 +175,10 @@ resource "ha_dns_failover" "this" {
     content {
       name   = target.value.region
       weight = each.value.mode == "weighted" ? target.value.weight : null
-      addresses = each.value.backend != "powerdns" ? null : lookup(var.dns_addresses, target.value.region,
+      addresses = each.value.backend == "route53" ? null : lookup(var.dns_addresses, target.value.region,
         target.value.virtual_ip != "" ? [try(ha_virtual_ip.this[target.value.virtual_ip].vip, local.bp.virtual_ips[target.value.virtual_ip].address)] :
-      target.value.host_allocation != "" ? sort(values(ha_host_allocation.this[target.value.host_allocation].addresses)) : null)
+        target.value.host_allocation != "" ? sort(values(ha_host_allocation.this[target.value.host_allocation].addresses)) :
+      lookup(local.gcp_lb_addresses, target.value.load_balancer, null))
       dns_name = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].dns_name : null
       zone_id  = each.value.backend == "route53" && target.value.load_balancer != "" ? local.load_balancers[target.value.load_balancer].zone_id : null
     }
@@ -196,12 +197,5 @@ check "backups_have_a_copy_region" {
   assert {
     condition     = length(local.backup_plans_stuck) == 0
     error_message = "No region to copy backups to, so these backup plans are not managed until a lost region is rebuilt (replacements): ${join(", ", local.backup_plans_stuck)}."
-  }
-}
-
-check "components_have_a_backend" {
-  assert {
-    condition     = length(local.unsupported) == 0
-    error_message = "These components are of a kind this module does not build on their cloud yet, so they are not created: ${join(", ", local.unsupported)}."
   }
 }

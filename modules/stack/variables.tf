@@ -90,6 +90,12 @@ variable "peer_load_balancers" {
   default = {}
 }
 
+variable "peer_gcp_addresses" {
+  description = "Component key => forwarding rule address of GCP load balancers managed in another state, for Cloud DNS or PowerDNS failover targets here."
+  type        = map(string)
+  default     = {}
+}
+
 variable "inventory_variables" {
   description = "Values for the `variable` blocks of the bare-metal regions' inventories (addresses of UPS and PDU agents, say)."
   type        = map(string)

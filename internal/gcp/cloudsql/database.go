@@ -232,6 +232,9 @@ func (d *Databases) Delete(ctx context.Context, st *database.Status) error {
 	if inst.Settings != nil && inst.Settings.DeletionProtectionEnabled {
 		return fmt.Errorf("instance %s has deletion protection on: set deletion_protection = false and apply before destroying it", st.Spec.Name)
 	}
+	if err := c.waitNoReplicas(ctx, inst); err != nil {
+		return err
+	}
 	err = c.do(ctx, "delete Cloud SQL instance "+st.Spec.Name, func() (*sqladmin.Operation, error) {
 		return c.svc.Instances.Delete(c.project, st.Spec.Name).Context(ctx).Do()
 	})

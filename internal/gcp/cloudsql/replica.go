@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	sqladmin "google.golang.org/api/sqladmin/v1beta4"
 
@@ -180,36 +181,59 @@ func (r *Replicas) Promote(ctx context.Context, st *replica.Status) (*replica.St
 	return r.Read(ctx, st.Spec, st)
 }
 
+// promotionWait bounds how long FindSource waits for a labelled source
+// that is still a replica: a promotion in the same apply (a rebuilt
+// region's replica following the standby promoted after a disaster) takes
+// minutes on Cloud SQL.
+var promotionWait = 15 * time.Minute
+
 // FindSource finds the instance labelled as spec.SourceComponent of
-// spec.Blueprint in spec.SourceLocation.
+// spec.Blueprint in spec.SourceLocation. Cloud SQL replicas follow a
+// primary, so a labelled source that is still a replica is waited for:
+// it is being promoted in the same apply (the two are instances of one
+// resource block, which cannot depend on each other).
 func (r *Replicas) FindSource(ctx context.Context, spec replica.Spec) (string, error) {
 	c := r.c
 	want := labels(backend.Meta{Component: spec.SourceComponent, Blueprint: spec.Blueprint})
-	var found string
-	err := c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
-		for _, inst := range p.Items {
-			if inst.Region != spec.SourceLocation || inst.Settings == nil || inst.MasterInstanceName != "" {
-				continue
-			}
-			ok := true
-			for k, v := range want {
-				if inst.Settings.UserLabels[k] != v {
-					ok = false
+	deadline := time.Now().Add(promotionWait)
+	for {
+		var found, following string
+		err := c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
+			for _, inst := range p.Items {
+				if inst.Region != spec.SourceLocation || inst.Settings == nil {
+					continue
+				}
+				ok := true
+				for k, v := range want {
+					if inst.Settings.UserLabels[k] != v {
+						ok = false
+					}
+				}
+				switch {
+				case ok && inst.MasterInstanceName != "":
+					following = inst.Name + " (a read replica of " + sourceName(inst.MasterInstanceName) + ")"
+				case ok:
+					found = inst.ConnectionName
 				}
 			}
-			if ok {
-				found = inst.ConnectionName
-			}
+			return nil
+		})
+		if err != nil {
+			return "", c.wrap(fmt.Errorf("find source %s: %w", spec.SourceComponent, err))
 		}
-		return nil
-	})
-	if err != nil {
-		return "", c.wrap(fmt.Errorf("find source %s: %w", spec.SourceComponent, err))
+		switch {
+		case found != "":
+			return found, nil
+		case following == "":
+			return "", backend.NotFound("source database", spec.SourceComponent+" in "+spec.SourceLocation)
+		case time.Now().After(deadline):
+			return "", fmt.Errorf("source %s in %s is %s and was not promoted within %s: a Cloud SQL replica follows a primary, so promote the source first (promote = true)",
+				spec.SourceComponent, spec.SourceLocation, following, promotionWait)
+		}
+		if err := gcp.Sleep(ctx, gcp.Poll); err != nil {
+			return "", err
+		}
 	}
-	if found == "" {
-		return "", backend.NotFound("source database", spec.SourceComponent+" in "+spec.SourceLocation)
-	}
-	return found, nil
 }
 
 // Delete removes the replica (never with a final snapshot while it is one).
@@ -225,11 +249,38 @@ func (r *Replicas) Delete(ctx context.Context, st *replica.Status) error {
 	if inst.Settings != nil && inst.Settings.DeletionProtectionEnabled {
 		return fmt.Errorf("instance %s has deletion protection on: set deletion_protection = false and apply before destroying it", st.Spec.Name)
 	}
+	if err := c.waitNoReplicas(ctx, inst); err != nil {
+		return err
+	}
 	err = c.do(ctx, "delete Cloud SQL replica "+st.Spec.Name, func() (*sqladmin.Operation, error) {
 		return c.svc.Instances.Delete(c.project, st.Spec.Name).Context(ctx).Do()
 	})
 	if err != nil && !gcp.IsNotFound(err) {
 		return c.wrap(err)
+	}
+	return nil
+}
+
+// waitNoReplicas waits until inst has no replicas left: Cloud SQL refuses
+// to delete a replication master, and a promoted copy being replaced on
+// failback still masters the copy that is promoted in the same apply (an
+// instance of the same resource block, so no dependency orders the two).
+func (c *client) waitNoReplicas(ctx context.Context, inst *sqladmin.DatabaseInstance) error {
+	deadline := time.Now().Add(promotionWait)
+	for len(inst.ReplicaNames) > 0 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("instance %s still has the replicas %s after %s, and Cloud SQL does not delete a replication master: promote or delete them first",
+				inst.Name, strings.Join(inst.ReplicaNames, ", "), promotionWait)
+		}
+		if err := gcp.Sleep(ctx, gcp.Poll); err != nil {
+			return err
+		}
+		var err error
+		if inst, err = c.get(ctx, inst.Name); backend.IsNotFound(err) {
+			return nil
+		} else if err != nil {
+			return c.wrap(err)
+		}
 	}
 	return nil
 }
