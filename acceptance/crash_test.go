@@ -24,7 +24,9 @@ import (
 // first create call of each resource kind.
 const crashPointsVar = "HA_CRASH_POINTS"
 
-// crashPoints is one create call per resource kind of the stack.
+// crashPoints is one create call per resource kind of the stack; the
+// quickstart's shape (drBlueprint) holds the first six kinds, the services
+// blueprint (cache, object store, alerts) the others.
 var crashPoints = []string{
 	"CreateDBInstance",            // ha_database
 	"CreateDBInstanceReadReplica", // ha_database_replica
@@ -32,6 +34,9 @@ var crashPoints = []string{
 	"CreateAutoScalingGroup",      // ha_scaling_group
 	"CreateBackupVault",           // ha_backup_plan (PUT /backup-vaults/…)
 	"CreateHealthCheck",           // ha_dns_failover
+	"CreateReplicationGroup",      // ha_cache
+	"CreateBucket",                // ha_object_store (PUT /bucket)
+	"CreateTopic",                 // ha_alerts
 }
 
 // laterCrashPoints are the other calls of creates made of several calls:
@@ -46,6 +51,18 @@ var laterCrashPoints = []string{
 	"CreateBackupSelection",    // ha_backup_plan: last
 	"CreateHostedZone",         // ha_dns_failover: the zone, first
 	"ChangeResourceRecordSets", // ha_dns_failover: the records, last
+	"PutBucketTagging",         // ha_object_store: the tags, after the bucket
+	"CreateRole",               // ha_object_store: the copy role, before replication
+	"PutBucketReplication",     // ha_object_store: last
+	"Subscribe",                // ha_alerts: after the topic
+	"PutMetricAlarm",           // ha_alerts: the alarms, last
+}
+
+// servicesPoints are the kill points applied to the services blueprint.
+var servicesPoints = map[string]bool{
+	"CreateReplicationGroup": true, "CreateBucket": true, "CreateTopic": true,
+	"PutBucketTagging": true, "CreateRole": true, "PutBucketReplication": true,
+	"Subscribe": true, "PutMetricAlarm": true,
 }
 
 // Terraform is SIGKILLed right after the endpoint answered a create call (the
@@ -62,14 +79,21 @@ func TestAccCrash_killedApplyIsAdopted(t *testing.T) {
 	} else if v != "" {
 		points = strings.Split(v, ",")
 	}
-	text := fmt.Sprintf(drBlueprint, "CRNAME", "CRNAME", "CRNAME")
-	clean := applyUnderFaults(t, text, "CRNAME", services.FaultOptions{})
+	texts := map[bool]string{
+		false: fmt.Sprintf(drBlueprint, "CRNAME", "CRNAME", "CRNAME"),
+		true:  fmt.Sprintf(servicesBlueprint, "CRNAME"),
+	}
+	clean := map[bool]faultRun{}
 	for _, point := range points {
+		svc := servicesPoints[point]
+		if _, ok := clean[svc]; !ok {
+			clean[svc] = applyUnderFaults(t, texts[svc], "CRNAME", services.FaultOptions{})
+		}
 		t.Run(point, func(t *testing.T) {
-			applies, objects, left := crashAt(t, text, point)
+			applies, objects, left := crashAt(t, texts[svc], point)
 			t.Logf("kill point %s: applies needed after the kill %d; objects %d (clean apply %d); left after destroy %d",
-				point, applies, len(objects), len(clean.Objects), len(left))
-			if d := diffLists(clean.Objects, objects); d != "" {
+				point, applies, len(objects), len(clean[svc].Objects), len(left))
+			if d := diffLists(clean[svc].Objects, objects); d != "" {
 				t.Errorf("after the kill at %s, the endpoint differs from a clean apply:\n%s", point, d)
 			}
 			if len(left) > 0 {
@@ -89,7 +113,7 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 	if err := os.WriteFile(bpPath, []byte(strings.ReplaceAll(blueprintText, "CRNAME", name)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { sweepAll(t, name) })
+	t.Cleanup(func() { sweepAll(t, name); sweepServices(t, name) })
 
 	var mu sync.Mutex
 	var victim *os.Process
@@ -152,8 +176,12 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 	return applies, objects, left
 }
 
-// restOps are the REST calls among the crash points: method and path.
+// restOps are the REST calls among the crash points: method, path and, for
+// S3, the subresource query.
 var restOps = map[string]*regexp.Regexp{
+	"CreateBucket":             regexp.MustCompile(`^PUT /[a-z0-9.-]+$`),
+	"PutBucketTagging":         regexp.MustCompile(`^PUT /[a-z0-9.-]+\?tagging`),
+	"PutBucketReplication":     regexp.MustCompile(`^PUT /[a-z0-9.-]+\?replication`),
 	"CreateBackupVault":        regexp.MustCompile(`^PUT /backup-vaults/[^/]+$`),
 	"CreateBackupPlan":         regexp.MustCompile(`^PUT /backup/plans/?$`),
 	"CreateHealthCheck":        regexp.MustCompile(`^POST /2013-04-01/healthcheck$`),
@@ -163,6 +191,9 @@ var restOps = map[string]*regexp.Regexp{
 
 func callIs(c services.Call, op string) bool {
 	if re, ok := restOps[op]; ok {
+		if c.Query != "" {
+			return re.MatchString(c.Operation + "?" + c.Query)
+		}
 		return re.MatchString(c.Operation)
 	}
 	return c.Operation == op

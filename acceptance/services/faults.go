@@ -113,6 +113,7 @@ type Call struct {
 	Service   string // from the signature's credential scope (ec2, rds, ...)
 	Region    string
 	Operation string // Action, X-Amz-Target operation, or METHOD path
+	Query     string // the raw query of a REST call (S3's ?tagging, ?replication); not part of the fault key
 	Protocol  string // ec2, query, json, rest-json, rest-xml
 	Status    int    // the endpoint's answer (only in OnForwarded)
 }
@@ -301,7 +302,7 @@ var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)
 // Classify tells the service, region, operation and protocol of a call from
 // its signature, headers and body.
 func Classify(r *http.Request, body []byte) Call {
-	c := Call{Operation: r.Method + " " + r.URL.Path}
+	c := Call{Operation: r.Method + " " + r.URL.Path, Query: r.URL.RawQuery}
 	if g := googleService(r.URL.Path); g != "" {
 		// Google APIs: JSON errors in Google's format; the operation key
 		// drops the project and names so that a seed faults the same
