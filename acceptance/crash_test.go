@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -197,4 +198,110 @@ func callIs(c services.Call, op string) bool {
 		return re.MatchString(c.Operation)
 	}
 	return c.Operation == op
+}
+
+// ha_virtual_ip delivers keepalived's configuration to each host over SSH
+// and starts it. Terraform is SIGKILLed the moment the first host holds its
+// file (the others not yet written, or written but not started); the next
+// apply writes what is missing and starts keepalived where it does not run
+// (not rewriting what is already right), the VIP answers, the next plan is
+// empty, and destroy leaves no file and no daemon on any host. Prints how
+// many hosts held the file at the kill and the applies needed.
+//
+// Namespace hosts cost about a minute and a half on a busy CI machine, so
+// this kill point runs with HA_CRASH_POINTS=all (or =keepalived) only.
+func TestAccCrash_virtualIPKilledMidDelivery(t *testing.T) {
+	if v := os.Getenv(crashPointsVar); v != "all" && !strings.Contains(v, "keepalived") {
+		t.Skip("the keepalived delivery kill point runs with " + crashPointsVar + "=all or =keepalived")
+	}
+	lab := vipLab(t)
+	vip := vipAddr(lab, 11)
+	config := `
+terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+
+provider "ha" {}
+` + vipConfig(lab, "crash-dc1-web", vip, labHosts(lab))
+	tf := newCLI(t, CLIs(t)[0], t.TempDir(), config)
+	conf := func(h string) string { return lab.Hosts[h].EtcDir + "/keepalived/keepalived.conf" }
+	delivered := func() (n int) {
+		for h := range lab.Hosts {
+			if _, err := os.Stat(conf(h)); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	t.Cleanup(func() {
+		if delivered() > 0 {
+			_, _ = tf.try("destroy", "-auto-approve", "-input=false")
+		}
+	})
+
+	cmd := exec.Command(tf.cli.Path, "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd.Dir, cmd.Env = tf.dir, tf.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	atKill := -1
+	for atKill < 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("the apply ended before any host held its configuration (err %v):\n%s", err, tail(out.String(), 30))
+		case <-time.After(20 * time.Millisecond):
+			if n := delivered(); n > 0 {
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				atKill = n
+			}
+		}
+	}
+	<-done
+	time.Sleep(2 * time.Second)
+	running := func() (n int) {
+		for h := range lab.Hosts {
+			b, err := os.ReadFile(lab.Hosts[h].EtcDir + "/keepalived/keepalived.pid")
+			if err != nil {
+				continue
+			}
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 && syscall.Kill(pid, 0) == nil {
+				n++
+			}
+		}
+		return n
+	}
+	t.Logf("killed with %d of %d hosts holding their file, keepalived running on %d", atKill, len(lab.Hosts), running())
+
+	applies := 0
+	for applies < 2 {
+		applies++
+		o, err := tf.try("apply", "-auto-approve", "-input=false")
+		if err == nil {
+			break
+		}
+		if applies == 2 {
+			t.Fatalf("after the kill, two applies did not finish:\n%s", tail(o, 40))
+		}
+		t.Logf("first apply after the kill failed:\n%s", tail(o, 30))
+	}
+	files, daemons := delivered(), running()
+	if files != len(lab.Hosts) || daemons != len(lab.Hosts) {
+		t.Errorf("after the apply: %d hosts hold the file, keepalived runs on %d; want %d each", files, daemons, len(lab.Hosts))
+	}
+	if err := vipAnswersFrom(vip, "r1-h01")(nil); err != nil {
+		t.Error(err)
+	}
+	tf.planEmpty()
+	tf.destroy()
+	if err := keepalivedGone(lab)(nil); err != nil {
+		t.Error(err)
+	}
+	t.Logf("kill point keepalived delivery: applies needed after the kill %d; hosts configured %d, running %d; left after destroy: %v",
+		applies, files, daemons, keepalivedGone(lab)(nil))
 }

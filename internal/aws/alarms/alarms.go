@@ -125,7 +125,7 @@ func (b *Backend) Apply(ctx context.Context, spec alerts.Spec, previous *alerts.
 				owner = sdkaws.ToString(t.Value)
 			}
 		}
-		if owner != spec.Component {
+		if owner != allTags[awsbase.TagComponent] {
 			return nil, fmt.Errorf("create notification topic %s: a topic of that name exists and is not this component's (ha:component %q)", spec.Name, owner)
 		}
 	}

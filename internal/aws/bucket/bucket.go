@@ -149,7 +149,7 @@ func checkOwner(ctx context.Context, api *s3.Client, spec objectstore.Spec) erro
 				owner = sdkaws.ToString(t.Value)
 			}
 		}
-		if owner != spec.Component {
+		if want := awsbase.Tags(spec.Tags, spec.Blueprint, spec.Component)[awsbase.TagComponent]; owner != want {
 			return fmt.Errorf("create bucket %s: a bucket of that name exists and is not this component's (ha:component %q)", spec.Name, owner)
 		}
 		return nil

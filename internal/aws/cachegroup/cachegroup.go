@@ -208,7 +208,7 @@ func (b *Backend) checkOwner(ctx context.Context, c *client, spec cache.Spec) er
 			owner = sdkaws.ToString(t.Value)
 		}
 	}
-	if owner != spec.Component {
+	if want := awsbase.Tags(spec.Tags, spec.Blueprint, spec.Component)[awsbase.TagComponent]; owner != want {
 		return fmt.Errorf("create replication group %s: a group of that name exists and is not this component's (ha:component %q)", spec.Name, owner)
 	}
 	return nil
