@@ -66,8 +66,9 @@ var servicesPoints = map[string]bool{
 	"Subscribe": true, "PutMetricAlarm": true,
 }
 
-// Terraform is SIGKILLed right after the endpoint answered a create call (the
-// object exists, the state does not know it); the next apply adopts what was
+// Terraform (with its provider plugins) is SIGKILLed right after the
+// endpoint answered a create call (the object exists, the state does not
+// know it); the next apply adopts what was
 // made instead of failing on "already exists" or making a twin, the endpoint
 // then holds what a clean apply makes, and destroy leaves nothing. Prints,
 // per kill point, the applies needed and the objects left.
@@ -128,7 +129,7 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 			defer mu.Unlock()
 			if victim != nil && !killed {
 				killed = true
-				_ = victim.Signal(syscall.SIGKILL)
+				killGroup(victim)
 			}
 		},
 	})
@@ -139,8 +140,7 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 	tf := newCLI(t, CLIs(t)[0], dir, stackConfig(bpPath))
 	tf.env = append(tf.env, "HA_AWS_ENDPOINT="+proxy.URL)
 
-	cmd := exec.Command(tf.cli.Path, "apply", "-auto-approve", "-input=false", "-no-color")
-	cmd.Dir, cmd.Env = tf.dir, tf.env
+	cmd := crashableApply(tf)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -156,8 +156,7 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 	if !wasKilled {
 		t.Fatalf("the apply never called %s (err %v):\n%s", op, err, tail(out.String(), 30))
 	}
-	// The provider process terraform started may still be finishing its
-	// call; give it the moment a real crash would.
+	// Let the endpoint finish what it was answering.
 	time.Sleep(2 * time.Second)
 	for applies < 2 {
 		applies++
@@ -175,6 +174,22 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 	tf.destroy()
 	left = endpointObjects(t, name)
 	return applies, objects, left
+}
+
+// crashableApply is `terraform apply` in a process group of its own, so
+// that killGroup takes terraform and the provider plugins it started down
+// together, as a crashed machine or CI runner would (and none is left
+// running after the test).
+func crashableApply(tf *cliRun) *exec.Cmd {
+	cmd := exec.Command(tf.cli.Path, "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd.Dir, cmd.Env = tf.dir, tf.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// killGroup SIGKILLs the process group p leads.
+func killGroup(p *os.Process) {
+	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
 }
 
 // restOps are the REST calls among the crash points: method, path and, for
@@ -241,8 +256,7 @@ provider "ha" {}
 		}
 	})
 
-	cmd := exec.Command(tf.cli.Path, "apply", "-auto-approve", "-input=false", "-no-color")
-	cmd.Dir, cmd.Env = tf.dir, tf.env
+	cmd := crashableApply(tf)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -257,12 +271,12 @@ provider "ha" {}
 			t.Fatalf("the apply ended before any host held its configuration (err %v):\n%s", err, tail(out.String(), 30))
 		case <-time.After(20 * time.Millisecond):
 			if n := delivered(); n > 0 {
-				_ = cmd.Process.Signal(syscall.SIGKILL)
+				killGroup(cmd.Process)
 				atKill = n
 			}
 		}
 	}
-	<-done
+	_ = <-done
 	time.Sleep(2 * time.Second)
 	running := func() (n int) {
 		for h := range lab.Hosts {

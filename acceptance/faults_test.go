@@ -296,7 +296,11 @@ module %q {
 }
 `, key, filepath.Join(RepoRoot(), "modules", "stack"), bpPath)
 	}
-	t.Cleanup(func() { sweepFaults(t, name) })
+	t.Cleanup(func() {
+		for i := range keys {
+			sweepFaults(t, name+string(rune('a'+i)))
+		}
+	})
 	proxy, err := services.StartFaultProxy(os.Getenv("HA_AWS_ENDPOINT"), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -304,7 +308,18 @@ module %q {
 	defer func() { _ = proxy.Close() }()
 	tf := newCLI(t, CLIs(t)[0], dir, config)
 	tf.env = append(tf.env, "HA_AWS_ENDPOINT="+proxy.URL)
-	return convergeUnderFaults(t, tf, proxy, opts, name, func() []string { return endpointObjects(t, name) })
+	// Objects are found by their blueprint's tag (and name): list each
+	// blueprint's, each line led by the blueprint's key.
+	objects := func() []string {
+		var out []string
+		for i, key := range keys {
+			for _, o := range endpointObjects(t, name+string(rune('a'+i))) {
+				out = append(out, key+": "+o)
+			}
+		}
+		return out
+	}
+	return convergeUnderFaults(t, tf, proxy, opts, name, objects)
 }
 
 // sweepFaults removes what a failed fault test left, in every location the
@@ -356,22 +371,20 @@ func TestAccFaults_stockBlueprintsConverge(t *testing.T) {
 		}
 		seen[o] = true
 	}
-	for i, key := range keys {
-		bp := "BP" + string(rune('a'+i))
+	for _, key := range keys {
 		t.Logf("blueprint %s: %d objects (fault-free %d); %d left after destroy",
-			key, countOf(faulty.Objects, bp), countOf(clean.Objects, bp), countOf(faulty.Left, bp))
+			key, countOf(faulty.Objects, key), countOf(clean.Objects, key), countOf(faulty.Left, key))
 	}
 	if len(faulty.Left) > 0 || len(clean.Left) > 0 {
 		t.Errorf("left after destroy: under faults %v, fault-free %v", faulty.Left, clean.Left)
 	}
 }
 
-// countOf counts the objects of the normalised blueprint name bp ("BPa").
-func countOf(objects []string, bp string) int {
+// countOf counts the objects of the blueprint key.
+func countOf(objects []string, key string) int {
 	n := 0
-	re := regexp.MustCompile(`\b` + bp + `\b|` + bp + `[-.]`)
 	for _, o := range objects {
-		if re.MatchString(o) {
+		if strings.HasPrefix(o, key+": ") {
 			n++
 		}
 	}
