@@ -406,6 +406,17 @@ func writeFault(w http.ResponseWriter, c Call, kind string) {
 	}
 	status, code, msg := faultAnswer(c.Protocol, kind)
 	reqID := "fault-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if c.Service == "s3" {
+		// S3's REST-XML errors have a bare <Error> root (no
+		// <ErrorResponse>), and S3 throttles with 503 SlowDown.
+		status, code, msg = s3FaultAnswer(kind)
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("X-Amz-Request-Id", reqID)
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId><HostId>fault</HostId></Error>`, code, msg, reqID)
+		return
+	}
 	switch c.Protocol {
 	case "json", "rest-json":
 		ct := "application/x-amz-json-1.1"
@@ -433,6 +444,19 @@ func writeFault(w http.ResponseWriter, c Call, kind string) {
 		}
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
 			`<ErrorResponse><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, typ, code, msg, reqID)
+	}
+}
+
+// s3FaultAnswer is the status, error code and message S3 answers a fault
+// with.
+func s3FaultAnswer(kind string) (int, string, string) {
+	switch kind {
+	case FaultThrottle:
+		return http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate."
+	case Fault503:
+		return http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unable to handle request."
+	default:
+		return http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again."
 	}
 }
 
