@@ -276,7 +276,7 @@ provider "ha" {}
 			}
 		}
 	}
-	_ = <-done
+	t.Logf("killed apply: %v", <-done)
 	time.Sleep(2 * time.Second)
 	running := func() (n int) {
 		for h := range lab.Hosts {
