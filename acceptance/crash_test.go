@@ -79,7 +79,15 @@ func TestAccCrash_killedApplyIsAdopted(t *testing.T) {
 	if v := os.Getenv(crashPointsVar); v == "all" {
 		points = append(append([]string(nil), crashPoints...), laterCrashPoints...)
 	} else if v != "" {
-		points = strings.Split(v, ",")
+		points = nil
+		for _, p := range strings.Split(v, ",") {
+			if p != "keepalived" { // TestAccCrash_virtualIPKilledMidDelivery's
+				points = append(points, p)
+			}
+		}
+		if len(points) == 0 {
+			t.Skip(crashPointsVar + " names no AWS kill point")
+		}
 	}
 	texts := map[bool]string{
 		false: fmt.Sprintf(drBlueprint, "CRNAME", "CRNAME", "CRNAME"),
