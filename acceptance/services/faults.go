@@ -113,6 +113,7 @@ type Call struct {
 	Service   string // from the signature's credential scope (ec2, rds, ...)
 	Region    string
 	Operation string // Action, X-Amz-Target operation, or METHOD path
+	Query     string // the raw query of a REST call (S3's ?tagging, ?replication); not part of the fault key
 	Protocol  string // ec2, query, json, rest-json, rest-xml
 	Status    int    // the endpoint's answer (only in OnForwarded)
 }
@@ -301,7 +302,7 @@ var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)
 // Classify tells the service, region, operation and protocol of a call from
 // its signature, headers and body.
 func Classify(r *http.Request, body []byte) Call {
-	c := Call{Operation: r.Method + " " + r.URL.Path}
+	c := Call{Operation: r.Method + " " + r.URL.Path, Query: r.URL.RawQuery}
 	if g := googleService(r.URL.Path); g != "" {
 		// Google APIs: JSON errors in Google's format; the operation key
 		// drops the project and names so that a seed faults the same
@@ -405,6 +406,17 @@ func writeFault(w http.ResponseWriter, c Call, kind string) {
 	}
 	status, code, msg := faultAnswer(c.Protocol, kind)
 	reqID := "fault-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if c.Service == "s3" {
+		// S3's REST-XML errors have a bare <Error> root (no
+		// <ErrorResponse>), and S3 throttles with 503 SlowDown.
+		status, code, msg = s3FaultAnswer(kind)
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("X-Amz-Request-Id", reqID)
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId><HostId>fault</HostId></Error>`, code, msg, reqID)
+		return
+	}
 	switch c.Protocol {
 	case "json", "rest-json":
 		ct := "application/x-amz-json-1.1"
@@ -432,6 +444,19 @@ func writeFault(w http.ResponseWriter, c Call, kind string) {
 		}
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
 			`<ErrorResponse><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, typ, code, msg, reqID)
+	}
+}
+
+// s3FaultAnswer is the status, error code and message S3 answers a fault
+// with.
+func s3FaultAnswer(kind string) (int, string, string) {
+	switch kind {
+	case FaultThrottle:
+		return http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate."
+	case Fault503:
+		return http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unable to handle request."
+	default:
+		return http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again."
 	}
 }
 

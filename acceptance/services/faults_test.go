@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/option"
@@ -62,6 +63,10 @@ func TestFaultProxyProtocols(t *testing.T) {
 					_, err := backup.NewFromConfig(cfg).ListBackupPlans(ctx, &backup.ListBackupPlansInput{})
 					return err
 				},
+				"s3": func() error {
+					_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3.ListBucketsInput{})
+					return err
+				},
 				"route53": func() error {
 					_, err := route53.NewFromConfig(cfg).ListHostedZones(ctx, &route53.ListHostedZonesInput{})
 					return err
@@ -84,6 +89,8 @@ func TestFaultProxyProtocols(t *testing.T) {
 					wantCode = "Unavailable"
 				case (svc == "kms" || svc == "backup") && kind == FaultThrottle:
 					wantCode = "ThrottlingException"
+				case svc == "s3":
+					wantCode = map[string]string{FaultThrottle: "SlowDown", Fault500: "InternalError", Fault503: "ServiceUnavailable"}[kind]
 				}
 				if ae.ErrorCode() != wantCode {
 					t.Errorf("%s %s: error code %q, want %q (%v)", svc, kind, ae.ErrorCode(), wantCode, err)

@@ -101,11 +101,34 @@ func (b *Backend) Apply(ctx context.Context, spec alerts.Spec, previous *alerts.
 	for _, k := range sortedKeys(allTags) {
 		tags = append(tags, snstypes.Tag{Key: sdkaws.String(k), Value: sdkaws.String(allTags[k])})
 	}
-	topic, err := c.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: sdkaws.String(spec.Name), Tags: tags})
+	in := &sns.CreateTopicInput{Name: sdkaws.String(spec.Name)}
+	if previous == nil {
+		// Tags on CreateTopic of an existing topic must match its own;
+		// an update sets them with TagResource below instead.
+		in.Tags = tags
+	}
+	topic, err := c.sns.CreateTopic(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("create notification topic %s: %w", spec.Name, err)
 	}
 	arn := sdkaws.ToString(topic.TopicArn)
+	if previous == nil {
+		// CreateTopic answers an existing topic's ARN: a run killed after
+		// it is adopted, anyone else's topic of that name is refused.
+		have, err := c.sns.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: topic.TopicArn})
+		if err != nil {
+			return nil, fmt.Errorf("read tags of notification topic %s: %w", spec.Name, err)
+		}
+		owner := ""
+		for _, t := range have.Tags {
+			if sdkaws.ToString(t.Key) == awsbase.TagComponent {
+				owner = sdkaws.ToString(t.Value)
+			}
+		}
+		if owner != allTags[awsbase.TagComponent] {
+			return nil, fmt.Errorf("create notification topic %s: a topic of that name exists and is not this component's (ha:component %q)", spec.Name, owner)
+		}
+	}
 	if len(tags) > 0 {
 		// CreateTopic on an existing topic does not change its tags.
 		if _, err := c.sns.TagResource(ctx, &sns.TagResourceInput{ResourceArn: topic.TopicArn, Tags: tags}); err != nil {

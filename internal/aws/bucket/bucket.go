@@ -79,6 +79,9 @@ func (b *Backend) Apply(ctx context.Context, spec objectstore.Spec, previous *ob
 		return nil, err
 	}
 	if previous == nil {
+		if err := checkOwner(ctx, api, spec); err != nil {
+			return nil, err
+		}
 		in := &s3.CreateBucketInput{Bucket: sdkaws.String(spec.Name)}
 		if spec.Location != "us-east-1" {
 			in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(spec.Location)}
@@ -127,6 +130,43 @@ func (b *Backend) Apply(ctx context.Context, spec objectstore.Spec, previous *ob
 		return nil, err
 	}
 	return st, nil
+}
+
+// checkOwner lets a create go on when the bucket does not exist yet, or
+// exists as a run killed mid-create leaves it: tagged with spec's
+// ha:component, or untagged and empty (killed before the tags were set).
+// Anyone else's bucket of that name is refused rather than taken over
+// (S3 answers a repeated create of one's own bucket with success in
+// us-east-1, so the create alone cannot tell).
+func checkOwner(ctx context.Context, api *s3.Client, spec objectstore.Spec) error {
+	tags, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: sdkaws.String(spec.Name)})
+	code := awsbase.ErrorCode(err)
+	switch {
+	case err == nil:
+		owner := ""
+		for _, t := range tags.TagSet {
+			if sdkaws.ToString(t.Key) == awsbase.TagComponent {
+				owner = sdkaws.ToString(t.Value)
+			}
+		}
+		if want := awsbase.Tags(spec.Tags, spec.Blueprint, spec.Component)[awsbase.TagComponent]; owner != want {
+			return fmt.Errorf("create bucket %s: a bucket of that name exists and is not this component's (ha:component %q)", spec.Name, owner)
+		}
+		return nil
+	case code == "NoSuchTagSet" || code == "NoSuchTagSetError":
+		objs, err := api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: sdkaws.String(spec.Name), MaxKeys: sdkaws.Int32(1)})
+		if err != nil {
+			return fmt.Errorf("read existing bucket %s: %w", spec.Name, err)
+		}
+		if len(objs.Contents) > 0 {
+			return fmt.Errorf("create bucket %s: a bucket of that name exists, untagged and not empty: not this component's", spec.Name)
+		}
+		return nil
+	default:
+		// Missing, or not readable here (another account's, another
+		// region's): the create tells.
+		return nil
+	}
 }
 
 func (b *Backend) settings(ctx context.Context, api *s3.Client, spec objectstore.Spec, previous *objectstore.Status) error {

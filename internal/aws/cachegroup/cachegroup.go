@@ -133,7 +133,14 @@ func (b *Backend) Apply(ctx context.Context, spec cache.Spec, previous *cache.St
 			}
 			_, err = c.api.CreateReplicationGroup(ctx, in)
 		}
-		if err != nil && awsbase.ErrorCode(err) != "ReplicationGroupAlreadyExists" {
+		if awsbase.ErrorCode(err) == "ReplicationGroupAlreadyExists" {
+			// A run killed after the create (or an answer lost on the
+			// way) left the group without state: adopt this component's
+			// own, refuse anyone else's.
+			if err := b.checkOwner(ctx, c, spec); err != nil {
+				return nil, err
+			}
+		} else if err != nil {
 			return nil, fmt.Errorf("create replication group %s: %w", spec.Name, err)
 		}
 		return b.wait(ctx, c, spec, nil)
@@ -178,6 +185,33 @@ func (b *Backend) Apply(ctx context.Context, spec cache.Spec, previous *cache.St
 		}
 	}
 	return b.wait(ctx, c, spec, previous)
+}
+
+// checkOwner fails unless the existing group of spec's name carries spec's
+// ha:component tag (the create writes the tags with the group, so a group
+// of this component's always has it).
+func (b *Backend) checkOwner(ctx context.Context, c *client, spec cache.Spec) error {
+	out, err := c.api.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: sdkaws.String(spec.Name)})
+	if err != nil {
+		return fmt.Errorf("read existing replication group %s: %w", spec.Name, err)
+	}
+	if len(out.ReplicationGroups) == 0 {
+		return fmt.Errorf("create replication group %s: the name is taken, and no group of that name can be read", spec.Name)
+	}
+	tags, err := c.api.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: out.ReplicationGroups[0].ARN})
+	if err != nil {
+		return fmt.Errorf("read tags of existing replication group %s: %w", spec.Name, err)
+	}
+	owner := ""
+	for _, t := range tags.TagList {
+		if sdkaws.ToString(t.Key) == awsbase.TagComponent {
+			owner = sdkaws.ToString(t.Value)
+		}
+	}
+	if want := awsbase.Tags(spec.Tags, spec.Blueprint, spec.Component)[awsbase.TagComponent]; owner != want {
+		return fmt.Errorf("create replication group %s: a group of that name exists and is not this component's (ha:component %q)", spec.Name, owner)
+	}
+	return nil
 }
 
 // rawState is the group's status as ElastiCache reports it, "" when there
