@@ -239,8 +239,7 @@ const faultBlueprintsVar = "HA_FAULT_BLUEPRINTS"
 var faultBlueprints = []string{"web-active-active", "web-active-passive", "three-region-database", "services"}
 
 // faultBlueprintText is a blueprint of faultBlueprints named name, with its
-// DNS zone its own, deletion protection off so destroy can finish, and
-// DNS failover over two regions at most.
+// DNS zone its own and deletion protection off so destroy can finish.
 func faultBlueprintText(t *testing.T, key, name string) string {
 	t.Helper()
 	if key == "services" {
@@ -252,11 +251,7 @@ func faultBlueprintText(t *testing.T, key, name string) string {
 	}
 	text := regexp.MustCompile(`(?m)^blueprint "[^"]+"`).ReplaceAllString(string(b), fmt.Sprintf("blueprint %q", name))
 	text = strings.ReplaceAll(text, "example.com", name+".test")
-	text = strings.ReplaceAll(text, "deletion_protection = true", "deletion_protection = false")
-	// Route 53 failover records take one primary and one secondary: the
-	// three-region order is refused at apply (a known gap of the Route 53
-	// backend), so the test fails over between the first two.
-	return strings.ReplaceAll(text, "order = [region.east, region.west, region.eu]", "order = [region.east, region.west]")
+	return strings.ReplaceAll(text, "deletion_protection = true", "deletion_protection = false")
 }
 
 // objectLocations are where the fault tests look for objects: the

@@ -16,7 +16,7 @@ import (
 // TestPictureSVG draws the stock blueprints and the services example
 // through Graphviz and compares the SVG's structure (every region, node
 // and edge by id and title, not the layout) with testdata/golden/*.svg.txt.
-// Run with -update (in package blueprints' tests) ... see updateSVG.
+// UPDATE_GOLDEN=1 rewrites them.
 func TestPictureSVG(t *testing.T) {
 	cases := map[string]func() (*blueprints.Result, error){
 		"services": func() (*blueprints.Result, error) {

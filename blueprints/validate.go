@@ -428,6 +428,10 @@ func (c *compiler) validateDNS(bp *Blueprint, d *DNSSpec) {
 				c.errorf(d.At("backend"), "Route 53 cannot check this region", "backend is route53, but region %q is %s: Route 53 alias records and health checks need AWS load balancers. Use backend = \"powerdns\".", n, r.Cloud)
 			}
 		}
+		// A Route 53 failover record set is one PRIMARY and one SECONDARY.
+		if d.Mode == "failover" && len(d.Order) > 2 {
+			c.errorf(orderRng, "Too many failover regions for Route 53", "DNS %q fails over across %d regions, but Route 53 failover records hold one primary and one secondary. List two regions in order, or use mode = \"weighted\" or backend = \"powerdns\".", d.FQDN, len(d.Order))
+		}
 		// Route 53 health checks run every 10 or 30 seconds and nothing else.
 		if hc.Interval != 10 && hc.Interval != 30 {
 			c.errorf(at("interval"), "Health check interval not supported", "Every region of %q is AWS, so Route 53 checks health: its interval is 10s or 30s, not %ds.", d.FQDN, hc.Interval)

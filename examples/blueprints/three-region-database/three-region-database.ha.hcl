@@ -2,7 +2,8 @@
 #
 # The ledger database lives in us-east-1 with a read replica beside it and
 # asynchronous replicas in us-west-2 and eu-west-1; hourly backups are
-# copied to us-west-2. DNS fails over east -> west -> eu.
+# copied to us-west-2. DNS fails over east -> west (Route 53 failover records
+# hold a primary and one secondary); eu keeps a third copy of the data.
 #
 # Worst case on losing east:
 #   RTO = 30s x 2 (detection) + 60s (TTL) + 300s (RDS replica promotion) = 7m0s
@@ -93,7 +94,7 @@ dns "api.example.com" {
   to   = tier.api
 
   failover {
-    order = [region.east, region.west, region.eu]
+    order = [region.east, region.west]
     health_check {
       path      = local.health_path
       interval  = "30s"
