@@ -469,7 +469,7 @@ func TestLocalMySQLBinaryLogAndReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI, Engine: "postgres"}, nil); err == nil ||
+	if _, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI, Engine: "postgres"}, nil); !errors.Is(err, replica.ErrEngineMismatch) ||
 		!strings.Contains(err.Error(), `"postgres" but the source runs "mysql"`) {
 		t.Errorf("engine mismatch: %v", err)
 	}

@@ -62,7 +62,7 @@ func (r *Replicas) Apply(ctx context.Context, spec replica.Spec, previous *repli
 		}
 		if eng, _ := engineOf(src.DatabaseVersion); asked != "" && asked != eng {
 			// Refused before anything is created: a replica runs its source's engine.
-			return nil, fmt.Errorf("engine is %q but the source runs %q", spec.Engine, eng)
+			return nil, &replica.EngineMismatchError{Want: spec.Engine, Source: eng}
 		}
 		st := &sqladmin.Settings{Tier: spec.InstanceClass, UserLabels: labels(spec.Meta), DeletionProtectionEnabled: spec.DeletionProtection, AvailabilityType: "ZONAL"}
 		if st.Tier == "" && src.Settings != nil {
