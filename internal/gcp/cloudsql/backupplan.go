@@ -67,7 +67,10 @@ func scheduleOf(start string) string {
 // only those.
 func description(plan, trigger string) string { return "ha:" + plan + ":" + trigger }
 
-func instanceOf(spec backupplan.Spec) (string, error) {
+func instanceOf(spec backupplan.Spec, previous *backupplan.Status) (string, error) {
+	if len(spec.Resources) == 0 && previous != nil && previous.PlanID != "" {
+		return previous.PlanID, nil // import: the plan id is the instance's name
+	}
 	if len(spec.Resources) == 0 {
 		return "", errors.New("a Cloud SQL backup plan protects one database instance: resources is empty")
 	}
@@ -82,7 +85,7 @@ func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous 
 	if err != nil {
 		return nil, err
 	}
-	name, err := instanceOf(spec)
+	name, err := instanceOf(spec, previous)
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +123,9 @@ func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous 
 }
 
 // Read returns the plan as the instance's backup configuration holds it.
-func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, _ *backupplan.Status) (*backupplan.Status, error) {
+func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, previous *backupplan.Status) (*backupplan.Status, error) {
 	c := b.c
-	name, err := instanceOf(spec)
+	name, err := instanceOf(spec, previous)
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +150,26 @@ func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, _ *backupp
 		got.CopyToLocation = cfg.Location
 	}
 	got.Encrypted = true // Cloud SQL backups are always encrypted
-	st := &backupplan.Status{Spec: got, ID: name, VaultID: inst.Region, CopyVaultID: cfg.Location}
+	st := &backupplan.Status{Spec: got, ID: name, PlanID: name, VaultID: inst.Region, CopyVaultID: cfg.Location}
 	runs, err := b.runs(ctx, name)
 	if err != nil {
 		return nil, c.wrap(err)
+	}
+	if spec.Name == "" {
+		// Import: the plan's name and trigger are in the description of
+		// the newest backup it took; the instance is what it protects.
+		for _, r := range runs {
+			if plan, trigger, ok := strings.Cut(strings.TrimPrefix(r.Description, "ha:"), ":"); ok && strings.HasPrefix(r.Description, "ha:") {
+				got.Name, got.SnapshotTrigger = plan, trigger
+				break
+			}
+		}
+		got.Resources = []string{inst.ConnectionName}
+		if inst.Settings.UserLabels != nil {
+			got.Blueprint = inst.Settings.UserLabels["ha-blueprint"]
+		}
+		spec = got
+		st.Spec = got
 	}
 	for _, r := range runs {
 		id := name + "/" + strconv.FormatInt(r.Id, 10)

@@ -201,6 +201,16 @@ func (d *Databases) Read(ctx context.Context, spec database.Spec, _ *database.St
 		}
 	}
 	got.StorageEncrypted = true // Cloud SQL always encrypts storage
+	if spec.Component == "" && spec.Blueprint == "" && st != nil {
+		// Import: the labels say which blueprint and user tags it has (the
+		// component key, spelled as a label, is given again in config).
+		got.Meta = importedMeta(spec.Meta, st.UserLabels)
+	}
+	if spec.Username == "" {
+		if got.Username, err = d.c.masterUser(ctx, inst.Name, got.Engine); err != nil {
+			return nil, d.c.wrap(err)
+		}
+	}
 	addr := address(inst)
 	p := port(got.Engine)
 	return &database.Status{

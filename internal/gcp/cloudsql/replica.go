@@ -142,12 +142,29 @@ func (r *Replicas) Read(ctx context.Context, spec replica.Spec, _ *replica.Statu
 		got.DeletionProtection = inst.Settings.DeletionProtectionEnabled
 		got.HighAvailability = inst.Settings.AvailabilityType == "REGIONAL"
 	}
+	if spec.Component == "" && spec.Blueprint == "" && inst.Settings != nil {
+		got.Meta = importedMeta(spec.Meta, inst.Settings.UserLabels) // import
+	}
 	st := &replica.Status{ID: inst.Name, URI: inst.ConnectionName, State: inst.State, Role: replica.RolePrimary}
 	if inst.MasterInstanceName != "" {
 		st.Role = replica.RoleReplica
 		st.ReplicatingFrom = sourceName(inst.MasterInstanceName)
 		if spec.SourceID == "" {
+			// Import: the source as ha_database.arn spells it (its
+			// connection name), when it can be read.
 			got.SourceID = inst.MasterInstanceName
+			if src, err := r.c.get(ctx, sourceName(inst.MasterInstanceName)); err == nil {
+				got.SourceID = src.ConnectionName
+			}
+		}
+		if got.BackupRetention == 0 {
+			// A replica keeps no backups; import takes the default it
+			// gets on promotion.
+			got.BackupRetention = 7
+		}
+	} else if inst.Settings != nil {
+		if b := inst.Settings.BackupConfiguration; b != nil && b.Enabled && b.BackupRetentionSettings != nil {
+			got.BackupRetention = int(b.BackupRetentionSettings.RetainedBackups)
 		}
 	}
 	got.Promote = st.Role == replica.RolePrimary
