@@ -142,8 +142,9 @@ func (r *Replicas) Read(ctx context.Context, spec replica.Spec, _ *replica.Statu
 		got.DeletionProtection = inst.Settings.DeletionProtectionEnabled
 		got.HighAvailability = inst.Settings.AvailabilityType == "REGIONAL"
 	}
-	if spec.Component == "" && spec.Blueprint == "" && inst.Settings != nil {
-		got.Meta = importedMeta(spec.Meta, inst.Settings.UserLabels) // import
+	imported := spec.Component == "" && spec.Blueprint == ""
+	if imported && inst.Settings != nil {
+		got.Meta = importedMeta(spec.Meta, inst.Settings.UserLabels)
 	}
 	st := &replica.Status{ID: inst.Name, URI: inst.ConnectionName, State: inst.State, Role: replica.RolePrimary}
 	if inst.MasterInstanceName != "" {
@@ -153,8 +154,10 @@ func (r *Replicas) Read(ctx context.Context, spec replica.Spec, _ *replica.Statu
 			// Import: the source as ha_database.arn spells it (its
 			// connection name), when it can be read.
 			got.SourceID = inst.MasterInstanceName
-			if src, err := r.c.get(ctx, sourceName(inst.MasterInstanceName)); err == nil {
-				got.SourceID = src.ConnectionName
+			if imported {
+				if src, err := r.c.get(ctx, sourceName(inst.MasterInstanceName)); err == nil {
+					got.SourceID = src.ConnectionName
+				}
 			}
 		}
 		if got.BackupRetention == 0 {
