@@ -120,7 +120,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Optional: true, Computed: true, Default: int64default.StaticInt64(7),
 				MarkdownDescription: "Days of automated backups (default 7, 0 disables them). Changed in place. On gcp, once an " +
 					"`ha_backup_plan` protects the instance, the plan's schedule and retention are its backup settings and this value is not enforced.",
-				Validators:          dbBackupRetentionValidators,
+				Validators: dbBackupRetentionValidators,
 			},
 			"skip_final_snapshot": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
