@@ -54,3 +54,19 @@ func InstanceTypeProblem(cloud, instanceType string) string {
 	}
 	return fmt.Sprintf("%q is not %s %s instance type (such as %q).", instanceType, article(title), title, p.exampleType)
 }
+
+// DatabaseClassProblem is "" when class has the shape of a database
+// instance class of cloud (db.t3.micro on aws, db-custom-2-7680 on gcp),
+// else why not, naming the cloud it belongs to when it is another's.
+func DatabaseClassProblem(cloud, class string) string {
+	p, ok := cloudPatterns[cloud]
+	if !ok || p.dbClass.MatchString(class) {
+		return ""
+	}
+	title := cloudTitle(cloud)
+	if o := otherCloud("db", class, cloud); o != "" {
+		return fmt.Sprintf("%q is %s %s database class, but this database is on %s. Use a class such as %q.",
+			class, article(cloudTitle(o)), cloudTitle(o), cloud, p.exampleClass)
+	}
+	return fmt.Sprintf("%q is not %s %s database class (such as %q).", class, article(title), title, p.exampleClass)
+}

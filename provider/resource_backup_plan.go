@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/backup"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
@@ -508,4 +509,14 @@ func (m *backupPlanModel) nullUnknowns() {
 // ValidateConfig: the cloud must have a backup plan backend.
 func (r *backupPlanResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateCloud(ctx, req.Config, backupplan.Registry, "ha_backup_plan", &resp.Diagnostics)
+	var cloud, copyTo types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("cloud"), &cloud)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("copy_to_location"), &copyTo)...)
+	if cloud.IsUnknown() || copyTo.IsNull() || copyTo.IsUnknown() {
+		return
+	}
+	if p := blueprints.LocationProblem(string(cloudOf(cloud)), copyTo.ValueString()); p != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("copy_to_location"), "Backup copy to another cloud",
+			p+" Backup copies stay within one cloud: copy to a region of this one.")
+	}
 }

@@ -95,7 +95,7 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			},
 			"allocated_storage": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(20),
-				MarkdownDescription: "Storage in GiB (default 20). Grown in place.",
+				MarkdownDescription: "Storage in GiB (default 20; at least 20 on aws, 10 on gcp). Grown in place.",
 				Validators:          dbStorageValidators,
 			},
 			"multi_az": schema.BoolAttribute{
@@ -118,8 +118,9 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			},
 			"backup_retention_period": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(7),
-				MarkdownDescription: "Days of automated backups (default 7, 0 disables them). Changed in place.",
-				Validators:          dbBackupRetentionValidators,
+				MarkdownDescription: "Days of automated backups (default 7, 0 disables them). Changed in place. On gcp, once an " +
+					"`ha_backup_plan` protects the instance, the plan's schedule and retention are its backup settings and this value is not enforced.",
+				Validators: dbBackupRetentionValidators,
 			},
 			"skip_final_snapshot": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(false),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -533,4 +534,33 @@ func refValue(got string, prior types.String) types.String {
 // ValidateConfig: the cloud must have a database replica backend.
 func (r *databaseReplicaResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateCloud(ctx, req.Config, replica.Registry, "ha_database_replica", &resp.Diagnostics)
+	var cloud, source types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("cloud"), &cloud)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source_arn"), &source)...)
+	if cloud.IsUnknown() || source.IsNull() || source.IsUnknown() {
+		return
+	}
+	if p := crossCloudSource(cloudOf(cloud), source.ValueString()); p != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("source_arn"), "Cross-cloud replication", p)
+	}
+}
+
+// crossCloudSource is why source (an RDS ARN, a Cloud SQL connection name
+// PROJECT:REGION:NAME) cannot be the source of a replica on cloud, "" when
+// it can: replicas stay within one cloud.
+func crossCloudSource(cloud backend.Cloud, source string) string {
+	var of backend.Cloud
+	switch {
+	case strings.HasPrefix(source, "arn:aws"):
+		of = backend.AWS
+	case strings.Count(source, ":") == 2:
+		of = backend.GCP
+	default:
+		return ""
+	}
+	if of == cloud {
+		return ""
+	}
+	return fmt.Sprintf("%q is a database on %s, and this replica is on %s: RDS and Cloud SQL cannot replicate to each other. "+
+		"Declare a database per cloud, or restore backups on the other side (restore_from_component).", source, of, cloud)
 }

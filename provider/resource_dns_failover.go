@@ -231,6 +231,9 @@ func (r *dnsFailoverResource) ValidateConfig(ctx context.Context, req resource.V
 			resp.Diagnostics.AddAttributeError(p.AtName("dns_name"), "Invalid target", "PowerDNS answers addresses: use addresses instead of dns_name.")
 		}
 	}
+	if m.Backend.ValueString() == "clouddns" {
+		validateCloudDNSTargets(m.Targets, &resp.Diagnostics)
+	}
 	mode := m.Mode.ValueString()
 	if m.Mode.IsNull() {
 		mode = "failover"
@@ -699,4 +702,20 @@ func dnsListOf(ss []string) types.List {
 		vals[i] = types.StringValue(s)
 	}
 	return types.ListValueMust(types.StringType, vals)
+}
+
+// validateCloudDNSTargets refuses at plan time what a Cloud DNS routing
+// policy cannot hold: one target (primary-backup needs a backup) and alias
+// targets (its health-checked targets are addresses).
+func validateCloudDNSTargets(targets []dnsFailoverTargetModel, diags *diag.Diagnostics) {
+	if len(targets) == 1 {
+		diags.AddAttributeError(path.Root("target"), "Cloud DNS failover with one target",
+			"backend clouddns has one target: a primary-backup (or weighted) routing policy needs a second target to fail over to. Add a target block for another region.")
+	}
+	for i, t := range targets {
+		if !t.DNSName.IsNull() && !t.DNSName.IsUnknown() && t.DNSName.ValueString() != "" {
+			diags.AddAttributeError(path.Root("target").AtListIndex(i).AtName("dns_name"), "Invalid target",
+				"Cloud DNS health-checked targets are addresses: use addresses instead of dns_name.")
+		}
+	}
 }

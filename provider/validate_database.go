@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
@@ -66,24 +67,73 @@ func (v instanceClassValidator) ValidateString(ctx context.Context, req validato
 	if cloud.IsUnknown() {
 		return
 	}
-	got := req.ConfigValue.ValueString()
-	switch cloudOf(cloud) {
-	case backend.AWS:
-		if !rdsInstanceClassRE.MatchString(got) {
-			resp.Diagnostics.AddAttributeError(req.Path, "Invalid instance class",
-				fmt.Sprintf("%q must be an RDS instance class such as db.t3.micro (cloud aws)", got))
-		}
-	case backend.GCP:
-		if !cloudSQLTierRE.MatchString(got) {
-			resp.Diagnostics.AddAttributeError(req.Path, "Invalid instance class",
-				fmt.Sprintf("%q must be a Cloud SQL tier such as db-custom-2-7680 (cloud gcp)", got))
-		}
+	if summary, detail := dbClassProblem(cloudOf(cloud), req.ConfigValue.ValueString()); summary != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, summary, detail)
 	}
 }
 
+// dbClassProblem is why class is not a database size of cloud ("" when it
+// is one), naming the cloud it belongs to when it is another's.
+func dbClassProblem(cloud backend.Cloud, class string) (summary, detail string) {
+	switch cloud {
+	case backend.AWS:
+		if rdsInstanceClassRE.MatchString(class) {
+			return "", ""
+		}
+		detail = fmt.Sprintf("%q must be an RDS instance class such as db.t3.micro (cloud aws)", class)
+	case backend.GCP:
+		if cloudSQLTierRE.MatchString(class) {
+			return "", ""
+		}
+		detail = fmt.Sprintf("%q must be a Cloud SQL tier such as db-custom-2-7680 (cloud gcp)", class)
+	default:
+		return "", ""
+	}
+	if p := blueprints.DatabaseClassProblem(string(cloud), class); strings.Contains(p, "but this database is on") {
+		return "Instance class of another cloud", p
+	}
+	return "Invalid instance class", detail
+}
+
 // dbStorageValidators: General Purpose storage for postgres and mysql is
-// 20 to 65536 GiB.
-var dbStorageValidators = []validator.Int64{int64validator.Between(20, 65536)}
+// 20 to 65536 GiB on RDS, 10 to 65536 GB on Cloud SQL.
+var dbStorageValidators = []validator.Int64{storageValidator{}}
+
+type storageValidator struct{}
+
+func (storageValidator) Description(context.Context) string {
+	return "20 to 65536 GiB (aws), 10 to 65536 GB (gcp)"
+}
+
+func (v storageValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (storageValidator) ValidateInt64(ctx context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var cloud types.String
+	if req.Config.Raw.IsKnown() && !req.Config.Raw.IsNull() {
+		_ = req.Config.GetAttribute(ctx, path.Root("cloud"), &cloud)
+	}
+	if cloud.IsUnknown() {
+		return
+	}
+	if p := dbStorageProblem(cloudOf(cloud), req.ConfigValue.ValueInt64()); p != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value", p)
+	}
+}
+
+// dbStorageProblem is why gb is not a storage size of cloud, "" when it is.
+func dbStorageProblem(cloud backend.Cloud, gb int64) string {
+	lo := int64(20)
+	if cloud == backend.GCP {
+		lo = 10
+	}
+	if gb < lo || gb > 65536 {
+		return fmt.Sprintf("Attribute allocated_storage value must be between %d and 65536 on %s, got: %d", lo, cloud, gb)
+	}
+	return ""
+}
 
 // dbBackupRetentionValidators: RDS keeps automated backups 0 to 35 days.
 var dbBackupRetentionValidators = []validator.Int64{int64validator.Between(0, 35)}

@@ -5,11 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 // validateTopLevel runs the validators the resource's schema hooks to a
@@ -135,6 +138,86 @@ func TestPasswordDiagnosticHidesValue(t *testing.T) {
 			if strings.Contains(e, pw) {
 				t.Errorf("diagnostic repeats the password: %s", e)
 			}
+		}
+	}
+}
+
+// A database size of the other cloud is named as such; storage bounds
+// follow the cloud (Cloud SQL from 10 GB, RDS from 20 GiB).
+func TestDatabaseValuesPerCloud(t *testing.T) {
+	for _, c := range []struct {
+		cloud          backend.Cloud
+		class, summary string
+		detail         string
+	}{
+		{backend.AWS, "db.t3.micro", "", ""},
+		{backend.GCP, "db-custom-2-7680", "", ""},
+		{backend.GCP, "db.t3.micro", "Instance class of another cloud", `"db.t3.micro" is an AWS database class, but this database is on gcp. Use a class such as "db-custom-2-7680".`},
+		{backend.AWS, "db-custom-2-7680", "Instance class of another cloud", `"db-custom-2-7680" is a GCP database class, but this database is on aws.`},
+		{backend.GCP, "large", "Invalid instance class", `"large" must be a Cloud SQL tier`},
+		{backend.AWS, "t3.micro", "Invalid instance class", `"t3.micro" must be an RDS instance class`},
+	} {
+		summary, detail := dbClassProblem(c.cloud, c.class)
+		if summary != c.summary || !strings.Contains(detail, c.detail) {
+			t.Errorf("%s %q: %q %q, want %q containing %q", c.cloud, c.class, summary, detail, c.summary, c.detail)
+		}
+	}
+	for _, c := range []struct {
+		cloud backend.Cloud
+		gb    int64
+		ok    bool
+	}{
+		{backend.GCP, 10, true}, {backend.GCP, 9, false}, {backend.AWS, 10, false}, {backend.AWS, 20, true},
+		{backend.AWS, 65536, true}, {backend.GCP, 65537, false},
+	} {
+		if p := dbStorageProblem(c.cloud, c.gb); (p == "") != c.ok {
+			t.Errorf("%s %d GB: %q, want ok=%v", c.cloud, c.gb, p, c.ok)
+		}
+	}
+}
+
+// Cloud DNS needs a second target and addresses, at plan time.
+func TestCloudDNSTargetsAtPlan(t *testing.T) {
+	addr := func(name string) dnsFailoverTargetModel {
+		return dnsFailoverTargetModel{Name: types.StringValue(name), DNSName: types.StringNull()}
+	}
+	alias := addr("west")
+	alias.DNSName = types.StringValue("lb.example.test")
+	for _, c := range []struct {
+		targets []dnsFailoverTargetModel
+		want    string
+	}{
+		{[]dnsFailoverTargetModel{addr("east"), addr("west")}, ""},
+		{[]dnsFailoverTargetModel{addr("east")}, "Cloud DNS failover with one target"},
+		{[]dnsFailoverTargetModel{addr("east"), alias}, "Invalid target"},
+	} {
+		var diags diag.Diagnostics
+		validateCloudDNSTargets(c.targets, &diags)
+		got := ""
+		if diags.HasError() {
+			got = diags.Errors()[0].Summary()
+		}
+		if got != c.want {
+			t.Errorf("%d targets: %q, want %q", len(c.targets), got, c.want)
+		}
+	}
+}
+
+// A replica's source on another cloud is refused at plan time.
+func TestCrossCloudSource(t *testing.T) {
+	for _, c := range []struct {
+		cloud  backend.Cloud
+		source string
+		bad    bool
+	}{
+		{backend.AWS, "arn:aws:rds:us-east-1:123456789012:db:orders", false},
+		{backend.GCP, "ha-local:us-east1:orders", false},
+		{backend.GCP, "arn:aws:rds:us-east-1:123456789012:db:orders", true},
+		{backend.AWS, "ha-local:us-east1:orders", true},
+		{backend.GCP, "orders", false},
+	} {
+		if p := crossCloudSource(c.cloud, c.source); (p != "") != c.bad {
+			t.Errorf("%s replica of %s: %q, want refused=%v", c.cloud, c.source, p, c.bad)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -211,7 +212,7 @@ func (b *Backend) ensureHealthCheck(ctx context.Context, spec dnsfailover.Spec) 
 	name := healthCheckName(spec)
 	hc := spec.HealthCheck
 	body := &computepb.HealthCheck{
-		Name: &name, SourceRegions: SourceRegions,
+		Name: &name, SourceRegions: SourceRegions, Description: ptr(describeTargets(spec.Targets)),
 		CheckIntervalSec: ptr(int32(max(hc.Interval, 30))), TimeoutSec: ptr(int32(5)),
 		HealthyThreshold: ptr(int32(1)), UnhealthyThreshold: ptr(int32(max(hc.Threshold, 1))),
 	}
@@ -339,6 +340,18 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 	if pol.HealthCheck != "" {
 		st.HealthCheckIDs = []string{pol.HealthCheck}
 	}
+	var hc *computepb.HealthCheck
+	if pol.HealthCheck != "" {
+		var err error
+		hc, err = b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: last(pol.HealthCheck)})
+		if err != nil && !gcp.IsNotFound(err) {
+			return nil, fmt.Errorf("read health check of %s: %w", spec.FQDN, err)
+		}
+		if len(spec.Targets) == 0 && hc != nil {
+			// Import: the health check's description names the targets.
+			spec.Targets = targetsDescribed(hc.GetDescription())
+		}
+	}
 	switch {
 	case pol.Wrr != nil:
 		got.Mode = "weighted"
@@ -349,24 +362,63 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 	case pol.PrimaryBackup != nil:
 		got.Mode = "failover"
 		addrs := endpoints(pol.PrimaryBackup.PrimaryTargets, nil)
-		got.Targets = append(got.Targets, dnsfailover.Target{Name: nameFor(spec, addrs, 0), Addresses: addrs})
+		got.Targets = append(got.Targets, failoverTarget(spec, addrs, 0))
 		if bg := pol.PrimaryBackup.BackupGeoTargets; bg != nil {
 			for i, it := range bg.Items {
-				addrs := endpoints(it.HealthCheckedTargets, it.Rrdatas)
-				got.Targets = append(got.Targets, dnsfailover.Target{Name: nameFor(spec, addrs, i+1), Addresses: addrs})
+				got.Targets = append(got.Targets, failoverTarget(spec, endpoints(it.HealthCheckedTargets, it.Rrdatas), i+1))
 			}
 		}
 	}
-	if pol.HealthCheck != "" {
-		hc, err := b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: last(pol.HealthCheck)})
-		if err == nil {
-			got.HealthCheck = readHealthCheck(hc, spec.HealthCheck)
-		} else if !gcp.IsNotFound(err) {
-			return nil, fmt.Errorf("read health check of %s: %w", spec.FQDN, err)
-		}
+	if hc != nil {
+		got.HealthCheck = readHealthCheck(hc, spec.HealthCheck)
 	}
 	st.Spec = got
 	return st, nil
+}
+
+// failoverTarget is a target read back from a primary-backup policy,
+// which holds no weights: the spec's weight of that target is kept, so a
+// weight given for a later switch to weighted mode is no drift.
+func failoverTarget(spec dnsfailover.Spec, addrs []string, i int) dnsfailover.Target {
+	t := dnsfailover.Target{Name: nameFor(spec, addrs, i), Addresses: addrs}
+	for _, st := range spec.Targets {
+		if st.Name == t.Name {
+			t.Weight = st.Weight
+		}
+	}
+	return t
+}
+
+// describedTarget is what a record set cannot hold of a target (its label,
+// and its weight in failover mode), kept in the health check's
+// description so that import reads the targets back as configured.
+type describedTarget struct {
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses"`
+	Weight    int      `json:"weight,omitempty"`
+}
+
+func describeTargets(ts []dnsfailover.Target) string {
+	d := make([]describedTarget, 0, len(ts))
+	for _, t := range ts {
+		d = append(d, describedTarget{Name: t.Name, Addresses: t.Addresses, Weight: t.Weight})
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
+}
+
+// targetsDescribed reads describeTargets; nil for anything else (a health
+// check described by hand).
+func targetsDescribed(s string) []dnsfailover.Target {
+	var d []describedTarget
+	if json.Unmarshal([]byte(s), &d) != nil {
+		return nil
+	}
+	out := make([]dnsfailover.Target, 0, len(d))
+	for _, t := range d {
+		out = append(out, dnsfailover.Target{Name: t.Name, Addresses: t.Addresses, Weight: t.Weight})
+	}
+	return out
 }
 
 func last(s string) string { return s[strings.LastIndex(s, "/")+1:] }
@@ -409,7 +461,7 @@ func readHealthCheck(h *computepb.HealthCheck, spec dnsfailover.HealthCheck) dns
 	case h.GetTcpHealthCheck() != nil:
 		got.Port = int(h.GetTcpHealthCheck().GetPort())
 	}
-	if spec.Interval < 30 && got.Interval == 30 {
+	if spec.Interval > 0 && spec.Interval < 30 && got.Interval == 30 {
 		got.Interval = spec.Interval
 	}
 	if got.Protocol == "TCP" && spec.Path == "" {

@@ -67,7 +67,10 @@ func scheduleOf(start string) string {
 // only those.
 func description(plan, trigger string) string { return "ha:" + plan + ":" + trigger }
 
-func instanceOf(spec backupplan.Spec) (string, error) {
+func instanceOf(spec backupplan.Spec, previous *backupplan.Status) (string, error) {
+	if len(spec.Resources) == 0 && previous != nil && previous.PlanID != "" {
+		return previous.PlanID, nil // import: the plan id is the instance's name
+	}
 	if len(spec.Resources) == 0 {
 		return "", errors.New("a Cloud SQL backup plan protects one database instance: resources is empty")
 	}
@@ -82,7 +85,7 @@ func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous 
 	if err != nil {
 		return nil, err
 	}
-	name, err := instanceOf(spec)
+	name, err := instanceOf(spec, previous)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +97,17 @@ func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous 
 	want := backupConfig(engine, max(spec.RetentionDays, 1), start+"-", spec.CopyToLocation)
 	cur := inst.Settings.BackupConfiguration
 	if cur == nil || !cur.Enabled || cur.StartTime != want.StartTime && want.StartTime != "" || cur.Location != want.Location ||
-		cur.BackupRetentionSettings == nil || cur.BackupRetentionSettings.RetainedBackups != want.BackupRetentionSettings.RetainedBackups {
-		patch := &sqladmin.Settings{BackupConfiguration: want, SettingsVersion: inst.Settings.SettingsVersion}
+		cur.BackupRetentionSettings == nil || cur.BackupRetentionSettings.RetainedBackups != want.BackupRetentionSettings.RetainedBackups ||
+		planOf(inst) != planValue(spec.Name) {
+		// The label tells the database's resource that this plan owns the
+		// backup configuration, so the two do not undo each other.
+		lbls := map[string]string{planLabel: planValue(spec.Name)}
+		for k, v := range inst.Settings.UserLabels {
+			if k != planLabel {
+				lbls[k] = v
+			}
+		}
+		patch := &sqladmin.Settings{BackupConfiguration: want, UserLabels: lbls, SettingsVersion: inst.Settings.SettingsVersion}
 		if err := c.do(ctx, "set backup configuration of "+name, func() (*sqladmin.Operation, error) {
 			return c.svc.Instances.Patch(c.project, name, &sqladmin.DatabaseInstance{Settings: patch}).Context(ctx).Do()
 		}); err != nil {
@@ -120,9 +132,9 @@ func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous 
 }
 
 // Read returns the plan as the instance's backup configuration holds it.
-func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, _ *backupplan.Status) (*backupplan.Status, error) {
+func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, previous *backupplan.Status) (*backupplan.Status, error) {
 	c := b.c
-	name, err := instanceOf(spec)
+	name, err := instanceOf(spec, previous)
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +159,26 @@ func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, _ *backupp
 		got.CopyToLocation = cfg.Location
 	}
 	got.Encrypted = true // Cloud SQL backups are always encrypted
-	st := &backupplan.Status{Spec: got, ID: name, VaultID: inst.Region, CopyVaultID: cfg.Location}
+	st := &backupplan.Status{Spec: got, ID: name, PlanID: name, VaultID: inst.Region, CopyVaultID: cfg.Location}
 	runs, err := b.runs(ctx, name)
 	if err != nil {
 		return nil, c.wrap(err)
+	}
+	if spec.Name == "" {
+		// Import: the plan's name and trigger are in the description of
+		// the newest backup it took; the instance is what it protects.
+		for _, r := range runs {
+			if plan, trigger, ok := strings.Cut(strings.TrimPrefix(r.Description, "ha:"), ":"); ok && strings.HasPrefix(r.Description, "ha:") {
+				got.Name, got.SnapshotTrigger = plan, trigger
+				break
+			}
+		}
+		got.Resources = []string{inst.ConnectionName}
+		if inst.Settings.UserLabels != nil {
+			got.Blueprint = inst.Settings.UserLabels["ha-blueprint"]
+		}
+		spec = got
+		st.Spec = got
 	}
 	for _, r := range runs {
 		id := name + "/" + strconv.FormatInt(r.Id, 10)
@@ -210,7 +238,13 @@ func (b *BackupPlans) deleteRun(ctx context.Context, id string) error {
 // Delete removes the plan's on-demand backups unless KeepSnapshots; the
 // automated backups belong to the database and stay with it.
 func (b *BackupPlans) Delete(ctx context.Context, st *backupplan.Status) error {
-	if st.Spec.KeepSnapshots || st.ID == "" {
+	if st.ID == "" {
+		return nil
+	}
+	if err := b.release(ctx, st.ID, st.Spec.Name); err != nil {
+		return b.c.wrap(err)
+	}
+	if st.Spec.KeepSnapshots {
 		return nil
 	}
 	runs, err := b.runs(ctx, st.ID)
@@ -273,4 +307,45 @@ func better(a, b *backupplan.RecoveryPoint, here string) bool {
 		return a.Location == here
 	}
 	return a.CreatedAt.After(b.CreatedAt)
+}
+
+// planLabel on an instance names the ha_backup_plan that owns its backup
+// configuration (the database resource then leaves it alone).
+const planLabel = "ha-backup-plan"
+
+func planValue(plan string) string {
+	return labels(backend.Meta{Tags: map[string]string{planLabel: plan}})[planLabel]
+}
+
+func planOf(inst *sqladmin.DatabaseInstance) string {
+	if inst == nil || inst.Settings == nil {
+		return ""
+	}
+	return inst.Settings.UserLabels[planLabel]
+}
+
+// release takes the plan's label off the instance (gone already is fine):
+// the database's own backup settings apply again.
+func (b *BackupPlans) release(ctx context.Context, instance, plan string) error {
+	c := b.c
+	inst, err := c.get(ctx, instance)
+	if backend.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if planOf(inst) != planValue(plan) {
+		return nil
+	}
+	lbls := map[string]string{}
+	for k, v := range inst.Settings.UserLabels {
+		if k != planLabel {
+			lbls[k] = v
+		}
+	}
+	patch := &sqladmin.Settings{UserLabels: lbls, SettingsVersion: inst.Settings.SettingsVersion, ForceSendFields: []string{"UserLabels"}}
+	return c.do(ctx, "release backup configuration of "+instance, func() (*sqladmin.Operation, error) {
+		return c.svc.Instances.Patch(c.project, instance, &sqladmin.DatabaseInstance{Settings: patch}).Context(ctx).Do()
+	})
 }

@@ -83,14 +83,26 @@ func (c *client) wait(ctx context.Context, op *sqladmin.Operation, what string) 
 
 // do runs a call returning an operation, retrying throttling and transient
 // errors, and waits for it.
+// An instance busy with another operation (a replica being made of it, a
+// backup, a patch from another resource of the same apply) answers 409
+// operationInProgress: the call is made again once that one is done.
 func (c *client) do(ctx context.Context, what string, f func() (*sqladmin.Operation, error)) error {
 	var op *sqladmin.Operation
-	if err := gcp.Call(ctx, func() error {
-		var err error
-		op, err = f()
-		return err
-	}); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	for {
+		err := gcp.Call(ctx, func() error {
+			var err error
+			op, err = f()
+			return err
+		})
+		if err == nil {
+			break
+		}
+		if gcp.Reason(err) != "operationInProgress" {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := gcp.Sleep(ctx, gcp.Poll); err != nil {
+			return fmt.Errorf("%s: the instance stayed busy with another operation: %w", what, err)
+		}
 	}
 	return c.wait(ctx, op, what)
 }
@@ -302,4 +314,48 @@ func (c *client) setUser(ctx context.Context, instance, engine, name, password s
 		})
 	}
 	return err
+}
+
+// importedMeta is meta with the blueprint and user labels of an imported
+// instance; the reserved ha-* labels are not user tags.
+func importedMeta(meta backend.Meta, userLabels map[string]string) backend.Meta {
+	meta.Blueprint = userLabels["ha-blueprint"]
+	for k, v := range userLabels {
+		if strings.HasPrefix(k, "ha-") {
+			continue
+		}
+		if meta.Tags == nil {
+			meta.Tags = map[string]string{}
+		}
+		meta.Tags[k] = v
+	}
+	return meta
+}
+
+// masterUser is the user an imported instance was made with: the one
+// user that is not the engine's built-in one nor Cloud SQL's own.
+func (c *client) masterUser(ctx context.Context, instance, engine string) (string, error) {
+	var users *sqladmin.UsersListResponse
+	err := gcp.Call(ctx, func() error {
+		var err error
+		users, err = c.svc.Users.List(c.project, instance).Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("list users of %s: %w", instance, err)
+	}
+	found := ""
+	for _, u := range users.Items {
+		if u.Name == defaultUser(engine) || strings.HasPrefix(u.Name, "cloudsql") {
+			continue
+		}
+		if found != "" {
+			return defaultUser(engine), nil // more than one: the built-in superuser holds the password
+		}
+		found = u.Name
+	}
+	if found == "" {
+		return defaultUser(engine), nil
+	}
+	return found, nil
 }

@@ -123,6 +123,12 @@ func (d *Databases) Apply(ctx context.Context, spec database.Spec, previous *dat
 	default:
 		want := settings(spec)
 		want.SettingsVersion = inst.Settings.SettingsVersion
+		if plan := planOf(inst); plan != "" {
+			// An ha_backup_plan owns the backup configuration: leave it,
+			// and keep its label.
+			want.BackupConfiguration = nil
+			want.UserLabels[planLabel] = plan
+		}
 		if err := c.do(ctx, "update Cloud SQL instance "+spec.Name, func() (*sqladmin.Operation, error) {
 			return c.svc.Instances.Patch(c.project, spec.Name, &sqladmin.DatabaseInstance{Settings: want}).Context(ctx).Do()
 		}); err != nil {
@@ -190,7 +196,10 @@ func (d *Databases) Read(ctx context.Context, spec database.Spec, _ *database.St
 		got.HighAvailability = st.AvailabilityType == "REGIONAL"
 		got.DeletionProtection = st.DeletionProtectionEnabled
 		got.BackupRetention = 0
-		if b := st.BackupConfiguration; b != nil && b.Enabled {
+		if planOf(inst) != "" && spec.BackupRetention != 0 {
+			// Owned by a backup plan, which reports its drift.
+			got.BackupRetention = spec.BackupRetention
+		} else if b := st.BackupConfiguration; b != nil && b.Enabled {
 			got.BackupRetention = 7
 			if b.BackupRetentionSettings != nil {
 				got.BackupRetention = int(b.BackupRetentionSettings.RetainedBackups)
@@ -201,6 +210,16 @@ func (d *Databases) Read(ctx context.Context, spec database.Spec, _ *database.St
 		}
 	}
 	got.StorageEncrypted = true // Cloud SQL always encrypts storage
+	if spec.Component == "" && spec.Blueprint == "" && st != nil {
+		// Import: the labels say which blueprint and user tags it has (the
+		// component key, spelled as a label, is given again in config).
+		got.Meta = importedMeta(spec.Meta, st.UserLabels)
+	}
+	if spec.Username == "" {
+		if got.Username, err = d.c.masterUser(ctx, inst.Name, got.Engine); err != nil {
+			return nil, d.c.wrap(err)
+		}
+	}
 	addr := address(inst)
 	p := port(got.Engine)
 	return &database.Status{

@@ -282,7 +282,7 @@ func TestLocalDatabaseReplicaPromoteBackupRestore(t *testing.T) {
 		t.Fatalf("import read: %+v, %v", imp, err)
 	}
 	impRep, err := reps.Read(ctx, replica.Spec{Meta: backend.Meta{Name: "shop-west", Location: "us-west1"}}, nil)
-	if err != nil || impRep.Role != replica.RoleReplica || impRep.Spec.SourceID != "shop-east" {
+	if err != nil || impRep.Role != replica.RoleReplica || impRep.Spec.SourceID != "ha-test:us-east1:shop-east" {
 		t.Fatalf("import read of the replica: %+v, %v", impRep, err)
 	}
 
@@ -469,7 +469,7 @@ func TestLocalMySQLBinaryLogAndReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI, Engine: "postgres"}, nil); err == nil ||
+	if _, err := reps.Apply(ctx, replica.Spec{Meta: backend.Meta{Name: "my-eu4", Location: "europe-west4"}, SourceID: st.URI, Engine: "postgres"}, nil); !errors.Is(err, replica.ErrEngineMismatch) ||
 		!strings.Contains(err.Error(), `"postgres" but the source runs "mysql"`) {
 		t.Errorf("engine mismatch: %v", err)
 	}

@@ -63,7 +63,7 @@ func (r *Replicas) Apply(ctx context.Context, spec replica.Spec, previous *repli
 		}
 		if eng, _ := engineOf(src.DatabaseVersion); asked != "" && asked != eng {
 			// Refused before anything is created: a replica runs its source's engine.
-			return nil, fmt.Errorf("engine is %q but the source runs %q", spec.Engine, eng)
+			return nil, &replica.EngineMismatchError{Want: spec.Engine, Source: eng}
 		}
 		st := &sqladmin.Settings{Tier: spec.InstanceClass, UserLabels: labels(spec.Meta), DeletionProtectionEnabled: spec.DeletionProtection, AvailabilityType: "ZONAL"}
 		if st.Tier == "" && src.Settings != nil {
@@ -143,12 +143,32 @@ func (r *Replicas) Read(ctx context.Context, spec replica.Spec, _ *replica.Statu
 		got.DeletionProtection = inst.Settings.DeletionProtectionEnabled
 		got.HighAvailability = inst.Settings.AvailabilityType == "REGIONAL"
 	}
+	imported := spec.Component == "" && spec.Blueprint == ""
+	if imported && inst.Settings != nil {
+		got.Meta = importedMeta(spec.Meta, inst.Settings.UserLabels)
+	}
 	st := &replica.Status{ID: inst.Name, URI: inst.ConnectionName, State: inst.State, Role: replica.RolePrimary}
 	if inst.MasterInstanceName != "" {
 		st.Role = replica.RoleReplica
 		st.ReplicatingFrom = sourceName(inst.MasterInstanceName)
 		if spec.SourceID == "" {
+			// Import: the source as ha_database.arn spells it (its
+			// connection name), when it can be read.
 			got.SourceID = inst.MasterInstanceName
+			if imported {
+				if src, err := r.c.get(ctx, sourceName(inst.MasterInstanceName)); err == nil {
+					got.SourceID = src.ConnectionName
+				}
+			}
+		}
+		if got.BackupRetention == 0 {
+			// A replica keeps no backups; import takes the default it
+			// gets on promotion.
+			got.BackupRetention = 7
+		}
+	} else if inst.Settings != nil {
+		if b := inst.Settings.BackupConfiguration; b != nil && b.Enabled && b.BackupRetentionSettings != nil {
+			got.BackupRetention = int(b.BackupRetentionSettings.RetainedBackups)
 		}
 	}
 	got.Promote = st.Role == replica.RolePrimary
