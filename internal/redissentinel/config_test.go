@@ -186,4 +186,3 @@ func TestCtlStartsRealDaemons(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
