@@ -31,8 +31,8 @@ import (
 )
 
 var (
-	_ resource.Resource                = &cacheResource{}
-	_ resource.ResourceWithConfigure   = &cacheResource{}
+	_ resource.Resource                   = &cacheResource{}
+	_ resource.ResourceWithConfigure      = &cacheResource{}
 	_ resource.ResourceWithImportState    = &cacheResource{}
 	_ resource.ResourceWithModifyPlan     = &cacheResource{}
 	_ resource.ResourceWithValidateConfig = &cacheResource{}
@@ -73,7 +73,7 @@ func (r *cacheResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"cloud": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("aws"),
 				MarkdownDescription: "Cloud (`aws` or `bare_metal`). Changing it replaces the group.", PlanModifiers: replace,
-				Validators:          []validator.String{stringvalidator.OneOf("aws", "bare_metal")},
+				Validators: []validator.String{stringvalidator.OneOf("aws", "bare_metal")},
 			},
 			"location": schema.StringAttribute{Required: true, MarkdownDescription: "Region of the group (the site on bare metal). Changing it replaces the group.", PlanModifiers: replace},
 			"name": schema.StringAttribute{
@@ -87,7 +87,7 @@ func (r *cacheResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Optional: true, Computed: true,
 				MarkdownDescription: "`valkey` (default on AWS) or `redis` (default and only choice on bare metal). Changing it replaces the group.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
-				Validators: []validator.String{stringvalidator.OneOf("valkey", "redis")},
+				Validators:          []validator.String{stringvalidator.OneOf("valkey", "redis")},
 			},
 			"engine_version": schema.StringAttribute{Optional: true, MarkdownDescription: "Engine version (`7.2`); required on AWS. Changed in place."},
 			"node_type":      schema.StringAttribute{Optional: true, MarkdownDescription: "Node type (`cache.t3.micro`); required on AWS. Changed in place."},
