@@ -75,7 +75,8 @@ func CheckSpec(spec cache.Spec) error {
 }
 
 // ExpectedHashes is what Status.ConfigHash holds once every host has the
-// rendered files.
+// rendered files: per host, the SHA-256 of its files' "SHA256  PATH" lines
+// (sha256sum's output, so a host reports it in one command).
 func (g Group) ExpectedHashes() (map[string]string, error) {
 	out := map[string]string{}
 	for _, m := range g.Members {
@@ -83,15 +84,38 @@ func (g Group) ExpectedHashes() (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		var all []byte
+		var b strings.Builder
 		for _, f := range fs {
-			all = append(all, []byte(f.Path+"\x00")...)
-			all = append(all, f.Content...)
-			all = append(all, 0)
+			fmt.Fprintf(&b, "%s  %s\n", hostdeliver.Hash(f.Content), f.Path)
 		}
-		out[m.Name] = hostdeliver.Hash(all)
+		out[m.Name] = hostdeliver.Hash([]byte(b.String()))
 	}
 	return out, nil
+}
+
+// hashOnHost is ExpectedHashes' value for the files as found on the host,
+// "" when any is missing.
+func (s *session) hashOnHost(ctx context.Context, host string) (hash string, present bool, err error) {
+	fs, err := s.g.Files(host)
+	if err != nil {
+		return "", false, err
+	}
+	var paths []string
+	for _, f := range fs {
+		paths = append(paths, hostdeliver.Quote(f.Path))
+	}
+	out, err := s.clients[host].Run(ctx, "sha256sum "+strings.Join(paths, " ")+" 2>/dev/null; true", nil)
+	if err != nil {
+		return "", false, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if strings.TrimSpace(string(out)) == "" {
+		return "", false, nil
+	}
+	if len(lines) != len(fs) {
+		return "", true, nil
+	}
+	return hostdeliver.Hash([]byte(strings.Join(lines, "\n") + "\n")), true, nil
 }
 
 func (g Group) daemon(host string) (hostdeliver.Daemon, error) {
@@ -323,35 +347,33 @@ func (s *session) waitServing(ctx context.Context, limit time.Duration) error {
 func (s *session) status(ctx context.Context, spec cache.Spec) (*cache.Status, error) {
 	st := &cache.Status{Spec: spec, ID: spec.Name, State: "available", Port: s.g.port(), ConfigHash: map[string]string{}}
 	present := false
+	type answer struct {
+		host, hash string
+		present    bool
+		err        error
+	}
+	ch := make(chan answer, len(s.g.Members))
+	n := 0
 	for _, m := range s.g.Members {
 		st.ConfigHash[m.Name] = ""
-		c := s.clients[m.Name]
-		if c == nil {
+		if s.clients[m.Name] == nil {
 			continue
 		}
-		fs, err := s.g.Files(m.Name)
-		if err != nil {
-			return nil, err
-		}
-		var all []byte
-		whole := true
-		for _, f := range fs {
-			b, ok, err := c.ReadFile(ctx, f.Path)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				whole = false
-				continue
-			}
-			present = true
-			all = append(all, []byte(f.Path+"\x00")...)
-			all = append(all, b...)
-			all = append(all, 0)
-		}
-		if whole {
-			st.ConfigHash[m.Name] = hostdeliver.Hash(all)
-		}
+		n++
+		go func(h string) {
+			hash, ok, err := s.hashOnHost(ctx, h)
+			ch <- answer{h, hash, ok, err}
+		}(m.Name)
+	}
+	var errs []error
+	for ; n > 0; n-- {
+		a := <-ch
+		errs = append(errs, a.err)
+		st.ConfigHash[a.host] = a.hash
+		present = present || a.present
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if !present {
 		return nil, backend.NotFound("cache", spec.Name)

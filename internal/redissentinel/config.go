@@ -130,6 +130,17 @@ func Order(ms []Member) []Member {
 	return out
 }
 
+// priority is the host's replica-priority: 10 for the first in Order, 20
+// for the next, ...; never 0 (which means never promoted).
+func (g Group) priority(host string) int {
+	for i, m := range Order(g.Members) {
+		if m.Name == host {
+			return 10 * (i + 1)
+		}
+	}
+	return 100
+}
+
 // Master is the host that starts as master: Primary, else Order's first.
 func (g Group) Master() string {
 	if g.Primary != "" {
@@ -252,6 +263,9 @@ func (g Group) redisConf(self Member) string {
 	// A master cut off from every replica stops taking writes that a
 	// promotion elsewhere would discard.
 	fmt.Fprintf(&b, "min-replicas-to-write 1\nmin-replicas-max-lag %d\n", max(int(g.downAfter().Seconds()), 1)+1)
+	// Sentinel promotes the replica with the lowest priority: the order
+	// that spreads power feeds, so the first replica is in another rack.
+	fmt.Fprintf(&b, "replica-priority %d\n", g.priority(self.Name))
 	// The role (replicaof) is added by ctl.sh at start from the Sentinels.
 	return b.String()
 }
