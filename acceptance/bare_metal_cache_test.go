@@ -10,66 +10,64 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
 )
 
 const cachePassword = "acc-cache-pw"
 
-// cacheLab starts namespace hosts r1-h01, r1-h02 (rack 1) and r2-h01 (rack
-// 2) and puts the lab's SSH key into the provider's environment.
-func cacheLab(t *testing.T) *nshosts.Lab {
-	t.Helper()
-	PreCheck(t)
-	if os.Geteuid() != 0 {
-		t.Fatal("namespace hosts need root (CAP_NET_ADMIN)")
-	}
-	for _, b := range []string{"redis-server", "redis-sentinel", "redis-cli"} {
-		if _, err := exec.LookPath(b); err != nil {
-			t.Fatalf("%s not installed (scripts/install-deps.sh installs it)", b)
-		}
-	}
-	nshosts.OneClusterAtATime(t)
-	lab, err := nshosts.Start(context.Background(), nshosts.Spec{Hosts: map[string]string{"r1-h01": "", "r1-h02": "", "r2-h01": ""}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := lab.Stop(); err != nil {
-			t.Errorf("stop lab: %v", err)
-		}
-	})
-	t.Setenv("HA_BARE_METAL_SSH_PRIVATE_KEY", string(lab.ClientKey))
-	t.Setenv("HA_BARE_METAL_KNOWN_HOSTS", "")
-	return lab
+const metalCacheBlueprint = `blueprint "metal" {}
+
+objectives {
+  rto = "2m"
 }
 
-func bmCacheConfig(lab *nshosts.Lab, baseDir string) string {
-	feeds := map[string]string{"r1": `["ups-a", "pdu-r1-a"]`, "r2": `["ups-b", "pdu-r2-a"]`}
-	var hs strings.Builder
-	for _, n := range []string{"r1-h01", "r1-h02", "r2-h01"} {
-		h := lab.Hosts[n]
-		fmt.Fprintf(&hs, "    { name = %q, address = %q, ssh_host_key = %q, feeds = %s },\n", n, h.Address, h.HostKey, feeds[n[:2]])
-	}
-	return fmt.Sprintf(`
-resource "ha_cache" "sessions" {
-  cloud         = "bare_metal"
-  location      = "dc1"
-  name          = "acc-dc1-sessions"
-  component     = "dc1/sessions/cache"
-  password      = %q
-  down_after_ms = 1000
-  base_dir      = %q
-  hosts = [
-%s  ]
+region "dc1" {
+  cloud     = "bare_metal"
+  inventory = "dc1.inventory.hcl"
+  role      = "primary"
 }
-`, cachePassword, baseDir, hs.String())
+
+tier "web" {
+  uses = [cache.sessions]
+  capacity {
+    min = 1
+    max = 1
+  }
+}
+
+cache "sessions" {
+  engine     = "redis"
+  version    = "7.0"
+  down_after = "1s"
+}
+`
+
+func (m *metalLab) cacheCLI(t *testing.T) *cliRun {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(metalCacheBlueprint), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return newCLI(t, CLIs(t)[0], m.dir, fmt.Sprintf(`
+terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+
+provider "ha" {}
+
+module "stack" {
+  source             = %q
+  blueprint          = %q
+  database_password  = "unused-here"
+  exclude_on_battery = false
+  cache_password     = %q
+}
+
+output "caches" {
+  value = module.stack.bare_metal_caches
+}
+`, filepath.Join(RepoRoot(), "modules", "stack"), filepath.Join(m.dir, "metal.ha.hcl"), cachePassword))
 }
 
 // redisCLI is the independent observer: redis-cli from the root namespace
@@ -94,162 +92,169 @@ func roleOf(lab *nshosts.Lab, n string) string {
 
 // sentinelMaster is the master address the Sentinel on host n names.
 func sentinelMaster(lab *nshosts.Lab, n string) string {
-	out, err := redisCLI(lab.Hosts[n].Address, 26379, "SENTINEL", "get-master-addr-by-name", "acc-dc1-sessions")
+	out, err := redisCLI(lab.Hosts[n].Address, 26379, "SENTINEL", "get-master-addr-by-name", "metal-dc1-sessions")
 	if err != nil {
 		return ""
 	}
 	return strings.SplitN(out, "\n", 2)[0]
 }
 
-// replicated checks with redis-cli alone: r1-h01 is master, the others
-// replicas, and a key written on the master is read on each replica.
-func replicated(lab *nshosts.Lab) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		m := lab.Hosts["r1-h01"].Address
-		if r := roleOf(lab, "r1-h01"); r != "master" {
-			return fmt.Errorf("r1-h01 role %q, want master", r)
-		}
-		if out, err := redisCLI(m, 6379, "SET", "session:1", "alice"); err != nil || out != "OK" {
-			return fmt.Errorf("SET on master: %q %v", out, err)
-		}
-		for _, n := range []string{"r1-h02", "r2-h01"} {
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				got, _ := redisCLI(lab.Hosts[n].Address, 6379, "GET", "session:1")
-				if roleOf(lab, n) == "slave" && got == "alice" {
-					break
-				}
-				if time.Now().After(deadline) {
-					return fmt.Errorf("%s: role %q, session:1 = %q; want a replica holding alice", n, roleOf(lab, n), got)
-				}
-				time.Sleep(100 * time.Millisecond)
+const cacheDir = "/var/lib/ha-redis/metal-dc1-sessions"
+
+// replicated checks with redis-cli alone: master is master, the replicas
+// replicate from it (a key written on the master is read on each) and
+// refuse writes, and the master refuses a wrong password.
+func replicated(t *testing.T, lab *nshosts.Lab, master string, replicas []string) {
+	t.Helper()
+	m := lab.Hosts[master].Address
+	if r := roleOf(lab, master); r != "master" {
+		t.Fatalf("%s role %q, want master", master, r)
+	}
+	if out, err := redisCLI(m, 6379, "SET", "session:1", "alice"); err != nil || out != "OK" {
+		t.Fatalf("SET on master: %q %v", out, err)
+	}
+	for _, n := range replicas {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, _ := redisCLI(lab.Hosts[n].Address, 6379, "GET", "session:1")
+			if roleOf(lab, n) == "slave" && got == "alice" {
+				break
 			}
-			if out, _ := redisCLI(lab.Hosts[n].Address, 6379, "SET", "x", "y"); !strings.Contains(out, "READONLY") {
-				return fmt.Errorf("%s accepted a write: %q", n, out)
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: role %q, session:1 = %q; want a replica holding alice", n, roleOf(lab, n), got)
 			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		if out, _ := redisCLI(m, 6379, "--pass", "wrong", "PING"); out == "PONG" {
-			return fmt.Errorf("master answered without the password")
+		if out, _ := redisCLI(lab.Hosts[n].Address, 6379, "SET", "x", "y"); !strings.Contains(out, "READONLY") {
+			t.Errorf("%s accepted a write: %q", n, out)
 		}
-		return nil
+	}
+	if out, _ := redisCLI(m, 6379, "--pass", "wrong", "PING"); out == "PONG" {
+		t.Error("master answered with a wrong password")
 	}
 }
 
 // cacheGone checks no host has files or listening daemons left.
-func cacheGone(lab *nshosts.Lab, baseDir string) func(*terraform.State) error {
-	return func(*terraform.State) error {
-		if _, err := os.Stat(filepath.Join(baseDir, "acc-dc1-sessions")); err == nil {
-			return fmt.Errorf("%s/acc-dc1-sessions left behind", baseDir)
-		}
-		for n, h := range lab.Hosts {
-			for _, p := range []int{6379, 26379} {
-				if _, err := redisCLI(h.Address, p, "PING"); err == nil {
-					return fmt.Errorf("%s: port %d still answers", n, p)
-				}
+func cacheGone(t *testing.T, lab *nshosts.Lab) {
+	t.Helper()
+	if _, err := os.Stat(cacheDir); err == nil {
+		t.Errorf("%s left behind", cacheDir)
+	}
+	for n, h := range lab.Hosts {
+		for _, p := range []int{6379, 26379} {
+			if _, err := redisCLI(h.Address, p, "PING"); err == nil {
+				t.Errorf("%s: port %d still answers", n, p)
 			}
 		}
-		return nil
 	}
 }
 
-// Redis with Sentinel on three namespace hosts in two racks: the master
-// starts in rack 1 with its first replica in rack 2; redis-cli sees the
-// master and both replicas and the data replicated; an unchanged config
-// plans nothing; a hand edit of a host's file shows as drift and is
-// repaired; the master's Redis is killed and the Sentinels promote a
-// replica in the other rack (the time is printed), which a refresh reports; destroy stops
+func listAttr(s string) []string { return strings.Fields(strings.Trim(s, "[]")) }
+
+// A bare-metal blueprint's cache through modules/stack on four namespace
+// hosts in two racks (A+B feeds): the cache gets its own allocation of
+// three hosts (the tier that uses it the fourth), Redis and Sentinel on
+// each; redis-cli sees the master and both replicas and the data
+// replicated; a hand edit of a host's file shows as drift and is repaired;
+// the master's Redis is killed and the Sentinels promote the replica in the
+// other rack (the time is printed), which a refresh reports; destroy stops
 // everything and removes the files.
-func TestAccCache_bareMetalSentinel(t *testing.T) {
-	lab := cacheLab(t)
-	base := t.TempDir()
-	cfg := bmCacheConfig(lab, base)
-	Test(t, resource.TestCase{
-		CheckDestroy: cacheGone(lab, base),
-		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				Check:  replicated(lab),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("ha_cache.sessions", tfjsonpath.New("master"), knownvalue.StringExact("r1-h01")),
-					statecheck.ExpectKnownValue("ha_cache.sessions", tfjsonpath.New("replica_hosts"),
-						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("r1-h02"), knownvalue.StringExact("r2-h01")})),
-					statecheck.ExpectKnownValue("ha_cache.sessions", tfjsonpath.New("replicas"), knownvalue.Int64Exact(2)),
-					statecheck.ExpectKnownValue("ha_cache.sessions", tfjsonpath.New("engine"), knownvalue.StringExact("redis")),
-					statecheck.ExpectKnownValue("ha_cache.sessions", tfjsonpath.New("failover_seconds"), knownvalue.Int64Exact(4)),
-					statecheck.ExpectKnownValue("ha_cache.sessions", tfjsonpath.New("primary_endpoint"),
-						knownvalue.StringExact(lab.Hosts["r1-h01"].Address+":6379")),
-				},
-			},
-			{
-				Config:           cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-			{
-				// A hand edit on a host shows as drift, and apply repairs it.
-				PreConfig: func() {
-					p := filepath.Join(base, "acc-dc1-sessions", "r2-h01", "redis.conf")
-					b, err := os.ReadFile(p)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(p, append(b, []byte("maxmemory 1mb\n")...), 0o600); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ha_cache.sessions", plancheck.ResourceActionUpdate)}},
-				Check: func(*terraform.State) error {
-					b, err := os.ReadFile(filepath.Join(base, "acc-dc1-sessions", "r2-h01", "redis.conf"))
-					if err != nil || strings.Contains(string(b), "maxmemory 1mb") {
-						return fmt.Errorf("hand edit not repaired: %v", err)
-					}
-					if r := roleOf(lab, "r2-h01"); r != "slave" {
-						return fmt.Errorf("r2-h01 after its restart: role %q, want slave", r)
-					}
-					return nil
-				},
-			},
-			{
-				// The master's Redis dies; the Sentinels promote a replica.
-				PreConfig: func() {
-					pid, err := os.ReadFile(filepath.Join(base, "acc-dc1-sessions", "r1-h01", "redis.pid"))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if _, err := lab.Hosts["r1-h01"].Exec(context.Background(), "kill", "-9", strings.TrimSpace(string(pid))); err != nil {
-						t.Fatal(err)
-					}
-					start := time.Now()
-					old := lab.Hosts["r1-h01"].Address
-					for time.Since(start) < 60*time.Second {
-						for _, n := range []string{"r1-h02", "r2-h01"} {
-							if a := sentinelMaster(lab, n); a != "" && a != old && roleOf(lab, hostAt(lab, a)) == "master" {
-								t.Logf("failover: %s promoted %.1f s after the master's Redis was killed (down_after_ms 1000, planned worst case 4 s)",
-									hostAt(lab, a), time.Since(start).Seconds())
-								return
-							}
-						}
-						time.Sleep(50 * time.Millisecond)
-					}
-					t.Fatal("no replica promoted within 60 s")
-				},
-				Config: cfg,
-				Check: func(s *terraform.State) error {
-					m := s.RootModule().Resources["ha_cache.sessions"].Primary.Attributes["master"]
-					// The replica in the other rack (lowest replica-priority).
-					if m != "r2-h01" {
-						return fmt.Errorf("state names master %q after the failover, want r2-h01", m)
-					}
-					got, err := redisCLI(lab.Hosts[m].Address, 6379, "GET", "session:1")
-					if err != nil || got != "alice" {
-						return fmt.Errorf("new master %s lost session:1: %q %v", m, got, err)
-					}
-					return nil
-				},
-			},
-		},
+func TestAccBareMetalCache_sentinelThroughStack(t *testing.T) {
+	PreCheck(t)
+	nshosts.RequireLive(t)
+	for _, b := range []string{"redis-server", "redis-sentinel", "redis-cli"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Fatalf("%s not installed (scripts/install-deps.sh installs it)", b)
+		}
+	}
+	nshosts.OneClusterAtATime(t)
+	m := startMetalLab(t)
+	m.inventory(t, nil)
+	tf := m.cacheCLI(t)
+	destroyed := false
+	t.Cleanup(func() {
+		if !destroyed {
+			_, _ = tf.try("destroy", "-auto-approve", "-input=false")
+		}
 	})
+	tf.apply()
+	st := tf.state()
+	addr := `module.stack.ha_cache.bare_metal["dc1/sessions/cache"]`
+	st.expect(addr, "engine", "redis")
+	st.expect(addr, "replicas", "2")
+	st.expect(addr, "down_after_ms", "1000")
+	st.expect(addr, "failover_seconds", "4")
+	members := listAttr(st.attr(`module.stack.ha_host_allocation.bare_metal_cache["dc1/sessions/host_allocation"]`, "members"))
+	web := st.attr(`module.stack.ha_host_allocation.this["dc1/web/host_allocation"]`, "members")
+	master := st.attr(addr, "master")
+	replicas := listAttr(st.attr(addr, "replica_hosts"))
+	t.Logf("cache hosts %v (tier web on %s): master %s, replicas %v", members, web, master, replicas)
+	if len(members) != 3 || len(replicas) != 2 || strings.Contains(web, master) {
+		t.Fatalf("cache hosts %v, master %s, replicas %v, web %s: want 3 hosts of their own", members, master, replicas, web)
+	}
+	replicated(t, m.lab, master, replicas)
+	tf.planEmpty()
+
+	// A hand edit on a replica shows as drift in plan; apply repairs it.
+	conf := filepath.Join(cacheDir, replicas[0], "redis.conf")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, append(b, []byte("maxmemory 1mb\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := tf.try("plan", "-input=false", "-detailed-exitcode"); err == nil || !strings.Contains(out, addr+" will be updated") {
+		t.Fatalf("hand edit of redis.conf on %s not shown as drift (%v):\n%s", replicas[0], err, out)
+	}
+	tf.apply()
+	if b, err := os.ReadFile(conf); err != nil || strings.Contains(string(b), "maxmemory 1mb") {
+		t.Fatalf("hand edit not repaired (%v)", err)
+	}
+	if r := roleOf(m.lab, replicas[0]); r != "slave" {
+		t.Fatalf("%s after its restart: role %q, want slave", replicas[0], r)
+	}
+
+	// The master's Redis dies; the Sentinels promote a replica.
+	pid, err := os.ReadFile(filepath.Join(cacheDir, master, "redis.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.lab.Hosts[master].Exec(context.Background(), "kill", "-9", strings.TrimSpace(string(pid))); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	promoted := ""
+	for promoted == "" && time.Since(start) < time.Minute {
+		for _, n := range replicas {
+			if a := sentinelMaster(m.lab, n); a != "" && a != m.lab.Hosts[master].Address && roleOf(m.lab, hostAt(m.lab, a)) == "master" {
+				promoted = hostAt(m.lab, a)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if promoted == "" {
+		for _, n := range members {
+			b, _ := os.ReadFile(filepath.Join(cacheDir, n, "sentinel.log"))
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			t.Logf("%s: role %q, sentinel names %q; sentinel.log:\n%s", n, roleOf(m.lab, n), sentinelMaster(m.lab, n), strings.Join(lines[max(len(lines)-15, 0):], "\n"))
+		}
+		t.Fatal("no replica promoted within a minute")
+	}
+	t.Logf("failover: %s promoted %.1f s after the master's Redis on %s was killed (down_after 1s, planned worst case 4 s)", promoted, time.Since(start).Seconds(), master)
+	// The first replica by power feeds: the other rack.
+	if promoted[:2] == master[:2] {
+		t.Errorf("promoted %s is in the same rack as the old master %s", promoted, master)
+	}
+	if got, err := redisCLI(m.lab.Hosts[promoted].Address, 6379, "GET", "session:1"); err != nil || got != "alice" {
+		t.Errorf("new master %s lost session:1: %q %v", promoted, got, err)
+	}
+	tf.run("apply", "-refresh-only", "-auto-approve", "-input=false")
+	tf.state().expect(addr, "master", promoted)
+
+	tf.destroy()
+	destroyed = true
+	cacheGone(t, m.lab)
 }
 
 func hostAt(lab *nshosts.Lab, addr string) string {

@@ -20,7 +20,7 @@ locals {
   # cannot build on a cloud yet (gcp.tf lists what it builds there) is
   # refused by a check.
   mine = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups", "host_allocations"] :
-    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && (contains(["aws", "bare_metal"], c.cloud) || c.cloud == "gcp" && contains(local.gcp_kinds, kind)) }
+    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && (contains(["aws", "bare_metal"], c.cloud) || c.cloud == "gcp" && contains(local.gcp_kinds, kind)) && try(c.tags.cache, "") == "" }
   }
   unsupported = sort(flatten([for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups"] :
   [for k, c in local.bp[kind] : "${k} (${c.cloud})" if !contains(["aws", "bare_metal"], c.cloud) && !(c.cloud == "gcp" && contains(local.gcp_kinds, kind))]]))
