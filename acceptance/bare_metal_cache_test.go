@@ -168,9 +168,12 @@ func TestAccBareMetalCache_sentinelThroughStack(t *testing.T) {
 		}
 	}
 	nshosts.OneClusterAtATime(t)
+	t0 := time.Now()
 	m := startMetalLab(t)
 	m.inventory(t, nil)
 	tf := m.cacheCLI(t)
+	t.Logf("lab and provider build: %.0f s", time.Since(t0).Seconds())
+	t0 = time.Now()
 	destroyed := false
 	t.Cleanup(func() {
 		if !destroyed {
@@ -178,6 +181,7 @@ func TestAccBareMetalCache_sentinelThroughStack(t *testing.T) {
 		}
 	})
 	tf.apply()
+	t.Logf("apply: %.0f s", time.Since(t0).Seconds())
 	st := tf.state()
 	addr := `module.stack.ha_cache.bare_metal["dc1/sessions/cache"]`
 	st.expect(addr, "engine", "redis")
@@ -252,8 +256,10 @@ func TestAccBareMetalCache_sentinelThroughStack(t *testing.T) {
 	tf.run("apply", "-refresh-only", "-auto-approve", "-input=false")
 	tf.state().expect(addr, "master", promoted)
 
+	t0 = time.Now()
 	tf.destroy()
 	destroyed = true
+	t.Logf("destroy: %.0f s", time.Since(t0).Seconds())
 	cacheGone(t, m.lab)
 }
 
