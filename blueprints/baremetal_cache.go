@@ -22,7 +22,7 @@ func (c *compiler) validateBareMetalCache(bp *Blueprint, s *CacheSpec, home *Reg
 	if s.Engine != "" && s.Engine != "redis" {
 		c.errorf(s.At("engine"), "Engine not available on bare metal", "Cache %q is in bare_metal region %q, where a cache is Redis with Sentinel (Debian redis-server); set engine = \"redis\".", s.Name, home.Name)
 	}
-	if s.ranges.Has("replicas") && s.Replicas != s.Hosts-1 {
+	if s.Has("replicas") && s.Replicas != s.Hosts-1 {
 		c.errorf(s.At("replicas"), "Replicas and hosts disagree", "Cache %q runs on %d hosts, one master and %d replicas; replicas = %d. Set hosts instead.", s.Name, s.Hosts, s.Hosts-1, s.Replicas)
 	}
 	s.Replicas = s.Hosts - 1
