@@ -199,26 +199,6 @@ func TestAccBareMetalCache_sentinelThroughStack(t *testing.T) {
 	replicated(t, m.lab, master, replicas)
 	tf.planEmpty()
 
-	// A hand edit on a replica shows as drift in plan; apply repairs it.
-	conf := filepath.Join(cacheDir, replicas[0], "redis.conf")
-	b, err := os.ReadFile(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(conf, append(b, []byte("maxmemory 1mb\n")...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := tf.try("plan", "-input=false", "-detailed-exitcode"); err == nil || !strings.Contains(out, addr+" will be updated") {
-		t.Fatalf("hand edit of redis.conf on %s not shown as drift (%v):\n%s", replicas[0], err, out)
-	}
-	tf.apply()
-	if b, err := os.ReadFile(conf); err != nil || strings.Contains(string(b), "maxmemory 1mb") {
-		t.Fatalf("hand edit not repaired (%v)", err)
-	}
-	if r := roleOf(m.lab, replicas[0]); r != "slave" {
-		t.Fatalf("%s after its restart: role %q, want slave", replicas[0], r)
-	}
-
 	// The master's Redis dies; the Sentinels promote a replica.
 	pid, err := os.ReadFile(filepath.Join(cacheDir, master, "redis.pid"))
 	if err != nil {
@@ -253,7 +233,34 @@ func TestAccBareMetalCache_sentinelThroughStack(t *testing.T) {
 	if got, err := redisCLI(m.lab.Hosts[promoted].Address, 6379, "GET", "session:1"); err != nil || got != "alice" {
 		t.Errorf("new master %s lost session:1: %q %v", promoted, got, err)
 	}
-	tf.run("apply", "-refresh-only", "-auto-approve", "-input=false")
+
+	// A hand edit on the other replica shows as drift in plan; apply
+	// repairs it, restarts the old master's Redis as a replica of the
+	// promoted one, and records the Sentinels' master.
+	other := replicas[0]
+	if other == promoted {
+		other = replicas[1]
+	}
+	conf := filepath.Join(cacheDir, other, "redis.conf")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, append(b, []byte("maxmemory 1mb\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := tf.try("plan", "-input=false", "-detailed-exitcode"); err == nil || !strings.Contains(out, addr+" will be updated") {
+		t.Fatalf("hand edit of redis.conf on %s not shown as drift (%v):\n%s", other, err, out)
+	}
+	tf.apply()
+	if b, err := os.ReadFile(conf); err != nil || strings.Contains(string(b), "maxmemory 1mb") {
+		t.Fatalf("hand edit not repaired (%v)", err)
+	}
+	for _, n := range []string{other, master} {
+		if r := roleOf(m.lab, n); r != "slave" {
+			t.Errorf("%s after apply: role %q, want a replica of %s", n, r, promoted)
+		}
+	}
 	tf.state().expect(addr, "master", promoted)
 
 	t0 = time.Now()

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
@@ -45,10 +44,9 @@ func bareMetalCacheAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Bare metal: Sentinel's `down-after-milliseconds`, how long the master may not answer before a failover starts (default 5000; the blueprint derives it from the RTO budget)."},
 		"base_dir": schema.StringAttribute{Optional: true,
 			MarkdownDescription: "Bare metal: directory of every host's files, `BASE_DIR/NAME/HOST` (default `/var/lib/ha-redis`)."},
-		"master": schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		"master": schema.StringAttribute{Computed: true,
 			MarkdownDescription: "Bare metal: the host the Sentinels name as master (after refresh: the current one)."},
 		"replica_hosts": schema.ListAttribute{Computed: true, ElementType: types.StringType,
-			PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 			MarkdownDescription: "Bare metal: the hosts replicating from the master, online."},
 		"config_sha256": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "Bare metal: SHA-256 of each host's delivered files as rendered; after refresh, as found on the host (a hand edit or a missing file shows as drift)."},
@@ -239,5 +237,16 @@ func (r *cacheResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	resp.Diagnostics.Append(d...)
 	plan.ConfigSHA256 = hm
 	plan.FailoverSeconds = types.Int64Value(int64(g.FailoverTime().Seconds()))
+	// An update restarts daemons (a stopped one rejoins as a replica), so
+	// the master, its replicas and endpoints are known only after it; with
+	// nothing to change they stay as read.
+	if !req.State.Raw.IsNull() {
+		var state cacheModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if !req.Plan.Raw.Equal(req.State.Raw) || !plan.ConfigSHA256.Equal(state.ConfigSHA256) {
+			plan.Master, plan.ReplicaHosts = types.StringUnknown(), types.ListUnknown(types.StringType)
+			plan.PrimaryEndpoint, plan.ReaderEndpoint = types.StringUnknown(), types.StringUnknown()
+		}
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
