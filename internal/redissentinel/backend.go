@@ -326,9 +326,15 @@ func (s *session) waitServing(ctx context.Context, limit time.Duration) error {
 			var rs []string
 			if rs, err = s.replicas(ctx, m); err == nil {
 				if len(rs) == len(s.g.Members)-1 {
-					return nil
+					// Sentinels that have not yet heard of each other
+					// cannot elect a leader: a failover then waits for
+					// 2 × failover-timeout before its next try.
+					if err = s.sentinelsAcquainted(ctx); err == nil {
+						return nil
+					}
+				} else {
+					err = fmt.Errorf("master %s has %d of %d replicas online", m, len(rs), len(s.g.Members)-1)
 				}
-				err = fmt.Errorf("master %s has %d of %d replicas online", m, len(rs), len(s.g.Members)-1)
 			}
 		}
 		if err == nil {
@@ -341,6 +347,33 @@ func (s *session) waitServing(ctx context.Context, limit time.Duration) error {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// sentinelsAcquainted checks that every Sentinel knows every other
+// Sentinel and every replica.
+func (s *session) sentinelsAcquainted(ctx context.Context) error {
+	want := len(s.g.Members) - 1
+	for _, m := range s.g.Members {
+		v, err := call(ctx, s.g.addr(m, s.g.sentinelPort()), s.g.Password, "SENTINEL", "master", s.g.Name)
+		if err != nil {
+			return fmt.Errorf("sentinel on %s: %w", m.Name, err)
+		}
+		kv, _ := v.([]any)
+		f := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			k, _ := kv[i].(string)
+			val, _ := kv[i+1].(string)
+			f[k] = val
+		}
+		// At least: a restarted Sentinel may be listed twice until the
+		// others drop its old id.
+		o, _ := strconv.Atoi(f["num-other-sentinels"])
+		r, _ := strconv.Atoi(f["num-slaves"])
+		if o < want || r < want {
+			return fmt.Errorf("sentinel on %s knows %d other sentinels and %d replicas, want %d", m.Name, o, r, want)
+		}
+	}
+	return nil
 }
 
 // status reads the hosts' files (drift) and the master and replicas.
