@@ -155,10 +155,11 @@ func listAttr(s string) []string { return strings.Fields(strings.Trim(s, "[]")) 
 // hosts in two racks (A+B feeds): the cache gets its own allocation of
 // three hosts (the tier that uses it the fourth), Redis and Sentinel on
 // each; redis-cli sees the master and both replicas and the data
-// replicated; a hand edit of a host's file shows as drift and is repaired;
-// the master's Redis is killed and the Sentinels promote the replica in the
-// other rack (the time is printed), which a refresh reports; destroy stops
-// everything and removes the files.
+// replicated; an unchanged config plans nothing; the master's Redis is
+// killed and the Sentinels promote the replica in the other rack (the time
+// is printed); a hand edit of a host's file shows as drift, and the apply
+// that repairs it restarts the old master as a replica of the new one and
+// records the new master; destroy stops everything and removes the files.
 func TestAccBareMetalCache_sentinelThroughStack(t *testing.T) {
 	PreCheck(t)
 	nshosts.RequireLive(t)
