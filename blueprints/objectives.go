@@ -102,6 +102,7 @@ func (c *compiler) objectives(bp *Blueprint, comps []*Component) *Objectives {
 		o.RTOBudget, o.RPOBudget = secs(spec.RTO), secs(spec.RPO)
 	}
 	c.hostLoss(bp, o)
+	c.cacheHostLoss(bp, o)
 	primary := bp.Primary()
 	if primary == nil {
 		return o

@@ -26,9 +26,15 @@ type CacheSpec struct {
 	CrossRegion bool
 	Regions     []string
 	MaxLag      time.Duration
+	bareMetal   bool // homed in a bare_metal region (set by validation)
 	// Durable says losing the cache's contents counts as data loss (RPO);
 	// false for a session store whose loss signs users out.
 	Durable bool
+	// Bare metal: Hosts is the number of hosts running Redis and Sentinel
+	// (default 3); DownAfter is Sentinel's down-after-milliseconds (0:
+	// derived from the objectives).
+	Hosts     int
+	DownAfter time.Duration
 	ranges
 }
 
@@ -51,7 +57,7 @@ type AlertsSpec struct {
 
 var (
 	cacheSchema = &hcl.BodySchema{Attributes: required(attrs("description", "region", "engine", "version", "node_type",
-		"replicas", "cross_region", "regions", "max_lag", "durable"), "engine", "version", "node_type")}
+		"replicas", "cross_region", "regions", "max_lag", "durable", "hosts", "down_after"), "engine", "version")}
 	objectStoreSchema = &hcl.BodySchema{Attributes: attrs("description", "region", "versioning", "copy_to", "max_lag")}
 	alertsSchema      = &hcl.BodySchema{Attributes: attrs("email", "webhook")}
 )
@@ -72,6 +78,8 @@ func (c *compiler) decodeCache(b *hcl.Block) *CacheSpec {
 	s.Regions = r.strList("regions")
 	s.MaxLag = r.duration("max_lag", 0)
 	s.Durable = r.boolean("durable", false)
+	s.Hosts = r.integer("hosts", 3, 3, 9)
+	s.DownAfter = r.duration("down_after", 0)
 	return s
 }
 
@@ -153,8 +161,9 @@ func (c *compiler) validateCache(bp *Blueprint, s *CacheSpec) {
 		return
 	}
 	if home.Cloud == CloudBareMetal {
-		c.errorf(s.At("region"), "Cache in a bare-metal region", "Cache %q is in bare_metal region %q; in this version a cache runs on aws or gcp.", s.Name, home.Name)
-		return
+		c.validateBareMetalCache(bp, s, home)
+	} else if len(s.NodeType) == 0 {
+		c.errorf(&s.Def, "Missing required argument", "The argument \"node_type\" is required for a cache on %s.", home.Cloud)
 	}
 	if home.Cloud == CloudAWS {
 		if nt := pick(s.NodeType, CloudAWS); nt != "" && !awsCacheNodeRe.MatchString(nt) {
@@ -207,6 +216,9 @@ func cacheRegions(bp *Blueprint, s *CacheSpec) []string {
 // Global Datastore where the engine and node type allow it, else separate
 // groups per region.
 func cacheReplication(s *CacheSpec) string {
+	if s.bareMetal {
+		return "per_region"
+	}
 	nt := pick(s.NodeType, CloudAWS)
 	if strings.HasPrefix(nt, "cache.t") {
 		return "per_region"
@@ -292,6 +304,12 @@ type Cache struct {
 	// Replication is how standby groups follow: global_datastore,
 	// per_region (separate groups, contents not copied) or "" (no copy).
 	Replication string `cty:"replication"`
+	// Bare metal (else "" and 0): the cache's own host_allocation
+	// component (one Redis and one Sentinel per member), the region's
+	// inventory, and Sentinel's down-after-milliseconds.
+	HostAllocation string `cty:"host_allocation"`
+	Inventory      string `cty:"inventory"`
+	DownAfterMS    int    `cty:"down_after_ms"`
 }
 
 // ObjectStore is the ha_object_store input: one bucket.
@@ -397,6 +415,9 @@ func (e *expander) services() {
 			}}
 			if primary != "" && repl == "global_datastore" {
 				c.DependsOn = []string{primary}
+			}
+			if r.Cloud == CloudBareMetal {
+				e.bareMetalCache(s, r, c)
 			}
 			e.add(c, r, s.Name)
 		}

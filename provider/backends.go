@@ -11,7 +11,8 @@ import (
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/scaling"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/cloudsql"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/gcp/compute"
-	_ "github.com/ha-blueprints/terraform-provider-ha/internal/haproxy"    // bare_metal load balancer
-	_ "github.com/ha-blueprints/terraform-provider-ha/internal/patroni"    // bare_metal database
-	_ "github.com/ha-blueprints/terraform-provider-ha/internal/pgbackrest" // bare_metal backup plan
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/haproxy"       // bare_metal load balancer
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/patroni"       // bare_metal database
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/pgbackrest"    // bare_metal backup plan
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/redissentinel" // bare_metal cache
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -15,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
@@ -30,9 +31,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = &cacheResource{}
-	_ resource.ResourceWithConfigure   = &cacheResource{}
-	_ resource.ResourceWithImportState = &cacheResource{}
+	_ resource.Resource                   = &cacheResource{}
+	_ resource.ResourceWithConfigure      = &cacheResource{}
+	_ resource.ResourceWithImportState    = &cacheResource{}
+	_ resource.ResourceWithModifyPlan     = &cacheResource{}
+	_ resource.ResourceWithValidateConfig = &cacheResource{}
 )
 
 // NewCacheResource is the ha_cache resource: one replication group of the
@@ -49,13 +52,19 @@ func (r *cacheResource) Metadata(_ context.Context, req resource.MetadataRequest
 
 func (r *cacheResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
-	replaceBool := []planmodifier.Bool{boolplanmodifier.RequiresReplace()}
+	replaceBool := []planmodifier.Bool{boolplanmodifier.UseStateForUnknown(), boolplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One replication group of the `cache` component (a session store): on AWS an ElastiCache " +
 			"Redis OSS or Valkey group with cluster mode disabled, a primary and `replicas` spread over `zones`, Multi-AZ " +
 			"with automatic failover, encryption in transit and at rest. A standby region gets its own group " +
 			"(`replication = \"per_region\"`); Global Datastore membership (`global_datastore`) is not managed in this " +
-			"version, and the resource says so with a warning.",
+			"version, and the resource says so with a warning.\n\n" +
+			"With `cloud = \"bare_metal\"` the group is Redis with Sentinel on `hosts` (one Redis and one Sentinel each, at " +
+			"least 3 hosts, the master and its first replica on different power feeds), delivered over SSH (`bare_metal` " +
+			"provider block) like `ha_virtual_ip`: files written only when their content changed, Redis and Sentinel " +
+			"restarted where they did, each host's files read back (`config_sha256`), so a hand edit shows as drift. " +
+			"Sentinel promotes a replica `down_after_ms` after the master stops answering (`failover_seconds` is the " +
+			"planned worst case). Import bare-metal groups as `bare_metal/SITE/NAME`; the next apply takes the hosts from configuration.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The group ARN.",
@@ -63,9 +72,10 @@ func (r *cacheResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"cloud": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("aws"),
-				MarkdownDescription: "Cloud (`aws`). Changing it replaces the group.", PlanModifiers: replace,
+				MarkdownDescription: "Cloud (`aws` or `bare_metal`). Changing it replaces the group.", PlanModifiers: replace,
+				Validators: []validator.String{stringvalidator.OneOf("aws", "bare_metal")},
 			},
-			"location": schema.StringAttribute{Required: true, MarkdownDescription: "Region of the group. Changing it replaces the group.", PlanModifiers: replace},
+			"location": schema.StringAttribute{Required: true, MarkdownDescription: "Region of the group (the site on bare metal). Changing it replaces the group.", PlanModifiers: replace},
 			"name": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Replication group id. Changing it replaces the group.", PlanModifiers: replace,
 				Validators: []validator.String{stringvalidator.RegexMatches(regexpMust(`^[a-z][a-z0-9-]{0,39}$`), "1 to 40 lower-case letters, digits and hyphens, starting with a letter")},
@@ -74,30 +84,31 @@ func (r *cacheResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"blueprint": schema.StringAttribute{Optional: true, MarkdownDescription: "Blueprint name, written to the tag `ha:blueprint`."},
 			"tags":      schema.MapAttribute{ElementType: types.StringType, Optional: true, MarkdownDescription: "Additional tags. Keys starting with `ha:` are reserved."},
 			"engine": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString("valkey"),
-				MarkdownDescription: "`valkey` (default) or `redis`. Changing it replaces the group.", PlanModifiers: replace,
-				Validators: []validator.String{stringvalidator.OneOf("valkey", "redis")},
+				Optional: true, Computed: true,
+				MarkdownDescription: "`valkey` (default on AWS) or `redis` (default and only choice on bare metal). Changing it replaces the group.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{stringvalidator.OneOf("valkey", "redis")},
 			},
-			"engine_version": schema.StringAttribute{Required: true, MarkdownDescription: "Engine version (`7.2`). Changed in place."},
-			"node_type":      schema.StringAttribute{Required: true, MarkdownDescription: "Node type (`cache.t3.micro`). Changed in place."},
+			"engine_version": schema.StringAttribute{Optional: true, MarkdownDescription: "Engine version (`7.2`); required on AWS. Changed in place."},
+			"node_type":      schema.StringAttribute{Optional: true, MarkdownDescription: "Node type (`cache.t3.micro`); required on AWS. Changed in place."},
 			"replicas": schema.Int64Attribute{
-				Optional: true, Computed: true, Default: int64default.StaticInt64(1),
-				MarkdownDescription: "Replica nodes besides the primary (1 to 5, default 1). Changed in place.",
+				Optional: true, Computed: true, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Replica nodes besides the primary (0 to 5, default 1 on AWS; on bare metal one host less than `hosts`). Changed in place.",
 				Validators:          []validator.Int64{int64validator.Between(0, 5)},
 			},
 			"zones": schema.ListAttribute{
-				ElementType: types.StringType, Required: true, PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
-				MarkdownDescription: "Zones the nodes are spread over, in order (primary first). Changing them replaces the group.",
+				ElementType: types.StringType, Optional: true, PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Zones the nodes are spread over, in order (primary first); required on AWS. Changing them replaces the group.",
 			},
 			"multi_az":           schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), MarkdownDescription: "Multi-AZ (default `true`)."},
 			"automatic_failover": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), MarkdownDescription: "Promote a replica when the primary fails (default `true`)."},
 			"transit_encryption": schema.BoolAttribute{
-				Optional: true, Computed: true, Default: booldefault.StaticBool(true), PlanModifiers: replaceBool,
-				MarkdownDescription: "TLS between clients and nodes (default `true`). Changing it replaces the group.",
+				Optional: true, Computed: true, PlanModifiers: replaceBool,
+				MarkdownDescription: "TLS between clients and nodes (default `true` on AWS; `false` on bare metal, which has no TLS in this version). Changing it replaces the group.",
 			},
 			"at_rest_encryption": schema.BoolAttribute{
-				Optional: true, Computed: true, Default: booldefault.StaticBool(true), PlanModifiers: replaceBool,
-				MarkdownDescription: "Encrypt data on disk and in backups (default `true`). Changing it replaces the group.",
+				Optional: true, Computed: true, PlanModifiers: replaceBool,
+				MarkdownDescription: "Encrypt data on disk and in backups (default `true` on AWS; `false` on bare metal). Changing it replaces the group.",
 			},
 			"role":        schema.StringAttribute{Optional: true, MarkdownDescription: "`primary` or `standby`, from the blueprint (informational)."},
 			"primary":     schema.StringAttribute{Optional: true, MarkdownDescription: "Component key of the primary group a standby belongs to (informational)."},
@@ -116,6 +127,9 @@ func (r *cacheResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
+	}
+	for k, a := range bareMetalCacheAttributes() {
+		resp.Schema.Attributes[k] = a
 	}
 }
 
@@ -259,14 +273,18 @@ func (r *cacheResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 
 // ImportState takes LOCATION/NAME (us-east-1/shop-east-sessions).
 func (r *cacheResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	location, name, ok := cutImportID(req.ID)
+	cloud, id := "aws", req.ID
+	if rest, ok := strings.CutPrefix(id, "bare_metal/"); ok {
+		cloud, id = "bare_metal", rest
+	}
+	location, name, ok := cutImportID(id)
 	if !ok {
-		resp.Diagnostics.AddError("Invalid import ID", "expected LOCATION/NAME (us-east-1/shop-east-sessions), got "+req.ID)
+		resp.Diagnostics.AddError("Invalid import ID", "expected LOCATION/NAME (us-east-1/shop-east-sessions) or bare_metal/SITE/NAME, got "+req.ID)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), "aws")...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), cloud)...)
 }
 
 type cacheModel struct {
@@ -293,6 +311,7 @@ type cacheModel struct {
 	ReaderEndpoint    types.String   `tfsdk:"reader_endpoint"`
 	ARN               types.String   `tfsdk:"arn"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	bareMetalCacheModel
 }
 
 func (m *cacheModel) spec(ctx context.Context, diags *diag.Diagnostics) (cache.Spec, bool) {
@@ -307,6 +326,9 @@ func (m *cacheModel) spec(ctx context.Context, diags *diag.Diagnostics) (cache.S
 	if !m.Zones.IsNull() && !m.Zones.IsUnknown() {
 		diags.Append(m.Zones.ElementsAs(ctx, &s.Zones, false)...)
 	}
+	if m.Cloud.ValueString() == string(backend.BareMetal) {
+		s.BareMetal = m.bareMetal(ctx, diags)
+	}
 	return s, !diags.HasError()
 }
 
@@ -314,6 +336,9 @@ func (m *cacheModel) fromStatus(ctx context.Context, st *cache.Status) diag.Diag
 	var diags diag.Diagnostics
 	s := st.Spec
 	m.ID, m.ARN = types.StringValue(st.ID), types.StringValue(st.ID)
+	if m.Cloud.ValueString() == string(backend.BareMetal) {
+		m.ARN = types.StringValue("")
+	}
 	m.Name, m.Location = types.StringValue(s.Name), types.StringValue(s.Location)
 	if m.Cloud.IsNull() || m.Cloud.IsUnknown() {
 		m.Cloud = types.StringValue("aws")
@@ -334,6 +359,7 @@ func (m *cacheModel) fromStatus(ctx context.Context, st *cache.Status) diag.Diag
 		m.Zones = z
 	}
 	m.PrimaryEndpoint, m.ReaderEndpoint = types.StringValue(st.PrimaryEndpoint), types.StringValue(st.ReaderEndpoint)
+	diags.Append(m.fromBareMetalStatus(ctx, st)...)
 	readTags(awsbackend.Tags(s.Tags, s.Blueprint, s.Component), &m.Tags, &m.Blueprint, &m.Component)
 	return diags
 }

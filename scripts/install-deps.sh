@@ -24,6 +24,9 @@ command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v pgbackrest >/dev/null || need+=(pgbackrest)
 command -v gcloud >/dev/null || need+=(google-cloud-cli) # independent observer in the GCP acceptance tests
 command -v dot >/dev/null || need+=(graphviz) # blueprint graph --format svg, drill pictures
+[ -x /usr/bin/redis-server ] || need+=(redis-server) # bare-metal caches (internal/redissentinel)
+[ -x /usr/bin/redis-sentinel ] || need+=(redis-sentinel)
+command -v redis-cli >/dev/null || need+=(redis-tools) # the cache test's observer
 command -v moto_server >/dev/null || { echo "moto_server not found: moto 5.2.1 is expected to be preinstalled" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"

@@ -33,6 +33,8 @@ type Spec struct {
 	AutomaticFailover bool
 	TransitEncryption bool
 	AtRestEncryption  bool
+	// BareMetal is the bare-metal backend's part; nil on clouds.
+	BareMetal *BareMetal
 }
 
 // Status is what the backend reads back.
@@ -43,6 +45,12 @@ type Status struct {
 	PrimaryEndpoint string // host:port of the writable node
 	ReaderEndpoint  string // host:port spreading reads over replicas
 	Port            int
+	// Bare metal: the host whose Redis the Sentinels name as master, the
+	// hosts replicating from it, and the SHA-256 of each host's delivered
+	// files as found there ("" when missing): a hand edit shows as drift.
+	Master     string
+	Replicas   []string
+	ConfigHash map[string]string
 }
 
 // Backend manages replication groups of one cloud. Apply converges to spec

@@ -19,7 +19,8 @@ locals {
   # `cloud` (aws, gcp; gcp.tf says what GCP regions get), bare-metal
   # regions to host allocations.
   mine = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups", "host_allocations"] :
-    kind => { for k, c in local.bp[kind] : k => c if var.region == null || c.region == var.region }
+    # A cache's host allocation (tagged cache) is in bare_metal_cache.tf.
+    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && try(c.tags.cache, "") == "" }
   }
   dns_failovers = var.manage_dns ? local.bp.dns_failovers : {}
   # ha_backup_plan copies to another region; a plan with nowhere to copy to

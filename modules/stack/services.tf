@@ -1,12 +1,12 @@
 # Session stores, replicated buckets and monitoring: the cache, object_store
-# and alerts components, on AWS.
+# and alerts components, on AWS (bare-metal caches: bare_metal_cache.tf).
 
 locals {
   services = { for kind in ["caches", "object_stores", "alerts"] :
     kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && c.cloud == "aws" }
   }
   services_unsupported = sort(flatten([for kind in ["caches", "object_stores", "alerts"] :
-  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if c.cloud != "aws"]]))
+  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if c.cloud != "aws" && !(kind == "caches" && c.cloud == "bare_metal")]]))
 }
 
 resource "ha_cache" "this" {

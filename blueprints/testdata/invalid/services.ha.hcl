@@ -22,9 +22,9 @@ cache "sessions" {
 }
 cache "onsite" {
   region    = region.dc1
-  engine    = "redis"
+  engine    = "valkey"
   version   = "7.2"
-  node_type = "cache.t3.micro"
+  replicas  = 1
 }
 object_store "files" {
   region = region.dc1
