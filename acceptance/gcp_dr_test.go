@@ -122,7 +122,7 @@ func TestAccGCPDR_activePassiveThroughStack(t *testing.T) {
 	st.expect(`module.stack.ha_database.this["belgium/orders/database"]`, "cloud", "gcp")
 	st.expect(replica("netherlands/orders/replica"), "role", "replica")
 	st.expect(`module.stack.ha_dns_failover.this["global/`+name+"."+name+`.test/dns_failover"]`, "backend", "clouddns")
-	db := sqlInstance(t, primaryDB)
+	db := mustSQLInstance(t, primaryDB)
 	settings, _ := db["settings"].(map[string]any)
 	backups, _ := settings["backupConfiguration"].(map[string]any)
 	if db["region"] != "europe-west1" || db["state"] != "RUNNABLE" || settings["tier"] != "db-custom-2-7680" ||
@@ -200,10 +200,10 @@ func TestAccGCPDR_activePassiveThroughStack(t *testing.T) {
 	}
 }
 
-// sqlInstance is gcloud's description of a Cloud SQL instance.
-func sqlInstance(t *testing.T, name string) map[string]any {
+// mustSQLInstance is sqlInstance (gcloud's view), failing the test on error.
+func mustSQLInstance(t *testing.T, name string) map[string]any {
 	t.Helper()
-	inst, err := gcloudObject("sql", "instances", "describe", name)
+	inst, err := sqlInstance(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func sqlInstance(t *testing.T, name string) map[string]any {
 // master in region.
 func checkFollows(t *testing.T, name, region, master string) {
 	t.Helper()
-	inst := sqlInstance(t, name)
+	inst := mustSQLInstance(t, name)
 	if inst["region"] != region || inst["state"] != "RUNNABLE" || inst["masterInstanceName"] != master && !strings.HasSuffix(fmt.Sprint(inst["masterInstanceName"]), ":"+master) {
 		t.Errorf("%s: want a RUNNABLE replica of %s in %s, gcloud sees region %v, state %v, master %v", name, master, region, inst["region"], inst["state"], inst["masterInstanceName"])
 	}
@@ -223,7 +223,7 @@ func checkFollows(t *testing.T, name, region, master string) {
 // checkStandalone checks with gcloud that name no longer replicates.
 func checkStandalone(t *testing.T, name string) {
 	t.Helper()
-	if m := sqlInstance(t, name)["masterInstanceName"]; m != nil {
+	if m := mustSQLInstance(t, name)["masterInstanceName"]; m != nil {
 		t.Errorf("%s still replicates from %v", name, m)
 	}
 }

@@ -5,29 +5,33 @@ locals {
   services = { for kind in ["caches", "object_stores", "alerts"] :
     kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && c.cloud == "aws" }
   }
+  # Keys only, as in main.tf: for_each is evaluated once per instance.
+  caches_keys        = { for k, _ in local.services.caches : k => true }
+  object_stores_keys = { for k, _ in local.services.object_stores : k => true }
+  alerts_keys        = { for k, _ in local.services.alerts : k => true }
   services_unsupported = sort(flatten([for kind in ["caches", "object_stores", "alerts"] :
   [for k, c in local.bp[kind] : "${k} (${c.cloud})" if c.cloud != "aws" && !(kind == "caches" && c.cloud == "bare_metal")]]))
 }
 
 resource "ha_cache" "this" {
-  for_each = local.services.caches
+  for_each = local.caches_keys
 
-  name               = each.value.name
-  location           = each.value.location
+  name               = local.services.caches[each.key].name
+  location           = local.services.caches[each.key].location
   component          = each.key
-  blueprint          = each.value.blueprint
-  engine             = each.value.engine
-  engine_version     = each.value.engine_version
-  node_type          = each.value.node_type
-  replicas           = each.value.replicas
-  zones              = each.value.zones
-  multi_az           = each.value.multi_az
-  automatic_failover = each.value.automatic_failover
-  transit_encryption = each.value.transit_encryption
-  at_rest_encryption = each.value.at_rest_encryption
-  role               = each.value.role
-  primary            = each.value.primary
-  replication        = each.value.replication
+  blueprint          = local.services.caches[each.key].blueprint
+  engine             = local.services.caches[each.key].engine
+  engine_version     = local.services.caches[each.key].engine_version
+  node_type          = local.services.caches[each.key].node_type
+  replicas           = local.services.caches[each.key].replicas
+  zones              = local.services.caches[each.key].zones
+  multi_az           = local.services.caches[each.key].multi_az
+  automatic_failover = local.services.caches[each.key].automatic_failover
+  transit_encryption = local.services.caches[each.key].transit_encryption
+  at_rest_encryption = local.services.caches[each.key].at_rest_encryption
+  role               = local.services.caches[each.key].role
+  primary            = local.services.caches[each.key].primary
+  replication        = local.services.caches[each.key].replication
   tags               = var.tags
 }
 
@@ -36,31 +40,31 @@ resource "ha_cache" "this" {
 # ARN is built from its name (the provider waits for a destination created
 # in the same apply).
 resource "ha_object_store" "this" {
-  for_each = local.services.object_stores
+  for_each = local.object_stores_keys
 
-  name                = each.value.name
-  location            = each.value.location
+  name                = local.services.object_stores[each.key].name
+  location            = local.services.object_stores[each.key].location
   component           = each.key
-  blueprint           = each.value.blueprint
-  versioning          = each.value.versioning
-  encryption          = each.value.encryption
-  block_public_access = each.value.block_public_access
-  copy_to_bucket_arn  = each.value.copy_to == "" ? null : "arn:aws:s3:::${local.bp.object_stores[each.value.copy_to].name}"
-  copy_to_location    = each.value.copy_to == "" ? null : each.value.copy_to_location
+  blueprint           = local.services.object_stores[each.key].blueprint
+  versioning          = local.services.object_stores[each.key].versioning
+  encryption          = local.services.object_stores[each.key].encryption
+  block_public_access = local.services.object_stores[each.key].block_public_access
+  copy_to_bucket_arn  = local.services.object_stores[each.key].copy_to == "" ? null : "arn:aws:s3:::${local.bp.object_stores[local.services.object_stores[each.key].copy_to].name}"
+  copy_to_location    = local.services.object_stores[each.key].copy_to == "" ? null : local.services.object_stores[each.key].copy_to_location
   force_destroy       = var.force_destroy_buckets
   tags                = var.tags
 }
 
 resource "ha_alerts" "this" {
-  for_each = local.services.alerts
+  for_each = local.alerts_keys
 
-  name      = each.value.name
-  location  = each.value.location
+  name      = local.services.alerts[each.key].name
+  location  = local.services.alerts[each.key].location
   component = each.key
-  blueprint = each.value.blueprint
-  emails    = each.value.emails
-  webhooks  = each.value.webhooks
-  alarms    = each.value.alarms
+  blueprint = local.services.alerts[each.key].blueprint
+  emails    = local.services.alerts[each.key].emails
+  webhooks  = local.services.alerts[each.key].webhooks
+  alarms    = local.services.alerts[each.key].alarms
   tags      = var.tags
 
   # Alarms resolve what they watch by name: it must exist first.
