@@ -47,27 +47,14 @@ func (m *metalLab) cacheCLI(t *testing.T) *cliRun {
 	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(metalCacheBlueprint), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return newCLI(t, CLIs(t)[0], m.dir, fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-module "stack" {
-  source             = %q
-  blueprint          = %q
+	return newCLI(t, CLIs(t)[0], m.dir, stackRoot(filepath.Join(m.dir, "metal.ha.hcl"), fmt.Sprintf(`
   database_password  = "unused-here"
   exclude_on_battery = false
-  cache_password     = %q
-}
-
+  cache_password     = %q`, cachePassword), `
 output "caches" {
   value = module.stack.bare_metal_caches
 }
-`, filepath.Join(RepoRoot(), "modules", "stack"), filepath.Join(m.dir, "metal.ha.hcl"), cachePassword))
+`))
 }
 
 // redisCLI is the independent observer: redis-cli from the root namespace

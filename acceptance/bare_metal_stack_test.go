@@ -47,26 +47,13 @@ func TestAccBareMetal_throughStack(t *testing.T) {
 		}
 	}
 	setUPS(t, env, "ups-a", "OB", 60, 600, 30, true)
-	tf := newCLI(t, CLIs(t)[0], dir, fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-module "stack" {
-  source              = %q
-  blueprint           = %q
+	tf := newCLI(t, CLIs(t)[0], dir, stackRoot(filepath.Join(dir, "metal.ha.hcl"), fmt.Sprintf(`
   database_password   = "unused-here"
-  inventory_variables = { nut_addr = %q, snmp_addr = "127.0.0.1:1" }
-}
-
+  inventory_variables = { nut_addr = %q, snmp_addr = "127.0.0.1:1" }`, env["HA_TEST_NUT_ADDR"]), `
 output "allocations" {
   value = module.stack.host_allocations
 }
-`, filepath.Join(RepoRoot(), "modules", "stack"), filepath.Join(dir, "metal.ha.hcl"), env["HA_TEST_NUT_ADDR"]))
+`))
 
 	tf.apply()
 	st := tf.state()

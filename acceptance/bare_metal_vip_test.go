@@ -234,29 +234,16 @@ func (m *metalLab) cli(t *testing.T, vip string) *cliRun {
 	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(bp), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return newCLI(t, CLIs(t)[0], m.dir, fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-module "stack" {
-  source             = %q
-  blueprint          = %q
+	return newCLI(t, CLIs(t)[0], m.dir, stackRoot(filepath.Join(m.dir, "metal.ha.hcl"), `
   database_password  = "unused-here"
   exclude_on_battery = false
   vrrp_auth_pass     = "s3cret"
-  create_dns_zones   = true
-}
-
+  create_dns_zones   = true`, `
 output "virtual_ips" {
   value = module.stack.virtual_ips
 }
 # extra
-`, filepath.Join(RepoRoot(), "modules", "stack"), filepath.Join(m.dir, "metal.ha.hcl")))
+`))
 }
 
 // through returns the host names answering n requests through HAProxy on

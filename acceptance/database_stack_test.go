@@ -89,26 +89,13 @@ func TestAccDatabase_bareMetalStack(t *testing.T) {
 	}
 	write("dc1.inventory.hcl", inv.String())
 	write("pgacc.ha.hcl", fmt.Sprintf(pgStackBlueprint, "db-a1"))
-	tf := newCLI(t, CLIs(t)[0], dir, fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-module "stack" {
-  source            = %q
-  blueprint         = %q
+	tf := newCLI(t, CLIs(t)[0], dir, stackRoot(filepath.Join(dir, "pgacc.ha.hcl"), `
   database_username = "app"
-  database_password = "acc-pw-123"
-}
-
+  database_password = "acc-pw-123"`, `
 output "databases" {
   value = module.stack.bare_metal_databases
 }
-`, filepath.Join(RepoRoot(), "modules", "stack"), filepath.Join(dir, "pgacc.ha.hcl")))
+`))
 	// observe reads /cluster through any member, as an observer would.
 	observe := func(wantLeader string) {
 		t.Helper()

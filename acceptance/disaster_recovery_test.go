@@ -112,45 +112,11 @@ func TestAccDisasterRecovery_quickstartThroughStack(t *testing.T) {
 	}
 	fqdn := "www." + name + ".test"
 	t.Cleanup(func() { sweepAll(t, name) })
-	tf := newCLI(t, CLIs(t)[0], dir, fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-variable "lost_regions" {
-  type    = list(string)
-  default = []
-}
-
-variable "replacements" {
-  type    = map(string)
-  default = {}
-}
-
-variable "primary_region" {
-  type    = string
-  default = null
-}
-
-module "stack" {
-  source              = %q
-  blueprint           = %q
-  database_password   = "acceptance-only-password"
-  skip_final_snapshot = true
-  create_dns_zones    = true
-  lost_regions        = var.lost_regions
-  replacements        = var.replacements
-  primary_region      = var.primary_region
-}
-
+	tf := newCLI(t, CLIs(t)[0], dir, stackRoot(bpPath, acceptanceArgs+drArgs, drVariables+`
 output "recovery" {
   value = module.stack.recovery
 }
-`, filepath.Join(RepoRoot(), "modules", "stack"), bpPath))
+`))
 
 	lost := []string{`lost_regions=["east"]`, `replacements={east="us-east-2"}`}
 	failback := append(append([]string{}, lost...), `primary_region=east`)

@@ -28,23 +28,7 @@ var faultDefaults = services.FaultOptions{Rate: 0.3, Seed: 1, Latency: 20 * time
 
 // stackConfig is a root module applying one blueprint through modules/stack.
 func stackConfig(bpPath string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-module "stack" {
-  source              = %q
-  blueprint           = %q
-  database_password   = "acceptance-only-password"
-  skip_final_snapshot = true
-  create_dns_zones    = true
-}
-`, filepath.Join(RepoRoot(), "modules", "stack"), bpPath)
+	return stackRoot(bpPath, acceptanceArgs, "")
 }
 
 // faultRun is one blueprint applied through a fault front.

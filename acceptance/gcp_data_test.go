@@ -174,7 +174,7 @@ func (c gcpData) sees() resource.TestCheckFunc {
 			"state":                                "RUNNABLE",
 			"databaseVersion":                      "POSTGRES_16",
 			"region":                               "us-east1",
-			"settings.userLabels.ha-component":     "east-orders-database",
+			"settings.userLabels.ha-component":     "east_0orders_0database",
 			"settings.backupConfiguration.enabled": "true",
 			"settings.backupConfiguration.pointInTimeRecoveryEnabled":              "true",
 			"settings.backupConfiguration.startTime":                               startOf(c.schedule),
@@ -309,18 +309,20 @@ func TestAccGCPData_basic(t *testing.T) {
 					Check: c.sees(),
 				},
 				{
-					// Labels cannot spell a component key ("east/orders/database"
-					// is the label east-orders-database): it is given in config.
+					// The component key comes back from its label
+					// (east_0orders_0database); so does the replica's source.
 					ResourceName: "ha_database.db", ImportState: true, ImportStateId: "gcp/us-east1/" + c.name + "-db",
-					ImportStateVerify: true, ImportStateVerifyIgnore: []string{"password", "timeouts", "component"},
+					ImportStateVerify: true, ImportStateVerifyIgnore: []string{"password", "timeouts"},
 				},
 				{
 					ResourceName: "ha_database_replica.replica", ImportState: true, ImportStateId: "gcp/us-west1/" + c.name + "-rep",
-					ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts", "component", "source"},
+					ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"},
 				},
 				{
+					// The plan's component key comes back from the label
+					// that marks the instance's backups as the plan's.
 					ResourceName: "ha_backup_plan.backup", ImportState: true, ImportStateId: "gcp/us-east1/" + c.name + "-db",
-					ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts", "start_backup_now", "component", "database"},
+					ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts", "start_backup_now"},
 				},
 				{
 					ResourceName: "ha_dns_failover.www", ImportState: true, ImportStateId: "clouddns/" + c.zone() + "/www." + c.zone() + "/A",

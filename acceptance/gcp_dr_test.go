@@ -17,14 +17,7 @@ import (
 // variables, and the lost GCP regions declared on the provider
 // (gcp { lost_locations }), as a user would after a disaster.
 func drStackConfig(bpPath string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-variable "lost_locations" {
+	return stackRootWith(`variable "lost_locations" {
   type    = list(string)
   default = []
 }
@@ -33,34 +26,7 @@ provider "ha" {
   gcp {
     lost_locations = var.lost_locations
   }
-}
-
-variable "lost_regions" {
-  type    = list(string)
-  default = []
-}
-
-variable "replacements" {
-  type    = map(string)
-  default = {}
-}
-
-variable "primary_region" {
-  type    = string
-  default = null
-}
-
-module "stack" {
-  source              = %q
-  blueprint           = %q
-  database_password   = "acceptance-only-password"
-  skip_final_snapshot = true
-  create_dns_zones    = true
-  lost_regions        = var.lost_regions
-  replacements        = var.replacements
-  primary_region      = var.primary_region
-}
-
+}`, bpPath, acceptanceArgs+drArgs, drVariables+`
 output "recovery" {
   value = module.stack.recovery
 }
@@ -68,7 +34,7 @@ output "recovery" {
 output "gcp_load_balancers" {
   value = module.stack.gcp_load_balancers
 }
-`, filepath.Join(RepoRoot(), "modules", "stack"), bpPath)
+`)
 }
 
 // The stock gcp-active-passive blueprint (web tier and Postgres across

@@ -20,28 +20,12 @@ import (
 // the AWS region (an ALB has a name, not stable addresses); the GCP
 // region's is its forwarding rule's, which the module fills in.
 func hybridConfig(bpPath string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-module "stack" {
-  source              = %q
-  blueprint           = %q
-  database_password   = "acceptance-only-password"
-  skip_final_snapshot = true
-  create_dns_zones    = true
-  dns_addresses       = { east = ["192.0.2.10"] }
-}
-
+	return stackRoot(bpPath, acceptanceArgs+`
+  dns_addresses       = { east = ["192.0.2.10"] }`, `
 output "gcp_load_balancers" {
   value = module.stack.gcp_load_balancers
 }
-`, filepath.Join(RepoRoot(), "modules", "stack"), bpPath)
+`)
 }
 
 // The stock hybrid-aws-gcp blueprint through modules/stack: the same web

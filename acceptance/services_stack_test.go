@@ -60,34 +60,9 @@ func TestAccServices_throughStackWithRecovery(t *testing.T) {
 	if err := os.WriteFile(bpPath, []byte(fmt.Sprintf(servicesBlueprint, name)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tf := newCLI(t, CLIs(t)[0], dir, fmt.Sprintf(`
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-
-variable "lost_regions" {
-  type    = list(string)
-  default = []
-}
-
-variable "replacements" {
-  type    = map(string)
-  default = {}
-}
-
-module "stack" {
-  source                = %q
-  blueprint             = %q
+	tf := newCLI(t, CLIs(t)[0], dir, stackRoot(bpPath, `
   force_destroy_buckets = true
-  database_password     = "no-database-here"
-  lost_regions          = var.lost_regions
-  replacements          = var.replacements
-}
-`, filepath.Join(RepoRoot(), "modules", "stack"), bpPath))
+  database_password     = "no-database-here"`+drArgs, drVariables))
 	sess := awsbase.NewSession(awsbase.Settings{Endpoint: env["HA_AWS_ENDPOINT"], AccessKey: env["HA_AWS_ACCESS_KEY"], SecretKey: env["HA_AWS_SECRET_KEY"]})
 	b := bucket.New(sess)
 	ctx := context.Background()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
-	"github.com/ha-blueprints/terraform-provider-ha/internal/devprovider"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/drill"
 )
 
@@ -61,36 +60,13 @@ var gcpDRVars = []string{"-var", `lost_regions=["belgium"]`, "-var", `replacemen
 // objects stay in the endpoint; each round therefore uses a blueprint name
 // of its own, and the endpoint (the bench's own) goes at the end.
 func runGCP(ctx context.Context, n int, tfPath string, keep bool) error {
-	if n < 1 {
-		return fmt.Errorf("-n must be at least 1, got %d", n)
-	}
-	root, err := repoRoot()
+	w, err := newWorkspace(ctx, n, tfPath, keep, "bench-rebuild-gcp-")
 	if err != nil {
 		return err
 	}
-	if tfPath == "" {
-		tfPath = filepath.Join(root, ".tools", "bin", "terraform")
-	}
-	if _, err := os.Stat(tfPath); err != nil {
-		return fmt.Errorf("terraform not found at %s (make tools, or -terraform PATH): %w", tfPath, err)
-	}
-	work, err := os.MkdirTemp("", "bench-rebuild-gcp-")
-	if err != nil {
-		return err
-	}
-	if keep {
-		fmt.Println("work directory:", work)
-	} else {
-		defer func() { _ = os.RemoveAll(work) }()
-	}
-	plugins := filepath.Join(work, "plugins")
-	if _, err := devprovider.Build(ctx, root, plugins, ""); err != nil {
-		return err
-	}
-	rc := filepath.Join(work, "cli.tfrc")
-	if err := devprovider.WriteCLIConfig(rc, plugins); err != nil {
-		return err
-	}
+	defer w.cleanup()
+	root, work, rc := w.root, w.work, w.rc
+	tfPath = w.tfPath
 	stock, err := os.ReadFile(filepath.Join(root, "blueprints", "stock", "gcp-active-passive.ha.hcl"))
 	if err != nil {
 		return err

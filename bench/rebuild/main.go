@@ -70,38 +70,57 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, n int, tfPath string, keep bool) error {
+// workspace is what both runs start from: the repository, terraform, a work
+// directory and a CLI config pointing at a fresh build of the provider.
+type workspace struct {
+	root, tfPath, work, rc string
+	cleanup                func()
+}
+
+func newWorkspace(ctx context.Context, n int, tfPath string, keep bool, prefix string) (*workspace, error) {
 	if n < 1 {
-		return fmt.Errorf("-n must be at least 1, got %d", n)
+		return nil, fmt.Errorf("-n must be at least 1, got %d", n)
 	}
 	root, err := repoRoot()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if tfPath == "" {
 		tfPath = filepath.Join(root, ".tools", "bin", "terraform")
 	}
 	if _, err := os.Stat(tfPath); err != nil {
-		return fmt.Errorf("terraform not found at %s (make tools, or -terraform PATH): %w", tfPath, err)
+		return nil, fmt.Errorf("terraform not found at %s (make tools, or -terraform PATH): %w", tfPath, err)
 	}
-	work, err := os.MkdirTemp("", "bench-rebuild-")
+	work, err := os.MkdirTemp("", prefix)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	w := &workspace{root: root, tfPath: tfPath, work: work, rc: filepath.Join(work, "cli.tfrc"), cleanup: func() {}}
 	if keep {
 		fmt.Println("work directory:", work)
 	} else {
-		defer func() { _ = os.RemoveAll(work) }()
+		w.cleanup = func() { _ = os.RemoveAll(work) }
 	}
-
 	plugins := filepath.Join(work, "plugins")
 	if _, err := devprovider.Build(ctx, root, plugins, ""); err != nil {
+		w.cleanup()
+		return nil, err
+	}
+	if err := devprovider.WriteCLIConfig(w.rc, plugins); err != nil {
+		w.cleanup()
+		return nil, err
+	}
+	return w, nil
+}
+
+func run(ctx context.Context, n int, tfPath string, keep bool) error {
+	w, err := newWorkspace(ctx, n, tfPath, keep, "bench-rebuild-")
+	if err != nil {
 		return err
 	}
-	rc := filepath.Join(work, "cli.tfrc")
-	if err := devprovider.WriteCLIConfig(rc, plugins); err != nil {
-		return err
-	}
+	defer w.cleanup()
+	root, work, rc := w.root, w.work, w.rc
+	tfPath = w.tfPath
 
 	// The copy sits two levels below a directory that links the
 	// repository's modules, so the quickstart's ../../modules/stack resolves

@@ -14,10 +14,7 @@ import (
 
 func init() {
 	loadbalancer.Register(backend.BareMetal, func(_ context.Context, s *backend.Settings, location string) (loadbalancer.Backend, error) {
-		if err := s.CheckLocation(backend.BareMetal, location); err != nil {
-			return nil, err
-		}
-		hs, err := hostdeliver.FromBackend(s.BareMetal)
+		hs, err := hostdeliver.ForLocation(s, location)
 		if err != nil {
 			return nil, err
 		}

@@ -395,6 +395,15 @@ func (c *Client) Remove(ctx context.Context, d Daemon) error {
 	return nil
 }
 
+// ForLocation is FromBackend for a backend opened for location, which must
+// be a bare-metal site: the opening every bare-metal backend does.
+func ForLocation(s *backend.Settings, location string) (Settings, error) {
+	if err := s.CheckLocation(backend.BareMetal, location); err != nil {
+		return Settings{}, err
+	}
+	return FromBackend(s.BareMetal)
+}
+
 // FromBackend reads the bare_metal settings' key and known_hosts, each given
 // as text or as a file path.
 func FromBackend(b backend.BareMetalSettings) (Settings, error) {

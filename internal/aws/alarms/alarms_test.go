@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"fmt"
+
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/alarms"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/awstest"
@@ -121,4 +123,22 @@ func TestAlarms_lifecycle(t *testing.T) {
 	if err := b.Delete(ctx, st2); err != nil {
 		t.Fatalf("second delete: %v", err)
 	}
+}
+
+// A create whose topic exists (a killed run made it) adopts the
+// component's own and refuses another component's.
+func TestAlarms_createAdoptsOwnRefusesOthers(t *testing.T) {
+	sess := awstest.Session(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b := alarms.New(sess)
+	spec := alerts.Spec{Meta: backend.Meta{Name: fmt.Sprintf("t-adopt-%d", time.Now().UnixNano()%1e9), Location: "us-east-1", Component: "east/alerts/alerts"}}
+	other := spec
+	other.Component = "west/other/alerts"
+	awstest.CheckAdoption(t, func(own bool) (*alerts.Status, error) {
+		if own {
+			return b.Apply(ctx, spec, nil)
+		}
+		return b.Apply(ctx, other, nil)
+	}, func(st *alerts.Status) error { return b.Delete(ctx, st) }, func(st *alerts.Status) string { return st.TopicID })
 }

@@ -3,6 +3,7 @@
 package awstest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
@@ -35,4 +36,27 @@ func Start(t *testing.T) (*awsbase.Session, map[string]string) {
 		SecretKey:  env["HA_AWS_SECRET_KEY"],
 		MaxRetries: 2,
 	}), env
+}
+
+// CheckAdoption is the crash-adoption contract of a create: applying spec
+// again over what the first apply made adopts it (same id), and applying it
+// as another component (other) is refused as "not this component's".
+// apply(true) applies spec, apply(false) other; del removes what was made.
+func CheckAdoption[St any](t *testing.T, apply func(own bool) (St, error), del func(St) error, id func(St) string) {
+	t.Helper()
+	st, err := apply(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = del(st) }()
+	again, err := apply(true)
+	if err != nil {
+		t.Fatalf("create over the component's own object: %v", err)
+	}
+	if id(again) != id(st) {
+		t.Fatalf("adopted %q, made %q", id(again), id(st))
+	}
+	if _, err := apply(false); err == nil || !strings.Contains(err.Error(), "not this component's") {
+		t.Fatalf("create over another component's object: %v", err)
+	}
 }

@@ -87,3 +87,26 @@ func TestCacheGroup_modifyGap(t *testing.T) {
 		t.Fatalf("node type change on the local endpoint: %v, want not implemented", err)
 	}
 }
+
+// A create that meets a group of its name (a killed run made it) adopts it
+// when it carries the component's ha:component tag, and refuses another
+// component's.
+func TestCacheGroup_createAdoptsOwnRefusesOthers(t *testing.T) {
+	sess := awstest.Session(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b := cachegroup.New(sess)
+	b.PollInterval = 100 * time.Millisecond
+	spec := cache.Spec{
+		Meta:   backend.Meta{Name: fmt.Sprintf("t-adopt-%d", time.Now().UnixNano()%1e6), Location: "us-east-1", Component: "east/sessions/cache"},
+		Engine: "valkey", EngineVersion: "7.2", NodeType: "cache.t3.micro", Replicas: 1,
+	}
+	other := spec
+	other.Component = "west/other/cache"
+	awstest.CheckAdoption(t, func(own bool) (*cache.Status, error) {
+		if own {
+			return b.Apply(ctx, spec, nil)
+		}
+		return b.Apply(ctx, other, nil)
+	}, func(st *cache.Status) error { return b.Delete(ctx, st) }, func(st *cache.Status) string { return st.ID })
+}

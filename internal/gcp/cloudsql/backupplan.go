@@ -98,10 +98,10 @@ func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous 
 	cur := inst.Settings.BackupConfiguration
 	if cur == nil || !cur.Enabled || cur.StartTime != want.StartTime && want.StartTime != "" || cur.Location != want.Location ||
 		cur.BackupRetentionSettings == nil || cur.BackupRetentionSettings.RetainedBackups != want.BackupRetentionSettings.RetainedBackups ||
-		planOf(inst) != planValue(spec.Name) {
+		planOf(inst) != planValue(spec) {
 		// The label tells the database's resource that this plan owns the
 		// backup configuration, so the two do not undo each other.
-		lbls := map[string]string{planLabel: planValue(spec.Name)}
+		lbls := map[string]string{planLabel: planValue(spec)}
 		for k, v := range inst.Settings.UserLabels {
 			if k != planLabel {
 				lbls[k] = v
@@ -176,6 +176,12 @@ func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, previous *
 		got.Resources = []string{inst.ConnectionName}
 		if inst.Settings.UserLabels != nil {
 			got.Blueprint = inst.Settings.UserLabels["ha-blueprint"]
+			if key, ok := labelKey(inst.Settings.UserLabels["ha-component"]); ok {
+				got.Database = key
+			}
+			if key, ok := labelKey(planOf(inst)); ok && key != "" {
+				got.Component = key
+			}
 		}
 		spec = got
 		st.Spec = got
@@ -241,7 +247,7 @@ func (b *BackupPlans) Delete(ctx context.Context, st *backupplan.Status) error {
 	if st.ID == "" {
 		return nil
 	}
-	if err := b.release(ctx, st.ID, st.Spec.Name); err != nil {
+	if err := b.release(ctx, st.ID, st.Spec); err != nil {
 		return b.c.wrap(err)
 	}
 	if st.Spec.KeepSnapshots {
@@ -313,8 +319,18 @@ func better(a, b *backupplan.RecoveryPoint, here string) bool {
 // configuration (the database resource then leaves it alone).
 const planLabel = "ha-backup-plan"
 
-func planValue(plan string) string {
-	return labels(backend.Meta{Tags: map[string]string{planLabel: plan}})[planLabel]
+// planValue is the plan's component key (keyLabel), which an import reads
+// back; a plan without one is named by its name behind "_9", which does not
+// read back as a key.
+func planValue(spec backupplan.Spec) string {
+	if spec.Component != "" {
+		return keyLabel(spec.Component)
+	}
+	v := "_9" + labels(backend.Meta{Tags: map[string]string{planLabel: spec.Name}})[planLabel]
+	if len(v) > 63 {
+		v = v[:63]
+	}
+	return v
 }
 
 func planOf(inst *sqladmin.DatabaseInstance) string {
@@ -326,7 +342,7 @@ func planOf(inst *sqladmin.DatabaseInstance) string {
 
 // release takes the plan's label off the instance (gone already is fine):
 // the database's own backup settings apply again.
-func (b *BackupPlans) release(ctx context.Context, instance, plan string) error {
+func (b *BackupPlans) release(ctx context.Context, instance string, plan backupplan.Spec) error {
 	c := b.c
 	inst, err := c.get(ctx, instance)
 	if backend.IsNotFound(err) {

@@ -224,12 +224,76 @@ func labels(m backend.Meta) map[string]string {
 		put(k, v)
 	}
 	if m.Component != "" {
-		put("ha-component", m.Component)
+		out["ha-component"] = keyLabel(m.Component)
 	}
 	if m.Blueprint != "" {
 		put("ha-blueprint", m.Blueprint)
 	}
 	return out
+}
+
+// keyLabel spells a component key ("east/orders/database") as a label value
+// that labelKey reads back, since an import has only the labels to go by:
+// a-z, 0-9 and - stand for themselves, _0 is /, _1 is _, _2 is ., and _ and
+// a letter is that letter in upper case. Any other character, or a key
+// longer than a label holds, gives a value that does not read back.
+func keyLabel(key string) string {
+	var b strings.Builder
+	for _, r := range key {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+		case r == '/':
+			b.WriteString("_0")
+		case r == '_':
+			b.WriteString("_1")
+		case r == '.':
+			b.WriteString("_2")
+		case r >= 'A' && r <= 'Z':
+			b.WriteByte('_')
+			b.WriteRune(r - 'A' + 'a')
+		default:
+			b.WriteString("_9") // not read back
+		}
+	}
+	v := b.String()
+	if len(v) > 63 {
+		v = v[:63]
+	}
+	return v
+}
+
+// labelKey reads keyLabel's value back; ok is false when it cannot (a
+// value keyLabel clipped or could not spell).
+func labelKey(v string) (key string, ok bool) {
+	if len(v) >= 63 {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c != '_' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 == len(v) {
+			return "", false
+		}
+		i++
+		switch n := v[i]; {
+		case n == '0':
+			b.WriteByte('/')
+		case n == '1':
+			b.WriteByte('_')
+		case n == '2':
+			b.WriteByte('.')
+		case n >= 'a' && n <= 'z':
+			b.WriteByte(n - 'a' + 'A')
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // backupConfig is automated daily backups kept retention days, with
@@ -320,6 +384,9 @@ func (c *client) setUser(ctx context.Context, instance, engine, name, password s
 // instance; the reserved ha-* labels are not user tags.
 func importedMeta(meta backend.Meta, userLabels map[string]string) backend.Meta {
 	meta.Blueprint = userLabels["ha-blueprint"]
+	if key, ok := labelKey(userLabels["ha-component"]); ok {
+		meta.Component = key
+	}
 	for k, v := range userLabels {
 		if strings.HasPrefix(k, "ha-") {
 			continue

@@ -1,6 +1,7 @@
 package cloudsql
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
@@ -49,7 +50,7 @@ func TestSettingsHighAvailabilityAndBackups(t *testing.T) {
 	if st.MaintenanceWindow.Hour != 5 {
 		t.Errorf("maintenance must not overlap the backup window: hour %d", st.MaintenanceWindow.Hour)
 	}
-	if st.UserLabels["ha-component"] != "east-db" {
+	if st.UserLabels["ha-component"] != "east_0db" {
 		t.Errorf("labels: %v", st.UserLabels)
 	}
 	my := backupConfig("mysql", 3, "", "")
@@ -73,5 +74,28 @@ func TestSchedule(t *testing.T) {
 	}
 	if _, err := startTime("cron(0 */4 * * ? *)"); err == nil {
 		t.Error("Cloud SQL backs up daily: a 4-hourly schedule must be refused")
+	}
+}
+
+// Component keys go into a label and come back on import, since labels
+// cannot hold "/", "." or capitals; what cannot be spelled or was clipped
+// does not come back.
+func TestKeyLabelReadsBack(t *testing.T) {
+	for _, key := range []string{"east/orders/database", "global/api.example.com/dns_failover", "West-2/Orders_DB/database_replica", ""} {
+		v := keyLabel(key)
+		if labelRE.MatchString(v) || len(v) > 63 {
+			t.Errorf("%q -> %q: not a label value", key, v)
+		}
+		if got, ok := labelKey(v); !ok || got != key {
+			t.Errorf("%q -> %q -> %q, %v", key, v, got, ok)
+		}
+	}
+	for _, key := range []string{"east/ørders/database", strings.Repeat("long/", 20)} {
+		if got, ok := labelKey(keyLabel(key)); ok {
+			t.Errorf("%q read back as %q", key, got)
+		}
+	}
+	if _, ok := labelKey("east_"); ok {
+		t.Error(`"east_" read back`)
 	}
 }

@@ -235,7 +235,13 @@ func TestLocalDatabaseReplicaPromoteBackupRestore(t *testing.T) {
 	if code, reason := apiCode(err); code != 400 || reason != "errorReplicationMasterInvalidOperation" {
 		t.Errorf("delete of a master with replicas: %v, want 400 errorReplicationMasterInvalidOperation", err)
 	}
-	if err := dbs.Delete(ctx, primary); err == nil {
+	// The backend waits (promotionWait) for the replicas to be promoted
+	// rather than deleting a master that has them; here none is.
+	wait := promotionWait
+	promotionWait = 2 * time.Second
+	err = dbs.Delete(ctx, primary)
+	promotionWait = wait
+	if err == nil {
 		t.Error("the backend must not delete a master that still has replicas")
 	}
 	createDatabase(ctx, t, raw, "shop-east", "late")

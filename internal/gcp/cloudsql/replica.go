@@ -29,6 +29,10 @@ func registerReplica() {
 	})
 }
 
+// sourceLabel holds the component key of the database a replica was made
+// from (keyLabel).
+const sourceLabel = "ha-source"
+
 // sourceName is the Cloud SQL instance name of a SourceID, which may be a
 // connection name (PROJECT:REGION:NAME), a self link or a bare name.
 func sourceName(id string) string {
@@ -65,7 +69,12 @@ func (r *Replicas) Apply(ctx context.Context, spec replica.Spec, previous *repli
 			// Refused before anything is created: a replica runs its source's engine.
 			return nil, &replica.EngineMismatchError{Want: spec.Engine, Source: eng}
 		}
-		st := &sqladmin.Settings{Tier: spec.InstanceClass, UserLabels: labels(spec.Meta), DeletionProtectionEnabled: spec.DeletionProtection, AvailabilityType: "ZONAL"}
+		ls := labels(spec.Meta)
+		if spec.SourceComponent != "" {
+			// What it follows, for import (AWS keeps it in the ha:source tag).
+			ls[sourceLabel] = keyLabel(spec.SourceComponent)
+		}
+		st := &sqladmin.Settings{Tier: spec.InstanceClass, UserLabels: ls, DeletionProtectionEnabled: spec.DeletionProtection, AvailabilityType: "ZONAL"}
 		if st.Tier == "" && src.Settings != nil {
 			st.Tier = src.Settings.Tier
 		}
@@ -113,7 +122,9 @@ func (r *Replicas) Apply(ctx context.Context, spec replica.Spec, previous *repli
 		}
 		engine, _ := engineOf(inst.DatabaseVersion)
 		want := backupConfig(engine, spec.BackupRetention, spec.BackupWindow, "")
-		if b := inst.Settings.BackupConfiguration; b == nil || !b.Enabled || b.BackupRetentionSettings == nil || b.BackupRetentionSettings.RetainedBackups != int64(spec.BackupRetention) {
+		// An ha_backup_plan that took over the promoted copy's backups
+		// (planLabel) owns them; setting them here would undo its own.
+		if b := inst.Settings.BackupConfiguration; planOf(inst) == "" && (b == nil || !b.Enabled || b.BackupRetentionSettings == nil || b.BackupRetentionSettings.RetainedBackups != int64(spec.BackupRetention)) {
 			patch := &sqladmin.Settings{BackupConfiguration: want, SettingsVersion: inst.Settings.SettingsVersion}
 			if err := c.do(ctx, "enable backups of promoted "+spec.Name, func() (*sqladmin.Operation, error) {
 				return c.svc.Instances.Patch(c.project, spec.Name, &sqladmin.DatabaseInstance{Settings: patch}).Context(ctx).Do()
@@ -146,6 +157,9 @@ func (r *Replicas) Read(ctx context.Context, spec replica.Spec, _ *replica.Statu
 	imported := spec.Component == "" && spec.Blueprint == ""
 	if imported && inst.Settings != nil {
 		got.Meta = importedMeta(spec.Meta, inst.Settings.UserLabels)
+		if key, ok := labelKey(inst.Settings.UserLabels[sourceLabel]); ok && key != "" {
+			got.SourceComponent = key
+		}
 	}
 	st := &replica.Status{ID: inst.Name, URI: inst.ConnectionName, State: inst.State, Role: replica.RolePrimary}
 	if inst.MasterInstanceName != "" {
@@ -167,7 +181,11 @@ func (r *Replicas) Read(ctx context.Context, spec replica.Spec, _ *replica.Statu
 			got.BackupRetention = 7
 		}
 	} else if inst.Settings != nil {
-		if b := inst.Settings.BackupConfiguration; b != nil && b.Enabled && b.BackupRetentionSettings != nil {
+		if planOf(inst) != "" && spec.BackupRetention != 0 {
+			// Owned by a backup plan, which reports its drift (as for
+			// ha_database).
+			got.BackupRetention = spec.BackupRetention
+		} else if b := inst.Settings.BackupConfiguration; b != nil && b.Enabled && b.BackupRetentionSettings != nil {
 			got.BackupRetention = int(b.BackupRetentionSettings.RetainedBackups)
 		}
 	}
