@@ -152,6 +152,17 @@ func TestBackendOnNamespaceHosts(t *testing.T) {
 		t.Errorf("drift not corrected: sync %v, rto %v", st.Spec.HighAvailability, st.Spec.BareMetal.RTO)
 	}
 
+	// Patroni picks a sync standby again a loop after synchronous_mode is
+	// back on: wait for it, through Read.
+	for deadline := time.Now().Add(30 * time.Second); len(st.SyncStandbys) == 0; time.Sleep(500 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no sync standby 30 s after synchronous_mode was set back: %+v", st)
+		}
+		if st, err = b.Read(ctx, spec, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// Switchover as declared state.
 	prev := st
 	spec2 := spec
