@@ -1,0 +1,300 @@
+package alertexporter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
+)
+
+func upsAlarms(nut string) []alerts.Alarm {
+	return []alerts.Alarm{
+		{Name: "shop-dc1-ups-a-on-battery", Component: "dc1/alerts/alerts", Metric: alerts.MetricUPSOnBattery, Target: nut,
+			Comparison: ">=", Threshold: 1, Period: 1, EvaluationPeriods: 1},
+		{Name: "shop-dc1-ups-a-low-runtime", Component: "dc1/alerts/alerts", Metric: alerts.MetricUPSLowRuntime, Target: nut,
+			Comparison: "<", Threshold: 600, Period: 1, EvaluationPeriods: 2},
+	}
+}
+
+func TestCheckSpec(t *testing.T) {
+	ok := alerts.Spec{Meta: backend.Meta{Name: "a"}, Webhooks: []string{"https://hooks.example/x?token=1"},
+		Alarms: upsAlarms("ups-a@10.0.0.9:3493"), BareMetal: &alerts.BareMetal{Host: alerts.Host{Name: "h1", Address: "10.0.0.1"}}}
+	if err := CheckSpec(ok); err != nil {
+		t.Fatalf("CheckSpec(valid) = %v", err)
+	}
+	for name, c := range map[string]struct {
+		mod  func(*alerts.Spec)
+		want string
+	}{
+		"no host":      {func(s *alerts.Spec) { s.BareMetal = nil }, "need the host that runs the exporter"},
+		"emails":       {func(s *alerts.Spec) { s.Emails = []string{"ops@example.com"} }, "notify webhooks only"},
+		"bad webhook":  {func(s *alerts.Spec) { s.Webhooks = []string{"ftp://u:pw@x/?token=secret"} }, `webhook "ftp://%2A%2A%2A@x/?***" is not an http(s) URL`},
+		"cloud metric": {func(s *alerts.Spec) { s.Alarms[0].Metric = "replica_lag" }, `metric "replica_lag" is not watched on bare metal`},
+		"bad target":   {func(s *alerts.Spec) { s.Alarms[0].Target = "10.0.0.9; rm -rf /" }, "is not a NUT address"},
+		"bad name":     {func(s *alerts.Spec) { s.Alarms[0].Name = `a"b` }, "names are letters"},
+		"twice":        {func(s *alerts.Spec) { s.Alarms[1].Name = s.Alarms[0].Name }, "listed twice"},
+		"period":       {func(s *alerts.Spec) { s.Alarms[0].Period = 0 }, "at least 1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := ok
+			s.Alarms = upsAlarms("ups-a@10.0.0.9:3493")
+			c.mod(&s)
+			err := CheckSpec(s)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("CheckSpec = %v, want %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error shows the webhook's token: %v", err)
+			}
+		})
+	}
+}
+
+// The configuration the host holds parses back into the alarms delivered,
+// which is what makes drift visible.
+func TestFilesParseBack(t *testing.T) {
+	spec := alerts.Spec{Meta: backend.Meta{Name: "shop-dc1-alerts"}, Alarms: upsAlarms("ups-a@10.0.0.9:3493"),
+		BareMetal: &alerts.BareMetal{Host: alerts.Host{Name: "h1", Address: "10.0.0.1"}, BaseDir: "/srv/alerts/"}}
+	spec.Alarms[1].Threshold = 412.5
+	fs := Files(spec)
+	var conf string
+	for _, f := range fs {
+		if !strings.HasPrefix(f.Path, "/srv/alerts/shop-dc1-alerts/") {
+			t.Errorf("file %s outside the exporter's directory", f.Path)
+		}
+		if strings.HasSuffix(f.Path, "/alarms.conf") {
+			conf = string(f.Content)
+		}
+		if strings.HasSuffix(f.Path, "webhooks.conf") && f.Mode != 0o600 {
+			t.Errorf("webhooks.conf mode %o, want 0600 (URLs carry tokens)", f.Mode)
+		}
+	}
+	got, err := parseAlarms(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(spec.Alarms, got); d != "" {
+		t.Errorf("alarms read back differ (-delivered +read):\n%s", d)
+	}
+	if _, err := parseAlarms("a\tb\n"); err == nil {
+		t.Error("a hand-broken alarms.conf parses")
+	}
+}
+
+type hookEvent struct {
+	Alarm, Metric, State, PreviousState, Target string
+	Value                                       float64
+	Token                                       string
+	At                                          time.Time
+}
+
+// TestExporterLive runs the exporter on a namespace host against a real
+// upsd with dummy-ups drivers and a webhook receiver in the test: a UPS
+// going on battery must reach the webhook as ALARM and its return as OK.
+func TestExporterLive(t *testing.T) {
+	nshosts.RequireLive(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	lab, err := nshosts.Start(ctx, nshosts.Spec{Hosts: map[string]string{"mon-1": ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lab.Stop() }()
+	// upsd and the receiver listen on the bridge: the host reaches them there.
+	nut, err := services.StartNUT(ctx, t.TempDir(), lab.BridgeAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = nut.Stop() }()
+	ln, err := net.Listen("tcp", net.JoinHostPort(lab.BridgeAddress, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan hookEvent, 64)
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b struct {
+			Alarm, Metric, State, Target string
+			PreviousState                string `json:"previous_state"`
+			Value                        float64
+		}
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil || r.Method != http.MethodPost {
+			t.Errorf("webhook got %s with a body that is not the alarm JSON: %v", r.Method, err)
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		events <- hookEvent{Alarm: b.Alarm, Metric: b.Metric, State: b.State, PreviousState: b.PreviousState, Target: b.Target,
+			Value: b.Value, Token: r.URL.Query().Get("token"), At: time.Now()}
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
+
+	h := lab.Hosts["mon-1"]
+	b := &Backend{SSH: hostdeliver.Settings{User: lab.User, PrivateKey: lab.ClientKey}}
+	target := "ups-a@" + nut.Addr
+	spec := alerts.Spec{
+		Meta:      backend.Meta{Name: "shop-dc1-alerts", Location: "dc1"},
+		Webhooks:  []string{"http://" + ln.Addr().String() + "/hook?token=s3cret"},
+		Alarms:    upsAlarms(target),
+		BareMetal: &alerts.BareMetal{Host: alerts.Host{Name: h.Name, Address: h.Address, HostKey: h.HostKey}, BaseDir: t.TempDir()},
+	}
+	dir := Dir(spec)
+	st, err := b.Apply(ctx, spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(spec.Alarms, st.Spec.Alarms); d != "" {
+		t.Fatalf("alarms after apply (-want +got):\n%s", d)
+	}
+	if len(st.AlarmIDs) != 2 || !cmp.Equal(st.Spec.Webhooks, spec.Webhooks) {
+		t.Fatalf("status after apply: %+v", st)
+	}
+	pid := exporterPID(t, dir)
+	t.Logf("exporter runs on %s as pid %d", h.Name, pid)
+
+	// Nothing changes: no restart.
+	if _, err := b.Apply(ctx, spec, st); err != nil {
+		t.Fatal(err)
+	}
+	if p := exporterPID(t, dir); p != pid {
+		t.Errorf("an unchanged apply restarted the exporter (pid %d -> %d)", pid, p)
+	}
+	// An OL unit posts nothing.
+	select {
+	case e := <-events:
+		t.Fatalf("webhook called while the UPS is on line: %+v", e)
+	case <-time.After(3 * time.Second):
+	}
+
+	// On battery with 300 s left: both alarms fire.
+	switched := time.Now()
+	if err := services.UPSDevice(nut.Dir, "ups-a", "OB DISCHRG", 40, 300, 23); err != nil {
+		t.Fatal(err)
+	}
+	got := waitEvents(t, events, 20*time.Second, map[string]string{spec.Alarms[0].Name: "ALARM", spec.Alarms[1].Name: "ALARM"})
+	for _, e := range got {
+		if e.Token != "s3cret" || e.Target != target || e.PreviousState != "OK" {
+			t.Errorf("ALARM event %+v: want token s3cret, target %s, previous OK", e, target)
+		}
+		t.Logf("%s ALARM (%s = %g) reached the webhook %.1fs after the UPS went on battery", e.Alarm, e.Metric, e.Value, e.At.Sub(switched).Seconds())
+	}
+	if v := got[spec.Alarms[1].Name].Value; v != 300 {
+		t.Errorf("low-runtime value %g, want 300", v)
+	}
+
+	// Back on line: both clear.
+	switched = time.Now()
+	if err := services.UPSDevice(nut.Dir, "ups-a", "OL", 100, 1800, 23); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range waitEvents(t, events, 20*time.Second, map[string]string{spec.Alarms[0].Name: "OK", spec.Alarms[1].Name: "OK"}) {
+		if e.PreviousState != "ALARM" {
+			t.Errorf("OK event %+v: previous state not ALARM", e)
+		}
+		t.Logf("%s OK reached the webhook %.1fs after the UPS came back on line", e.Alarm, e.At.Sub(switched).Seconds())
+	}
+
+	// Drift: a hand edit on the host reads back.
+	if _, err := h.Exec(ctx, "sed", "-i", "s/\t600\t/\t900\t/", dir+"/alarms.conf"); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := b.Read(ctx, spec.Name, spec.Location, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.Spec.Alarms[1].Threshold != 900 {
+		t.Errorf("hand-edited threshold read back as %g, want 900", rd.Spec.Alarms[1].Threshold)
+	}
+	// A killed exporter reads as watching nothing; apply restarts it.
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid)
+	if rd, err = b.Read(ctx, spec.Name, spec.Location, st); err != nil || len(rd.Spec.Alarms) != 0 {
+		t.Fatalf("Read with the exporter killed = %d alarms, %v; want none", len(rd.Spec.Alarms), err)
+	}
+	if st, err = b.Apply(ctx, spec, rd); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(spec.Alarms, st.Spec.Alarms); d != "" {
+		t.Fatalf("alarms after the repairing apply (-want +got):\n%s", d)
+	}
+	pid2 := exporterPID(t, dir)
+	if pid2 == pid {
+		t.Fatal("the exporter was not restarted")
+	}
+
+	// Delete stops it and removes its files; a second Delete is nil.
+	if err := b.Delete(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid2)
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left after Delete: %v", dir, err)
+	}
+	if _, err := b.Read(ctx, spec.Name, spec.Location, st); !errors.Is(err, alerts.ErrNotFound) {
+		t.Errorf("Read after Delete = %v, want ErrNotFound", err)
+	}
+	if err := b.Delete(ctx, st); err != nil {
+		t.Errorf("second Delete = %v", err)
+	}
+}
+
+// waitEvents collects events until every alarm in want has reached its
+// state, failing after limit.
+func waitEvents(t *testing.T, events <-chan hookEvent, limit time.Duration, want map[string]string) map[string]hookEvent {
+	t.Helper()
+	got := map[string]hookEvent{}
+	deadline := time.After(limit)
+	for len(got) < len(want) {
+		select {
+		case e := <-events:
+			if w, ok := want[e.Alarm]; !ok || w != e.State {
+				t.Fatalf("unexpected webhook event %+v (waiting for %v)", e, want)
+			}
+			got[e.Alarm] = e
+		case <-deadline:
+			t.Fatalf("after %s the webhook had %d of %d events %v: %+v", limit, len(got), len(want), want, got)
+		}
+	}
+	return got
+}
+
+func exporterPID(t *testing.T, dir string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "exporter.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || syscall.Kill(pid, 0) != nil {
+		t.Fatalf("exporter pid %q not running: %v", b, err)
+	}
+	return pid
+}
+
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("exporter pid %d still runs", pid)
+}
