@@ -233,7 +233,8 @@ func (b *Backend) status(ctx context.Context, c *hostdeliver.Client, spec alerts
 	if _, err := c.Run(ctx, "sh "+hostdeliver.Quote(d+"/ctl.sh")+" running", nil); err != nil {
 		got.Alarms = nil
 	}
-	st := &alerts.Status{Spec: got, TopicID: spec.BareMetal.Host.Name + ":" + d, AlarmIDs: map[string]string{}}
+	// The import ID: stable while the exporter moves between hosts.
+	st := &alerts.Status{Spec: got, TopicID: string(backend.BareMetal) + "/" + spec.Location + "/" + spec.Name, AlarmIDs: map[string]string{}}
 	for _, a := range got.Alarms {
 		st.AlarmIDs[a.Name] = st.TopicID + "/" + a.Name
 	}
