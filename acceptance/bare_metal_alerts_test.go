@@ -1,0 +1,248 @@
+package acceptance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
+)
+
+const metalAlertsBlueprint = `blueprint "metal" {}
+
+objectives {
+  rto = "1m"
+}
+
+region "dc1" {
+  cloud     = "bare_metal"
+  inventory = "dc1.inventory.hcl"
+  role      = "primary"
+}
+
+tier "web" {
+  capacity {
+    min = 1
+    max = 1
+  }
+}
+
+alerts {
+  webhook = [%q]
+}
+`
+
+const alertsDir = "/var/lib/ha-alerts/metal-dc1-alerts"
+
+type alarmPost struct {
+	Alarm, Metric, State, Target string
+	PreviousState                string `json:"previous_state"`
+	Value                        float64
+	at                           time.Time
+}
+
+// webhookReceiver serves POSTs on addr:0 (the lab's bridge, which the hosts
+// reach) and hands each alarm body to the returned channel.
+func webhookReceiver(t *testing.T, addr string) (string, <-chan alarmPost) {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan alarmPost, 64)
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p alarmPost
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil || r.Method != http.MethodPost || r.URL.Query().Get("token") != "acc-token" {
+			t.Errorf("webhook: %s %s, body error %v", r.Method, r.URL.Path, err)
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		p.at = time.Now()
+		ch <- p
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String() + "/hook?token=acc-token", ch
+}
+
+// awaitPosts waits until each alarm in want has been posted in its state.
+func awaitPosts(t *testing.T, ch <-chan alarmPost, limit time.Duration, want map[string]string) map[string]alarmPost {
+	t.Helper()
+	got := map[string]alarmPost{}
+	deadline := time.After(limit)
+	for len(got) < len(want) {
+		select {
+		case p := <-ch:
+			if want[p.Alarm] != p.State {
+				t.Fatalf("unexpected post %+v while waiting for %v", p, want)
+			}
+			got[p.Alarm] = p
+		case <-deadline:
+			t.Fatalf("after %s: %d of %d posts %v arrived: %+v", limit, len(got), len(want), want, got)
+		}
+	}
+	return got
+}
+
+func exporterPID(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(alertsDir, "exporter.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || syscall.Kill(pid, 0) != nil {
+		t.Fatalf("exporter pid %q is not running (%v)", b, err)
+	}
+	return pid
+}
+
+func pidGone(pid int) bool {
+	for i := 0; i < 100; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+// A bare-metal blueprint with an alerts block through modules/stack, on
+// namespace hosts with a real upsd (dummy-ups drivers) on the lab's bridge:
+// the exporter runs on the host fed by both UPS units, watching each unit at
+// the NUT address the inventory gives through inventory_variables; ups-a
+// going on battery with 200 s left reaches the webhook as ALARM for on
+// battery and low runtime (threshold rto 1 min + 5 min = 360 s), its return
+// as OK; a killed exporter shows as drift and the apply restarts it; destroy
+// stops it and removes its files.
+func TestAccBareMetalAlerts_upsThroughStack(t *testing.T) {
+	PreCheck(t)
+	for _, b := range []string{"upsc", "curl"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Fatalf("%s not installed (scripts/install-deps.sh installs nut-client and curl)", b)
+		}
+	}
+	m := startMetalLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nut, err := services.StartNUT(ctx, t.TempDir(), m.lab.BridgeAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = nut.Stop() })
+	hook, posts := webhookReceiver(t, m.lab.BridgeAddress)
+
+	// The lab's inventory, with both UPS units monitored at a NUT address
+	// that a variable sets.
+	m.inventory(t, nil)
+	inv := filepath.Join(m.dir, "dc1.inventory.hcl")
+	b, err := os.ReadFile(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := "variable \"nut_addr\" {\n  default = \"10.0.0.5:3493\"\n}\n\n" + string(b)
+	for _, u := range []string{"ups-a", "ups-b"} {
+		s = strings.Replace(s, fmt.Sprintf("ups %q {\n    capacity_va = 20000\n", u), fmt.Sprintf("ups %q {\n    capacity_va = 20000\n    nut         = \"%s@${var.nut_addr}\"\n", u, u), 1)
+	}
+	if err := os.WriteFile(inv, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(fmt.Sprintf(metalAlertsBlueprint, hook)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tf := newCLI(t, CLIs(t)[0], m.dir, stackRoot(filepath.Join(m.dir, "metal.ha.hcl"), fmt.Sprintf(`
+  database_password   = "unused-here"
+  exclude_on_battery  = false
+  inventory_variables = { nut_addr = %q }`, nut.Addr), `
+output "alerts" {
+  value = module.stack.bare_metal_alerts
+}
+`))
+	destroyed := false
+	t.Cleanup(func() {
+		if !destroyed {
+			_, _ = tf.try("destroy", "-auto-approve", "-input=false")
+		}
+	})
+	t0 := time.Now()
+	tf.apply()
+	t.Logf("apply: %.0f s", time.Since(t0).Seconds())
+	var out map[string]struct {
+		ExporterHost string            `json:"exporter_host"`
+		Alarms       map[string]string `json:"alarms"`
+	}
+	if err := json.Unmarshal([]byte(tf.output("alerts")), &out); err != nil {
+		t.Fatal(err)
+	}
+	al := out["dc1/alerts/alerts"]
+	onBattery, lowRuntime := "metal-dc1-ups-a-on-battery", "metal-dc1-ups-a-low-runtime"
+	if al.ExporterHost != "r1-h01" || len(al.Alarms) != 4 || al.Alarms[onBattery] != "ups-a@"+nut.Addr || al.Alarms["metal-dc1-ups-b-low-runtime"] != "ups-b@"+nut.Addr {
+		t.Fatalf("bare_metal_alerts = %+v; want the exporter on r1-h01 and 4 alarms on ups-a and ups-b at %s", out, nut.Addr)
+	}
+	st := tf.state()
+	addr := `module.stack.ha_alerts.bare_metal["dc1/alerts/alerts"]`
+	st.expect(addr, "id", "bare_metal/dc1/metal-dc1-alerts")
+	pid := exporterPID(t)
+	tf.planEmpty()
+	select {
+	case p := <-posts:
+		t.Fatalf("posted while every UPS is on line: %+v", p)
+	default:
+	}
+
+	// ups-a on battery with 200 s left.
+	switched := time.Now()
+	if err := services.UPSDevice(nut.Dir, "ups-a", "OB DISCHRG", 30, 200, 23); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range awaitPosts(t, posts, 30*time.Second, map[string]string{onBattery: "ALARM", lowRuntime: "ALARM"}) {
+		if p.Target != "ups-a@"+nut.Addr || p.PreviousState != "OK" {
+			t.Errorf("ALARM post %+v: want target ups-a@%s, previous OK", p, nut.Addr)
+		}
+		t.Logf("%s ALARM (%s = %g) posted %.1f s after ups-a went on battery (polls every 10 s)", p.Alarm, p.Metric, p.Value, p.at.Sub(switched).Seconds())
+	}
+	switched = time.Now()
+	if err := services.UPSDevice(nut.Dir, "ups-a", "OL", 100, 1800, 23); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range awaitPosts(t, posts, 30*time.Second, map[string]string{onBattery: "OK", lowRuntime: "OK"}) {
+		t.Logf("%s OK posted %.1f s after ups-a came back on line", p.Alarm, p.at.Sub(switched).Seconds())
+	}
+
+	// A killed exporter watches nothing: plan shows it, apply restarts it.
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if !pidGone(pid) {
+		t.Fatal("killed exporter still runs")
+	}
+	if o, err := tf.try("plan", "-input=false", "-detailed-exitcode"); err == nil || !strings.Contains(o, addr+" will be updated") {
+		t.Fatalf("a killed exporter is not shown as drift (%v):\n%s", err, o)
+	}
+	tf.apply()
+	if p := exporterPID(t); p == pid {
+		t.Fatal("apply did not restart the exporter")
+	}
+	tf.planEmpty()
+	pid = exporterPID(t)
+
+	tf.destroy()
+	destroyed = true
+	if !pidGone(pid) {
+		t.Errorf("exporter pid %d still runs after destroy", pid)
+	}
+	if _, err := os.Stat(alertsDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left after destroy: %v", alertsDir, err)
+	}
+}
