@@ -16,7 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
+	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
 )
 
 const metalAlertsBlueprint = `blueprint "metal" {}
@@ -245,4 +253,140 @@ output "alerts" {
 	if _, err := os.Stat(alertsDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s left after destroy: %v", alertsDir, err)
 	}
+}
+
+func bareMetalAlertsConfig(h *nshosts.Host, baseDir string, threshold int, webhook string) string {
+	return fmt.Sprintf(`
+resource "ha_alerts" "dc1" {
+  cloud     = "bare_metal"
+  location  = "dc1"
+  name      = "acc-dc1-alerts"
+  component = "dc1/alerts/alerts"
+  webhooks  = [%q]
+  base_dir  = %q
+  exporter_host = {
+    name         = %q
+    address      = %q
+    ssh_host_key = %q
+  }
+  alarms = [
+    { name = "acc-dc1-ups-a-on-battery", component = "dc1/alerts/alerts", metric = "ups_on_battery", target = "ups-a@127.0.0.1:3493", comparison = ">=", threshold = 1, period = 5, evaluation_periods = 1 },
+    { name = "acc-dc1-ups-a-low-runtime", component = "dc1/alerts/alerts", metric = "ups_low_runtime", target = "ups-a@127.0.0.1:3493", comparison = "<", threshold = %d, period = 5, evaluation_periods = 2 },
+  ]
+}
+`, webhook, baseDir, h.Name, h.Address, strings.TrimSpace(h.HostKey), threshold)
+}
+
+// exporterIn checks the exporter whose files are in dir runs, or with
+// running false that neither it nor its files are left.
+func exporterIn(dir string, running bool) error {
+	b, err := os.ReadFile(filepath.Join(dir, "exporter.pid"))
+	if !running {
+		if _, serr := os.Stat(dir); serr == nil {
+			return fmt.Errorf("%s left behind", dir)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("exporter in %s: %w", dir, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || syscall.Kill(pid, 0) != nil {
+		return fmt.Errorf("exporter in %s (pid %q) is not running", dir, b)
+	}
+	return nil
+}
+
+// ha_alerts on bare metal through the plugin test framework: create (the
+// webhook URL is sensitive), an unchanged plan, import as
+// bare_metal/SITE/NAME (the next apply takes the host from configuration),
+// an update of a threshold and the webhook, a move to another host, the
+// exporter and its files removed out of band (plan recreates), destroy.
+func TestAccAlerts_bareMetal(t *testing.T) {
+	lab := vipLab(t)
+	// Namespace hosts share one filesystem: each host gets its own base_dir.
+	dirA, dirB := t.TempDir(), t.TempDir()
+	h1, h2 := lab.Hosts["r1-h01"], lab.Hosts["r1-h02"]
+	hook := "https://hooks.example.com/ha?token=acc"
+	cfg := bareMetalAlertsConfig(h1, dirA, 360, hook)
+	addr := "ha_alerts.dc1"
+	Test(t, resource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			return errors.Join(exporterIn(dirA+"/acc-dc1-alerts", false), exporterIn(dirB+"/acc-dc1-alerts", false))
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check:  func(*terraform.State) error { return exporterIn(dirA+"/acc-dc1-alerts", true) },
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("bare_metal/dc1/acc-dc1-alerts")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("alarm_arns"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"acc-dc1-ups-a-on-battery":  knownvalue.StringExact("bare_metal/dc1/acc-dc1-alerts/acc-dc1-ups-a-on-battery"),
+						"acc-dc1-ups-a-low-runtime": knownvalue.StringExact("bare_metal/dc1/acc-dc1-alerts/acc-dc1-ups-a-low-runtime"),
+					})),
+					statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("webhooks")),
+				},
+			},
+			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+			{
+				// Forgotten by the state, still running on the host...
+				Config: "removed {\n  from = ha_alerts.dc1\n  lifecycle {\n    destroy = false\n  }\n}\n",
+				Check:  func(*terraform.State) error { return exporterIn(dirA+"/acc-dc1-alerts", true) },
+			},
+			{
+				// ... and imported.
+				Config: cfg, ResourceName: addr, ImportState: true, ImportStateId: "bare_metal/dc1/acc-dc1-alerts", ImportStatePersist: true,
+				ImportStateCheck: func(is []*terraform.InstanceState) error {
+					if len(is) != 1 || is[0].Attributes["cloud"] != "bare_metal" || is[0].Attributes["location"] != "dc1" || is[0].Attributes["name"] != "acc-dc1-alerts" {
+						return fmt.Errorf("imported %+v", is)
+					}
+					return nil
+				},
+			},
+			{
+				// The imported state has no host yet: the apply takes it from configuration.
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}},
+				Check:            func(*terraform.State) error { return exporterIn(dirA+"/acc-dc1-alerts", true) },
+			},
+			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+			{
+				Config:           bareMetalAlertsConfig(h1, dirA, 600, hook+"2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}},
+				Check: func(*terraform.State) error {
+					b, err := os.ReadFile(dirA + "/acc-dc1-alerts/alarms.conf")
+					if err != nil || !strings.Contains(string(b), "\t<\t600\t5\t2") {
+						return fmt.Errorf("alarms.conf after the update (%w):\n%s", err, b)
+					}
+					w, err := os.ReadFile(dirA + "/acc-dc1-alerts/webhooks.conf")
+					if err != nil || strings.TrimSpace(string(w)) != hook+"2" {
+						return fmt.Errorf("webhooks.conf after the update (%w): %q", err, w)
+					}
+					return exporterIn(dirA+"/acc-dc1-alerts", true)
+				},
+			},
+			{
+				// The exporter moves to r1-h02: the old host's is removed.
+				Config:           bareMetalAlertsConfig(h2, dirB, 600, hook+"2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}},
+				Check: func(*terraform.State) error {
+					return errors.Join(exporterIn(dirA+"/acc-dc1-alerts", false), exporterIn(dirB+"/acc-dc1-alerts", true))
+				},
+			},
+			{
+				// Gone out of band: the plan recreates it.
+				PreConfig: func() {
+					if _, err := h2.Exec(context.Background(), "sh", dirB+"/acc-dc1-alerts/ctl.sh", "stop"); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.RemoveAll(dirB + "/acc-dc1-alerts"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           bareMetalAlertsConfig(h2, dirB, 600, hook+"2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)}},
+				Check:            func(*terraform.State) error { return exporterIn(dirB+"/acc-dc1-alerts", true) },
+			},
+		},
+	})
 }

@@ -233,8 +233,7 @@ func (b *Backend) status(ctx context.Context, c *hostdeliver.Client, spec alerts
 	if _, err := c.Run(ctx, "sh "+hostdeliver.Quote(d+"/ctl.sh")+" running", nil); err != nil {
 		got.Alarms = nil
 	}
-	// The import ID: stable while the exporter moves between hosts.
-	st := &alerts.Status{Spec: got, TopicID: string(backend.BareMetal) + "/" + spec.Location + "/" + spec.Name, AlarmIDs: map[string]string{}}
+	st := &alerts.Status{Spec: got, TopicID: ID(spec.Location, spec.Name), AlarmIDs: map[string]string{}}
 	for _, a := range got.Alarms {
 		st.AlarmIDs[a.Name] = st.TopicID + "/" + a.Name
 	}
@@ -263,12 +262,16 @@ func parseAlarms(text string) ([]alerts.Alarm, error) {
 	return out, nil
 }
 
+// ID is the exporter's id, bare_metal/SITE/NAME (its import ID): stable
+// while the exporter moves between hosts.
+func ID(location, name string) string { return string(backend.BareMetal) + "/" + location + "/" + name }
+
 // Read reads the exporter's configuration from the host previous names; an
 // import (no host known yet) reads as the bare name, filled by the next
 // apply.
 func (b *Backend) Read(ctx context.Context, name, location string, previous *alerts.Status) (*alerts.Status, error) {
 	if previous == nil || previous.Spec.BareMetal == nil || previous.Spec.BareMetal.Host.Address == "" {
-		return &alerts.Status{Spec: alerts.Spec{Meta: backend.Meta{Name: name, Location: location}}}, nil
+		return &alerts.Status{Spec: alerts.Spec{Meta: backend.Meta{Name: name, Location: location}}, TopicID: ID(location, name)}, nil
 	}
 	spec := previous.Spec
 	spec.Name, spec.Location = name, location
