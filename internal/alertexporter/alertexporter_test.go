@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -106,7 +107,8 @@ type hookEvent struct {
 
 // TestExporterLive runs the exporter on a namespace host against a real
 // upsd with dummy-ups drivers and a webhook receiver in the test: a UPS
-// going on battery must reach the webhook as ALARM and its return as OK.
+// going on battery must reach the webhook as ALARM (also when the webhook
+// refuses the first post) and its return as OK.
 func TestExporterLive(t *testing.T) {
 	nshosts.RequireLive(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -127,7 +129,13 @@ func TestExporterLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := make(chan hookEvent, 64)
+	// The first post is refused: the exporter must post it again.
+	var refused atomic.Int32
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refused.CompareAndSwap(0, 1) {
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+			return
+		}
 		var b struct {
 			Alarm, Metric, State, Target string
 			PreviousState                string `json:"previous_state"`
@@ -192,6 +200,13 @@ func TestExporterLive(t *testing.T) {
 			t.Errorf("ALARM event %+v: want token s3cret, target %s, previous OK", e, target)
 		}
 		t.Logf("%s ALARM (%s = %g) reached the webhook %.1fs after the UPS went on battery", e.Alarm, e.Metric, e.Value, e.At.Sub(switched).Seconds())
+	}
+	if refused.Load() != 1 {
+		t.Errorf("the webhook refused %d posts, want 1 (then the retry)", refused.Load())
+	}
+	// The refusal is logged without the URL's token.
+	if log, err := os.ReadFile(filepath.Join(dir, "exporter.log")); err != nil || !strings.Contains(string(log), "post to a webhook failed") || strings.Contains(string(log), "s3cret") {
+		t.Errorf("exporter.log (%v) should note the refused post without the token:\n%s", err, log)
 	}
 	if v := got[spec.Alarms[1].Name].Value; v != 300 {
 		t.Errorf("low-runtime value %g, want 300", v)
