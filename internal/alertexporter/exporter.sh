@@ -14,15 +14,16 @@ TAB=$(printf '\t')
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*"; }
 
 # value METRIC TARGET prints the metric's value, or fails when the object
-# does not answer (the alarm then keeps its state).
+# does not answer (the alarm then keeps its state); upsc has no timeout of
+# its own, and one unreachable upsd must not stall the other alarms.
 value() {
   case "$1" in
   ups_on_battery)
-    st=$(upsc "$2" ups.status </dev/null 2>/dev/null) || return 1
+    st=$(timeout 5 upsc "$2" ups.status </dev/null 2>/dev/null) || return 1
     [ -n "$st" ] || return 1
     case " $st " in *" OB "*) echo 1 ;; *) echo 0 ;; esac ;;
   ups_low_runtime)
-    rt=$(upsc "$2" battery.runtime </dev/null 2>/dev/null) || return 1
+    rt=$(timeout 5 upsc "$2" battery.runtime </dev/null 2>/dev/null) || return 1
     case "$rt" in '' | *[!0-9.]*) return 1 ;; esac
     echo "$rt" ;;
   *) return 1 ;;
