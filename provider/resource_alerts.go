@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -55,10 +56,10 @@ func (r *alertsResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"Email subscriptions stay pending until the recipient confirms them.\n\n" +
 			"With `cloud = \"bare_metal\"` there is no topic service: an exporter (a shell script, needing `upsc` from " +
 			"Debian `nut-client` and `curl`) runs on `exporter_host`, delivered over SSH (the provider's `bare_metal` block), " +
-			"polls each alarm's UPS through NUT every `period` seconds and posts each state change (OK to ALARM and back) as " +
+			"polls each alarm's object every `period` seconds (a UPS through NUT, a load balancer's hosts through its HTTP health check, made from the exporter's host) and posts each state change (OK to ALARM and back) as " +
 			"JSON (`alarm`, `component`, `metric`, `target`, `state`, `previous_state`, `value`, `comparison`, `threshold`, " +
 			"`time`) to every webhook, again at the next poll while a webhook refuses it. Bare-metal alarms watch " +
-			"`ups_on_battery` and `ups_low_runtime`; refresh reads the exporter's configuration from the host (a hand edit, " +
+			"`ups_on_battery`, `ups_low_runtime` and `unhealthy_hosts`; refresh reads the exporter's configuration from the host (a hand edit, " +
 			"or a stopped exporter, shows as drift). Import bare-metal alerts as `bare_metal/SITE/NAME`; the next apply takes " +
 			"the host from configuration.",
 		Attributes: map[string]schema.Attribute{
@@ -103,10 +104,10 @@ func (r *alertsResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"name":      schema.StringAttribute{Required: true, MarkdownDescription: "Alarm name."},
 					"component": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Component key of the watched object."},
 					"metric": schema.StringAttribute{
-						Required: true, MarkdownDescription: "What is watched: `unhealthy_hosts`, `at_max_capacity`, `replica_lag`, `backup_job_failures`, `cache_replication_lag` or `object_replication_lag` (clouds); `ups_on_battery` (1 while the UPS runs on battery, else 0) or `ups_low_runtime` (battery runtime left, seconds) (bare metal).",
+						Required: true, MarkdownDescription: "What is watched: `unhealthy_hosts`, `at_max_capacity`, `replica_lag`, `backup_job_failures`, `cache_replication_lag` or `object_replication_lag` (clouds); `unhealthy_hosts` (hosts failing the health check), `ups_on_battery` (1 while the UPS runs on battery, else 0) or `ups_low_runtime` (battery runtime left, seconds) (bare metal).",
 						Validators: []validator.String{stringvalidator.OneOf(alerts.Metrics...)},
 					},
-					"target": schema.StringAttribute{Required: true, MarkdownDescription: "Physical name of the watched object (load balancer, scaling group, DB instance, backup vault, replication group, bucket); for the UPS metrics the UPS's NUT address `UPS@HOST[:PORT]`."},
+					"target": schema.StringAttribute{Required: true, MarkdownDescription: "Physical name of the watched object (load balancer, scaling group, DB instance, backup vault, replication group, bucket); on bare metal, for the UPS metrics the UPS's NUT address `UPS@HOST[:PORT]`, for `unhealthy_hosts` the health check URLs of the load balancer's hosts, comma-separated (`http://10.0.2.1:8080/healthz,http://10.0.2.2:8080/healthz`)."},
 					"comparison": schema.StringAttribute{
 						Required: true, MarkdownDescription: "`>`, `>=`, `<` or `<=`.",
 						Validators: []validator.String{stringvalidator.OneOf(">", ">=", "<", "<=")},
@@ -311,19 +312,23 @@ func (r *alertsResource) ValidateConfig(ctx context.Context, req resource.Valida
 		if a.Metric.IsUnknown() {
 			continue
 		}
-		ups := a.Metric.ValueString() == alerts.MetricUPSOnBattery || a.Metric.ValueString() == alerts.MetricUPSLowRuntime
+		metric := a.Metric.ValueString()
+		ups := metric == alerts.MetricUPSOnBattery || metric == alerts.MetricUPSLowRuntime
 		switch {
-		case bm && !ups:
+		case bm && !slices.Contains(alertexporter.Metrics, metric):
 			resp.Diagnostics.AddAttributeError(p.AtName("metric"), "Metric not watched on bare metal",
-				fmt.Sprintf("The bare-metal exporter watches %s in this version; %q is a cloud metric.", strings.Join(alertexporter.Metrics, " and "), a.Metric.ValueString()))
+				fmt.Sprintf("The bare-metal exporter watches %s in this version; %q is a cloud metric.", strings.Join(alertexporter.Metrics, ", "), metric))
 		case !bm && ups:
 			resp.Diagnostics.AddAttributeError(p.AtName("metric"), "UPS metric on a cloud",
-				fmt.Sprintf("%s watches a UPS through NUT, which only bare-metal alerts do (cloud = \"bare_metal\").", a.Metric.ValueString()))
-		}
-		if bm && ups && !a.Target.IsUnknown() {
+				fmt.Sprintf("%s watches a UPS through NUT, which only bare-metal alerts do (cloud = \"bare_metal\").", metric))
+		case bm && ups && !a.Target.IsUnknown():
 			if _, _, _, err := inventory.SplitNUT(a.Target.ValueString()); err != nil {
 				resp.Diagnostics.AddAttributeError(p.AtName("target"), "Invalid NUT address",
 					fmt.Sprintf("The target of a UPS alarm is the UPS's NUT address, UPS@HOST[:PORT] (as the inventory's nut): %v.", err))
+			}
+		case bm && !a.Target.IsUnknown():
+			if err := alertexporter.CheckTarget(metric, a.Target.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(p.AtName("target"), "Invalid target", "On bare metal the "+err.Error()+".")
 			}
 		}
 		if bm && !a.Period.IsUnknown() && a.Period.ValueInt64() < 1 {

@@ -1,6 +1,7 @@
 // Package alertexporter is the bare_metal alerts backend: a small exporter,
 // a POSIX shell script on one host of the region, polls each alarm's object
-// (a UPS through NUT's upsc) and posts each alarm's state changes, OK to
+// (a UPS through NUT's upsc, a load balancer's hosts through its health
+// check) and posts each alarm's state changes, OK to
 // ALARM and back, as JSON to the webhooks with curl. Bare-metal sites have
 // no topic service, so the webhooks are the notification targets.
 //
@@ -46,7 +47,7 @@ var ctlScript []byte
 const DefaultBaseDir = "/var/lib/ha-alerts"
 
 // Metrics are the alarm metrics the exporter can watch.
-var Metrics = []string{alerts.MetricUPSOnBattery, alerts.MetricUPSLowRuntime}
+var Metrics = []string{alerts.MetricUPSOnBattery, alerts.MetricUPSLowRuntime, alerts.MetricUnhealthyHosts}
 
 // Backend delivers and runs the exporter over SSH.
 type Backend struct {
@@ -56,9 +57,32 @@ type Backend struct {
 // Names go unescaped into the JSON bodies and the tab-separated
 // configuration, so they are held to a plain alphabet.
 var (
-	safeName   = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,256}$`)
-	safeTarget = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+$`)
+	safeName  = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,256}$`)
+	nutTarget = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+$`)
+	urlTarget = regexp.MustCompile(`^https?://[A-Za-z0-9.:\[\]_-]+(/[A-Za-z0-9._~/%-]*)?$`)
 )
+
+// CheckTarget reports whether target is what the exporter watches for
+// metric: a NUT address (UPS@HOST[:PORT]) for the UPS metrics, the
+// comma-separated health check URLs of a load balancer's hosts for
+// unhealthy_hosts.
+func CheckTarget(metric, target string) error {
+	switch metric {
+	case alerts.MetricUPSOnBattery, alerts.MetricUPSLowRuntime:
+		if !nutTarget.MatchString(target) {
+			return fmt.Errorf("target %q is not a NUT address (UPS@HOST[:PORT])", target)
+		}
+	case alerts.MetricUnhealthyHosts:
+		for _, u := range strings.Split(target, ",") {
+			if !urlTarget.MatchString(u) {
+				return fmt.Errorf("target %q: %q is not a health check URL (http://HOST:PORT/PATH; targets are the hosts' URLs, comma-separated)", target, u)
+			}
+		}
+	default:
+		return fmt.Errorf("metric %q is not watched on bare metal in this version (watched: %s)", metric, strings.Join(Metrics, ", "))
+	}
+	return nil
+}
 
 // CheckSpec reports what makes spec impossible on bare metal, for plan time.
 func CheckSpec(spec alerts.Spec) error {
@@ -87,13 +111,8 @@ func CheckSpec(spec alerts.Spec) error {
 		if a.Component != "" && !safeName.MatchString(a.Component) {
 			errs = append(errs, fmt.Errorf("alarm %s: component %q: letters, digits and . _ : / -", a.Name, a.Component))
 		}
-		switch a.Metric {
-		case alerts.MetricUPSOnBattery, alerts.MetricUPSLowRuntime:
-			if !safeTarget.MatchString(a.Target) {
-				errs = append(errs, fmt.Errorf("alarm %s: target %q is not a NUT address (UPS@HOST[:PORT])", a.Name, a.Target))
-			}
-		default:
-			errs = append(errs, fmt.Errorf("alarm %s: metric %q is not watched on bare metal in this version (watched: %s)", a.Name, a.Metric, strings.Join(Metrics, ", ")))
+		if err := CheckTarget(a.Metric, a.Target); err != nil {
+			errs = append(errs, fmt.Errorf("alarm %s: %w", a.Name, err))
 		}
 		switch a.Comparison {
 		case ">", ">=", "<", "<=":

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,6 +40,12 @@ func TestCheckSpec(t *testing.T) {
 	if err := CheckSpec(ok); err != nil {
 		t.Fatalf("CheckSpec(valid) = %v", err)
 	}
+	lb := ok
+	lb.Alarms = append(upsAlarms("ups-a@10.0.0.9:3493"), alerts.Alarm{Name: "lb", Metric: alerts.MetricUnhealthyHosts,
+		Target: "http://10.0.2.1:8080/healthz,http://10.0.2.2:8080/healthz", Comparison: ">", Period: 5, EvaluationPeriods: 2})
+	if err := CheckSpec(lb); err != nil {
+		t.Fatalf("CheckSpec(with unhealthy_hosts) = %v", err)
+	}
 	for name, c := range map[string]struct {
 		mod  func(*alerts.Spec)
 		want string
@@ -51,6 +58,9 @@ func TestCheckSpec(t *testing.T) {
 		"bad name":     {func(s *alerts.Spec) { s.Alarms[0].Name = `a"b` }, "names are letters"},
 		"twice":        {func(s *alerts.Spec) { s.Alarms[1].Name = s.Alarms[0].Name }, "listed twice"},
 		"period":       {func(s *alerts.Spec) { s.Alarms[0].Period = 0 }, "at least 1"},
+		"bad url": {func(s *alerts.Spec) {
+			s.Alarms[0].Metric, s.Alarms[0].Target = alerts.MetricUnhealthyHosts, "http://10.0.2.1:8080/healthz,10.0.2.2:8080"
+		}, `"10.0.2.2:8080" is not a health check URL`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := ok
@@ -113,7 +123,7 @@ func TestExporterLive(t *testing.T) {
 	nshosts.RequireLive(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	lab, err := nshosts.Start(ctx, nshosts.Spec{Hosts: map[string]string{"mon-1": ""}})
+	lab, err := nshosts.Start(ctx, nshosts.Spec{Hosts: map[string]string{"mon-1": "", "web-1": ""}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,13 +162,32 @@ func TestExporterLive(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	defer func() { _ = srv.Close() }()
 
+	// web-1 answers a load balancer's health check until it is stopped.
+	web := lab.Hosts["web-1"]
+	www := t.TempDir()
+	if err := os.WriteFile(filepath.Join(www, "healthz"), []byte("ok"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startWeb := func() *exec.Cmd {
+		cmd, err := web.Start("web", "/usr/bin/python3", "-m", "http.server", "--bind", web.Address, "--directory", www, "8080")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		return cmd
+	}
+	webCmd := startWeb()
+	health := "http://" + web.Address + ":8080/healthz"
+	waitHTTP(t, health, true)
+
 	h := lab.Hosts["mon-1"]
 	b := &Backend{SSH: hostdeliver.Settings{User: lab.User, PrivateKey: lab.ClientKey}}
 	target := "ups-a@" + nut.Addr
 	spec := alerts.Spec{
-		Meta:      backend.Meta{Name: "shop-dc1-alerts", Location: "dc1"},
-		Webhooks:  []string{"http://" + ln.Addr().String() + "/hook?token=s3cret"},
-		Alarms:    upsAlarms(target),
+		Meta:     backend.Meta{Name: "shop-dc1-alerts", Location: "dc1"},
+		Webhooks: []string{"http://" + ln.Addr().String() + "/hook?token=s3cret"},
+		Alarms: append(upsAlarms(target), alerts.Alarm{Name: "shop-dc1-web-unhealthy-hosts", Component: "dc1/web/load_balancer",
+			Metric: alerts.MetricUnhealthyHosts, Target: health, Comparison: ">", Threshold: 0, Period: 1, EvaluationPeriods: 1}),
 		BareMetal: &alerts.BareMetal{Host: alerts.Host{Name: h.Name, Address: h.Address, HostKey: h.HostKey}, BaseDir: t.TempDir()},
 	}
 	dir := Dir(spec)
@@ -169,7 +198,7 @@ func TestExporterLive(t *testing.T) {
 	if d := cmp.Diff(spec.Alarms, st.Spec.Alarms); d != "" {
 		t.Fatalf("alarms after apply (-want +got):\n%s", d)
 	}
-	if len(st.AlarmIDs) != 2 || !cmp.Equal(st.Spec.Webhooks, spec.Webhooks) {
+	if len(st.AlarmIDs) != 3 || !cmp.Equal(st.Spec.Webhooks, spec.Webhooks) {
 		t.Fatalf("status after apply: %+v", st)
 	}
 	pid := exporterPID(t, dir)
@@ -223,6 +252,19 @@ func TestExporterLive(t *testing.T) {
 		}
 		t.Logf("%s OK reached the webhook %.1fs after the UPS came back on line", e.Alarm, e.At.Sub(switched).Seconds())
 	}
+
+	// The load balancer's host stops answering its health check: one
+	// unhealthy host; back: none.
+	switched = time.Now()
+	_ = webCmd.Process.Kill()
+	e := waitEvents(t, events, 20*time.Second, map[string]string{"shop-dc1-web-unhealthy-hosts": "ALARM"})["shop-dc1-web-unhealthy-hosts"]
+	if e.Value != 1 || e.Target != health {
+		t.Errorf("unhealthy-hosts ALARM %+v: want value 1, target %s", e, health)
+	}
+	t.Logf("unhealthy_hosts ALARM (1 host) reached the webhook %.2fs after web-1 stopped answering", e.At.Sub(switched).Seconds())
+	startWeb()
+	waitHTTP(t, health, true)
+	waitEvents(t, events, 20*time.Second, map[string]string{"shop-dc1-web-unhealthy-hosts": "OK"})
 
 	// Drift: a hand edit on the host reads back.
 	if _, err := h.Exec(ctx, "sed", "-i", "s/\t600\t/\t900\t/", dir+"/alarms.conf"); err != nil {
@@ -288,6 +330,25 @@ func waitEvents(t *testing.T, events <-chan hookEvent, limit time.Duration, want
 		}
 	}
 	return got
+}
+
+// waitHTTP waits until url answers 200 (up) or does not (down), from the
+// root namespace over the lab's bridge.
+func waitHTTP(t *testing.T, url string, up bool) {
+	t.Helper()
+	c := http.Client{Timeout: 500 * time.Millisecond}
+	for i := 0; i < 100; i++ {
+		resp, err := c.Get(url)
+		ok := err == nil && resp.StatusCode == http.StatusOK
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		if ok == up {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: still not up=%v", url, up)
 }
 
 func exporterPID(t *testing.T, dir string) int {

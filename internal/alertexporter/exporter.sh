@@ -1,5 +1,6 @@
 #!/bin/sh
-# ha alerts exporter: polls each alarm's object, and posts the alarm's state
+# ha alerts exporter: polls each alarm's object (a UPS through NUT, a load
+# balancer's hosts through its health check), and posts the alarm's state
 # changes (OK -> ALARM, ALARM -> OK) as JSON to every webhook.
 #
 # Its directory holds alarms.conf (one alarm a line, tab-separated: name,
@@ -26,6 +27,14 @@ value() {
     rt=$(timeout 5 upsc "$2" battery.runtime </dev/null 2>/dev/null) || return 1
     case "$rt" in '' | *[!0-9.]*) return 1 ;; esac
     echo "$rt" ;;
+  unhealthy_hosts)
+    # The load balancer's own health check, made from here: the number of
+    # its hosts (comma-separated URLs) that fail it.
+    n=0
+    for u in $(echo "$2" | tr ',' ' '); do
+      curl -fsS -m 5 -o /dev/null "$u" </dev/null >/dev/null 2>&1 || n=$((n + 1))
+    done
+    echo "$n" ;;
   *) return 1 ;;
   esac
 }

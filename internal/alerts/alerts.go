@@ -17,7 +17,9 @@ var ErrNotFound = backend.ErrNotFound
 // names: unhealthy_hosts, at_max_capacity, replica_lag,
 // backup_job_failures, cache_replication_lag, object_replication_lag,
 // ups_on_battery, ups_low_runtime); Target is the physical name of the
-// watched object (for the UPS metrics its NUT address, UPS@HOST[:PORT]).
+// watched object (for the UPS metrics its NUT address, UPS@HOST[:PORT]; on
+// bare metal, for unhealthy_hosts the hosts' health check URLs,
+// comma-separated).
 type Alarm struct {
 	Name              string
 	Component         string
@@ -92,4 +94,7 @@ var Metrics = []string{"unhealthy_hosts", "at_max_capacity", "replica_lag", "bac
 const (
 	MetricUPSOnBattery  = "ups_on_battery"
 	MetricUPSLowRuntime = "ups_low_runtime"
+	// MetricUnhealthyHosts counts a load balancer's hosts failing its
+	// health check.
+	MetricUnhealthyHosts = "unhealthy_hosts"
 )
