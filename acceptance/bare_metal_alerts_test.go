@@ -41,8 +41,20 @@ region "dc1" {
 
 tier "web" {
   capacity {
-    min = 1
-    max = 1
+    min = 2
+    max = 2
+  }
+  load_balancer {
+    vip = %q
+    listener {
+      port = 80
+    }
+    health_check {
+      port     = 8080
+      path     = "/healthz"
+      interval = "5s"
+      timeout  = "2s"
+    }
   }
 }
 
@@ -132,8 +144,10 @@ func pidGone(pid int) bool {
 // the NUT address the inventory gives through inventory_variables; ups-a
 // going on battery with 200 s left reaches the webhook as ALARM for on
 // battery and low runtime (threshold rto 1 min + 5 min = 360 s), its return
-// as OK; a killed exporter shows as drift and the apply restarts it; destroy
-// stops it and removes its files.
+// as OK; a web host whose health check fails is posted as one unhealthy
+// host of the load balancer, and OK again once it answers; a killed exporter
+// shows as drift and the apply restarts it; destroy stops it and removes its
+// files.
 func TestAccBareMetalAlerts_upsThroughStack(t *testing.T) {
 	PreCheck(t)
 	for _, b := range []string{"upsc", "curl"} {
@@ -166,7 +180,7 @@ func TestAccBareMetalAlerts_upsThroughStack(t *testing.T) {
 	if err := os.WriteFile(inv, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(fmt.Sprintf(metalAlertsBlueprint, hook)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(m.dir, "metal.ha.hcl"), []byte(fmt.Sprintf(metalAlertsBlueprint, m.vip, hook)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tf := newCLI(t, CLIs(t)[0], m.dir, stackRoot(filepath.Join(m.dir, "metal.ha.hcl"), fmt.Sprintf(`
@@ -195,8 +209,17 @@ output "alerts" {
 	}
 	al := out["dc1/alerts/alerts"]
 	onBattery, lowRuntime := "metal-dc1-ups-a-on-battery", "metal-dc1-ups-a-low-runtime"
-	if al.ExporterHost != "r1-h01" || len(al.Alarms) != 4 || al.Alarms[onBattery] != "ups-a@"+nut.Addr || al.Alarms["metal-dc1-ups-b-low-runtime"] != "ups-b@"+nut.Addr {
-		t.Fatalf("bare_metal_alerts = %+v; want the exporter on r1-h01 and 4 alarms on ups-a and ups-b at %s", out, nut.Addr)
+	unhealthy := "metal-dc1-web-unhealthy-hosts"
+	urls := strings.Split(al.Alarms[unhealthy], ",")
+	if al.ExporterHost != "r1-h01" || len(al.Alarms) != 5 || al.Alarms[onBattery] != "ups-a@"+nut.Addr || al.Alarms["metal-dc1-ups-b-low-runtime"] != "ups-b@"+nut.Addr || len(urls) != 2 {
+		t.Fatalf("bare_metal_alerts = %+v; want the exporter on r1-h01, 4 alarms on ups-a and ups-b at %s and one on web's 2 hosts", out, nut.Addr)
+	}
+	var webHost string
+	if a, ok := strings.CutPrefix(urls[0], "http://"); ok {
+		webHost = hostAt(m.lab, strings.TrimSuffix(a, ":8080/healthz"))
+	}
+	if webHost == "" {
+		t.Fatalf("unhealthy-hosts target %q: want http://HOST:8080/healthz of the tier's hosts", al.Alarms[unhealthy])
 	}
 	st := tf.state()
 	addr := `module.stack.ha_alerts.bare_metal["dc1/alerts/alerts"]`
@@ -227,6 +250,18 @@ output "alerts" {
 	for _, p := range awaitPosts(t, posts, 30*time.Second, map[string]string{onBattery: "OK", lowRuntime: "OK"}) {
 		t.Logf("%s OK posted %.1f s after ups-a came back on line", p.Alarm, p.at.Sub(switched).Seconds())
 	}
+
+	// One of web's hosts stops answering its health check: one unhealthy
+	// host, then none again.
+	switched = time.Now()
+	_ = m.web[webHost].Process.Kill()
+	p := awaitPosts(t, posts, 30*time.Second, map[string]string{unhealthy: "ALARM"})[unhealthy]
+	if p.Value != 1 {
+		t.Errorf("unhealthy-hosts ALARM %+v: want 1 host", p)
+	}
+	t.Logf("%s ALARM (%g host) posted %.1f s after %s's web server stopped (polls every 5 s, as HAProxy checks)", p.Alarm, p.Value, p.at.Sub(switched).Seconds(), webHost)
+	m.startWeb(t, webHost)
+	awaitPosts(t, posts, 30*time.Second, map[string]string{unhealthy: "OK"})
 
 	// A killed exporter watches nothing: plan shows it, apply restarts it.
 	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {

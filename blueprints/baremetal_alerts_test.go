@@ -7,8 +7,9 @@ import (
 )
 
 // Without an rto the exporter alarms at 10 min of runtime left (5 min of
-// failover planned and the 5 min margin), after 3 polls; emails get a
-// warning, for bare metal posts to webhooks only.
+// failover planned and the 5 min margin), after 3 polls; web's load
+// balancer is watched through its health check; emails get a warning, for
+// bare metal posts to webhooks only.
 func TestBareMetalAlerts_defaultsAndEmailWarning(t *testing.T) {
 	src, err := os.ReadFile("testdata/valid/bare-metal-alerts.ha.hcl")
 	if err != nil {
@@ -31,12 +32,20 @@ func TestBareMetalAlerts_defaultsAndEmailWarning(t *testing.T) {
 	if len(al.Alerts.Emails) != 0 || al.Alerts.Host != "r1-h01" {
 		t.Errorf("dc1 alerts: emails %v, host %q; want none and r1-h01 (fed by both UPS units)", al.Alerts.Emails, al.Alerts.Host)
 	}
-	if len(al.Alerts.Alarms) != 4 {
-		t.Fatalf("dc1 alarms: %+v, want on battery and low runtime for ups-a and ups-b", al.Alerts.Alarms)
+	if len(al.Alerts.Alarms) != 5 {
+		t.Fatalf("dc1 alarms: %+v, want on battery and low runtime for ups-a and ups-b, and web's unhealthy hosts", al.Alerts.Alarms)
 	}
 	for _, a := range al.Alerts.Alarms {
-		if a.EvaluationPeriods != 3 || a.Period != UPSAlarmPeriod {
-			t.Errorf("alarm %s: %d periods of %d s, want 3 of %d", a.Name, a.EvaluationPeriods, a.Period, UPSAlarmPeriod)
+		period := UPSAlarmPeriod
+		if a.Metric == MetricUnhealthyHosts {
+			// As often as HAProxy checks (health_check interval).
+			period = 5
+			if a.Target != "onsite-dc1-web" || a.Component != "dc1/web/load_balancer" || a.Comparison != ">" || a.Threshold != 0 {
+				t.Errorf("unhealthy hosts alarm %+v", a)
+			}
+		}
+		if a.EvaluationPeriods != 3 || a.Period != period {
+			t.Errorf("alarm %s: %d periods of %d s, want 3 of %d", a.Name, a.EvaluationPeriods, a.Period, period)
 		}
 		if a.Metric == MetricUPSLowRuntime && a.Threshold != 600 {
 			t.Errorf("alarm %s: low runtime below %d s, want 600", a.Name, a.Threshold)

@@ -522,8 +522,7 @@ func setAlarms(bp *Blueprint, comps []*Component, t thresholds) {
 	}
 	for _, c := range comps {
 		al := byRegion[c.Region]
-		// The bare-metal exporter watches UPS units only in this version.
-		if al == nil || al.Cloud == CloudBareMetal {
+		if al == nil {
 			continue
 		}
 		add := func(metric, cmp string, threshold, period int) {
@@ -532,6 +531,15 @@ func setAlarms(bp *Blueprint, comps []*Component, t thresholds) {
 				Comparison: cmp, Threshold: threshold, Period: period, EvaluationPeriods: t.EvaluationPeriods,
 			})
 			al.DependsOn = append(al.DependsOn, c.Key)
+		}
+		if al.Cloud == CloudBareMetal {
+			// The exporter makes a load balancer's HTTP health check
+			// against each of its hosts, as often as HAProxy does; it
+			// watches nothing else of the region's components yet.
+			if hc := c.LoadBalancer; c.Kind == KindLoadBalancer && strings.HasPrefix(strings.ToUpper(hc.HealthCheck.Protocol), "HTTP") {
+				add(MetricUnhealthyHosts, ">", 0, max(hc.HealthCheck.Interval, 1))
+			}
+			continue
 		}
 		switch c.Kind {
 		case KindLoadBalancer:

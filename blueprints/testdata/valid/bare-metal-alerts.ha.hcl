@@ -1,5 +1,6 @@
 # Alerts on bare metal: dc1's exporter (on the host fed by both UPS units)
-# watches ups-a and ups-b through NUT and posts to the webhook; east's
+# watches ups-a and ups-b through NUT and web's HAProxy hosts through its
+# health check (every 5 s, as HAProxy), and posts to the webhook; east's
 # alarms go to CloudWatch and SNS as before. rto = 4m makes a UPS alarm
 # after 1 poll and at 540 s of runtime left (4 min + 5 min margin).
 blueprint "onsite" {}
@@ -25,6 +26,14 @@ tier "web" {
   capacity {
     min = 2
     max = 2
+  }
+  load_balancer {
+    health_check {
+      port     = 8080
+      path     = "/healthz"
+      interval = "5s"
+      timeout  = "2s"
+    }
   }
 }
 
