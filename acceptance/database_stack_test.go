@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/patroni"
 )
@@ -229,4 +231,41 @@ output "backups" {
 			t.Errorf("%s survives destroy: %v", f, err)
 		}
 	}
+}
+
+// A bare-metal backup plan that cannot work is refused at plan, naming
+// what is wrong, before anything is delivered: a repository on one of the
+// database's own hosts (backups must leave the site), an encrypted
+// repository without a passphrase, a schedule cron cannot run, and no
+// repository host at all.
+func TestAccBackupPlan_bareMetalPlanChecks(t *testing.T) {
+	PreCheck(t)
+	cfg := func(repo, passphrase, schedule string) string {
+		repoHost := ""
+		if repo != "" {
+			repoHost = fmt.Sprintf("repository_host = { name = %q, address = \"10.9.0.%s\" }", repo, map[string]string{"db1": "1", "bk1": "9"}[repo])
+		}
+		if passphrase != "" {
+			passphrase = fmt.Sprintf("passphrase = %q", passphrase)
+		}
+		return fmt.Sprintf(`
+resource "ha_backup_plan" "orders" {
+  cloud            = "bare_metal"
+  name             = "shop-dc1-orders"
+  location         = "dc1"
+  copy_to_location = "dc2"
+  schedule         = %q
+  stanza           = "shop-dc1-orders"
+  database_hosts   = [{ name = "db1", address = "10.9.0.1" }, { name = "db2", address = "10.9.0.2" }]
+  %s
+  %s
+}
+`, schedule, repoHost, passphrase)
+	}
+	Test(t, resource.TestCase{Steps: []resource.TestStep{
+		{Config: cfg("db1", "s3cret-pass", "cron(0 3 * * ? *)"), PlanOnly: true, ExpectError: wordsRE("repository host db1 is a database host: backups must leave the site")},
+		{Config: cfg("bk1", "", "cron(0 3 * * ? *)"), PlanOnly: true, ExpectError: wordsRE("needs passphrase when encrypted")},
+		{Config: cfg("bk1", "s3cret-pass", "rate(1 day)"), PlanOnly: true, ExpectError: wordsRE(`want cron(MIN HOUR DOM MON DOW YEAR)`)},
+		{Config: cfg("", "s3cret-pass", "cron(0 3 * * ? *)"), PlanOnly: true, ExpectError: wordsRE("needs repository_host")},
+	}})
 }

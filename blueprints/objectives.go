@@ -76,8 +76,8 @@ var RestoreTime = map[string]struct {
 	Base, PerGiB int
 	Source       string
 }{
-	CloudAWS: {1200, 6, "Amazon RDS User Guide, \"Restoring to a DB instance\" (creation of a new instance, then lazy loading from S3): planned at 20 min + 6 s/GiB"},
-	CloudGCP: {1200, 6, "Cloud SQL documentation, \"Restore an instance\" (restore to a new instance): planned at 20 min + 6 s/GiB"},
+	CloudAWS:       {1200, 6, "Amazon RDS User Guide, \"Restoring to a DB instance\" (creation of a new instance, then lazy loading from S3): planned at 20 min + 6 s/GiB"},
+	CloudGCP:       {1200, 6, "Cloud SQL documentation, \"Restore an instance\" (restore to a new instance): planned at 20 min + 6 s/GiB"},
 	CloudBareMetal: {120, 10, "pgBackRest restore from the repository in the copy_to site (TLS, parallel transfer) and replay of the archived WAL on a new Patroni cluster: planned at 2 min + 10 s/GiB; measure yours with a restore"},
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
@@ -83,16 +84,18 @@ func (h backupHostModel) host() backupplan.Host {
 // host (clouds, or an import that has not been applied yet).
 func (m *backupPlanModel) bareMetal(ctx context.Context) (*backupplan.BareMetal, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	if m.RepositoryHost == nil {
+	if m.RepositoryHost.IsNull() || m.RepositoryHost.IsUnknown() {
 		return nil, diags
 	}
+	var repo backupHostModel
+	diags.Append(m.RepositoryHost.As(ctx, &repo, basetypes.ObjectAsOptions{})...)
 	var hosts []backupHostModel
 	if !m.DatabaseHosts.IsNull() && !m.DatabaseHosts.IsUnknown() {
 		diags.Append(m.DatabaseHosts.ElementsAs(ctx, &hosts, false)...)
 	}
 	bm := &backupplan.BareMetal{
 		Stanza:     patroni.Scope(m.Stanza.ValueString()),
-		RepoHost:   m.RepositoryHost.host(),
+		RepoHost:   repo.host(),
 		Passphrase: m.Passphrase.ValueString(),
 	}
 	for _, h := range hosts {
@@ -105,9 +108,11 @@ func (m *backupPlanModel) bareMetal(ctx context.Context) (*backupplan.BareMetal,
 // planBareMetal checks a bare-metal plan before anything is made: the
 // hosts, the stanza, the passphrase of an encrypted repository, a
 // repository outside the database's site and a schedule cron can run.
+// What is unknown yet (hosts of an allocation not applied) is checked at
+// the plan that knows it.
 func (r *backupPlanResource) planBareMetal(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || !req.Plan.Raw.IsFullyKnown() {
-		return // destroy, or hosts known only after their allocation is applied
+	if req.Plan.Raw.IsNull() {
+		return // destroy
 	}
 	var m backupPlanModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
@@ -117,18 +122,27 @@ func (r *backupPlanResource) planBareMetal(ctx context.Context, req resource.Mod
 	missing := func(attr, what string) {
 		resp.Diagnostics.AddAttributeError(path.Root(attr), "Missing "+attr, fmt.Sprintf("A bare_metal backup plan (pgBackRest) needs %s.", what))
 	}
-	switch {
-	case m.RepositoryHost == nil:
+	if m.RepositoryHost.IsNull() {
 		missing("repository_host", "repository_host: a host of another site (copy_to_location) for the repository")
-	case m.DatabaseHosts.IsNull() || len(m.DatabaseHosts.Elements()) == 0:
+	}
+	if m.DatabaseHosts.IsNull() || (!m.DatabaseHosts.IsUnknown() && len(m.DatabaseHosts.Elements()) == 0) {
 		missing("database_hosts", "database_hosts: the hosts of the database it protects")
-	case m.Stanza.IsNull() || m.Stanza.ValueString() == "":
+	}
+	if m.Stanza.IsNull() || (!m.Stanza.IsUnknown() && m.Stanza.ValueString() == "") {
 		missing("stanza", "stanza: the name of the database it protects")
-	case m.Encrypted.ValueBool() && m.Passphrase.ValueString() == "":
+	}
+	if m.Encrypted.ValueBool() && m.Passphrase.IsNull() {
 		missing("passphrase", "passphrase when encrypted (the repository cipher's)")
 	}
-	if resp.Diagnostics.HasError() {
+	known := !m.RepositoryHost.IsUnknown() && !m.DatabaseHosts.IsUnknown() && !m.Stanza.IsUnknown() &&
+		!m.Passphrase.IsUnknown() && !m.Schedule.IsUnknown() && !m.Encrypted.IsUnknown()
+	if resp.Diagnostics.HasError() || !known {
 		return
+	}
+	for _, v := range append(m.DatabaseHosts.Elements(), m.RepositoryHost) {
+		if tv, err := v.ToTerraformValue(ctx); err != nil || !tv.IsFullyKnown() {
+			return
+		}
 	}
 	spec, diags := m.spec(ctx)
 	resp.Diagnostics.Append(diags...)
