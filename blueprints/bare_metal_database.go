@@ -42,6 +42,9 @@ func (c *compiler) validateBareMetalDatabase(bp *Blueprint, d *DatabaseSpec, hom
 		c.errorf(at, "Synchronous mode with one host", "Database %q has mode = \"sync\" on %d host in bare_metal region %q: a commit waits for a standby on a second host. Set hosts = 3 (2 copies and an etcd majority), or mode = \"async\".", d.Name, d.Hosts, home.Name)
 		return
 	}
+	if bk := d.Backup; bk != nil {
+		c.validateBareMetalBackup(bp, d, bk, home)
+	}
 	inv, _ := c.loadInventory(home)
 	if inv == nil {
 		return // ha_host_allocation reports the inventory's own errors
@@ -71,6 +74,23 @@ func (c *compiler) validateBareMetalDatabase(bp *Blueprint, d *DatabaseSpec, hom
 		if _, ok := inv.Hosts[d.Primary]; !ok {
 			c.errorf(d.At("primary"), "Unknown primary host", "Database %q: primary = %q is not a host of inventory %q.", d.Name, d.Primary, home.Inventory)
 		}
+	}
+}
+
+// validateBareMetalBackup: pgBackRest keeps the repository on a host of
+// another bare-metal site, so a backup block needs copy_to, and that site's
+// inventory a host.
+func (c *compiler) validateBareMetalBackup(bp *Blueprint, d *DatabaseSpec, bk *BackupSpec, home *Region) {
+	if len(bk.CopyTo) == 0 {
+		c.errorf(&bk.Def, "Backup without copy_to", "Database %q in bare_metal region %q keeps its backups (pgBackRest) on a host of another site: set copy_to = [region.OTHER] to a bare_metal region.", d.Name, home.Name)
+		return
+	}
+	to := bp.regions[bk.CopyTo[0]]
+	if to == nil || to.Cloud != CloudBareMetal || to.Name == home.Name {
+		return // reported with copy_to's other checks
+	}
+	if inv, _ := c.loadInventory(to); inv != nil && len(inv.Hosts) == 0 {
+		c.errorf(bk.At("copy_to"), "No host for the backup repository", "Database %q copies its backups to region %q, whose inventory %q has no host for the pgBackRest repository.", d.Name, to.Name, to.Inventory)
 	}
 }
 

@@ -182,7 +182,7 @@ func TestStockObjectives(t *testing.T) {
 		"web-active-passive":     {360, 30},
 		"web-active-active":      {390, 15},
 		"three-region-database":  {420, 30},
-		"bare-metal-pair":        {45, 0},
+		"bare-metal-pair":        {365, 60},
 		"gcp-web-active-passive": {0, 0},
 		"gcp-active-passive":     {360, 30},
 		"hybrid-aws-gcp":         {45, 0},

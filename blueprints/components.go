@@ -160,6 +160,10 @@ type BackupPlan struct {
 	CopyToLocation string `cty:"copy_to_location"`
 	Encrypted      bool   `cty:"encrypted"`
 	Database       string `cty:"database"`
+	// RepositoryAllocation is, on bare metal, the key of the host
+	// allocation (in copy_to's inventory) that holds the pgBackRest
+	// repository; "" on clouds.
+	RepositoryAllocation string `cty:"repository_allocation"`
 }
 
 // DNSFailover is the ha_dns_failover input.

@@ -227,16 +227,41 @@ func (e *expander) backupPlan(d *DatabaseSpec, home *Region, dbKey string) {
 			Encrypted:     bk.Encrypted,
 			Database:      dbKey,
 		}
+		deps := []string{dbKey}
 		if len(bk.CopyTo) > 0 {
 			if r := e.bp.regions[bk.CopyTo[0]]; r != nil {
 				bp.CopyToRegion, bp.CopyToLocation = r.Name, r.Location
+				if home.Cloud == CloudBareMetal && r.Cloud == CloudBareMetal {
+					bp.RepositoryAllocation = e.repositoryAllocation(d, home, r)
+					deps = append(deps, bp.RepositoryAllocation)
+				}
 			}
 		}
 		e.add(&Component{
-			Key: key(home.Name, d.Name, KindBackupPlan), Kind: KindBackupPlan, DependsOn: []string{dbKey},
+			Key: key(home.Name, d.Name, KindBackupPlan), Kind: KindBackupPlan, DependsOn: deps,
 			BackupPlan: bp,
 		}, home, d.Name)
 	}
+}
+
+// repositoryAllocation adds the host that holds a bare-metal database's
+// pgBackRest repository: one host from the inventory of the copy_to region,
+// so that backups leave the site. It belongs to the database's region (the
+// state that manages the plan manages its repository host too).
+func (e *expander) repositoryAllocation(d *DatabaseSpec, home, to *Region) string {
+	k := key(home.Name, d.Name+"-repository", KindHostAllocation)
+	e.add(&Component{
+		Key: k, Kind: KindHostAllocation,
+		HostAllocation: &HostAllocation{
+			Inventory: to.Inventory,
+			Count:     1,
+			Spread:    []string{},
+			Tags:      map[string]string{"backup": d.Name},
+			Tolerate:  []string{},
+			For:       home.Name + "/" + d.Name + "/backup_plan",
+		},
+	}, home, d.Name+"-repository")
+	return k
 }
 
 // databaseIn is the key of database db's copy in region: itself at home, a

@@ -58,7 +58,14 @@ func (r *backupPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"instance copied to `copy_to_location` (`latest_snapshot_arn`, `latest_copy_arn`), which is what disaster " +
 			"recovery restores from. With `aws.endpoint` overridden, where that endpoint lacks a call (`CreateBackupSelection`, " +
 			"`StartBackupJob`, `UpdateBackupPlan`, recovery-point listing) the resource degrades with a warning that names it; " +
-			"against AWS itself every such failure is an error.",
+			"against AWS itself every such failure is an error.\n\n" +
+			"On GCP (`cloud = \"gcp\"`) the plan is the Cloud SQL instance's automated backups and their location. " +
+			"On bare metal (`cloud = \"bare_metal\"`) it is pgBackRest for a Patroni `ha_database`: an encrypted repository " +
+			"(`passphrase`) on `repository_host`, a host of another site, reached over TLS with certificates from the plan's " +
+			"own authority; continuous WAL archiving (PostgreSQL's `archive_timeout` = 60 s, the RPO of losing the database's " +
+			"site) turned on through Patroni; full backups on `schedule` (cron on the repository host) kept `retention_days`. " +
+			"There `vault_arn` and `copy_vault_arn` are the repository (`HOST:PATH`), and `latest_recovery_point_arn`, " +
+			"`latest_snapshot_arn` and `latest_copy_arn` the newest backup's label.",
 		Attributes: map[string]schema.Attribute{
 			"cloud": cloudAttribute("backup plan"),
 			"id": schema.StringAttribute{
@@ -174,6 +181,9 @@ func (r *backupPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	for k, v := range backupPlanBareMetalAttributes() {
+		resp.Schema.Attributes[k] = v
+	}
 }
 
 func (r *backupPlanResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -192,6 +202,7 @@ func (r *backupPlanResource) backend(ctx context.Context, m *backupPlanModel) (b
 
 func (r *backupPlanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	planCloudSettings(ctx, req.Plan, r.data, "ha_backup_plan", &resp.Diagnostics)
+	r.planBareMetal(ctx, req, resp)
 }
 
 func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -340,6 +351,12 @@ func (r *backupPlanResource) ImportState(ctx context.Context, req resource.Impor
 			return
 		}
 	}
+	if cloud == backend.BareMetal {
+		resp.Diagnostics.AddError("Import of a bare-metal backup plan",
+			"A bare-metal backup plan's hosts come from configuration, which import cannot read. Declare the ha_backup_plan "+
+				"with its hosts instead and apply: the apply adopts the existing pgBackRest repository (its stanza, backups and archived WAL stay).")
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), string(cloud))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), region)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("plan_id"), id)...)
@@ -365,6 +382,9 @@ func (m *backupPlanModel) spec(ctx context.Context) (backupplan.Spec, diag.Diagn
 		SnapshotTrigger: m.SnapshotTrigger.ValueString(),
 		KeepSnapshots:   m.KeepSnapshots.ValueBool(),
 	}
+	bm, d := m.bareMetal(ctx)
+	diags.Append(d...)
+	s.BareMetal = bm
 	return s, diags
 }
 
@@ -401,7 +421,7 @@ func (m *backupPlanModel) fromApply(st *backupplan.Status, diags *diag.Diagnosti
 func (m *backupPlanModel) fromRead(st *backupplan.Status) {
 	s := st.Spec
 	m.Cloud = cloudValue(m.Cloud)
-	m.ID, m.PlanID = types.StringValue(st.ID), types.StringValue(st.PlanID)
+	m.ID, m.PlanID = types.StringValue(st.ID), stringOrNull(st.PlanID)
 	m.Name = types.StringValue(s.Name)
 	m.Schedule = types.StringValue(s.Schedule)
 	m.RetentionDays = types.Int64Value(int64(s.RetentionDays))
@@ -492,6 +512,10 @@ type backupPlanModel struct {
 	LatestRecoveryPointARN types.String   `tfsdk:"latest_recovery_point_arn"`
 	LatestSnapshotARN      types.String   `tfsdk:"latest_snapshot_arn"`
 	LatestCopyARN          types.String   `tfsdk:"latest_copy_arn"`
+	Stanza                 types.String   `tfsdk:"stanza"`
+	DatabaseHosts          types.List     `tfsdk:"database_hosts"`
+	RepositoryHost         types.Object   `tfsdk:"repository_host"`
+	Passphrase             types.String   `tfsdk:"passphrase"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 

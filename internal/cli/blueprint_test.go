@@ -55,7 +55,7 @@ func TestBlueprintValidate(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	if !strings.Contains(out, "web-active-passive.ha.hcl: valid, 8 components, worst-case RTO 360s (budget 600s), RPO 30s (budget 60s)") ||
-		!strings.Contains(out, "stock:bare-metal-pair: valid, 3 components") {
+		!strings.Contains(out, "stock:bare-metal-pair: valid, 7 components") {
 		t.Errorf("stdout:\n%s", out)
 	}
 

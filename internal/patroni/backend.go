@@ -52,7 +52,7 @@ func ClusterFor(spec database.Spec) (Cluster, error) {
 		return Cluster{}, fmt.Errorf("bare-metal database %s: no hosts given (ha_database does not take bare-metal hosts yet; the Patroni backend is driven with database.Spec.BareMetal)", spec.Name)
 	}
 	c := Cluster{
-		Name:              scope(spec.Name),
+		Name:              Scope(spec.Name),
 		Sync:              spec.HighAvailability,
 		MaxLagBytes:       bm.MaxLagBytes,
 		Timings:           Defaults,
@@ -86,7 +86,10 @@ func ClusterFor(spec database.Spec) (Cluster, error) {
 	return c, nil
 }
 
-func scope(name string) string {
+// Scope is the Patroni scope (cluster name) of a database named name: the
+// backup plan's pgBackRest stanza too, and the directory its members' files
+// are in.
+func Scope(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' {

@@ -41,6 +41,9 @@ const (
 	DefaultDatabaseBaseDir = "/var/lib/ha-patroni" // the Patroni backend's
 	DefaultTLSPort         = 8432
 	noArchive              = "/bin/true" // the Patroni backend's "no archiving"
+	// ArchiveTimeout is PostgreSQL's archive_timeout (seconds) while the
+	// plan archives: the RPO of losing the database's site.
+	ArchiveTimeout = 60
 )
 
 // Backend is the bare_metal backup plan.
@@ -420,7 +423,13 @@ func (s *session) repo(ctx context.Context, args ...string) ([]byte, error) {
 // that answers (PATCH /config: reloaded, no restart; archive_mode is on
 // from the database's bootstrap).
 func setArchiveCommand(ctx context.Context, apis []string, cmd string) error {
-	body, _ := json.Marshal(map[string]any{"postgresql": map[string]any{"parameters": map[string]any{"archive_command": cmd}}})
+	// archive_timeout bounds what losing the site loses when writes are few
+	// (blueprints.WALArchiveInterval); 0 (off) again without archiving.
+	timeout := ArchiveTimeout
+	if cmd == noArchive {
+		timeout = 0
+	}
+	body, _ := json.Marshal(map[string]any{"postgresql": map[string]any{"parameters": map[string]any{"archive_command": cmd, "archive_timeout": timeout}}})
 	var errs []error
 	hc := &http.Client{Timeout: 5 * time.Second}
 	for _, a := range apis {

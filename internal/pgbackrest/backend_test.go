@@ -14,6 +14,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
+	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/database"
@@ -32,6 +33,14 @@ func TestCronSchedule(t *testing.T) {
 		if _, err := pgbackrest.CronSchedule(in); err == nil {
 			t.Errorf("CronSchedule(%q): no error", in)
 		}
+	}
+}
+
+// The blueprint's RPO for a bare-metal site is the archive_timeout the plan
+// sets.
+func TestArchiveTimeoutIsTheBlueprintsBound(t *testing.T) {
+	if pgbackrest.ArchiveTimeout != blueprints.WALArchiveInterval {
+		t.Errorf("archive_timeout %d s, blueprints plan with %d s", pgbackrest.ArchiveTimeout, blueprints.WALArchiveInterval)
 	}
 }
 
@@ -146,6 +155,15 @@ func TestBackupAndRestoreOnNamespaceHosts(t *testing.T) {
 	var archiveCmd string
 	if err := db.QueryRowContext(ctx, "SHOW archive_command").Scan(&archiveCmd); err != nil || !strings.Contains(archiveCmd, "archive-push") {
 		t.Errorf("archive_command %q, %v", archiveCmd, err)
+	}
+	// Patroni reloads PostgreSQL within a loop_wait: archive_timeout bounds
+	// the RPO of losing site A.
+	var archiveTimeout string
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end) && archiveTimeout != "1min"; time.Sleep(500 * time.Millisecond) {
+		_ = db.QueryRowContext(ctx, "SHOW archive_timeout").Scan(&archiveTimeout)
+	}
+	if archiveTimeout != "1min" {
+		t.Errorf("archive_timeout %q, want 1min", archiveTimeout)
 	}
 
 	// A row committed after the backup, its WAL segment archived.

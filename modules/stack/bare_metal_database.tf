@@ -5,8 +5,16 @@
 # pinned SSH host keys come from the region's inventory, so the plan fails
 # when one UPS, feed or PDU would take out a majority of etcd.
 
+variable "backup_passphrase" {
+  description = "Bare metal: passphrase of every pgBackRest repository (aes-256-cbc); required when the blueprint has an encrypted backup of a database in a bare_metal region. Without it nothing in the repository can be restored: keep it outside the state too."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
 locals {
-  bm_databases = { for k, c in local.mine.databases : k => c if c.cloud == "bare_metal" }
+  bm_databases    = { for k, c in local.mine.databases : k => c if c.cloud == "bare_metal" }
+  bm_backup_plans = { for k, b in local.mine.backup_plans : k => b if b.cloud == "bare_metal" && b.repository_allocation != "" }
 }
 
 data "ha_inventory" "bare_metal_database" {
@@ -42,11 +50,59 @@ resource "ha_database" "bare_metal" {
   }]
 }
 
-check "bare_metal_backup_plans" {
-  assert {
-    condition     = length([for k, b in local.mine.backup_plans : k if b.cloud == "bare_metal"]) == 0
-    error_message = "Backup plans of bare-metal databases (pgBackRest) are not created by this module yet: ${join(", ", [for k, b in local.mine.backup_plans : k if b.cloud == "bare_metal"])}."
+# A bare-metal database's backup plan is pgBackRest: an encrypted repository
+# on a host of the copy_to site (its own host allocation from that site's
+# inventory), WAL archived continuously, full backups on the schedule.
+resource "ha_backup_plan" "bare_metal" {
+  for_each = local.bm_backup_plans
+
+  cloud            = "bare_metal"
+  name             = each.value.name
+  location         = each.value.location
+  component        = each.key
+  blueprint        = each.value.blueprint
+  schedule         = each.value.schedule
+  retention_days   = each.value.retention_days
+  encrypted        = each.value.encrypted
+  database         = each.value.database
+  copy_to_region   = each.value.copy_to_region
+  copy_to_location = each.value.copy_to_location
+  start_backup_now = true
+  stanza           = ha_database.bare_metal[each.value.database].name
+  passphrase       = each.value.encrypted ? var.backup_passphrase : null
+  tags             = var.tags
+  database_hosts = [for h in ha_database.bare_metal[each.value.database].hosts : {
+    name         = h.name
+    address      = h.address
+    ssh_host_key = h.ssh_host_key
+  }]
+  repository_host = {
+    name         = one(ha_host_allocation.this[each.value.repository_allocation].members)
+    address      = ha_host_allocation.this[each.value.repository_allocation].addresses[one(ha_host_allocation.this[each.value.repository_allocation].members)]
+    ssh_host_key = data.ha_inventory.bare_metal_backup[each.key].hosts[one(ha_host_allocation.this[each.value.repository_allocation].members)].ssh_host_key != "" ? data.ha_inventory.bare_metal_backup[each.key].hosts[one(ha_host_allocation.this[each.value.repository_allocation].members)].ssh_host_key : null
   }
+
+  lifecycle {
+    precondition {
+      condition     = !each.value.encrypted || var.backup_passphrase != null
+      error_message = "Backup plan ${each.key} keeps an encrypted pgBackRest repository: set backup_passphrase."
+    }
+  }
+}
+
+data "ha_inventory" "bare_metal_backup" {
+  for_each = local.bm_backup_plans
+
+  path      = "${dirname(var.blueprint)}/${local.bp.host_allocations[each.value.repository_allocation].inventory}"
+  variables = var.inventory_variables
+}
+
+output "bare_metal_backup_plans" {
+  description = "Bare-metal backup plans (pgBackRest) by component key: the repository (HOST:PATH) and the newest backup's label."
+  value = { for k, v in ha_backup_plan.bare_metal : k => {
+    repository    = v.vault_arn
+    latest_backup = v.latest_recovery_point_arn
+  } }
 }
 
 output "bare_metal_databases" {

@@ -24,3 +24,17 @@ database "solo" {
     mode = "sync"
   }
 }
+
+# pgBackRest keeps the repository in another site: copy_to is required.
+database "logs" {
+  engine  = "postgres"
+  version = "15"
+  hosts   = 1
+  replication {
+    mode = "async"
+  }
+  backup {
+    schedule = "daily 03:00"
+    retain   = "7d"
+  }
+}
