@@ -178,6 +178,7 @@ type compiler struct {
 	inventoryErrs map[string]string
 	vips          map[string]bareMetalVIP
 	vipsUsed      map[string]netip.Addr
+	bmAlerts      map[string]bareMetalAlerts // by region
 }
 
 func (c *compiler) errorf(rng *hcl.Range, summary, detail string, args ...any) {

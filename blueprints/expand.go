@@ -18,7 +18,7 @@ func (c *compiler) expand(bp *Blueprint) []*Component {
 	if c.diags.HasErrors() {
 		return nil
 	}
-	e := &expander{bp: bp, byKey: map[string]*Component{}, vips: c.vips}
+	e := &expander{bp: bp, byKey: map[string]*Component{}, vips: c.vips, bmAlerts: c.bmAlerts}
 	for _, t := range bp.Tiers {
 		for _, r := range tierRegions(bp, t) {
 			e.tier(t, r)
@@ -59,6 +59,8 @@ type expander struct {
 	out   []*Component
 	byKey map[string]*Component
 	vips  map[string]bareMetalVIP // "REGION/TIER" → checked virtual IP
+	// bmAlerts are the bare-metal regions' exporter hosts and UPS units.
+	bmAlerts map[string]bareMetalAlerts
 }
 
 func key(region, name, kind string) string { return region + "/" + name + "/" + kind }

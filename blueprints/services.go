@@ -125,6 +125,7 @@ func (c *compiler) validateServices(bp *Blueprint) {
 				c.errorf(a.At("webhook"), "Invalid webhook", "A webhook is an http:// or https:// URL; %q is not.", redactURL(w))
 			}
 		}
+		c.validateBareMetalAlerts(bp)
 	}
 }
 
@@ -333,6 +334,12 @@ type Alerts struct {
 	Emails   []string `cty:"emails"`
 	Webhooks []string `cty:"webhooks"`
 	Alarms   []Alarm  `cty:"alarms"`
+	// Bare metal: the inventory and the host of it that runs the exporter
+	// ("" on clouds). The UPS alarms' targets are the inventory's UPS
+	// names; ha_alerts takes their NUT addresses (data.ha_inventory).
+	Inventory string `cty:"inventory"`
+	Host      string `cty:"host"`
+	ups       []string
 }
 
 // Alarm is one watched condition, cloud-neutral: the backend maps Metric to
@@ -356,6 +363,8 @@ const (
 	MetricBackupJobFailures    = "backup_job_failures"    // failed backup jobs
 	MetricCacheReplicationLag  = "cache_replication_lag"  // cache copy behind, seconds
 	MetricObjectReplicationLag = "object_replication_lag" // bucket copy behind, seconds
+	MetricUPSOnBattery         = "ups_on_battery"         // bare metal: UPS on battery (1) or on line (0)
+	MetricUPSLowRuntime        = "ups_low_runtime"        // bare metal: UPS battery runtime left, seconds
 )
 
 // thresholds are what alarms derive from the objectives: how many periods
@@ -460,12 +469,15 @@ func (e *expander) alerts(t thresholds) {
 		return
 	}
 	for _, r := range e.bp.Regions {
+		al := &Alerts{Emails: nonNil(a.Emails), Webhooks: nonNil(a.Webhooks)}
 		if r.Cloud == CloudBareMetal {
-			continue
+			bm, ok := e.bmAlerts[r.Name]
+			if !ok {
+				continue
+			}
+			al.Emails, al.Inventory, al.Host, al.ups = []string{}, bm.inventory, bm.host, bm.ups
 		}
-		e.add(&Component{Key: key(r.Name, "alerts", KindAlerts), Kind: KindAlerts, Alerts: &Alerts{
-			Emails: nonNil(a.Emails), Webhooks: nonNil(a.Webhooks),
-		}}, r, "alerts")
+		e.add(&Component{Key: key(r.Name, "alerts", KindAlerts), Kind: KindAlerts, Alerts: al}, r, "alerts")
 	}
 	setAlarms(e.bp, e.out, t)
 }
@@ -493,6 +505,21 @@ func setAlarms(bp *Blueprint, comps []*Component, t thresholds) {
 		}
 		return v
 	}
+	for _, al := range byRegion {
+		// Bare metal: the site's UPS units, polled every 10 s; low
+		// runtime leaves the RTO budget and a shutdown margin.
+		for _, u := range al.Alerts.ups {
+			for _, m := range []struct {
+				metric, cmp string
+				threshold   int
+			}{{MetricUPSOnBattery, ">=", 1}, {MetricUPSLowRuntime, "<", lowRuntimeSeconds(bp)}} {
+				al.Alerts.Alarms = append(al.Alerts.Alarms, Alarm{
+					Name: PhysicalName(bp.Name, al.Region, u, strings.ReplaceAll(strings.TrimPrefix(m.metric, "ups_"), "_", "-")), Component: al.Key,
+					Metric: m.metric, Target: u, Comparison: m.cmp, Threshold: m.threshold, Period: UPSAlarmPeriod, EvaluationPeriods: t.EvaluationPeriods,
+				})
+			}
+		}
+	}
 	for _, c := range comps {
 		al := byRegion[c.Region]
 		if al == nil {
@@ -504,6 +531,15 @@ func setAlarms(bp *Blueprint, comps []*Component, t thresholds) {
 				Comparison: cmp, Threshold: threshold, Period: period, EvaluationPeriods: t.EvaluationPeriods,
 			})
 			al.DependsOn = append(al.DependsOn, c.Key)
+		}
+		if al.Cloud == CloudBareMetal {
+			// The exporter makes a load balancer's HTTP health check
+			// against each of its hosts, as often as HAProxy does; it
+			// watches nothing else of the region's components yet.
+			if hc := c.LoadBalancer; c.Kind == KindLoadBalancer && strings.HasPrefix(strings.ToUpper(hc.HealthCheck.Protocol), "HTTP") {
+				add(MetricUnhealthyHosts, ">", 0, max(hc.HealthCheck.Interval, 1))
+			}
+			continue
 		}
 		switch c.Kind {
 		case KindLoadBalancer:

@@ -3,6 +3,7 @@ package provider
 // Backends register with the per-kind registries (internal/loadbalancer,
 // ...) from init; importing them here is what puts them in the provider.
 import (
+	_ "github.com/ha-blueprints/terraform-provider-ha/internal/alertexporter" // bare_metal alerts
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/alarms"
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/backup" // backup plans
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/bucket"

@@ -153,6 +153,29 @@ var rejectTables = []rejectTable{
 		base:     map[string]any{"name": "shop-east", "location": "us-east-1"},
 		cases: []rejectCase{
 			{set: "name", to: "shop east"},
+			{set: "cloud", to: "gcp"},
+			{set: "alarms", to: []any{upsAlarm()}, path: "alarms[0].metric"},
+			{set: "exporter_host", to: map[string]any{"name": "r1-h01", "address": "10.0.2.1"}},
+			{set: "base_dir", to: "/srv/alerts"},
+		},
+	},
+	{
+		typeName: "ha_alerts",
+		base: map[string]any{
+			"cloud": "bare_metal", "name": "shop-dc1-alerts", "location": "dc1", "webhooks": []any{"https://hooks.example.com/x"},
+			"exporter_host": map[string]any{"name": "r1-h01", "address": "10.0.2.1"},
+			"alarms": []any{upsAlarm(), map[string]any{"name": "shop-dc1-web-unhealthy-hosts", "metric": "unhealthy_hosts",
+				"target": "http://10.0.2.1:8080/healthz,http://10.0.2.2:8080/healthz", "comparison": ">", "threshold": 0, "period": 5, "evaluation_periods": 2}},
+		},
+		cases: []rejectCase{
+			{set: "exporter_host", to: nil},
+			{set: "emails", to: []any{"ops@example.com"}},
+			{set: "alarms[0].metric", to: "replica_lag"},
+			{set: "alarms[0].target", to: "10.0.0.5:3493"},
+			{set: "alarms", to: []any{map[string]any{"name": "lb", "metric": "unhealthy_hosts", "target": "10.0.2.1:8080",
+				"comparison": ">", "threshold": 0, "period": 10, "evaluation_periods": 1}}, path: "alarms[0].target"},
+			{set: "alarms[0].period", to: 0},
+			{set: "alarms[0].evaluation_periods", to: 0},
 		},
 	},
 	{
@@ -181,6 +204,11 @@ var rejectTables = []rejectTable{
 			{set: "state", to: "maybe"},
 		},
 	},
+}
+
+func upsAlarm() map[string]any {
+	return map[string]any{"name": "shop-dc1-ups-a-on-battery", "metric": "ups_on_battery", "target": "ups-a@10.0.0.5:3493",
+		"comparison": ">=", "threshold": 1, "period": 10, "evaluation_periods": 1}
 }
 
 func TestResourcesRejectAtPlan(t *testing.T) {

@@ -3,6 +3,9 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -16,16 +19,20 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/ha-blueprints/terraform-provider-ha/blueprints/inventory"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/alertexporter"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
 	awsbackend "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 )
 
 var (
-	_ resource.Resource                = &alertsResource{}
-	_ resource.ResourceWithConfigure   = &alertsResource{}
-	_ resource.ResourceWithImportState = &alertsResource{}
+	_ resource.Resource                   = &alertsResource{}
+	_ resource.ResourceWithConfigure      = &alertsResource{}
+	_ resource.ResourceWithImportState    = &alertsResource{}
+	_ resource.ResourceWithValidateConfig = &alertsResource{}
 )
 
 // NewAlertsResource is the ha_alerts resource: one region's notification
@@ -46,18 +53,27 @@ func (r *alertsResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		MarkdownDescription: "Monitoring of one region (the `alerts` component): a notification topic (SNS on AWS) with email and " +
 			"webhook subscriptions, and one alarm (CloudWatch) per watched condition of the region's components, notifying " +
 			"the topic when it fires and when it clears. The blueprint derives the thresholds from its objectives. " +
-			"Email subscriptions stay pending until the recipient confirms them.",
+			"Email subscriptions stay pending until the recipient confirms them.\n\n" +
+			"With `cloud = \"bare_metal\"` there is no topic service: an exporter (a shell script, needing `upsc` from " +
+			"Debian `nut-client` and `curl`) runs on `exporter_host`, delivered over SSH (the provider's `bare_metal` block), " +
+			"polls each alarm's object every `period` seconds (a UPS through NUT, a load balancer's hosts through its HTTP health check, made from the exporter's host) and posts each state change (OK to ALARM and back) as " +
+			"JSON (`alarm`, `component`, `metric`, `target`, `state`, `previous_state`, `value`, `comparison`, `threshold`, " +
+			"`time`) to every webhook, again at the next poll while a webhook refuses it. Bare-metal alarms watch " +
+			"`ups_on_battery`, `ups_low_runtime` and `unhealthy_hosts`; refresh reads the exporter's configuration from the host (a hand edit, " +
+			"or a stopped exporter, shows as drift). Import bare-metal alerts as `bare_metal/SITE/NAME`; the next apply takes " +
+			"the host from configuration.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "The topic ARN.",
+				Computed: true, MarkdownDescription: "The topic ARN (bare metal: `bare_metal/SITE/NAME`, the import ID).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"cloud": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("aws"),
-				MarkdownDescription: "Cloud (`aws`). Changing it replaces everything.", PlanModifiers: replace,
+				MarkdownDescription: "Cloud (`aws` or `bare_metal`). Changing it replaces everything.", PlanModifiers: replace,
+				Validators: []validator.String{stringvalidator.OneOf("aws", "bare_metal")},
 			},
 			"location": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Region of the topic and alarms. Changing it replaces everything.", PlanModifiers: replace,
+				Required: true, MarkdownDescription: "Region of the topic and alarms (bare metal: the site). Changing it replaces everything.", PlanModifiers: replace,
 			},
 			"name": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Topic name. Changing it replaces everything.", PlanModifiers: replace,
@@ -75,7 +91,7 @@ func (r *alertsResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"emails": schema.SetAttribute{
 				ElementType: types.StringType, Optional: true,
-				MarkdownDescription: "Email addresses notified.",
+				MarkdownDescription: "Email addresses notified (not on bare metal, which posts to webhooks only).",
 			},
 			"webhooks": schema.SetAttribute{
 				ElementType: types.StringType, Optional: true, Sensitive: true,
@@ -88,25 +104,37 @@ func (r *alertsResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"name":      schema.StringAttribute{Required: true, MarkdownDescription: "Alarm name."},
 					"component": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Component key of the watched object."},
 					"metric": schema.StringAttribute{
-						Required: true, MarkdownDescription: "What is watched: `unhealthy_hosts`, `at_max_capacity`, `replica_lag`, `backup_job_failures`, `cache_replication_lag` or `object_replication_lag`.",
+						Required: true, MarkdownDescription: "What is watched: `unhealthy_hosts`, `at_max_capacity`, `replica_lag`, `backup_job_failures`, `cache_replication_lag` or `object_replication_lag` (clouds); `unhealthy_hosts` (hosts failing the health check), `ups_on_battery` (1 while the UPS runs on battery, else 0) or `ups_low_runtime` (battery runtime left, seconds) (bare metal).",
 						Validators: []validator.String{stringvalidator.OneOf(alerts.Metrics...)},
 					},
-					"target": schema.StringAttribute{Required: true, MarkdownDescription: "Physical name of the watched object (load balancer, scaling group, DB instance, backup vault, replication group, bucket)."},
+					"target": schema.StringAttribute{Required: true, MarkdownDescription: "Physical name of the watched object (load balancer, scaling group, DB instance, backup vault, replication group, bucket); on bare metal, for the UPS metrics the UPS's NUT address `UPS@HOST[:PORT]`, for `unhealthy_hosts` the health check URLs of the load balancer's hosts, comma-separated (`http://10.0.2.1:8080/healthz,http://10.0.2.2:8080/healthz`)."},
 					"comparison": schema.StringAttribute{
 						Required: true, MarkdownDescription: "`>`, `>=`, `<` or `<=`.",
 						Validators: []validator.String{stringvalidator.OneOf(">", ">=", "<", "<=")},
 					},
 					"threshold":          schema.Float64Attribute{Required: true, MarkdownDescription: "Threshold (seconds for lags, counts otherwise)."},
-					"period":             schema.Int64Attribute{Required: true, MarkdownDescription: "Seconds per evaluation period (60 or a multiple)."},
-					"evaluation_periods": schema.Int64Attribute{Required: true, MarkdownDescription: "Periods in breach before the alarm fires."},
+					"period":             schema.Int64Attribute{Required: true, MarkdownDescription: "Seconds per evaluation period (60 or a multiple; bare metal: seconds between polls, at least 1)."},
+					"evaluation_periods": schema.Int64Attribute{Required: true, MarkdownDescription: "Periods in breach before the alarm fires (bare metal: polls in breach in a row)."},
 				}},
 			},
+			"exporter_host": schema.SingleNestedAttribute{
+				Optional: true, MarkdownDescription: "Bare metal (required there): the host that runs the exporter. Changing it moves the exporter.",
+				Attributes: map[string]schema.Attribute{
+					"name":    schema.StringAttribute{Required: true, MarkdownDescription: "Inventory host name."},
+					"address": schema.StringAttribute{Required: true, MarkdownDescription: "Address SSH reaches the host on."},
+					"ssh_host_key": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "Pinned SSH host key (`ssh-ed25519 AAAA...`); the provider's `known_hosts` when unset."},
+				},
+			},
+			"base_dir": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Bare metal: directory of the exporter's files, `BASE_DIR/NAME` (default `/var/lib/ha-alerts`).",
+			},
 			"topic_arn": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "ARN of the notification topic.",
+				Computed: true, MarkdownDescription: "ARN of the notification topic (bare metal: `bare_metal/SITE/NAME`, the import ID).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"alarm_arns": schema.MapAttribute{
-				ElementType: types.StringType, Computed: true, MarkdownDescription: "Alarm name → ARN.",
+				ElementType: types.StringType, Computed: true, MarkdownDescription: "Alarm name → ARN (bare metal: `bare_metal/SITE/NAME/ALARM` for each alarm the running exporter watches).",
 			},
 		},
 	}
@@ -230,16 +258,86 @@ func (r *alertsResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 }
 
-// ImportState takes LOCATION/NAME (us-east-1/shop-east-alerts).
+// ImportState takes LOCATION/NAME (us-east-1/shop-east-alerts) or
+// bare_metal/SITE/NAME.
 func (r *alertsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	location, name, ok := cutImportID(req.ID)
+	cloud, id := "aws", req.ID
+	if rest, ok := strings.CutPrefix(id, "bare_metal/"); ok {
+		cloud, id = "bare_metal", rest
+	}
+	location, name, ok := cutImportID(id)
 	if !ok {
-		resp.Diagnostics.AddError("Invalid import ID", "expected LOCATION/NAME (us-east-1/shop-east-alerts), got "+req.ID)
+		resp.Diagnostics.AddError("Invalid import ID", "expected LOCATION/NAME (us-east-1/shop-east-alerts) or bare_metal/SITE/NAME, got "+req.ID)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("location"), location)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), "aws")...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cloud"), cloud)...)
+}
+
+// ValidateConfig checks each cloud's inputs at plan time: on bare metal the
+// exporter host, no emails, and UPS alarms with NUT addresses; on clouds no
+// exporter host and no UPS alarms.
+func (r *alertsResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m alertsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Cloud.IsUnknown() {
+		return
+	}
+	bm := m.Cloud.ValueString() == string(backend.BareMetal)
+	if bm {
+		if m.ExporterHost.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("exporter_host"), "Missing required argument",
+				"The argument \"exporter_host\" is required for alerts on bare_metal: the host that runs the exporter.")
+		}
+		if !m.Emails.IsNull() && !m.Emails.IsUnknown() && len(m.Emails.Elements()) > 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("emails"), "Emails on bare metal",
+				"Bare-metal alerts post to webhooks only (a site has no mail service to hand them to); put the addresses behind a webhook.")
+		}
+	} else {
+		if !m.ExporterHost.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("exporter_host"), "Exporter host on a cloud", "exporter_host is for cloud = \"bare_metal\"; cloud alarms run in the cloud's monitoring service.")
+		}
+		if !m.BaseDir.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("base_dir"), "Base directory on a cloud", "base_dir is for cloud = \"bare_metal\".")
+		}
+	}
+	if m.Alarms.IsNull() || m.Alarms.IsUnknown() {
+		return
+	}
+	var as []alarmModel
+	resp.Diagnostics.Append(m.Alarms.ElementsAs(ctx, &as, false)...)
+	for i, a := range as {
+		p := path.Root("alarms").AtListIndex(i)
+		if a.Metric.IsUnknown() {
+			continue
+		}
+		metric := a.Metric.ValueString()
+		ups := metric == alerts.MetricUPSOnBattery || metric == alerts.MetricUPSLowRuntime
+		switch {
+		case bm && !slices.Contains(alertexporter.Metrics, metric):
+			resp.Diagnostics.AddAttributeError(p.AtName("metric"), "Metric not watched on bare metal",
+				fmt.Sprintf("The bare-metal exporter watches %s in this version; %q is a cloud metric.", strings.Join(alertexporter.Metrics, ", "), metric))
+		case !bm && ups:
+			resp.Diagnostics.AddAttributeError(p.AtName("metric"), "UPS metric on a cloud",
+				fmt.Sprintf("%s watches a UPS through NUT, which only bare-metal alerts do (cloud = \"bare_metal\").", metric))
+		case bm && ups && !a.Target.IsUnknown():
+			if _, _, _, err := inventory.SplitNUT(a.Target.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(p.AtName("target"), "Invalid NUT address",
+					fmt.Sprintf("The target of a UPS alarm is the UPS's NUT address, UPS@HOST[:PORT] (as the inventory's nut): %v.", err))
+			}
+		case bm && !a.Target.IsUnknown():
+			if err := alertexporter.CheckTarget(metric, a.Target.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(p.AtName("target"), "Invalid target", "On bare metal the "+err.Error()+".")
+			}
+		}
+		if bm && !a.Period.IsUnknown() && a.Period.ValueInt64() < 1 {
+			resp.Diagnostics.AddAttributeError(p.AtName("period"), "Invalid period", "On bare metal the period is the seconds between polls, at least 1.")
+		}
+		if !a.EvaluationPeriods.IsUnknown() && a.EvaluationPeriods.ValueInt64() < 1 {
+			resp.Diagnostics.AddAttributeError(p.AtName("evaluation_periods"), "Invalid evaluation_periods", "At least 1.")
+		}
+	}
 }
 
 type alertsModel struct {
@@ -255,6 +353,15 @@ type alertsModel struct {
 	Alarms    types.List   `tfsdk:"alarms"`
 	TopicARN  types.String `tfsdk:"topic_arn"`
 	AlarmARNs types.Map    `tfsdk:"alarm_arns"`
+	// Bare metal.
+	ExporterHost types.Object `tfsdk:"exporter_host"`
+	BaseDir      types.String `tfsdk:"base_dir"`
+}
+
+type exporterHostModel struct {
+	Name       types.String `tfsdk:"name"`
+	Address    types.String `tfsdk:"address"`
+	SSHHostKey types.String `tfsdk:"ssh_host_key"`
 }
 
 type alarmModel struct {
@@ -286,6 +393,14 @@ func (m *alertsModel) spec(ctx context.Context, diags *diag.Diagnostics) (alerts
 	var as []alarmModel
 	if !m.Alarms.IsNull() && !m.Alarms.IsUnknown() {
 		diags.Append(m.Alarms.ElementsAs(ctx, &as, false)...)
+	}
+	if m.Cloud.ValueString() == string(backend.BareMetal) {
+		s.BareMetal = &alerts.BareMetal{BaseDir: m.BaseDir.ValueString()}
+		if !m.ExporterHost.IsNull() && !m.ExporterHost.IsUnknown() {
+			var h exporterHostModel
+			diags.Append(m.ExporterHost.As(ctx, &h, basetypes.ObjectAsOptions{})...)
+			s.BareMetal.Host = alerts.Host{Name: h.Name.ValueString(), Address: h.Address.ValueString(), HostKey: h.SSHHostKey.ValueString()}
+		}
 	}
 	for _, a := range as {
 		s.Alarms = append(s.Alarms, alerts.Alarm{

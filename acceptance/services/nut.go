@@ -3,10 +3,12 @@ package services
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -52,8 +54,40 @@ output.voltage: 230
 	return nil
 }
 
+// NUTServer is an upsd with one dummy-ups driver per unit of NUTUnits.
+type NUTServer struct {
+	Addr string // host:port upsd listens on
+	Dir  string // where UPSDevice writes the units' state
+	// procs are the drivers and upsd, stopped by Stop.
+	procs []*Process
+}
+
+// StartNUT starts upsd listening on listenIP (127.0.0.1, or an address of
+// the namespace-host bridge so that hosts can reach it) and a free port,
+// with NUTUnits on line. Callers always Stop it.
+func StartNUT(ctx context.Context, dir, listenIP string) (*NUTServer, error) {
+	procs, env, err := startNUTOn(ctx, dir, listenIP)
+	if err != nil {
+		return nil, err
+	}
+	return &NUTServer{Addr: env["HA_TEST_NUT_ADDR"], Dir: env["HA_TEST_NUT_DIR"], procs: procs}, nil
+}
+
+// Stop stops upsd and the drivers.
+func (n *NUTServer) Stop() error {
+	var errs []error
+	for i := len(n.procs) - 1; i >= 0; i-- {
+		errs = append(errs, n.procs[i].Stop())
+	}
+	return errors.Join(errs...)
+}
+
 // startNUT starts one dummy-ups driver per unit and upsd in front of them.
 func startNUT(ctx context.Context, dir string) ([]*Process, map[string]string, error) {
+	return startNUTOn(ctx, dir, "127.0.0.1")
+}
+
+func startNUTOn(ctx context.Context, dir, listenIP string) ([]*Process, map[string]string, error) {
 	ndir := filepath.Join(dir, "nut")
 	state := filepath.Join(ndir, "state")
 	if err := os.MkdirAll(state, 0o755); err != nil {
@@ -76,7 +110,7 @@ func startNUT(ctx context.Context, dir string) ([]*Process, map[string]string, e
 	files := map[string]string{
 		"nut.conf":   "MODE=standalone\n",
 		"ups.conf":   upsConf.String(),
-		"upsd.conf":  fmt.Sprintf("LISTEN 127.0.0.1 %d\nSTATEPATH %s\n", port, state),
+		"upsd.conf":  fmt.Sprintf("LISTEN %s %d\nSTATEPATH %s\n", listenIP, port, state),
 		"upsd.users": "[monitor]\n  password = monitor\n  upsmon secondary\n",
 	}
 	for name, body := range files {
@@ -110,7 +144,7 @@ func startNUT(ctx context.Context, dir string) ([]*Process, map[string]string, e
 		return nil, nil, err
 	}
 	procs = append(procs, upsd)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	addr := net.JoinHostPort(listenIP, strconv.Itoa(port))
 	if err := waitFor(ctx, upsd, 15*time.Second, tcpOpen(addr)); err != nil {
 		stopAll()
 		return nil, nil, err

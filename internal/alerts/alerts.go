@@ -15,8 +15,11 @@ var ErrNotFound = backend.ErrNotFound
 
 // Alarm is one watched condition. Metric is cloud-neutral (the blueprint's
 // names: unhealthy_hosts, at_max_capacity, replica_lag,
-// backup_job_failures, cache_replication_lag, object_replication_lag);
-// Target is the physical name of the watched object.
+// backup_job_failures, cache_replication_lag, object_replication_lag,
+// ups_on_battery, ups_low_runtime); Target is the physical name of the
+// watched object (for the UPS metrics its NUT address, UPS@HOST[:PORT]; on
+// bare metal, for unhealthy_hosts the hosts' health check URLs,
+// comma-separated).
 type Alarm struct {
 	Name              string
 	Component         string
@@ -35,6 +38,25 @@ type Spec struct {
 	Emails   []string
 	Webhooks []string
 	Alarms   []Alarm
+	// BareMetal is the bare-metal backend's part; nil on clouds.
+	BareMetal *BareMetal
+}
+
+// BareMetal says where a bare-metal region's alerts run: an exporter on
+// one host of the region polls the watched objects and posts each alarm's
+// state changes to the webhooks (there is no topic service to hand them to).
+type BareMetal struct {
+	Host Host
+	// BaseDir holds the exporter's files under BaseDir/NAME (default
+	// /var/lib/ha-alerts).
+	BaseDir string
+}
+
+// Host is the bare-metal host that runs the exporter.
+type Host struct {
+	Name    string // inventory name
+	Address string // address SSH reaches
+	HostKey string // pinned SSH host key; "" to use known_hosts
 }
 
 // Status is what the backend reads back.
@@ -64,4 +86,15 @@ func Open(ctx context.Context, cloud backend.Cloud, s *backend.Settings, locatio
 }
 
 // Metrics lists the alarm metrics every backend understands.
-var Metrics = []string{"unhealthy_hosts", "at_max_capacity", "replica_lag", "backup_job_failures", "cache_replication_lag", "object_replication_lag"}
+var Metrics = []string{"unhealthy_hosts", "at_max_capacity", "replica_lag", "backup_job_failures", "cache_replication_lag", "object_replication_lag",
+	MetricUPSOnBattery, MetricUPSLowRuntime}
+
+// The UPS metrics, watched through NUT on bare metal: on battery is 1 while
+// ups.status holds OB (else 0); low runtime is battery.runtime in seconds.
+const (
+	MetricUPSOnBattery  = "ups_on_battery"
+	MetricUPSLowRuntime = "ups_low_runtime"
+	// MetricUnhealthyHosts counts a load balancer's hosts failing its
+	// health check.
+	MetricUnhealthyHosts = "unhealthy_hosts"
+)

@@ -1,5 +1,6 @@
 # Session stores, replicated buckets and monitoring: the cache, object_store
-# and alerts components, on AWS (bare-metal caches: bare_metal_cache.tf).
+# and alerts components, on AWS (bare-metal caches: bare_metal_cache.tf;
+# bare-metal alerts: bare_metal_alerts.tf).
 
 locals {
   services = { for kind in ["caches", "object_stores", "alerts"] :
@@ -10,7 +11,7 @@ locals {
   object_stores_keys = { for k, _ in local.services.object_stores : k => true }
   alerts_keys        = { for k, _ in local.services.alerts : k => true }
   services_unsupported = sort(flatten([for kind in ["caches", "object_stores", "alerts"] :
-  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if c.cloud != "aws" && !(kind == "caches" && c.cloud == "bare_metal")]]))
+  [for k, c in local.bp[kind] : "${k} (${c.cloud})" if c.cloud != "aws" && !(contains(["caches", "alerts"], kind) && c.cloud == "bare_metal")]]))
 }
 
 resource "ha_cache" "this" {

@@ -224,6 +224,9 @@ func subscriptions(ctx context.Context, c *clients, topic string) (map[string]st
 
 func (b *Backend) alarmInput(ctx context.Context, c *clients, topic string, a alerts.Alarm, tags map[string]string) (*cloudwatch.PutMetricAlarmInput, error) {
 	m, ok := metrics[a.Metric]
+	if !ok && (a.Metric == alerts.MetricUPSOnBattery || a.Metric == alerts.MetricUPSLowRuntime) {
+		return nil, fmt.Errorf("alarm %s: %s watches a UPS through NUT, which only bare-metal alerts do (cloud = \"bare_metal\")", a.Name, a.Metric)
+	}
 	if !ok {
 		return nil, fmt.Errorf("alarm %s: unknown metric %q (known: %s)", a.Name, a.Metric, strings.Join(alerts.Metrics, ", "))
 	}
