@@ -190,6 +190,9 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 		if rep := byKey[primaryKey]; rep != nil && rep.Kind == KindDatabaseReplica {
 			rep.DatabaseReplica.Promote = true
 			report.Promoted = append(report.Promoted, primaryKey)
+		} else if orig.Cloud == CloudBareMetal {
+			c.bareMetalNotRebuilt(d, orig, findComponent(comps, key(d.Region, d.Name, KindBackupPlan)))
+			continue
 		} else {
 			primaryKey = key(newPrimary.Name, d.Name, KindDatabase)
 			db := *orig.Database
@@ -334,6 +337,25 @@ func relocateZones(r *Region, loc string) []string {
 
 // copyTarget is where a new primary's backups are copied: a rebuilt region
 // first, else another survivor, else nowhere.
+// bareMetalNotRebuilt says what becomes of a bare-metal database whose
+// site is lost: it is not rebuilt by the apply (yet); its repository in the
+// other site is kept (the plan's deletion leaves it while the database does
+// not answer), and the warning says how to restore from it.
+func (c *compiler) bareMetalNotRebuilt(d *DatabaseSpec, orig, plan *Component) {
+	if plan == nil || plan.BackupPlan.CopyToRegion == "" {
+		c.warnf(nil, "Bare-metal database lost", "Database %q was in bare-metal region %q, which is lost, and had no backup in another site: it starts nowhere.", d.Name, d.Region)
+		return
+	}
+	stanza := orig.Name
+	c.warnf(nil, "Bare-metal database not rebuilt",
+		"Database %q was in bare-metal region %q, which is lost. Its backups and archived WAL stay in the pgBackRest repository "+
+			"(stanza %q) on the host of region %q that %s holds: removing the backup plan keeps the repository while the "+
+			"database's hosts do not answer. This apply does not rebuild the database from it: restore it on new hosts "+
+			"with `pgbackrest --stanza=%s restore` (the repository host's pgbackrest.conf has the cipher), then start "+
+			"Patroni on that data directory.",
+		d.Name, d.Region, stanza, plan.BackupPlan.CopyToRegion, plan.BackupPlan.RepositoryAllocation, stanza)
+}
+
 func copyTarget(bp *Blueprint, primary *Region, moved map[string]*Region, survivors []*Region) (string, string) {
 	for _, r := range bp.Regions {
 		if moved[r.Name] != nil && r != primary && r.Cloud == primary.Cloud {

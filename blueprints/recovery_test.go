@@ -231,3 +231,31 @@ func TestRecovery_failbackToRebuiltRegion(t *testing.T) {
 		t.Errorf("primary lost and not rebuilt: %s", summaries(diags))
 	}
 }
+
+// Losing the site of a bare-metal database: nothing pretends to restore it
+// (no component points at the lost site's hosts), the tiers fail over, and
+// a warning names the repository that keeps its backups and how to restore.
+func TestRecovery_bareMetalDatabaseNotRebuilt(t *testing.T) {
+	res, diags := CompileStock("bare-metal-pair", Options{Recovery: Recovery{Lost: []string{"dc1"}}})
+	if diags.HasErrors() {
+		t.Fatal(summaries(diags))
+	}
+	for _, c := range res.Components {
+		if c.Region == "dc1" || c.Kind == KindDatabase || c.Kind == KindBackupPlan {
+			t.Errorf("component %s survives the loss of dc1", c.Key)
+		}
+	}
+	if len(res.Recovery.Restored) != 0 || !strings.Contains(strings.Join(res.Recovery.Dropped, " "), "dc1/sessions/database") {
+		t.Errorf("recovery: restored %v, dropped %v", res.Recovery.Restored, res.Recovery.Dropped)
+	}
+	var warned bool
+	for _, d := range diags {
+		if d.Summary == "Bare-metal database not rebuilt" && strings.Contains(d.Detail, `stanza "edge-dc1-sessions"`) &&
+			strings.Contains(d.Detail, "dc1/sessions-repository/host_allocation") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning naming the repository: %s", summaries(diags))
+	}
+}

@@ -39,6 +39,7 @@ resource "ha_database" "bare_metal" {
   deletion_protection = each.value.deletion_protection
   primary             = each.value.primary != "" ? each.value.primary : null
   failover_budget     = each.value.failover_budget > 0 ? each.value.failover_budget : null
+  max_lag_bytes       = each.value.max_lag_bytes > 0 ? each.value.max_lag_bytes : null
   username            = var.database_username
   password            = var.database_password
   tags                = var.tags
