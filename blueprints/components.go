@@ -139,6 +139,11 @@ type Database struct {
 	Primary        string `cty:"primary"`
 	FailoverBudget int    `cty:"failover_budget"`
 	MaxLagBytes    int64  `cty:"max_lag_bytes"`
+	// RestoreRepository and RestoreStanza are set with RestoreFrom on bare
+	// metal: the key of the host allocation that holds the lost database's
+	// pgBackRest repository, and the lost database's name (its stanza).
+	RestoreRepository string `cty:"restore_repository"`
+	RestoreStanza     string `cty:"restore_stanza"`
 }
 
 // DatabaseReplica is the ha_database_replica input.
