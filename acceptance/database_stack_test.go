@@ -180,7 +180,7 @@ output "backups" {
 	st := tf.state()
 	st.expect(db, "multi_az", "true")
 	st.expect(`module.stack.ha_host_allocation.this["dc1/orders/host_allocation"]`, "host_count", "3")
-	st.expect(`module.stack.ha_host_allocation.this["dc1/orders-repository/host_allocation"]`, "members", "[bk-c1]")
+	st.expect(`module.stack.ha_host_allocation.this["dc2/orders-repository/host_allocation"]`, "members", "[bk-c1]")
 	observe("db-a1")
 	// Observers: Patroni's dynamic configuration archives WAL with
 	// pgBackRest; the repository (in site dc2's host's files) holds the

@@ -34,6 +34,9 @@ func (c *compiler) validateBareMetalDatabase(bp *Blueprint, d *DatabaseSpec, hom
 		}
 		c.errorf(at, "Replicas of a bare-metal database", "Database %q in bare_metal region %q keeps its copies on its own hosts (hosts = %d, Patroni); set hosts instead of replicas, and copy it to another region with backup { copy_to = [...] } (pgBackRest).", d.Name, home.Name, d.Hosts)
 	}
+	if rep.MaxLag > 0 {
+		c.errorf(rep.At("max_lag"), "Invalid value for max_lag", "Database %q is in bare_metal region %q: there max_lag is how much WAL a standby may be behind and still be promoted (Patroni's maximum_lag_on_failover), a size such as \"16MiB\", not a duration.", d.Name, home.Name)
+	}
 	if rep.Mode == "sync" && d.Hosts < 2 {
 		at := rep.At("mode")
 		if d.Has("hosts") {
@@ -123,7 +126,7 @@ func (e *expander) bareMetalDatabase(d *DatabaseSpec, home *Region, budget int) 
 			HostAllocation:        haKey,
 			Primary:               d.Primary,
 			FailoverBudget:        budget,
-			MaxLag:                secs(d.Replication.MaxLag),
+			MaxLagBytes:           d.Replication.MaxLagBytes,
 		},
 	}, home, d.Name)
 }

@@ -133,12 +133,17 @@ type Database struct {
 	// Bare metal (Patroni): the host allocation's key, the declared
 	// leader's host ("" for Patroni's choice), the RTO budget in seconds
 	// Patroni's ttl and loop_wait are derived from (0: Patroni's defaults)
-	// and async mode's replication.max_lag in seconds (0: unset). "" and 0
-	// on clouds.
+	// and async mode's replication.max_lag in bytes of WAL (Patroni's
+	// maximum_lag_on_failover; 0: unset). "" and 0 on clouds.
 	HostAllocation string `cty:"host_allocation"`
 	Primary        string `cty:"primary"`
 	FailoverBudget int    `cty:"failover_budget"`
-	MaxLag         int    `cty:"max_lag"`
+	MaxLagBytes    int64  `cty:"max_lag_bytes"`
+	// RestoreRepository and RestoreStanza are set with RestoreFrom on bare
+	// metal: the key of the host allocation that holds the lost database's
+	// pgBackRest repository, and the lost database's name (its stanza).
+	RestoreRepository string `cty:"restore_repository"`
+	RestoreStanza     string `cty:"restore_stanza"`
 }
 
 // DatabaseReplica is the ha_database_replica input.

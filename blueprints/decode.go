@@ -623,7 +623,7 @@ func (c *compiler) decodeDatabase(b *hcl.Block) *DatabaseSpec {
 		d.Replication.Replicas = rr.integer("replicas", 0, 0, 15)
 		d.Replication.CrossRegion = rr.boolean("cross_region", false)
 		d.Replication.Regions = rr.strList("regions")
-		d.Replication.MaxLag = rr.duration("max_lag", 0)
+		d.Replication.MaxLag, d.Replication.MaxLagBytes = rr.maxLag()
 	}
 	if bb := r.block("backup"); bb != nil {
 		br := c.read(bb.Body, backupSchema, bb.DefRange)

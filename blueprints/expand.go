@@ -246,10 +246,11 @@ func (e *expander) backupPlan(d *DatabaseSpec, home *Region, dbKey string) {
 
 // repositoryAllocation adds the host that holds a bare-metal database's
 // pgBackRest repository: one host from the inventory of the copy_to region,
-// so that backups leave the site. It belongs to the database's region (the
-// state that manages the plan manages its repository host too).
+// so that backups leave the site. It is a component of that region, so
+// that it survives the loss of the database's (a restore reads it then);
+// its `for` names the plan, whose state manages it (modules/stack).
 func (e *expander) repositoryAllocation(d *DatabaseSpec, home, to *Region) string {
-	k := key(home.Name, d.Name+"-repository", KindHostAllocation)
+	k := key(to.Name, d.Name+"-repository", KindHostAllocation)
 	e.add(&Component{
 		Key: k, Kind: KindHostAllocation,
 		HostAllocation: &HostAllocation{
@@ -260,7 +261,7 @@ func (e *expander) repositoryAllocation(d *DatabaseSpec, home, to *Region) strin
 			Tolerate:  []string{},
 			For:       home.Name + "/" + d.Name + "/backup_plan",
 		},
-	}, home, d.Name+"-repository")
+	}, to, d.Name+"-repository")
 	return k
 }
 

@@ -163,6 +163,9 @@ type ReplicationSpec struct {
 	CrossRegion bool
 	Regions     []string // explicit replica regions, instead of cross_region
 	MaxLag      time.Duration
+	// MaxLagBytes is max_lag written as a size ("16MiB"): on bare metal,
+	// the WAL a standby may be behind and still be promoted.
+	MaxLagBytes int64
 	ranges
 }
 

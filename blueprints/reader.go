@@ -305,6 +305,21 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// maxLag reads replication.max_lag: a duration (how far a replica may lag),
+// or a size of WAL ("16MiB", bare metal: Patroni's maximum_lag_on_failover).
+func (r *reader) maxLag() (time.Duration, int64) {
+	v, ok := r.value("max_lag", cty.DynamicPseudoType)
+	if !ok {
+		return 0, 0
+	}
+	if v.Type() == cty.String {
+		if b, err := lang.ParseSize(v.AsString()); err == nil {
+			return 0, b
+		}
+	}
+	return r.duration("max_lag", 0), 0
+}
+
 // sizeGiB reads "256GiB" (or a number of GiB) as whole GiB, rounded up.
 func (r *reader) sizeGiB(name string, def int) int {
 	v, ok := r.value(name, cty.DynamicPseudoType)

@@ -190,6 +190,17 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 		if rep := byKey[primaryKey]; rep != nil && rep.Kind == KindDatabaseReplica {
 			rep.DatabaseReplica.Promote = true
 			report.Promoted = append(report.Promoted, primaryKey)
+		} else if orig.Cloud == CloudBareMetal {
+			plan := findComponent(comps, key(d.Region, d.Name, KindBackupPlan))
+			restored := c.bareMetalRestore(bp, d, orig, plan, newPrimary, comps, byKey)
+			if restored == nil {
+				continue
+			}
+			primaryKey = restored.Key
+			for _, k := range append([]string{restored.Database.HostAllocation}, restored.Key) {
+				out = append(out, byKey[k])
+			}
+			report.Restored = append(report.Restored, primaryKey)
 		} else {
 			primaryKey = key(newPrimary.Name, d.Name, KindDatabase)
 			db := *orig.Database
@@ -220,6 +231,14 @@ func (c *compiler) recoverFrom(bp *Blueprint, comps []*Component, obj *Objective
 			bk := *orig.BackupPlan
 			bk.Database = primaryKey
 			bk.CopyToRegion, bk.CopyToLocation = copyTarget(bp, newPrimary, moved, survivors)
+			if bk.RepositoryAllocation != "" {
+				// A restored bare-metal database's backups need a repository
+				// in another site: the blueprint's backup block names it.
+				bk.RepositoryAllocation = ""
+				if bk.CopyToRegion != "" {
+					c.warnf(nil, "Backups of the restored database", "Database %q restored in %q is not backed up by this apply: name a site for its backups in backup { copy_to = [...] } once %q is rebuilt or replaced.", d.Name, newPrimary.Name, d.Region)
+				}
+			}
 			plan := &Component{Key: key(newPrimary.Name, d.Name, KindBackupPlan), Kind: KindBackupPlan, BackupPlan: &bk}
 			setRegion(plan, bp, newPrimary, d.Name)
 			out = append(out, plan)
@@ -334,6 +353,40 @@ func relocateZones(r *Region, loc string) []string {
 
 // copyTarget is where a new primary's backups are copied: a rebuilt region
 // first, else another survivor, else nowhere.
+// bareMetalRestore rebuilds a bare-metal database whose site is lost on
+// hosts of the new primary site, restored from the pgBackRest repository its
+// backup plan kept there (a component of that site: it survived): a host
+// allocation like the lost one's from the new site's inventory, and the
+// database restoring from the repository. Without a repository (or when the
+// new primary is not bare metal) it warns and returns nil.
+func (c *compiler) bareMetalRestore(bp *Blueprint, d *DatabaseSpec, orig, plan *Component, to *Region, comps []*Component, byKey map[string]*Component) *Component {
+	lostAlloc := findComponent(comps, orig.Database.HostAllocation)
+	if plan == nil || plan.BackupPlan.RepositoryAllocation == "" || byKey[plan.BackupPlan.RepositoryAllocation] == nil || lostAlloc == nil {
+		c.warnf(nil, "Bare-metal database lost", "Database %q was in bare-metal region %q, which is lost, and has no backup repository in a surviving site: it is not rebuilt.", d.Name, d.Region)
+		return nil
+	}
+	if to.Cloud != CloudBareMetal {
+		c.warnf(nil, "Restore across clouds", "Database %q was on bare metal; its pgBackRest repository cannot be restored into %s region %q, so it is not rebuilt there. Its backups stay in the repository (%s).", d.Name, cloudTitle(to.Cloud), to.Name, plan.BackupPlan.RepositoryAllocation)
+		return nil
+	}
+	ha := *lostAlloc.HostAllocation
+	ha.Inventory, ha.For = to.Inventory, to.Name+"/"+d.Name
+	ha.Spread, ha.Tolerate = append([]string(nil), ha.Spread...), append([]string(nil), ha.Tolerate...)
+	// Tagged restore: modules/stack places it after the other allocations,
+	// so it never takes the repository's host.
+	ha.Tags = map[string]string{"database": d.Name, "restore": "true"}
+	alloc := &Component{Key: key(to.Name, d.Name, KindHostAllocation), Kind: KindHostAllocation, HostAllocation: &ha, DependsOn: []string{}}
+	setRegion(alloc, bp, to, d.Name)
+	db := *orig.Database
+	db.HostAllocation, db.Primary = alloc.Key, ""
+	db.RestoreFrom, db.RestoreRepository, db.RestoreStanza = orig.Key, plan.BackupPlan.RepositoryAllocation, orig.Name
+	restored := &Component{Key: key(to.Name, d.Name, KindDatabase), Kind: KindDatabase, Database: &db,
+		DependsOn: []string{alloc.Key, db.RestoreRepository}}
+	setRegion(restored, bp, to, d.Name)
+	byKey[alloc.Key], byKey[restored.Key] = alloc, restored
+	return restored
+}
+
 func copyTarget(bp *Blueprint, primary *Region, moved map[string]*Region, survivors []*Region) (string, string) {
 	for _, r := range bp.Regions {
 		if moved[r.Name] != nil && r != primary && r.Cloud == primary.Cloud {

@@ -231,3 +231,44 @@ func TestRecovery_failbackToRebuiltRegion(t *testing.T) {
 		t.Errorf("primary lost and not rebuilt: %s", summaries(diags))
 	}
 }
+
+// Losing the site of a bare-metal database: the surviving site gets a host
+// allocation like the lost one's from its own inventory and a database
+// restored from the pgBackRest repository the backup plan kept there (a
+// component of the surviving site); nothing is left on the lost site, and
+// the restored database's backups wait for a site to copy to.
+func TestRecovery_bareMetalDatabaseRestored(t *testing.T) {
+	res := compileStockRecovery(t, "bare-metal-pair", Recovery{Lost: []string{"dc1"}})
+	for _, c := range res.Components {
+		if c.Region == "dc1" {
+			t.Errorf("component %s survives the loss of dc1", c.Key)
+		}
+	}
+	db := find(t, res, "dc2/sessions/database")
+	want := Database{RestoreFrom: "dc1/sessions/database", RestoreRepository: "dc2/sessions-repository/host_allocation",
+		RestoreStanza: "edge-dc1-sessions", HostAllocation: "dc2/sessions/host_allocation"}
+	got := *db.Database
+	if got.RestoreFrom != want.RestoreFrom || got.RestoreRepository != want.RestoreRepository || got.RestoreStanza != want.RestoreStanza ||
+		got.HostAllocation != want.HostAllocation || got.Primary != "" || !cmp.Equal(db.DependsOn, []string{"dc2/sessions-repository/host_allocation", "dc2/sessions/host_allocation"}) {
+		t.Errorf("restored database %+v, depends on %v", got, db.DependsOn)
+	}
+	alloc := find(t, res, "dc2/sessions/host_allocation")
+	if alloc.HostAllocation.Inventory != "dc2.inventory.hcl" || alloc.HostAllocation.Count != 3 || alloc.HostAllocation.For != "dc2/sessions" {
+		t.Errorf("allocation %+v", alloc.HostAllocation)
+	}
+	if repo := find(t, res, "dc2/sessions-repository/host_allocation"); repo.HostAllocation.Inventory != "dc2.inventory.hcl" {
+		t.Errorf("repository allocation %+v", repo.HostAllocation)
+	}
+	plan := find(t, res, "dc2/sessions/backup_plan")
+	if plan.BackupPlan.CopyToLocation != "" || plan.BackupPlan.RepositoryAllocation != "" || plan.BackupPlan.Database != "dc2/sessions/database" {
+		t.Errorf("backup plan of the restored database %+v", plan.BackupPlan)
+	}
+	if !cmp.Equal(res.Recovery.Restored, []string{"dc2/sessions/database"}) {
+		t.Errorf("restored %v", res.Recovery.Restored)
+	}
+	for _, c := range res.Components {
+		if c.Kind == KindHostAllocation && c.Key == "dc2/edge/host_allocation" && !strings.Contains(strings.Join(c.DependsOn, " "), "dc2/sessions/database") {
+			t.Errorf("the edge tier in dc2 does not use the restored database: %v", c.DependsOn)
+		}
+	}
+}

@@ -257,6 +257,9 @@ func (c *compiler) validateDatabase(bp *Blueprint, d *DatabaseSpec) {
 		c.validateBareMetalDatabase(bp, d, home)
 		return
 	}
+	if d.Replication.MaxLagBytes > 0 {
+		c.errorf(d.Replication.At("max_lag"), "Invalid value for max_lag", "Database %q is in %s region %q: there max_lag is how far a replica may lag, a duration such as \"30s\"; a size of WAL is for bare-metal databases (Patroni).", d.Name, home.Cloud, home.Name)
+	}
 	for _, a := range []string{"hosts", "primary"} {
 		if d.Has(a) {
 			c.errorf(d.At(a), "Bare-metal setting in a cloud region", "%s is for databases in bare_metal regions; database %q is in %s region %q.", a, d.Name, home.Cloud, home.Name)

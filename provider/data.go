@@ -48,6 +48,7 @@ func backendSettings(cfg config.Config) *backend.Settings {
 			SSHUser:       cfg.BareMetal.SSHUser,
 			SSHPrivateKey: cfg.BareMetal.SSHPrivateKey,
 			SSHKnownHosts: cfg.BareMetal.KnownHosts,
+			LostLocations: cfg.BareMetal.LostLocations,
 		},
 		UserAgent: "terraform-provider-ha/" + version.Version,
 	}

@@ -11,8 +11,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/database"
@@ -48,11 +50,37 @@ func databaseBareMetalAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Bare metal: RTO budget in seconds Patroni's `ttl`, `loop_wait` and `retry_timeout` are derived from " +
 				"(worst case ttl + loop_wait + an etcd election + 1 s; ttl at least 5 s); unset or 0 for Patroni's defaults (ttl 30 s).",
 		},
+		"restore_repository": schema.SingleNestedAttribute{
+			Optional: true,
+			MarkdownDescription: "Bare metal, with `restore_from_component`: the pgBackRest repository the lost database's backup plan kept " +
+				"(`stanza`: the lost database's name; the repository's host). On create the first host is restored from its newest backup " +
+				"and archived WAL and leads; the others clone it. Changing it replaces the database.",
+			Attributes: map[string]schema.Attribute{
+				"stanza":       schema.StringAttribute{Required: true, MarkdownDescription: "The lost database's name (its backup plan's `stanza`)."},
+				"name":         schema.StringAttribute{Required: true, MarkdownDescription: "Inventory name of the repository's host."},
+				"address":      schema.StringAttribute{Required: true, MarkdownDescription: "Its address."},
+				"ssh_host_key": schema.StringAttribute{Optional: true, MarkdownDescription: "Pinned SSH host key; known_hosts when unset."},
+				"encrypted":    schema.BoolAttribute{Optional: true, MarkdownDescription: "The repository is encrypted (default `true`): `restore_passphrase` reads it."},
+			},
+			PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplace()},
+		},
+		"restore_passphrase": schema.StringAttribute{
+			Optional: true, Sensitive: true,
+			MarkdownDescription: "Bare metal: the passphrase of `restore_repository` (its backup plan's `passphrase`). Used at create only; never logged.",
+		},
 		"max_lag_bytes": schema.Int64Attribute{
 			Optional:            true,
 			MarkdownDescription: "Bare metal, async mode (`multi_az = false`): Patroni's `maximum_lag_on_failover`; a standby further behind is not promoted.",
 		},
 	}
+}
+
+type restoreRepositoryModel struct {
+	Stanza     types.String `tfsdk:"stanza"`
+	Name       types.String `tfsdk:"name"`
+	Address    types.String `tfsdk:"address"`
+	SSHHostKey types.String `tfsdk:"ssh_host_key"`
+	Encrypted  types.Bool   `tfsdk:"encrypted"`
 }
 
 type databaseHostModel struct {
@@ -90,6 +118,16 @@ func (m *databaseModel) bareMetal(ctx context.Context) (*database.BareMetal, dia
 		}
 		bm.Hosts = append(bm.Hosts, dh)
 	}
+	if m.RestoreFromComponent.ValueString() != "" && !m.RestoreRepository.IsNull() && !m.RestoreRepository.IsUnknown() {
+		var r restoreRepositoryModel
+		diags.Append(m.RestoreRepository.As(ctx, &r, basetypes.ObjectAsOptions{})...)
+		bm.RestoreFrom = &database.Repository{
+			Stanza:     patroni.Scope(r.Stanza.ValueString()),
+			Host:       database.Host{Name: r.Name.ValueString(), Address: r.Address.ValueString(), HostKey: r.SSHHostKey.ValueString()},
+			Encrypted:  r.Encrypted.IsNull() || r.Encrypted.ValueBool(),
+			Passphrase: m.RestorePassphrase.ValueString(),
+		}
+	}
 	return bm, diags
 }
 
@@ -125,6 +163,14 @@ func (r *databaseResource) planBareMetal(ctx context.Context, req resource.Modif
 	}
 	for _, err := range patroni.CheckPlacement(members, m.MultiAZ.ValueBool()) {
 		resp.Diagnostics.AddAttributeError(path.Root("hosts"), "Database hosts share a power domain", fmt.Sprintf("Database %s: %s.", m.Name.ValueString(), err))
+	}
+	if m.RestoreFromComponent.ValueString() != "" && m.RestoreRepository.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("restore_repository"), "Missing restore_repository",
+			fmt.Sprintf("Database %s restores %s on bare metal: set restore_repository (the pgBackRest repository its backup plan kept).", m.Name.ValueString(), m.RestoreFromComponent.ValueString()))
+	}
+	if r := bm.RestoreFrom; r != nil && r.Encrypted && m.RestorePassphrase.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("restore_passphrase"), "Missing restore_passphrase",
+			fmt.Sprintf("Database %s restores from the encrypted repository on %s: set restore_passphrase.", m.Name.ValueString(), r.Host.Name))
 	}
 	if p := bm.Primary; p != "" && !names[p] && !m.Primary.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("primary"), "Primary is not a database host", fmt.Sprintf("%q is not one of the hosts of database %s.", p, m.Name.ValueString()))

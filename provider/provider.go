@@ -97,6 +97,9 @@ func (p *haProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 						MarkdownDescription: "SSH private key: PEM text or the path of a key file. `HA_BARE_METAL_SSH_PRIVATE_KEY`."},
 					"known_hosts": schema.StringAttribute{Optional: true, MarkdownDescription: "known_hosts text or file path pinning host keys of hosts whose " +
 						"inventory entry has no `ssh_host_key`; a host with neither is refused. `HA_BARE_METAL_KNOWN_HOSTS`."},
+					"lost_locations": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Sites declared lost after a disaster (`dc1`): no host there is contacted, as `aws.lost_locations`: refresh " +
+							"keeps their objects' last known state and destroy forgets them, each with a warning. `HA_BARE_METAL_LOST_LOCATIONS` (comma-separated)."},
 				},
 			},
 			"snmp": schema.SingleNestedBlock{
@@ -125,6 +128,7 @@ type bareMetalModel struct {
 	SSHUser       types.String `tfsdk:"ssh_user"`
 	SSHPrivateKey types.String `tfsdk:"ssh_private_key"`
 	KnownHosts    types.String `tfsdk:"known_hosts"`
+	LostLocations types.List   `tfsdk:"lost_locations"`
 }
 
 type awsModel struct {
@@ -263,6 +267,10 @@ func overlay(cfg *config.Config, m *providerModel, resp *provider.ConfigureRespo
 		str(&cfg.BareMetal.SSHUser, b.SSHUser)
 		str(&cfg.BareMetal.SSHPrivateKey, b.SSHPrivateKey)
 		str(&cfg.BareMetal.KnownHosts, b.KnownHosts)
+		if !b.LostLocations.IsNull() && !b.LostLocations.IsUnknown() {
+			cfg.BareMetal.LostLocations = nil
+			resp.Diagnostics.Append(b.LostLocations.ElementsAs(context.Background(), &cfg.BareMetal.LostLocations, false)...)
+		}
 	}
 	if s := m.SNMP; s != nil {
 		dur(&cfg.SNMP.Timeout, s.Timeout, "snmp.timeout")

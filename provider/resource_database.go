@@ -219,7 +219,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 		resp.Diagnostics.AddAttributeError(path.Root("location"), "Unable to create database", err.Error())
 		return
 	}
-	if from := plan.RestoreFromComponent.ValueString(); from != "" {
+	if from := plan.RestoreFromComponent.ValueString(); from != "" && spec.BareMetal == nil {
 		rp, err := r.latestRecoveryPoint(ctx, &plan, from)
 		if err != nil {
 			addAWSError(&resp.Diagnostics, "find the newest snapshot of "+from+" to restore", label, err)
@@ -430,6 +430,8 @@ type databaseModel struct {
 	Primary                 types.String   `tfsdk:"primary"`
 	FailoverBudget          types.Int64    `tfsdk:"failover_budget"`
 	MaxLagBytes             types.Int64    `tfsdk:"max_lag_bytes"`
+	RestoreRepository       types.Object   `tfsdk:"restore_repository"`
+	RestorePassphrase       types.String   `tfsdk:"restore_passphrase"`
 	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 

@@ -111,7 +111,11 @@ func forgetUnreachable(diags *diag.Diagnostics, o lostObject, err error) bool {
 	}
 	// Only AWS has a sweep command; on GCP the blueprint's label finds what is left.
 	howto := fmt.Sprintf("`terraform-provider-ha aws sweep --blueprint %s --location %s --dry-run` and delete it without --dry-run", bp, loc)
-	if cloud != "AWS" {
+	switch cloud {
+	case "AWS":
+	case cloudLabel(backend.BareMetal):
+		howto = fmt.Sprintf("`ls -d /var/lib/ha-*/%s* /etc/cron.d/ha-*%s*` on the hosts of site %s and remove it (stopping the daemons whose pid files are there)", o.name, o.name, loc)
+	default:
 		howto = fmt.Sprintf("`gcloud sql instances list --filter=\"region:%s AND settings.userLabels.ha-blueprint:%s\"` "+
 			"(and the compute instance groups, templates and load balancers named after %s) and delete it", loc, bp, bp)
 	}

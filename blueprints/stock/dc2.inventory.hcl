@@ -1,5 +1,5 @@
 # Inventory of site dc2: two UPS feeds, one rack with a PDU on each feed,
-# four hosts with one power supply on each PDU.
+# six hosts with one power supply on each PDU.
 site "dc2" {
   # The hosts' network, and the addresses virtual IPs of load-balanced
   # tiers are taken from when a blueprint names none.
@@ -91,6 +91,38 @@ site "dc2" {
     psu "2" {
       pdu    = "pdu-r1-b"
       outlet = 4
+    }
+  }
+
+  host "r1-h05" {
+    rack    = "r1"
+    address = "10.2.2.5"
+    cpus    = 32
+    memory  = "256GiB"
+    watts   = 450
+    psu "1" {
+      pdu    = "pdu-r1-a"
+      outlet = 5
+    }
+    psu "2" {
+      pdu    = "pdu-r1-b"
+      outlet = 5
+    }
+  }
+
+  host "r1-h06" {
+    rack    = "r1"
+    address = "10.2.2.6"
+    cpus    = 32
+    memory  = "256GiB"
+    watts   = 450
+    psu "1" {
+      pdu    = "pdu-r1-a"
+      outlet = 6
+    }
+    psu "2" {
+      pdu    = "pdu-r1-b"
+      outlet = 6
     }
   }
 }

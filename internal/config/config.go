@@ -84,6 +84,9 @@ type BareMetal struct {
 	// KnownHosts is a known_hosts text or file path, for hosts whose
 	// inventory entry pins no ssh_host_key.
 	KnownHosts string `mapstructure:"known_hosts"`
+	// LostLocations are sites no call may be made to (after a disaster);
+	// HA_BARE_METAL_LOST_LOCATIONS takes them comma-separated.
+	LostLocations []string `mapstructure:"lost_locations"`
 }
 
 // Config is every backend's settings.
@@ -123,6 +126,7 @@ var defaults = map[string]any{
 	"snmp.community":             "public",
 	"snmp.retries":               1,
 	"bare_metal.ssh_user":        "root",
+	"bare_metal.lost_locations":  []string{},
 	"bare_metal.ssh_private_key": "",
 	"bare_metal.known_hosts":     "",
 }

@@ -134,6 +134,7 @@ func TestGCPSettings_envFileAndDeprecatedEndpoint(t *testing.T) {
 	t.Setenv("HA_GCP_PROJECT", "from-env")
 	t.Setenv("HA_GCP_SQLADMIN_ENDPOINT", "http://env:2")
 	t.Setenv("HA_GCP_LOST_LOCATIONS", "europe-west1,us-central1")
+	t.Setenv("HA_BARE_METAL_LOST_LOCATIONS", "dc1")
 	v, err := NewViper(file)
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +146,9 @@ func TestGCPSettings_envFileAndDeprecatedEndpoint(t *testing.T) {
 	g := c.GCP
 	if g.Project != "from-env" || g.SQLAdminEndpoint != "http://env:2" || g.DNSEndpoint != "http://file:3" {
 		t.Errorf("precedence wrong: %+v", g)
+	}
+	if bm := c.BareMetal.LostLocations; len(bm) != 1 || bm[0] != "dc1" {
+		t.Errorf("bare_metal LostLocations = %q", bm)
 	}
 	if len(g.LostLocations) != 2 || g.LostLocations[1] != "us-central1" {
 		t.Errorf("LostLocations = %q", g.LostLocations)

@@ -27,6 +27,20 @@ type BareMetal struct {
 	ArchiveCommand string
 	// Ports; 0 for the defaults (5432, 8008, 2379, 2380).
 	PGPort, RESTPort, EtcdClientPort, EtcdPeerPort int
+	// RestoreFrom, on create, fills the first member's data directory from
+	// a pgBackRest repository before Patroni starts there (disaster
+	// recovery: the newest backup and archived WAL of a database whose site
+	// was lost); the others then clone the restored leader. nil creates an
+	// empty cluster.
+	RestoreFrom *Repository
+}
+
+// Repository is a pgBackRest repository a database is restored from.
+type Repository struct {
+	Stanza     string // the lost database's (its Patroni scope)
+	Host       Host   // the repository's host
+	Encrypted  bool
+	Passphrase string // the repository cipher's; sensitive
 }
 
 // Host is one bare-metal database host.

@@ -14,8 +14,10 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/database"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/pgbackrest"
 )
 
 func init() {
@@ -278,6 +280,46 @@ func (s *session) etcdEndpoints() map[string]string {
 	return out
 }
 
+// writtenConfig is GET /config once the leader has written the dynamic
+// configuration: a leader that took over a restored data directory writes
+// it a loop after taking the lock, and answers 502 until then.
+func writtenConfig(ctx context.Context, api *Client) (map[string]any, error) {
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		got, err := api.Config(ctx)
+		var ae *APIError
+		if err == nil || !errors.As(err, &ae) || ae.Status != 502 || time.Now().After(deadline) {
+			return got, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// restore fills member m's data directory from the pgBackRest repository
+// the spec restores from, the newest backup and archived WAL.
+func (s *session) restore(ctx context.Context, m Member) error {
+	r := s.spec.BareMetal.RestoreFrom
+	host := backupplan.Host{Name: m.Name, Address: m.Address}
+	for _, h := range s.spec.BareMetal.Hosts {
+		if h.Name == m.Name {
+			host.HostKey = h.HostKey
+		}
+	}
+	plan := backupplan.Spec{Meta: backend.Meta{Name: r.Stanza}, Encrypted: r.Encrypted, BareMetal: &backupplan.BareMetal{
+		Stanza: r.Stanza, DBHosts: []backupplan.Host{host}, Passphrase: r.Passphrase,
+		RepoHost:        backupplan.Host{Name: r.Host.Name, Address: r.Host.Address, HostKey: r.Host.HostKey},
+		DatabaseBaseDir: s.spec.BareMetal.BaseDir, PGPort: s.pgPort(),
+	}}
+	pb := &pgbackrest.Backend{SSH: s.b.SSH}
+	if err := pb.Restore(ctx, plan, pgbackrest.RestoreSpec{Host: host, DataDir: m.DataDir, BinDir: s.c.BinDir, Handover: true}); err != nil {
+		return fmt.Errorf("restore %s from the pgBackRest repository on %s (stanza %s): %w", s.c.Name, r.Host.Name, r.Stanza, err)
+	}
+	return nil
+}
+
 func (s *session) restPort() int {
 	if s.c.RESTPort == 0 {
 		return 8008
@@ -346,6 +388,13 @@ func (b *Backend) Apply(ctx context.Context, spec database.Spec, previous *datab
 		if err != nil {
 			return nil, err
 		}
+		if k == 0 && previous == nil && bm.RestoreFrom != nil && !s.isRunning(ctx, m.Name, "patroni") {
+			// Patroni takes over a data directory it finds filled when the
+			// cluster has no initialize key yet: the restored copy leads.
+			if err := s.restore(ctx, m); err != nil {
+				return nil, err
+			}
+		}
 		if _, err := s.clients[m.Name].Apply(ctx, d, !s.isRunning(ctx, m.Name, "patroni")); err != nil {
 			return nil, err
 		}
@@ -367,7 +416,7 @@ func (b *Backend) Apply(ctx context.Context, spec database.Spec, previous *datab
 	}
 	leader := st.Leader()
 	api := s.api(leader)
-	got, err := api.Config(ctx)
+	got, err := writtenConfig(ctx, api)
 	if err != nil {
 		return nil, err
 	}

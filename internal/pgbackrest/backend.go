@@ -629,28 +629,38 @@ func (b *Backend) LatestRecoveryPoint(ctx context.Context, database string) (*ba
 
 // Delete stops archiving (archive_command back to a no-op), removes the
 // schedule, the TLS servers and configuration, and (unless KeepSnapshots)
-// the repository. Unreachable database hosts do not stop the rest.
+// the repository. When the database does not answer (its site lost, say)
+// only the schedule goes, with a warning: the repository, its TLS server
+// and configuration stay, as they may be all that is left of the database
+// and a restore may be reading them. Unreachable database hosts do not
+// stop the rest.
 func (b *Backend) Delete(ctx context.Context, status *backupplan.Status) error {
 	if status == nil || status.Spec.BareMetal == nil {
 		return nil
 	}
 	l := newLayout(status.Spec)
 	var errs []error
+	keep, lostDB := status.Spec.KeepSnapshots, false
 	if err := setArchiveCommand(ctx, l.bm.PatroniAPIs, noArchive); err != nil {
-		errs = append(errs, err)
-	}
-	for _, h := range l.bm.DBHosts {
-		cs, err := b.dial(ctx, h)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		keep, lostDB = true, true
+		backend.Warn(ctx, "Backup repository kept",
+			fmt.Sprintf("The database of backup plan %s does not answer (%v), so its pgBackRest repository %s:%s is kept: it may be all "+
+				"that is left of the database. Restore from it with `pgbackrest --stanza=%s restore`; remove it by hand once it is not needed.",
+				status.Spec.Name, err, l.bm.RepoHost.Name, l.repoDir(), l.bm.Stanza))
+	} else {
+		for _, h := range l.bm.DBHosts {
+			cs, err := b.dial(ctx, h)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			d := l.dbDir(h.Name)
+			_, err = cs[h.Name].Run(ctx, stopCmd(d+"/pgbackrest-server.pid")+fmt.Sprintf("; rm -rf %[1]s/pgbackrest-tls %[1]s/pgbackrest-log %[1]s/pgbackrest-lock %[1]s/pgbackrest-spool %[1]s/pgbackrest.conf", hostdeliver.Quote(d)), nil)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			_ = cs[h.Name].Close()
 		}
-		d := l.dbDir(h.Name)
-		_, err = cs[h.Name].Run(ctx, stopCmd(d+"/pgbackrest-server.pid")+fmt.Sprintf("; rm -rf %[1]s/pgbackrest-tls %[1]s/pgbackrest-log %[1]s/pgbackrest-lock %[1]s/pgbackrest-spool %[1]s/pgbackrest.conf", hostdeliver.Quote(d)), nil)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		_ = cs[h.Name].Close()
 	}
 	cs, err := b.dial(ctx, l.bm.RepoHost)
 	if err != nil {
@@ -660,7 +670,11 @@ func (b *Backend) Delete(ctx context.Context, status *backupplan.Status) error {
 	rc := cs[l.bm.RepoHost.Name]
 	rd := l.repoDir()
 	cmd := stopCmd(rd+"/pgbackrest-server.pid") + "; rm -f " + hostdeliver.Quote(l.cronFile())
-	if status.Spec.KeepSnapshots {
+	if lostDB {
+		// A restore may be reading the repository right now (the same
+		// apply rebuilds the database elsewhere): only the schedule goes.
+		cmd = "rm -f " + hostdeliver.Quote(l.cronFile())
+	} else if keep {
 		// Keep the repository (and the key to read it); drop the rest.
 		cmd += fmt.Sprintf("; rm -rf %[1]s/log %[1]s/lock %[1]s/spool", hostdeliver.Quote(rd))
 	} else {

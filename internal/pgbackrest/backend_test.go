@@ -207,6 +207,26 @@ func TestBackupAndRestoreOnNamespaceHosts(t *testing.T) {
 		t.Errorf("restored database has rows up to %d, want 2 (the newest archived WAL)", max)
 	}
 
+	// Deleting the plan while its database does not answer (its site
+	// lost) keeps the repository, with a warning; the plan's other files go.
+	lostSite := *st
+	lostBM := *st.Spec.BareMetal
+	lostBM.PatroniAPIs, lostBM.DBHosts = []string{"127.0.0.1:1"}, nil
+	lostSite.Spec.BareMetal = &lostBM
+	wctx, warnings := backend.WithWarnings(ctx)
+	if err := pb.Delete(wctx, &lostSite); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "pgbr/shop-db/repo/backup/shop-db", st.LatestRecoveryPointID)); err != nil {
+		t.Errorf("repository not kept when the database does not answer: %v", err)
+	}
+	if w := warnings.List(); len(w) != 1 || !strings.Contains(w[0].Detail, "pgbackrest --stanza=shop-db restore") {
+		t.Errorf("warnings %+v", w)
+	}
+	if _, err := os.Stat(filepath.Join(base, "cron/ha-pgbackrest-shop-db")); !os.IsNotExist(err) {
+		t.Errorf("schedule left behind: %v", err)
+	}
+
 	if err := pb.Delete(ctx, st); err != nil {
 		t.Fatal(err)
 	}

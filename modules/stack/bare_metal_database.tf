@@ -13,8 +13,18 @@ variable "backup_passphrase" {
 }
 
 locals {
-  bm_databases    = { for k, c in local.mine.databases : k => c if c.cloud == "bare_metal" }
-  bm_backup_plans = { for k, b in local.mine.backup_plans : k => b if b.cloud == "bare_metal" && b.repository_allocation != "" }
+  bm_databases = { for k, c in local.mine.databases : k => c if c.cloud == "bare_metal" }
+  # The repository's host is a component of the copy_to site (it survives
+  # the loss of the database's): with one state per region, the plan is
+  # built only where that allocation is managed too.
+  bm_backup_plans           = { for k, b in local.mine.backup_plans : k => b if b.cloud == "bare_metal" && b.repository_allocation != "" && contains(keys(local.allocs), b.repository_allocation) }
+  bm_backup_plans_elsewhere = [for k, b in local.mine.backup_plans : k if b.cloud == "bare_metal" && b.repository_allocation != "" && !contains(keys(local.allocs), b.repository_allocation)]
+  # A database rebuilt after its site was lost restores from the repository
+  # its backup plan kept in the surviving site.
+  bm_restores = { for k, c in local.bm_databases : k => c if c.restore_repository != "" }
+  # Its hosts come from an allocation of its own, placed after the others.
+  bm_restore_allocations = { for k, c in local.bp.host_allocations : k => c if try(c.tags.restore, "") != "" && (var.region == null || c.region == var.region) }
+  bm_allocations         = merge(ha_host_allocation.this, ha_host_allocation.bare_metal_restore)
 }
 
 data "ha_inventory" "bare_metal_database" {
@@ -27,24 +37,33 @@ data "ha_inventory" "bare_metal_database" {
 resource "ha_database" "bare_metal" {
   for_each = local.bm_databases
 
-  cloud               = "bare_metal"
-  name                = each.value.name
-  location            = each.value.location
-  component           = each.key
-  blueprint           = each.value.blueprint
-  engine              = each.value.engine
-  engine_version      = each.value.engine_version
-  instance_class      = "patroni"
-  multi_az            = each.value.multi_az
-  deletion_protection = each.value.deletion_protection
-  primary             = each.value.primary != "" ? each.value.primary : null
-  failover_budget     = each.value.failover_budget > 0 ? each.value.failover_budget : null
-  username            = var.database_username
-  password            = var.database_password
-  tags                = var.tags
-  hosts = [for m in ha_host_allocation.this[each.value.host_allocation].members : {
+  cloud                  = "bare_metal"
+  name                   = each.value.name
+  location               = each.value.location
+  component              = each.key
+  blueprint              = each.value.blueprint
+  engine                 = each.value.engine
+  engine_version         = each.value.engine_version
+  instance_class         = "patroni"
+  multi_az               = each.value.multi_az
+  deletion_protection    = each.value.deletion_protection
+  primary                = each.value.primary != "" ? each.value.primary : null
+  failover_budget        = each.value.failover_budget > 0 ? each.value.failover_budget : null
+  max_lag_bytes          = each.value.max_lag_bytes > 0 ? each.value.max_lag_bytes : null
+  restore_from_component = each.value.restore_from != "" ? each.value.restore_from : null
+  restore_repository = each.value.restore_repository == "" ? null : {
+    stanza       = each.value.restore_stanza
+    name         = one(ha_host_allocation.this[each.value.restore_repository].members)
+    address      = ha_host_allocation.this[each.value.restore_repository].addresses[one(ha_host_allocation.this[each.value.restore_repository].members)]
+    ssh_host_key = data.ha_inventory.bare_metal_restore[each.key].hosts[one(ha_host_allocation.this[each.value.restore_repository].members)].ssh_host_key != "" ? data.ha_inventory.bare_metal_restore[each.key].hosts[one(ha_host_allocation.this[each.value.restore_repository].members)].ssh_host_key : null
+  }
+  restore_passphrase = each.value.restore_repository != "" ? var.backup_passphrase : null
+  username           = var.database_username
+  password           = var.database_password
+  tags               = var.tags
+  hosts = [for m in local.bm_allocations[each.value.host_allocation].members : {
     name         = m
-    address      = ha_host_allocation.this[each.value.host_allocation].addresses[m]
+    address      = local.bm_allocations[each.value.host_allocation].addresses[m]
     ssh_host_key = data.ha_inventory.bare_metal_database[each.key].hosts[m].ssh_host_key != "" ? data.ha_inventory.bare_metal_database[each.key].hosts[m].ssh_host_key : null
     domains      = data.ha_inventory.bare_metal_database[each.key].hosts[m].downed_by
   }]
@@ -87,6 +106,37 @@ resource "ha_backup_plan" "bare_metal" {
       condition     = !each.value.encrypted || var.backup_passphrase != null
       error_message = "Backup plan ${each.key} keeps an encrypted pgBackRest repository: set backup_passphrase."
     }
+  }
+}
+
+# A restored database's allocation is planned after the others and never
+# takes their hosts (the repository's above all): allocations of one
+# resource are planned concurrently.
+resource "ha_host_allocation" "bare_metal_restore" {
+  for_each = local.bm_restore_allocations
+
+  name               = each.value.name
+  component          = each.value.for
+  inventory          = "${dirname(var.blueprint)}/${each.value.inventory}"
+  variables          = var.inventory_variables
+  exclude_on_battery = var.exclude_on_battery
+  host_count         = each.value.host_count
+  spread             = each.value.spread
+  tolerate           = each.value.tolerate
+  exclude            = sort(flatten([for a in ha_host_allocation.this : a.members]))
+}
+
+data "ha_inventory" "bare_metal_restore" {
+  for_each = local.bm_restores
+
+  path      = "${dirname(var.blueprint)}/${local.bp.host_allocations[each.value.restore_repository].inventory}"
+  variables = var.inventory_variables
+}
+
+check "bare_metal_backup_plans_elsewhere" {
+  assert {
+    condition     = length(local.bm_backup_plans_elsewhere) == 0
+    error_message = "These bare-metal backup plans keep their repository on a host of another region's state, so they are built by a state that manages both (var.region = null): ${join(", ", local.bm_backup_plans_elsewhere)}."
   }
 }
 

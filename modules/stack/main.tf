@@ -19,8 +19,9 @@ locals {
   # `cloud` (aws, gcp; gcp.tf says what GCP regions get), bare-metal
   # regions to host allocations.
   mine = { for kind in ["databases", "database_replicas", "backup_plans", "load_balancers", "scaling_groups", "host_allocations"] :
-    # A cache's host allocation (tagged cache) is in bare_metal_cache.tf.
-    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && try(c.tags.cache, "") == "" }
+    # A cache's host allocation (tagged cache) is in bare_metal_cache.tf, a
+    # restored database's (tagged restore) in bare_metal_database.tf.
+    kind => { for k, c in local.bp[kind] : k => c if(var.region == null || c.region == var.region) && try(c.tags.cache, "") == "" && try(c.tags.restore, "") == "" }
   }
   dns_failovers = var.manage_dns ? local.bp.dns_failovers : {}
   # ha_backup_plan copies to another region; a plan with nowhere to copy to

@@ -31,7 +31,8 @@ database "logs" {
   version = "15"
   hosts   = 1
   replication {
-    mode = "async"
+    mode    = "async"
+    max_lag = "10s" # bare metal: a size of WAL
   }
   backup {
     schedule = "daily 03:00"

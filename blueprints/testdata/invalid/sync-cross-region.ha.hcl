@@ -18,3 +18,15 @@ database "orders" {
     cross_region = true
   }
 }
+
+# On a cloud, max_lag is a duration; a size of WAL is for bare metal.
+database "ledger" {
+  engine         = "postgres"
+  version        = "16"
+  instance_class = "db.t3.medium"
+  replication {
+    mode         = "async"
+    cross_region = true
+    max_lag      = "16MiB"
+  }
+}
