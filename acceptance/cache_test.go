@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -127,8 +128,8 @@ func TestAccCache_update(t *testing.T) {
 				Config:      cacheConfig(d, name, "cache.t3.small", `  tags = { tier = "gold" }`),
 				ExpectError: regexp.MustCompile(`(?s)does not implement the change.*ModifyReplicationGroup`),
 			},
-			// A standby described as a Global Datastore member warns that
-			// membership is not managed.
+			// The refused change left nothing half-done: back at the node
+			// type the group has, the plan is empty.
 			{
 				Config:           cacheConfig(d, name, "cache.t3.micro", `  tags = { tier = "gold" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -164,4 +165,30 @@ func TestAccCache_disappears(t *testing.T) {
 			},
 		},
 	})
+}
+
+// Where the blueprint makes a standby's group a Global Datastore member,
+// this provider version creates the region's group on its own (Global
+// Datastore membership is not managed): the apply says so in a warning
+// that names the cache, through the real CLI, and the group is there.
+func TestAccCache_globalDatastoreSaysSo(t *testing.T) {
+	d := newAWSData(t)
+	name := uniqueName("sessg")
+	cfg := strings.Replace(cacheConfig(d, name, "cache.t3.micro", ""), `replication    = "per_region"`, `replication    = "global_datastore"`, 1)
+	tf := newCLI(t, CLIs(t)[0], t.TempDir(), `terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+`+cfg)
+	t.Cleanup(func() { _, _ = tf.try("destroy", "-auto-approve", "-input=false") })
+	out := tf.run("apply", "-auto-approve", "-input=false")
+	if !regexp.MustCompile(`(?s)Warning: Global Datastore not managed.*Cache\s+` + name + `\s+is\s+a\s+primary\s+group\s+of\s+a\s+Global\s+Datastore`).MatchString(out) {
+		t.Errorf("apply does not say that Global Datastore membership is not managed:\n%s", out)
+	}
+	st, err := cachegroup.New(d.session).Read(context.Background(), cache.Spec{Meta: backend.Meta{Name: name, Location: "us-east-1"}}, nil)
+	if err != nil || st.Spec.Name != name {
+		t.Errorf("the region's group in AWS: %+v %v", st, err)
+	}
+	tf.destroy()
 }
