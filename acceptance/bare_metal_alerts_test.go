@@ -25,6 +25,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/alertexporter"
 )
 
 const metalAlertsBlueprint = `blueprint "metal" {}
@@ -117,13 +118,9 @@ func awaitPosts(t *testing.T, ch <-chan alarmPost, limit time.Duration, want map
 
 func exporterPID(t *testing.T) int {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(alertsDir, "exporter.pid"))
+	pid, err := alertexporter.RunningPID(alertsDir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || syscall.Kill(pid, 0) != nil {
-		t.Fatalf("exporter pid %q is not running (%v)", b, err)
 	}
 	return pid
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services/nshosts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/patroni"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/pgbackrest/pgbackresttest"
 )
 
 const pgDRBlueprint = `blueprint "pgdr" {}
@@ -168,23 +169,8 @@ output "databases" {
 	}
 	// Committed rows reach the other site once their WAL segment is
 	// archived (at the latest archive_timeout later): switch and wait.
-	var seg string
-	if err := db.QueryRowContext(ctx, "SELECT pg_walfile_name(pg_switch_wal())").Scan(&seg); err != nil {
+	if _, err := pgbackresttest.SwitchAndWaitArchived(ctx, db); err != nil {
 		t.Fatal(err)
-	}
-	for {
-		var last sql.NullString
-		if err := db.QueryRowContext(ctx, "SELECT last_archived_wal FROM pg_stat_archiver").Scan(&last); err != nil {
-			t.Fatal(err)
-		}
-		if last.String >= seg {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("segment %s not archived (last %q)", seg, last.String)
-		case <-time.After(500 * time.Millisecond):
-		}
 	}
 	_ = db.Close()
 

@@ -95,56 +95,17 @@ func TestAccDatabase_bareMetalStack(t *testing.T) {
 	t.Setenv("HA_BARE_METAL_SSH_PRIVATE_KEY", string(lab.ClientKey))
 	t.Setenv("HA_BARE_METAL_KNOWN_HOSTS", "")
 	dir := t.TempDir()
-	var inv strings.Builder
-	fmt.Fprintf(&inv, "site \"dc1\" {\n  network = %q\n", lab.Prefix.String())
-	for _, side := range []string{"a", "b"} {
-		fmt.Fprintf(&inv, "  ups \"ups-%s\" {\n    capacity_va = 20000\n  }\n  pdu \"pdu-%s\" {\n    rack     = \"r1\"\n    feed     = \"ups-%s\"\n    max_amps = 32\n    outlets  = 8\n  }\n", side, side, side)
-	}
 	var apis []string
-	for i, n := range names {
-		h := lab.Hosts[n]
-		apis = append(apis, h.Address+":8008")
-		fmt.Fprintf(&inv, "  host %q {\n    rack         = \"r1\"\n    address      = %q\n    ssh_host_key = %q\n    cpus         = 4\n    memory       = \"8GiB\"\n    watts        = 200\n", n, h.Address, strings.TrimSpace(h.HostKey))
-		for j, side := range []string{"a", "b"} {
-			if strings.Contains(n[3:], side) {
-				fmt.Fprintf(&inv, "    psu %q {\n      pdu    = \"pdu-%s\"\n      outlet = %d\n    }\n", fmt.Sprint(j+1), side, i+1)
-			}
-		}
-		inv.WriteString("  }\n")
+	for _, n := range names {
+		apis = append(apis, lab.Hosts[n].Address+":8008")
 	}
-	inv.WriteString("}\n")
 	write := func(name, body string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("dc1.inventory.hcl", inv.String())
-	bk := lab.Hosts["bk-c1"]
-	write("dc2.inventory.hcl", fmt.Sprintf(`site "dc2" {
-  network = %q
-  ups "ups-c" {
-    capacity_va = 20000
-  }
-  pdu "pdu-c" {
-    rack     = "r2"
-    feed     = "ups-c"
-    max_amps = 32
-    outlets  = 8
-  }
-  host "bk-c1" {
-    rack         = "r2"
-    address      = %q
-    ssh_host_key = %q
-    cpus         = 4
-    memory       = "8GiB"
-    watts        = 200
-    psu "1" {
-      pdu    = "pdu-c"
-      outlet = 1
-    }
-  }
-}
-`, lab.Prefix.String(), bk.Address, strings.TrimSpace(bk.HostKey)))
+	write("dc1.inventory.hcl", siteInventory(lab, "dc1", []string{"a", "b"}, names))
+	write("dc2.inventory.hcl", siteInventory(lab, "dc2", []string{"c"}, []string{"bk-c1"}))
 	write("pgacc.ha.hcl", fmt.Sprintf(pgStackBlueprint, "db-a1"))
 	tf := newCLI(t, CLIs(t)[0], dir, stackRoot(filepath.Join(dir, "pgacc.ha.hcl"), `
   database_username = "app"

@@ -17,10 +17,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
@@ -318,4 +321,22 @@ func (b *Backend) Delete(ctx context.Context, st *alerts.Status) error {
 	}
 	_, err = c.Run(ctx, "rm -rf "+hostdeliver.Quote(Dir(st.Spec)), nil)
 	return err
+}
+
+// RunningPID is the pid of the exporter whose files are in dir when it runs
+// on this machine (an observer's check: the test hosts share this file
+// system), else an error.
+func RunningPID(dir string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "exporter.pid"))
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("exporter pid file %q: %w", b, err)
+	}
+	if err := syscall.Kill(pid, 0); err != nil {
+		return 0, fmt.Errorf("exporter pid %d is not running: %w", pid, err)
+	}
+	return pid, nil
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -353,13 +352,9 @@ func waitHTTP(t *testing.T, url string, up bool) {
 
 func exporterPID(t *testing.T, dir string) int {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "exporter.pid"))
+	pid, err := RunningPID(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || syscall.Kill(pid, 0) != nil {
-		t.Fatalf("exporter pid %q not running: %v", b, err)
 	}
 	return pid
 }

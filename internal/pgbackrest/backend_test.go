@@ -21,6 +21,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/patroni"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/pgbackrest"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/pgbackrest/pgbackresttest"
 )
 
 func TestCronSchedule(t *testing.T) {
@@ -170,23 +171,8 @@ func TestBackupAndRestoreOnNamespaceHosts(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "INSERT INTO orders VALUES (2)"); err != nil {
 		t.Fatal(err)
 	}
-	var seg string
-	if err := db.QueryRowContext(ctx, "SELECT pg_walfile_name(pg_switch_wal())").Scan(&seg); err != nil {
+	if _, err := pgbackresttest.SwitchAndWaitArchived(ctx, db); err != nil {
 		t.Fatal(err)
-	}
-	for {
-		var last sql.NullString
-		if err := db.QueryRowContext(ctx, "SELECT last_archived_wal FROM pg_stat_archiver").Scan(&last); err != nil {
-			t.Fatal(err)
-		}
-		if last.String >= seg {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("segment %s not archived (last %q)", seg, last.String)
-		case <-time.After(500 * time.Millisecond):
-		}
 	}
 
 	// Restore into a new host: it reaches the row after the backup.
