@@ -124,13 +124,35 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sweepAll(t, name); sweepServices(t, name) })
+	return crashRun{
+		what: op, upstream: os.Getenv("HA_AWS_ENDPOINT"), dir: dir, config: stackConfig(bpPath),
+		env:     func(u string) []string { return []string{"HA_AWS_ENDPOINT=" + u} },
+		kill:    func(c services.Call) bool { return callIs(c, op) },
+		objects: func() []string { return endpointObjects(t, name) },
+	}.run(t)
+}
 
+// crashRun is one kill: the root module config applied in dir, its
+// provider reaching the cloud through a fault front before upstream (env
+// tells it the front's URL), terraform killed once a call kill matches was
+// answered; objects lists what the cloud holds.
+type crashRun struct {
+	what, upstream, dir, config string
+	env                         func(frontURL string) []string
+	kill                        func(services.Call) bool
+	objects                     func() []string
+}
+
+// run applies, kills terraform at the kill point, applies again (twice at
+// most), lists, checks the plan is empty and destroys.
+func (r crashRun) run(t *testing.T) (applies int, objects, left []string) {
+	t.Helper()
 	var mu sync.Mutex
 	var victim *os.Process
 	killed := false
-	proxy, err := services.StartFaultProxy(os.Getenv("HA_AWS_ENDPOINT"), services.FaultOptions{
+	proxy, err := services.StartFaultProxy(r.upstream, services.FaultOptions{
 		OnForwarded: func(c services.Call) {
-			if c.Status >= 300 || !callIs(c, op) {
+			if c.Status >= 300 || !r.kill(c) {
 				return
 			}
 			mu.Lock()
@@ -145,8 +167,8 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 		t.Fatal(err)
 	}
 	defer func() { _ = proxy.Close() }()
-	tf := newCLI(t, CLIs(t)[0], dir, stackConfig(bpPath))
-	tf.env = append(tf.env, "HA_AWS_ENDPOINT="+proxy.URL)
+	tf := newCLI(t, CLIs(t)[0], r.dir, r.config)
+	tf.env = append(tf.env, r.env(proxy.URL)...)
 
 	cmd := crashableApply(tf)
 	var out bytes.Buffer
@@ -162,7 +184,7 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 	wasKilled := killed
 	mu.Unlock()
 	if !wasKilled {
-		t.Fatalf("the apply never called %s (err %v):\n%s", op, err, tail(out.String(), 30))
+		t.Fatalf("the apply never called %s (err %v):\n%s", r.what, err, tail(out.String(), 30))
 	}
 	// Let the endpoint finish what it was answering.
 	time.Sleep(2 * time.Second)
@@ -173,14 +195,14 @@ func crashAt(t *testing.T, blueprintText, op string) (applies int, objects, left
 			break
 		}
 		if applies == 2 {
-			t.Fatalf("after the kill at %s, two applies did not finish:\n%s", op, tail(o, 40))
+			t.Fatalf("after the kill at %s, two applies did not finish:\n%s", r.what, tail(o, 40))
 		}
 		t.Logf("first apply after the kill failed:\n%s", tail(o, 30))
 	}
-	objects = endpointObjects(t, name)
+	objects = r.objects()
 	tf.planEmpty()
 	tf.destroy()
-	left = endpointObjects(t, name)
+	left = r.objects()
 	return applies, objects, left
 }
 

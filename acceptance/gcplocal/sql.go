@@ -75,6 +75,18 @@ func (s *Server) busy(key string) bool {
 	return false
 }
 
+// refusedBusy reports whether key is held by an unfinished operation; the
+// refused request lets time pass for it as a read does (advance), so a
+// client that only retries the refused call, and never polls the operation
+// a killed run left behind, sees it finish, as with Cloud SQL.
+func (s *Server) refusedBusy(key string) bool {
+	if !s.busy(key) {
+		return false
+	}
+	s.advance(key)
+	return true
+}
+
 // advance moves every unfinished operation holding key one step: reading
 // an instance also lets time pass for it, so a client that polls only the
 // instance sees it become RUNNABLE.
@@ -463,7 +475,7 @@ func (s *Server) sql(q *request) (map[string]any, int, *apiError) {
 		s.advance(ikey)
 		return s.renderInstance(q, o), 200, nil
 	}
-	if q.m.HTTPMethod != "GET" && s.busy(ikey) {
+	if q.m.HTTPMethod != "GET" && s.refusedBusy(ikey) {
 		return nil, 0, errf(409, "operationInProgress", "Operation failed because another operation was already in progress. Try your request after the current operation is complete.")
 	}
 	switch res {
@@ -503,7 +515,7 @@ func (s *Server) sqlInsert(q *request) (map[string]any, int, *apiError) {
 		if master == nil {
 			return nil, 0, invalid("The master instance (%s) does not exist.", mn)
 		}
-		if str(master.body["state"]) != "RUNNABLE" || s.busy(master.key) {
+		if str(master.body["state"]) != "RUNNABLE" || s.refusedBusy(master.key) {
 			return nil, 0, errf(409, "operationInProgress", "Operation failed because another operation was already in progress. Try your request after the current operation is complete.")
 		}
 		if str(b["databaseVersion"]) == "" {
@@ -587,7 +599,7 @@ func (s *Server) sqlInstanceAction(q *request, o *object) (map[string]any, int, 
 		next := copyObj(b)
 		if q.m.Kind() == "patch" {
 			body := copyObj(q.body)
-			for _, k := range []string{"name", "project", "region", "databaseVersion", "masterInstanceName", "instanceType", "kind", "state", "selfLink", "connectionName"} {
+			for _, k := range []string{"name", "project", "region", "databaseVersion", "masterInstanceName", "instanceType", "kind", "state", "selfLink", "connectionName", "replicaNames"} {
 				delete(body, k)
 			}
 			mergePatch(next, body)
@@ -625,6 +637,13 @@ func (s *Server) sqlInstanceAction(q *request, o *object) (map[string]any, int, 
 			st["settingsVersion"] = strconv.FormatInt(intOf(mapAt(b, "settings")["settingsVersion"])+1, 10)
 			if lp := mapAt(st, "locationPreference"); str(lp["zone"]) != "" {
 				next["gceZone"] = lp["zone"]
+			}
+			// Replicas come and go while the update runs (a replica
+			// deleted meanwhile leaves the list): the list is the server's.
+			if rn, ok := b["replicaNames"]; ok {
+				next["replicaNames"] = rn
+			} else {
+				delete(next, "replicaNames")
 			}
 			for k := range b {
 				delete(b, k)
@@ -926,7 +945,7 @@ func (s *Server) sqlSwitchover(q *request, o *object) (map[string]any, int, *api
 	if str(old.body["state"]) != "RUNNABLE" || str(b["state"]) != "RUNNABLE" {
 		return nil, 0, invalid("The primary and the replica must be running to switch over.")
 	}
-	if s.busy(old.key) {
+	if s.refusedBusy(old.key) {
 		return nil, 0, errf(409, "operationInProgress", "Operation failed because another operation was already in progress. Try your request after the current operation is complete.")
 	}
 	return s.newSQLOp(q, "SWITCHOVER", name, 2, []string{o.key, old.key}, func() *apiError {

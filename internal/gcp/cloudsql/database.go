@@ -134,7 +134,9 @@ func (d *Databases) Apply(ctx context.Context, spec database.Spec, previous *dat
 		}); err != nil {
 			return nil, c.wrap(err)
 		}
-		if previous != nil && previous.Spec.Password != spec.Password {
+		// previous is nil when an instance is adopted (a run killed after
+		// creating it): its user may never have been set.
+		if previous == nil || previous.Spec.Password != spec.Password {
 			user := spec.Username
 			if user == "" {
 				user = defaultUser(spec.Engine)
