@@ -23,8 +23,8 @@ var stackLocations = []string{
 }
 
 // stackBlueprint writes a blueprint over ten regions with tiers tiers (a
-// load balancer and scaling group per region and one DNS name each: 21
-// components) and dbs databases (a primary, a replica in each other region
+// load balancer and scaling group per region and one DNS name each, weighted
+// over the ten, since Route 53 failover holds two: 21 components) and dbs databases (a primary, a replica in each other region
 // and a backup plan: 11 components).
 func stackBlueprint(tiers, dbs int) string {
 	var b strings.Builder
@@ -67,7 +67,8 @@ dns "t%d.example.com" {
   zone = "example.com"
   ttl  = 30
   to   = tier.t%d
-  failover {
+  weighted {
+    weights = { r0 = 10, r1 = 10, r2 = 10, r3 = 10, r4 = 10, r5 = 10, r6 = 10, r7 = 10, r8 = 10, r9 = 10 }
     health_check {
       interval  = "10s"
       threshold = 3
