@@ -44,7 +44,15 @@ var gcpCrashPoints = []gcpCrashPoint{
 // clean apply makes, the plan is empty and destroy leaves nothing. Prints,
 // per kill point, the applies needed and the objects left.
 // HA_GCP_CRASH_POINT runs only the kill points whose name starts with it.
+//
+// It runs with HA_CRASH_POINTS=all (or =gcp) only: its many gcloud listings
+// sometimes make gcloud send a batch request (POST /batch/compute/v1),
+// which the local GCP endpoint does not serve, and the endpoint's contract
+// check then fails the GCP tests running beside it.
 func TestAccCrash_gcpKilledApplyIsAdopted(t *testing.T) {
+	if v := os.Getenv(crashPointsVar); v != "all" && !strings.Contains(v, "gcp") {
+		t.Skip("the GCP kill points run with " + crashPointsVar + "=all or =gcp")
+	}
 	PreCheck(t)
 	UseServices(t, services.GCP)
 	_, clean, cleanLeft := gcpCrashRun(t, "clean", nil)
