@@ -640,9 +640,9 @@ func (b *Backend) Delete(ctx context.Context, status *backupplan.Status) error {
 	}
 	l := newLayout(status.Spec)
 	var errs []error
-	keep, lostDB := status.Spec.KeepSnapshots, false
+	lostDB := false
 	if err := setArchiveCommand(ctx, l.bm.PatroniAPIs, noArchive); err != nil {
-		keep, lostDB = true, true
+		lostDB = true
 		backend.Warn(ctx, "Backup repository kept",
 			fmt.Sprintf("The database of backup plan %s does not answer (%v), so its pgBackRest repository %s:%s is kept: it may be all "+
 				"that is left of the database. Restore from it with `pgbackrest --stanza=%s restore`; remove it by hand once it is not needed.",
@@ -674,7 +674,7 @@ func (b *Backend) Delete(ctx context.Context, status *backupplan.Status) error {
 		// A restore may be reading the repository right now (the same
 		// apply rebuilds the database elsewhere): only the schedule goes.
 		cmd = "rm -f " + hostdeliver.Quote(l.cronFile())
-	} else if keep {
+	} else if status.Spec.KeepSnapshots {
 		// Keep the repository (and the key to read it); drop the rest.
 		cmd += fmt.Sprintf("; rm -rf %[1]s/log %[1]s/lock %[1]s/spool", hostdeliver.Quote(rd))
 	} else {
