@@ -13,6 +13,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	route53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
@@ -155,12 +156,22 @@ func zoneRecords(ctx context.Context, s *awsbase.Session, blueprint string) ([]s
 		return nil, err
 	}
 	r53 := route53.NewFromConfig(cfg)
-	zones, err := r53.ListHostedZones(ctx, &route53.ListHostedZonesInput{})
-	if err != nil {
-		return nil, err
+	// Other tests share the endpoint, so the zones can run past one page.
+	var all []route53types.HostedZone
+	in := &route53.ListHostedZonesInput{}
+	for {
+		zones, err := r53.ListHostedZones(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, zones.HostedZones...)
+		if !zones.IsTruncated {
+			break
+		}
+		in.Marker = zones.NextMarker
 	}
 	var out []string
-	for _, z := range zones.HostedZones {
+	for _, z := range all {
 		if !strings.Contains(sdkaws.ToString(z.Name), blueprint) {
 			continue
 		}

@@ -181,7 +181,15 @@ func (b *Backend) ensureZone(ctx context.Context, spec dnsfailover.Spec) (string
 		return "", err
 	}
 	if z != nil {
-		return trimZoneID(sdkaws.ToString(z.Id)), nil
+		id := trimZoneID(sdkaws.ToString(z.Id))
+		// A run killed between CreateHostedZone and tagging left our zone
+		// untagged, which sweepers and drift listings could not find.
+		if spec.CreateZone && strings.HasPrefix(sdkaws.ToString(z.CallerReference), zoneRefPrefix) {
+			if err := b.tagIfUntagged(ctx, id, spec.Tags); err != nil {
+				return "", err
+			}
+		}
+		return id, nil
 	}
 	if !spec.CreateZone {
 		return "", fmt.Errorf("hosted zone %s not found (set create_zone to create it)", spec.Zone)
@@ -204,6 +212,25 @@ func (b *Backend) ensureZone(ctx context.Context, spec dnsfailover.Spec) (string
 		return "", err
 	}
 	return id, nil
+}
+
+// tagIfUntagged tags a zone that carries no ha:blueprint tag; a zone that
+// does belongs to a blueprint already, and retagging it would take it away.
+func (b *Backend) tagIfUntagged(ctx context.Context, zoneID string, tags map[string]string) error {
+	out, err := b.r53.ListTagsForResource(ctx, &r53.ListTagsForResourceInput{
+		ResourceType: r53types.TagResourceTypeHostedzone, ResourceId: sdkaws.String(zoneID),
+	})
+	if err != nil {
+		return fmt.Errorf("list tags of hosted zone %s: %w", zoneID, err)
+	}
+	if out.ResourceTagSet != nil {
+		for _, t := range out.ResourceTagSet.Tags {
+			if sdkaws.ToString(t.Key) == awsbase.TagBlueprint {
+				return nil
+			}
+		}
+	}
+	return b.tag(ctx, r53types.TagResourceTypeHostedzone, zoneID, tags, "")
 }
 
 func trimZoneID(id string) string { return strings.TrimPrefix(id, "/hostedzone/") }
@@ -716,25 +743,33 @@ func (b *Backend) Owned(ctx context.Context, blueprint string) (healthChecks, zo
 	if err := b.matchTags(ctx, r53types.TagResourceTypeHealthcheck, ids, blueprint, healthChecks); err != nil {
 		return nil, nil, err
 	}
-	ids = nil
-	zin := &r53.ListHostedZonesInput{}
-	for {
-		out, err := b.r53.ListHostedZones(ctx, zin)
-		if err != nil {
-			return nil, nil, fmt.Errorf("list hosted zones: %w", err)
-		}
-		for _, z := range out.HostedZones {
-			ids = append(ids, trimZoneID(sdkaws.ToString(z.Id)))
-		}
-		if !out.IsTruncated {
-			break
-		}
-		zin.Marker = out.NextMarker
+	ids, err = b.zoneIDs(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := b.matchTags(ctx, r53types.TagResourceTypeHostedzone, ids, blueprint, zones); err != nil {
 		return nil, nil, err
 	}
 	return healthChecks, zones, nil
+}
+
+// zoneIDs lists every hosted zone of the account, page by page.
+func (b *Backend) zoneIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	in := &r53.ListHostedZonesInput{}
+	for {
+		out, err := b.r53.ListHostedZones(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("list hosted zones: %w", err)
+		}
+		for _, z := range out.HostedZones {
+			ids = append(ids, trimZoneID(sdkaws.ToString(z.Id)))
+		}
+		if !out.IsTruncated {
+			return ids, nil
+		}
+		in.Marker = out.NextMarker
+	}
 }
 
 func (b *Backend) matchTags(ctx context.Context, kind r53types.TagResourceType, ids []string, blueprint string, into map[string]string) error {
@@ -765,13 +800,15 @@ func (b *Backend) Sweep(ctx context.Context, blueprint string) error {
 		return err
 	}
 	if len(hcs) > 0 {
-		zl, err := b.r53.ListHostedZones(ctx, &r53.ListHostedZonesInput{})
+		zoneIDs, err := b.zoneIDs(ctx)
 		if err != nil {
-			return fmt.Errorf("list hosted zones: %w", err)
+			return err
 		}
-		for _, z := range zl.HostedZones {
-			id := trimZoneID(sdkaws.ToString(z.Id))
+		for _, id := range zoneIDs {
 			recs, err := b.r53.ListResourceRecordSets(ctx, &r53.ListResourceRecordSetsInput{HostedZoneId: sdkaws.String(id)})
+			if awsbase.ErrorCode(err) == "NoSuchHostedZone" {
+				continue // deleted since it was listed
+			}
 			if err != nil {
 				return fmt.Errorf("list records of %s: %w", id, err)
 			}

@@ -272,3 +272,53 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// A run killed between CreateHostedZone and tagging leaves our zone without
+// tags; the next apply tags it, so sweepers find it. A zone someone else
+// made (another CallerReference) is used as it is and never tagged.
+func TestUntaggedZoneFromKilledRunIsTagged(t *testing.T) {
+	b, _, ctx := newBackend(t)
+	blueprint := "r53kill" + time.Now().Format("150405")
+	ours := blueprint + "-ours.example"
+	theirs := blueprint + "-theirs.example"
+	for zone, ref := range map[string]string{ours: callerRef(zoneRefPrefix, ours), theirs: "someone-else-" + blueprint} {
+		if _, err := b.r53.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{
+			Name: sdkaws.String(zone + "."), CallerReference: sdkaws.String(ref),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tags := awsbase.Tags(nil, blueprint, "global/www/dns_failover")
+	var zoneIDs []string
+	for _, zone := range []string{ours, theirs} {
+		st, err := b.Apply(ctx, dnsfailover.Spec{
+			FQDN: "www." + zone, Zone: zone, CreateZone: true, TTL: 30, Mode: "failover",
+			Targets: []dnsfailover.Target{{Name: "east", Addresses: []string{"192.0.2.10"}}, {Name: "west", Addresses: []string{"192.0.2.20"}}},
+			HealthCheck: dnsfailover.HealthCheck{Protocol: "HTTP", Port: 80, Path: "/", Interval: 10, Threshold: 3},
+			Tags:        tags,
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zoneIDs = append(zoneIDs, st.ZoneID)
+	}
+	_, zones, err := b.Owned(ctx, blueprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := zones[zoneIDs[0]]; !ok {
+		t.Errorf("our zone %s left untagged after the apply: owned zones %v", zoneIDs[0], zones)
+	}
+	if _, ok := zones[zoneIDs[1]]; ok {
+		t.Errorf("a zone made by someone else was tagged as the blueprint's: %v", zones)
+	}
+	if err := b.Sweep(ctx, blueprint); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.r53.GetHostedZone(ctx, &r53.GetHostedZoneInput{Id: sdkaws.String(zoneIDs[0])}); awsbase.ErrorCode(err) != "NoSuchHostedZone" {
+		t.Errorf("sweep left our zone: %v", err)
+	}
+	if _, err := b.r53.DeleteHostedZone(ctx, &r53.DeleteHostedZoneInput{Id: sdkaws.String(zoneIDs[1])}); err != nil {
+		t.Logf("cleanup of the other zone: %v", err)
+	}
+}
