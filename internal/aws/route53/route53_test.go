@@ -293,7 +293,7 @@ func TestUntaggedZoneFromKilledRunIsTagged(t *testing.T) {
 	for _, zone := range []string{ours, theirs} {
 		st, err := b.Apply(ctx, dnsfailover.Spec{
 			FQDN: "www." + zone, Zone: zone, CreateZone: true, TTL: 30, Mode: "failover",
-			Targets: []dnsfailover.Target{{Name: "east", Addresses: []string{"192.0.2.10"}}, {Name: "west", Addresses: []string{"192.0.2.20"}}},
+			Targets:     []dnsfailover.Target{{Name: "east", Addresses: []string{"192.0.2.10"}}, {Name: "west", Addresses: []string{"192.0.2.20"}}},
 			HealthCheck: dnsfailover.HealthCheck{Protocol: "HTTP", Port: 80, Path: "/", Interval: 10, Threshold: 3},
 			Tags:        tags,
 		}, nil)
