@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/cli"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/membudget"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/version"
 	"github.com/ha-blueprints/terraform-provider-ha/provider"
 )
@@ -24,6 +25,7 @@ import (
 const Address = "registry.terraform.io/ha-blueprints/ha"
 
 func main() {
+	membudget.Start(membudget.Default)
 	// Terraform starts plugins with no arguments (and a magic cookie in the
 	// environment); anything else that is not a flag is a CLI subcommand.
 	if len(os.Args) > 1 && os.Args[1] != "" && os.Args[1][0] != '-' {
