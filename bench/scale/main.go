@@ -6,9 +6,10 @@
 // same inventory (parsed once per provider process); and for blueprints of
 // about 100, 500 and 1,000 components through modules/stack, `terraform
 // plan` from empty against the local AWS endpoint (wall time of the plan,
-// CPU and peak RSS of the provider processes).
+// CPU and peak RSS of the provider processes); for the sizes in -refresh,
+// the stack is also applied and the plan that refreshes it is timed.
 //
-//	go run ./bench/scale [-hosts 100,1000,10000] [-allocations 20] [-components 100,500,1000] [-terraform PATH]
+//	go run ./bench/scale [-hosts 100,1000,10000] [-allocations 20] [-components 100,500,1000] [-refresh 100] [-terraform PATH]
 package main
 
 import (
@@ -32,9 +33,10 @@ func main() {
 	hosts := flag.String("hosts", "100,1000,10000", "inventory sizes in hosts")
 	allocations := flag.Int("allocations", 20, "ha_host_allocation resources in the plan")
 	components := flag.String("components", "100,500,1000", "blueprint sizes in components for modules/stack plans (empty: none)")
+	refresh := flag.String("refresh", "100", "of the component sizes, those also applied on the local AWS endpoint to time the refresh plan of the applied stack (empty: none)")
 	tf := flag.String("terraform", "", "terraform binary (default: .tools/bin/terraform, else PATH)")
 	flag.Parse()
-	if err := run(*hosts, *allocations, *components, *tf); err != nil {
+	if err := run(*hosts, *allocations, *components, *refresh, *tf); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}
@@ -50,7 +52,17 @@ func (u usage) String() string {
 	return fmt.Sprintf("%8.2f s %8.2f s %8.1f MB", u.wall.Seconds(), u.cpu.Seconds(), float64(u.rssKB)/1024)
 }
 
-func run(sizes string, allocations int, components, tf string) error {
+func run(sizes string, allocations int, components, refreshSizes, tf string) error {
+	refresh := map[int]bool{}
+	for _, s := range strings.Split(refreshSizes, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return fmt.Errorf("invalid -refresh size %q", s)
+			}
+			refresh[n] = true
+		}
+	}
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return fmt.Errorf("find module root: %w", err)
@@ -111,7 +123,7 @@ func run(sizes string, allocations int, components, tf string) error {
 		}
 		fmt.Printf("%-34s %s   (provider process)\n", fmt.Sprintf("plan %d allocations, %d hosts", allocations, n), u)
 	}
-	return runStacks(root, work, tf, cliCfg, components)
+	return runStacks(root, work, tf, cliCfg, components, refresh)
 }
 
 // wrapProvider moves the provider aside and puts a script in its place that
