@@ -3,6 +3,7 @@ package acceptance
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -120,17 +121,60 @@ terraform {
 }
 
 // gcpDataObjects lists, through gcloud straight at the endpoint, the Cloud
-// SQL instances, managed zones and record sets of the test, name replaced.
+// SQL instances of the test (region, tier, availability, what each
+// replicates from, backup configuration, labels) with the backups taken on
+// demand (a twin shows), and the managed zones with their record sets
+// (routing policy shape and health check), name replaced.
 func gcpDataObjects(t *testing.T, name string) []string {
 	t.Helper()
-	var out []string
+	return gcpDataObjectsOf(t, name)[name]
+}
+
+// gcpDataObjectsOf is gcpDataObjects of several names with one round of
+// listings: each name's objects, sorted.
+func gcpDataObjectsOf(t *testing.T, names ...string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	owner := func(n string) string {
+		for _, name := range names {
+			if strings.HasPrefix(n, name) {
+				return name
+			}
+		}
+		return ""
+	}
 	insts, err := gcloudList("sql", "instances", "list")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, i := range insts {
-		if n := fmt.Sprint(i["name"]); strings.HasPrefix(n, name) {
-			out = append(out, "sql "+strings.ReplaceAll(n, name, "BP"))
+		n := fmt.Sprint(i["name"])
+		name := owner(n)
+		if name == "" {
+			continue
+		}
+		add := func(o string) { out[name] = append(out[name], o) }
+		add(fmt.Sprintf("sql %s @%s %s %s master=%s", n, jsonPath(i, "region"), jsonPath(i, "settings.tier"),
+			jsonPath(i, "settings.availabilityType"), sourceName(jsonPath(i, "masterInstanceName"))))
+		if b, ok := jsonValue(i, "settings.backupConfiguration").(map[string]any); ok && b["enabled"] == true {
+			add(fmt.Sprintf("sql-backup-config %s start=%v location=%v retained=%s pitr=%v", n, b["startTime"], b["location"],
+				jsonPath(b, "backupRetentionSettings.retainedBackups"), b["pointInTimeRecoveryEnabled"]))
+		}
+		labels, _ := jsonValue(i, "settings.userLabels").(map[string]any)
+		keys := make([]string, 0, len(labels))
+		for k, v := range labels {
+			keys = append(keys, k+"="+fmt.Sprint(v))
+		}
+		sort.Strings(keys)
+		add("sql-labels " + n + " " + strings.Join(keys, ","))
+		runs, err := gcloudList("sql", "backups", "list", "--instance", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			if d := fmt.Sprint(r["description"]); strings.HasPrefix(d, "ha:") {
+				add(fmt.Sprintf("sql-backup %s %s %v", n, d, r["type"]))
+			}
 		}
 	}
 	zones, err := gcloudList("dns", "managed-zones", "list")
@@ -139,18 +183,41 @@ func gcpDataObjects(t *testing.T, name string) []string {
 	}
 	for _, z := range zones {
 		zn := fmt.Sprint(z["name"])
-		if !strings.HasPrefix(zn, name) {
+		name := owner(zn)
+		if name == "" {
 			continue
 		}
-		out = append(out, "zone "+strings.ReplaceAll(zn, name, "BP"))
+		out[name] = append(out[name], "zone "+zn+" "+fmt.Sprint(z["dnsName"]))
 		sets, err := gcloudList("dns", "record-sets", "list", "--zone", zn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range sets {
-			out = append(out, "record "+strings.ReplaceAll(fmt.Sprint(s["name"]), name, "BP")+" "+fmt.Sprint(s["type"]))
+			rec := "record " + fmt.Sprint(s["name"]) + " " + fmt.Sprint(s["type"])
+			if p, ok := s["routingPolicy"].(map[string]any); ok {
+				// The targets' addresses are made up per apply; the
+				// policy's shape and health check are not.
+				rec += fmt.Sprintf(" primary=%d backups=%d wrr=%d hc=%s", len(jsonList(p, "primaryBackup.primaryTargets.externalEndpoints")),
+					len(jsonList(p, "primaryBackup.backupGeoTargets.items")), len(jsonList(p, "wrr.items")), filepath.Base(jsonPath(p, "healthCheck")))
+			}
+			out[name] = append(out[name], rec)
 		}
 	}
-	sort.Strings(out)
+	for name, objs := range out {
+		for i, o := range objs {
+			objs[i] = strings.ReplaceAll(o, name, "BP")
+		}
+		sort.Strings(objs)
+	}
 	return out
+}
+
+// sourceName is the instance name of a Cloud SQL master, which gcloud may
+// spell as PROJECT:NAME.
+func sourceName(s string) string { return s[strings.LastIndex(s, ":")+1:] }
+
+// jsonList is a nested list field of a gcloud object, nil when absent.
+func jsonList(m map[string]any, p string) []any {
+	l, _ := jsonValue(m, p).([]any)
+	return l
 }

@@ -145,18 +145,24 @@ func sqlInstance(name string) (map[string]any, error) {
 
 // jsonPath reads a nested field of a gcloud object ("settings.tier").
 func jsonPath(m map[string]any, p string) string {
-	var v any = m
-	for _, k := range strings.Split(p, ".") {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return ""
-		}
-		v = mm[k]
-	}
+	v := jsonValue(m, p)
 	if v == nil {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// jsonValue is jsonPath's field as decoded, nil when absent.
+func jsonValue(m map[string]any, p string) any {
+	var v any = m
+	for _, k := range strings.Split(p, ".") {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = mm[k]
+	}
+	return v
 }
 
 // gcpDataSees checks through gcloud that the database, its replica, the

@@ -173,6 +173,13 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 			zone, err = b.dns.ManagedZones.Create(b.project, z).Context(ctx).Do()
 			return err
 		})
+		if gcp.IsConflict(err) {
+			// A retry after a lost answer (or a killed run) meets the zone
+			// the first call made: adopt it.
+			if zone, err = b.findZone(ctx, spec.Zone); err == nil && zone == nil {
+				err = fmt.Errorf("the name %s is taken by a zone of another DNS name", z.Name)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("create managed zone %s: %w", spec.Zone, err)
 		}
@@ -184,7 +191,10 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 	}
 	rrs := b.recordSet(spec, hcLink)
 	name, typ := fqdn(spec.FQDN), strings.ToUpper(spec.RecordType)
-	_, err = b.dns.ResourceRecordSets.Get(b.project, zone.Name, name, typ).Context(ctx).Do()
+	err = gcp.Call(ctx, func() error {
+		_, err := b.dns.ResourceRecordSets.Get(b.project, zone.Name, name, typ).Context(ctx).Do()
+		return err
+	})
 	switch {
 	case gcp.IsNotFound(err):
 		err = gcp.Call(ctx, func() error {
@@ -226,7 +236,7 @@ func (b *Backend) ensureHealthCheck(ctx context.Context, spec dnsfailover.Spec) 
 		body.Type, body.HttpHealthCheck = ptr("HTTP"), &computepb.HTTPHealthCheck{Port: port, RequestPath: ptr(orSlash(hc.Path))}
 	}
 	link := fmt.Sprintf("projects/%s/global/healthChecks/%s", b.project, name)
-	_, err := b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: name})
+	_, err := b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: name}, gcp.ReadRetry())
 	switch {
 	case gcp.IsNotFound(err):
 		err = gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
@@ -239,6 +249,8 @@ func (b *Backend) ensureHealthCheck(ctx context.Context, spec dnsfailover.Spec) 
 		err = gcp.Do(ctx, "update health check "+name, func() (*compute.Operation, error) {
 			return b.hc.Update(ctx, &computepb.UpdateHealthCheckRequest{Project: b.project, HealthCheck: name, HealthCheckResource: body})
 		})
+	default:
+		err = fmt.Errorf("read health check %s: %w", name, err)
 	}
 	if err != nil {
 		return "", err
@@ -343,7 +355,7 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 	var hc *computepb.HealthCheck
 	if pol.HealthCheck != "" {
 		var err error
-		hc, err = b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: last(pol.HealthCheck)})
+		hc, err = b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: last(pol.HealthCheck)}, gcp.ReadRetry())
 		if err != nil && !gcp.IsNotFound(err) {
 			return nil, fmt.Errorf("read health check of %s: %w", spec.FQDN, err)
 		}

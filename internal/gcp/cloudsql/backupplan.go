@@ -13,6 +13,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
 )
 
 // BackupPlans is the Cloud SQL backup plan backend: the plan is the
@@ -116,10 +117,7 @@ func (b *BackupPlans) Apply(ctx context.Context, spec backupplan.Spec, previous 
 	}
 	takeNow := spec.StartBackupNow && previous == nil || previous != nil && previous.Spec.SnapshotTrigger != spec.SnapshotTrigger
 	if takeNow {
-		run := &sqladmin.BackupRun{Description: description(spec.Name, spec.SnapshotTrigger), Location: spec.CopyToLocation}
-		if err := c.do(ctx, "back up "+name, func() (*sqladmin.Operation, error) {
-			return c.svc.BackupRuns.Insert(c.project, name, run).Context(ctx).Do()
-		}); err != nil {
+		if err := b.backUp(ctx, name, spec, previous == nil); err != nil {
 			return nil, c.wrap(err)
 		}
 		if previous != nil && !spec.KeepSnapshots && previous.LatestSnapshotID != "" {
@@ -198,16 +196,89 @@ func (b *BackupPlans) Read(ctx context.Context, spec backupplan.Spec, previous *
 	return st, nil
 }
 
+// backUp takes an on-demand backup of instance described as the plan's
+// (description). A backup a lost answer or a killed run already took is
+// adopted (its operation waited for) instead of taken twice: looked for
+// before the first call when there is no previous state, and before each
+// retried call.
+func (b *BackupPlans) backUp(ctx context.Context, instance string, spec backupplan.Spec, adopt bool) error {
+	c := b.c
+	desc := description(spec.Name, spec.SnapshotTrigger)
+	run := &sqladmin.BackupRun{Description: desc, Location: spec.CopyToLocation}
+	return c.do(ctx, "back up "+instance, func() (*sqladmin.Operation, error) {
+		if adopt {
+			taken, err := b.described(ctx, instance, desc)
+			if err != nil {
+				return nil, err
+			}
+			if taken != nil {
+				return b.operationOf(ctx, instance, taken)
+			}
+		}
+		adopt = true
+		return c.svc.BackupRuns.Insert(c.project, instance, run).Context(ctx).Do()
+	})
+}
+
+// described is instance's backup described desc that did not fail (it may
+// still be running), nil when there is none.
+func (b *BackupPlans) described(ctx context.Context, instance, desc string) (*sqladmin.BackupRun, error) {
+	var found *sqladmin.BackupRun
+	err := gcp.Call(ctx, func() error {
+		found = nil
+		return b.c.svc.BackupRuns.List(b.c.project, instance).Pages(ctx, func(p *sqladmin.BackupRunsListResponse) error {
+			for _, r := range p.Items {
+				if r.Description == desc && r.Status != "FAILED" && r.Status != "DELETED" {
+					found = r
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list backups of %s: %w", instance, err)
+	}
+	return found, nil
+}
+
+// operationOf is the operation taking the backup run (backupContext names
+// it), so that an adopted backup is waited for as a new one is; nil when
+// the run is done or no operation is found for it.
+func (b *BackupPlans) operationOf(ctx context.Context, instance string, run *sqladmin.BackupRun) (*sqladmin.Operation, error) {
+	if run.Status == "SUCCESSFUL" {
+		return nil, nil
+	}
+	var found *sqladmin.Operation
+	err := gcp.Call(ctx, func() error {
+		found = nil
+		return b.c.svc.Operations.List(b.c.project).Instance(instance).Pages(ctx, func(p *sqladmin.OperationsListResponse) error {
+			for _, op := range p.Items {
+				if op.OperationType == "BACKUP_VOLUME" && op.BackupContext != nil && op.BackupContext.BackupId == run.Id && found == nil {
+					found = op
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list operations of %s: %w", instance, err)
+	}
+	return found, nil
+}
+
 // runs are the instance's successful backup runs, newest first.
 func (b *BackupPlans) runs(ctx context.Context, instance string) ([]*sqladmin.BackupRun, error) {
 	var out []*sqladmin.BackupRun
-	err := b.c.svc.BackupRuns.List(b.c.project, instance).Pages(ctx, func(p *sqladmin.BackupRunsListResponse) error {
-		for _, r := range p.Items {
-			if r.Status == "SUCCESSFUL" {
-				out = append(out, r)
+	err := gcp.Call(ctx, func() error {
+		out = nil // a retried listing starts again from the first page
+		return b.c.svc.BackupRuns.List(b.c.project, instance).Pages(ctx, func(p *sqladmin.BackupRunsListResponse) error {
+			for _, r := range p.Items {
+				if r.Status == "SUCCESSFUL" {
+					out = append(out, r)
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list backups of %s: %w", instance, err)
@@ -277,27 +348,30 @@ func (b *BackupPlans) LatestRecoveryPoint(ctx context.Context, database string) 
 	c := b.c
 	want := labels(backend.Meta{Component: database})["ha-component"]
 	var best *backupplan.RecoveryPoint
-	err := c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
-		for _, inst := range p.Items {
-			if inst.Settings == nil || inst.Settings.UserLabels["ha-component"] != want {
-				continue
-			}
-			runs, err := b.runs(ctx, inst.Name)
-			if err != nil {
-				return err
-			}
-			for _, r := range runs {
-				loc := r.Location
-				if loc == "" {
-					loc = inst.Region
+	err := gcp.Call(ctx, func() error {
+		best = nil // a retried listing starts again from the first page
+		return c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
+			for _, inst := range p.Items {
+				if inst.Settings == nil || inst.Settings.UserLabels["ha-component"] != want {
+					continue
 				}
-				rp := &backupplan.RecoveryPoint{ID: inst.Name + "/" + strconv.FormatInt(r.Id, 10), Location: loc, Database: database, CreatedAt: endTime(r)}
-				if best == nil || better(rp, best, c.region) {
-					best = rp
+				runs, err := b.runs(ctx, inst.Name)
+				if err != nil {
+					return err
+				}
+				for _, r := range runs {
+					loc := r.Location
+					if loc == "" {
+						loc = inst.Region
+					}
+					rp := &backupplan.RecoveryPoint{ID: inst.Name + "/" + strconv.FormatInt(r.Id, 10), Location: loc, Database: database, CreatedAt: endTime(r)}
+					if best == nil || better(rp, best, c.region) {
+						best = rp
+					}
 				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, c.wrap(err)

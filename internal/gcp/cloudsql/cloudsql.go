@@ -58,9 +58,11 @@ func init() {
 
 func (c *client) wrap(err error) error { return gcp.Unreachable(c.region, err) }
 
-// wait polls a Cloud SQL operation until DONE and returns its error.
+// wait polls a Cloud SQL operation until DONE and returns its error; a
+// nil operation is a change found already made (adopted), nothing to wait
+// for.
 func (c *client) wait(ctx context.Context, op *sqladmin.Operation, what string) error {
-	for op.Status != "DONE" {
+	for op != nil && op.Status != "DONE" {
 		if err := gcp.Sleep(ctx, gcp.Poll); err != nil {
 			return fmt.Errorf("timed out waiting to %s: %w", what, err)
 		}
@@ -74,7 +76,7 @@ func (c *client) wait(ctx context.Context, op *sqladmin.Operation, what string) 
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	if op.Error != nil && len(op.Error.Errors) > 0 {
+	if op != nil && op.Error != nil && len(op.Error.Errors) > 0 {
 		e := op.Error.Errors[0]
 		return &gcp.OperationError{What: what, Code: e.Code, Message: e.Message}
 	}

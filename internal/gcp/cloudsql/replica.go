@@ -236,25 +236,28 @@ func (r *Replicas) FindSource(ctx context.Context, spec replica.Spec) (string, e
 	deadline := time.Now().Add(promotionWait)
 	for {
 		var found, following string
-		err := c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
-			for _, inst := range p.Items {
-				if inst.Region != spec.SourceLocation || inst.Settings == nil {
-					continue
-				}
-				ok := true
-				for k, v := range want {
-					if inst.Settings.UserLabels[k] != v {
-						ok = false
+		err := gcp.Call(ctx, func() error {
+			found, following = "", "" // a retried listing starts again from the first page
+			return c.svc.Instances.List(c.project).Pages(ctx, func(p *sqladmin.InstancesListResponse) error {
+				for _, inst := range p.Items {
+					if inst.Region != spec.SourceLocation || inst.Settings == nil {
+						continue
+					}
+					ok := true
+					for k, v := range want {
+						if inst.Settings.UserLabels[k] != v {
+							ok = false
+						}
+					}
+					switch {
+					case ok && inst.MasterInstanceName != "":
+						following = inst.Name + " (a read replica of " + sourceName(inst.MasterInstanceName) + ")"
+					case ok:
+						found = inst.ConnectionName
 					}
 				}
-				switch {
-				case ok && inst.MasterInstanceName != "":
-					following = inst.Name + " (a read replica of " + sourceName(inst.MasterInstanceName) + ")"
-				case ok:
-					found = inst.ConnectionName
-				}
-			}
-			return nil
+				return nil
+			})
 		})
 		if err != nil {
 			return "", c.wrap(fmt.Errorf("find source %s: %w", spec.SourceComponent, err))
