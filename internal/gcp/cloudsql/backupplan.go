@@ -220,17 +220,28 @@ func (b *BackupPlans) backUp(ctx context.Context, instance string, spec backuppl
 	})
 }
 
-// described is instance's backup described desc that did not fail (it may
-// still be running), nil when there is none.
+// adoptWithin is how recent a backup must be to be taken for one a lost
+// answer or a killed run made: an older one with the same description is
+// left from an earlier plan of the same name (kept when it was deleted),
+// and a new plan takes its own.
+const adoptWithin = 6 * time.Hour
+
+// described is instance's backup described desc, enqueued within
+// adoptWithin, that did not fail (it may still be running), nil when there
+// is none.
 func (b *BackupPlans) described(ctx context.Context, instance, desc string) (*sqladmin.BackupRun, error) {
 	var found *sqladmin.BackupRun
 	err := gcp.Call(ctx, func() error {
 		found = nil
 		return b.c.svc.BackupRuns.List(b.c.project, instance).Pages(ctx, func(p *sqladmin.BackupRunsListResponse) error {
 			for _, r := range p.Items {
-				if r.Description == desc && r.Status != "FAILED" && r.Status != "DELETED" {
-					found = r
+				if r.Description != desc || r.Status == "FAILED" || r.Status == "DELETED" {
+					continue
 				}
+				if at, err := time.Parse(time.RFC3339, r.EnqueuedTime); err == nil && time.Since(at) > adoptWithin {
+					continue
+				}
+				found = r
 			}
 			return nil
 		})
