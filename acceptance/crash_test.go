@@ -20,9 +20,10 @@ import (
 )
 
 // crashPointsVar lists the calls after which the crash test kills terraform
-// (comma-separated operation names, as the fault front sees them); "all"
-// adds the later calls of the multi-call creates. CI runs the default: the
-// first create call of each resource kind.
+// (comma-separated operation names, as the fault front sees them; "gcp"
+// selects the GCP kill points, "keepalived" the virtual IP's); "all" adds
+// the later calls of the multi-call creates and the virtual IP's. CI runs
+// the default: the first create call of each resource kind, AWS and GCP.
 const crashPointsVar = "HA_CRASH_POINTS"
 
 // crashPoints is one create call per resource kind of the stack; the

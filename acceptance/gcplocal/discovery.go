@@ -78,6 +78,7 @@ type Doc struct {
 	Name        string             `json:"name"`
 	Version     string             `json:"version"`
 	ServicePath string             `json:"servicePath"`
+	BatchPath   string             `json:"batchPath"` // "batch/compute/v1"; Cloud SQL's and Cloud DNS's "batch"
 	Parameters  map[string]*Param  `json:"parameters"`
 	Schemas     map[string]*Schema `json:"schemas"`
 	Resources   map[string]*resource
@@ -89,6 +90,8 @@ type Contract struct {
 	Docs    []*Doc
 	Methods []*Method
 	ByID    map[string]*Method
+	// BatchPaths are the documents' batch paths, without the leading '/'.
+	BatchPaths map[string]bool
 }
 
 // ModuleDir finds the pinned google.golang.org/api in the module cache (the
@@ -115,7 +118,7 @@ func ModuleDir(dir string) (string, error) {
 
 // LoadContract reads the discovery documents under the module root dir.
 func LoadContract(dir string) (*Contract, error) {
-	c := &Contract{ByID: map[string]*Method{}}
+	c := &Contract{ByID: map[string]*Method{}, BatchPaths: map[string]bool{}}
 	for _, f := range DocFiles {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
@@ -126,6 +129,9 @@ func LoadContract(dir string) (*Contract, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		c.Docs = append(c.Docs, d)
+		if d.BatchPath != "" {
+			c.BatchPaths[d.BatchPath] = true
+		}
 		for _, m := range d.Methods {
 			c.Methods = append(c.Methods, m)
 			c.ByID[m.ID+"@"+d.Version] = m

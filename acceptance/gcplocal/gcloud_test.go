@@ -3,9 +3,12 @@ package gcplocal
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	compute "cloud.google.com/go/compute/apiv1"
@@ -121,6 +124,72 @@ func TestAccGCloudDNSTransaction(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("record not listed: %+v", sets)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("violations: %+v", errs)
+	}
+}
+
+// TestAccGCloudBatch: gcloud lists managed groups in two regions with one
+// aggregated call, then asks for the regions' instance groups and
+// autoscalers in batch requests (POST /batch/compute/v1); its answer shows
+// which group is autoscaled, which it can only know from the batch answer.
+func TestAccGCloudBatch(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("TF_ACC not set")
+	}
+	gcloud, err := exec.LookPath("gcloud")
+	if err != nil {
+		t.Fatal("gcloud not installed (Debian package google-cloud-cli)")
+	}
+	s := New(testContract(t))
+	var batches atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/batch/compute/v1" {
+			batches.Add(1)
+		}
+		s.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	for _, c := range [][2]string{
+		{"global/instanceTemplates", `{"name":"web","properties":{"machineType":"e2-small"}}`},
+		{"regions/us-central1/instanceGroupManagers", `{"name":"web-us","baseInstanceName":"web","targetSize":1,"instanceTemplate":"global/instanceTemplates/web"}`},
+		{"regions/europe-west1/instanceGroupManagers", `{"name":"web-eu","baseInstanceName":"web","targetSize":1,"instanceTemplate":"global/instanceTemplates/web"}`},
+		{"regions/us-central1/autoscalers", `{"name":"web-us","target":"regions/us-central1/instanceGroupManagers/web-us","autoscalingPolicy":{"minNumReplicas":2,"maxNumReplicas":4}}`},
+	} {
+		if code, e := call(t, ts.URL, "POST", "/compute/v1/projects/p/"+c[0], c[1]); code != 200 {
+			t.Fatalf("insert into %s: %d %v", c[0], code, e)
+		}
+	}
+	cmd := exec.Command(gcloud, "compute", "instance-groups", "managed", "list", "--project", "p", "--format", "json")
+	cmd.Env = append(os.Environ(), "CLOUDSDK_CONFIG="+t.TempDir(), "CLOUDSDK_CORE_DISABLE_PROMPTS=1",
+		"CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true", "CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE="+ts.URL+"/compute/v1/")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gcloud: %v: %s", err, out)
+	}
+	var groups []struct {
+		Name       string
+		Autoscaled string
+		Autoscaler struct {
+			AutoscalingPolicy struct{ MinNumReplicas int }
+		}
+	}
+	if err := json.Unmarshal(out, &groups); err != nil {
+		t.Fatalf("gcloud output %s: %v", out, err)
+	}
+	got := map[string]string{}
+	for _, g := range groups {
+		got[g.Name] = g.Autoscaled
+		if g.Name == "web-us" && g.Autoscaler.AutoscalingPolicy.MinNumReplicas != 2 {
+			t.Errorf("web-us autoscaler as gcloud sees it: %+v", g.Autoscaler)
+		}
+	}
+	if len(got) != 2 || got["web-us"] != "yes" || got["web-eu"] != "no" {
+		t.Errorf("gcloud sees groups autoscaled %v, want web-us yes and web-eu no: %s", got, out)
+	}
+	if n := batches.Load(); n == 0 {
+		t.Errorf("gcloud sent no batch request")
 	}
 	if errs := s.Errors(); len(errs) > 0 {
 		t.Errorf("violations: %+v", errs)

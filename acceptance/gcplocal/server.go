@@ -134,7 +134,7 @@ func servicePrefix(path string) (svc, rest string) {
 	return "", path
 }
 
-// ServeHTTP routes, checks, handles and checks the answer.
+// ServeHTTP serves the inspection paths, the batch endpoints and the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/__violations":
@@ -152,6 +152,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 		return
 	}
+	if batch := strings.TrimPrefix(r.URL.Path, "/"); s.C.BatchPaths[batch] {
+		s.serveBatch(w, r, batch)
+		return
+	}
+	s.serveAPI(w, r)
+}
+
+// serveAPI routes, checks, handles and checks the answer of one API call,
+// sent alone or as a part of a batch.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	reqDesc := r.Method + " " + r.URL.RequestURI()
 	m, vars, err := s.C.Route(r.Method, r.URL.Path)
 	if err != nil {

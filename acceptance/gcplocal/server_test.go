@@ -24,6 +24,15 @@ var (
 
 func start(t *testing.T) (*Server, string) {
 	t.Helper()
+	s := New(testContract(t))
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return s, ts.URL
+}
+
+// testContract loads the discovery documents once for all tests.
+func testContract(t *testing.T) *Contract {
+	t.Helper()
 	contractOnce.Do(func() {
 		dir, err := ModuleDir(".")
 		if err != nil {
@@ -35,10 +44,7 @@ func start(t *testing.T) (*Server, string) {
 	if contractErr != nil {
 		t.Fatal(contractErr)
 	}
-	s := New(contract)
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	return s, ts.URL
+	return contract
 }
 
 func call(t *testing.T, url, method, path, body string) (int, map[string]any) {
