@@ -204,7 +204,9 @@ func gcpDataObjectsOf(t *testing.T, names ...string) map[string][]string {
 	}
 	for name, objs := range out {
 		for i, o := range objs {
-			objs[i] = strings.ReplaceAll(o, name, "BP")
+			// A DNS health check's name ends in a hash of the record's
+			// name, which holds the test's name.
+			objs[i] = nameHash.ReplaceAllString(strings.ReplaceAll(o, name, "BP"), "-HASH")
 		}
 		sort.Strings(objs)
 	}
