@@ -1,16 +1,19 @@
-// Package membudget keeps a process near a memory budget without slowing
-// it when it stays under the budget.
+// Package membudget keeps a process near a memory budget while its live
+// heap is small against it, without slowing it otherwise.
 //
 // The Go collector lets the heap grow to twice what was live at the last
 // collection (GOGC=100). In a large plan the provider's live heap is mostly
 // short-lived per-request data of the plugin framework, so doubling it is
-// what makes the peak. Under the budget nothing changes; past it the
-// collector runs earlier, and the limit then follows the live heap at 1.5×
-// so a live heap larger than the budget never makes the collector run
-// without pause.
+// what makes the peak. While the live heap is at most two thirds of the
+// budget, the budget is a soft limit: the collector runs earlier, at most
+// twice as often as it would. Past that, collecting earlier would cost more
+// than the memory it saves (a refresh of a large stack, whose live heap is
+// larger, took half again the CPU under a limit), so the limit is lifted for
+// good and GOGC alone decides.
 package membudget
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -24,10 +27,10 @@ const Default = 96 << 20
 // liveMetric is the heap that survived the last collection.
 const liveMetric = "/gc/heap/live:bytes"
 
-// Start sets a soft memory limit of budget bytes, raised after every
-// collection to 1.5× the live heap when that is more. It does nothing when
-// the user set GOMEMLIMIT: their limit stands. It returns whether the
-// budget is in force.
+// Start sets a soft memory limit of budget bytes, lifted for the rest of
+// the process after a collection that leaves more than two thirds of the
+// budget live. It does nothing when the user set GOMEMLIMIT: their limit
+// stands. It returns whether the budget is in force.
 func Start(budget int64) bool {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
 		return false
@@ -37,10 +40,11 @@ func Start(budget int64) bool {
 	return true
 }
 
-// Limit is the memory limit for a live heap of live bytes.
+// Limit is the memory limit for a live heap of live bytes: the budget
+// while 1.5× the live heap fits in it, else none.
 func Limit(budget int64, live uint64) int64 {
-	if l := int64(live) + int64(live)/2; l > budget {
-		return l
+	if int64(live)+int64(live)/2 > budget {
+		return math.MaxInt64
 	}
 	return budget
 }
@@ -55,7 +59,13 @@ func watch(budget int64) {
 		sample := []metrics.Sample{{Name: liveMetric}}
 		metrics.Read(sample)
 		if sample[0].Value.Kind() == metrics.KindUint64 {
-			debug.SetMemoryLimit(Limit(budget, sample[0].Value.Uint64()))
+			if l := Limit(budget, sample[0].Value.Uint64()); l != budget {
+				// For good: setting the limit again when the live heap
+				// dips would hold a heap grown past it to the budget,
+				// and the collector would run without pause.
+				debug.SetMemoryLimit(l)
+				return
+			}
 		}
 		watch(budget)
 	}, budget)

@@ -420,7 +420,11 @@ func (b *Backend) record(spec dnsfailover.Spec, i int, t dnsfailover.Target, hcI
 func (b *Backend) ours(ctx context.Context, zoneID string, spec dnsfailover.Spec) ([]r53types.ResourceRecordSet, error) {
 	name := fqdn(spec.FQDN)
 	var out []r53types.ResourceRecordSet
-	in := &r53.ListResourceRecordSetsInput{HostedZoneId: sdkaws.String(zoneID), StartRecordName: sdkaws.String(name)}
+	// A page as long as the name's own records (A and AAAA per target, and
+	// a few of other types): the default of 300 made every read parse
+	// hundreds of the zone's other records.
+	in := &r53.ListResourceRecordSetsInput{HostedZoneId: sdkaws.String(zoneID), StartRecordName: sdkaws.String(name),
+		MaxItems: sdkaws.Int32(int32(2*len(spec.Targets) + 4))}
 	for {
 		page, err := b.r53.ListResourceRecordSets(ctx, in)
 		if err != nil {
