@@ -260,32 +260,7 @@ func applyStacksUnderFaults(t *testing.T, keys []string, opts services.FaultOpti
 	t.Helper()
 	name := "fs" + strings.ToLower(acctest.RandStringFromCharSet(6, acctest.CharSetAlphaNum))
 	dir := t.TempDir()
-	config := `
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-`
-	for i, key := range keys {
-		bpName := name + string(rune('a'+i))
-		bpPath := filepath.Join(dir, key+".ha.hcl")
-		if err := os.WriteFile(bpPath, []byte(faultBlueprintText(t, key, bpName)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		config += fmt.Sprintf(`
-module %q {
-  source                = %q
-  blueprint             = %q
-  database_password     = "acceptance-only-password"
-  skip_final_snapshot   = true
-  create_dns_zones      = true
-  force_destroy_buckets = true
-}
-`, key, filepath.Join(RepoRoot(), "modules", "stack"), bpPath)
-	}
+	config := stackModules(t, dir, keys, name, "force_destroy_buckets = true")
 	t.Cleanup(func() {
 		for i := range keys {
 			sweepFaults(t, name+string(rune('a'+i)))
@@ -310,6 +285,39 @@ module %q {
 		return out
 	}
 	return convergeUnderFaults(t, tf, proxy, opts, name, objects)
+}
+
+// stackModules is a configuration of one modules/stack instance per
+// blueprint key (faultBlueprintText written into dir, named name plus a
+// letter), each with extra arguments.
+func stackModules(t *testing.T, dir string, keys []string, name, extra string) string {
+	t.Helper()
+	config := `
+terraform {
+  required_providers {
+    ha = { source = "ha-blueprints/ha" }
+  }
+}
+
+provider "ha" {}
+`
+	for i, key := range keys {
+		bpPath := filepath.Join(dir, key+".ha.hcl")
+		if err := os.WriteFile(bpPath, []byte(faultBlueprintText(t, key, name+string(rune('a'+i)))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		config += fmt.Sprintf(`
+module %q {
+  source              = %q
+  blueprint           = %q
+  database_password   = "acceptance-only-password"
+  skip_final_snapshot = true
+  create_dns_zones    = true
+  %s
+}
+`, key, filepath.Join(RepoRoot(), "modules", "stack"), bpPath, extra)
+	}
+	return config
 }
 
 // sweepFaults removes what a failed fault test left, in every location the

@@ -173,30 +173,7 @@ func applyGCPStacksUnderFaults(t *testing.T, keys []string, opts services.FaultO
 	t.Helper()
 	name := "fg" + strings.ToLower(acctest.RandStringFromCharSet(6, acctest.CharSetAlphaNum))
 	dir := t.TempDir()
-	config := `
-terraform {
-  required_providers {
-    ha = { source = "ha-blueprints/ha" }
-  }
-}
-
-provider "ha" {}
-`
-	for i, key := range keys {
-		bpPath := filepath.Join(dir, key+".ha.hcl")
-		if err := os.WriteFile(bpPath, []byte(faultBlueprintText(t, key, name+string(rune('a'+i)))), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		config += fmt.Sprintf(`
-module %q {
-  source              = %q
-  blueprint           = %q
-  database_password   = "acceptance-only-password"
-  skip_final_snapshot = true
-  create_dns_zones    = true
-}
-`, key, filepath.Join(RepoRoot(), "modules", "stack"), bpPath)
-	}
+	config := stackModules(t, dir, keys, name, "")
 	local := strings.TrimSuffix(os.Getenv("HA_GCP_LOCAL_URL"), "/")
 	proxy, err := services.StartFaultProxy(local, opts)
 	if err != nil {

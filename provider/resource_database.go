@@ -249,7 +249,7 @@ func (r *databaseResource) latestRecoveryPoint(ctx context.Context, m *databaseM
 	if err != nil {
 		return nil, err
 	}
-	return bp.LatestRecoveryPoint(ctx, from)
+	return bp.LatestRecoveryPoint(ctx, m.Blueprint.ValueString(), from)
 }
 
 func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

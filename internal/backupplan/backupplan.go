@@ -91,9 +91,12 @@ type Backend interface {
 	Delete(ctx context.Context, status *Status) error
 	// LatestRecoveryPoint is the restore side: the newest recovery point
 	// in this backend's location holding the data of the database with
-	// component key database (a copy made by a plan elsewhere included).
+	// component key database of the blueprint (a copy made by a plan
+	// elsewhere included; "" matches any blueprint, for recovery points
+	// made before they carried it). Two blueprints may both have a
+	// database "east/orders/database": one never restores the other's.
 	// backend.ErrNotFound when there is none.
-	LatestRecoveryPoint(ctx context.Context, database string) (*RecoveryPoint, error)
+	LatestRecoveryPoint(ctx context.Context, blueprint, database string) (*RecoveryPoint, error)
 }
 
 // Registry holds each cloud's Backend factory; backends Register from init.

@@ -181,6 +181,13 @@ func TestPatroniClusterOnNamespaceHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	leader = st.Leader()
+	// The surviving replica follows the new leader only once it has
+	// switched timelines; a drill started before then fails over to a
+	// member without the drill's table, which measures the test's haste,
+	// not Patroni's failover.
+	if err := waitStreaming(ctx, api(leader), target); err != nil {
+		t.Fatal(err)
+	}
 	if err := api(leader).PatchConfig(ctx, map[string]any{"synchronous_mode": false}); err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +205,52 @@ func TestPatroniClusterOnNamespaceHosts(t *testing.T) {
 	if !res.Recovered {
 		t.Errorf("async drill: writes did not recover: %+v", res)
 	}
+}
+
+// waitStreaming waits until every member but the leader and skip
+// streams from the leader on its timeline with no lag.
+func waitStreaming(ctx context.Context, c *patroni.Client, skip string) error {
+	ctx2, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	var last patroni.ClusterStatus
+	for {
+		st, err := c.Cluster(ctx2)
+		if err == nil {
+			last = st
+			if caughtUp(st, skip) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx2.Done():
+			return fmt.Errorf("replicas not streaming from the leader: %+v", last.Members)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func caughtUp(st patroni.ClusterStatus, skip string) bool {
+	tl := -1
+	for _, m := range st.Members {
+		if m.Name == st.Leader() {
+			tl = m.Timeline
+		}
+	}
+	if tl < 0 {
+		return false
+	}
+	for _, m := range st.Members {
+		if m.Name == skip || m.Name == st.Leader() {
+			continue
+		}
+		// Patroni 3.0 says "running" for a replica that streams; later
+		// versions say "streaming".
+		live := m.State == "streaming" || m.State == "running"
+		if lag, ok := m.Lag.(float64); !live || m.Timeline != tl || !ok || lag != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func other(names []string, not string) string {

@@ -51,7 +51,7 @@ type Backend struct {
 	SSH hostdeliver.Settings
 
 	mu    sync.Mutex
-	plans map[string]backupplan.Spec // database component key → last spec seen
+	plans map[string]backupplan.Spec // planKey(blueprint, database) → last spec seen
 }
 
 // Check reports what makes spec unusable, for plan time.
@@ -596,14 +596,29 @@ func (b *Backend) remember(spec backupplan.Spec) {
 	if b.plans == nil {
 		b.plans = map[string]backupplan.Spec{}
 	}
-	b.plans[spec.Database] = spec
+	b.plans[planKey(spec.Blueprint, spec.Database)] = spec
 }
 
-// LatestRecoveryPoint is the newest backup of the database in a plan this
-// backend applied or read; the repository host is only known from a plan.
-func (b *Backend) LatestRecoveryPoint(ctx context.Context, database string) (*backupplan.RecoveryPoint, error) {
+// planKey keys a plan by its blueprint too: two blueprints applied by one
+// provider process may both have a database of the same component key.
+func planKey(blueprint, database string) string { return blueprint + "\x00" + database }
+
+// LatestRecoveryPoint is the newest backup of the blueprint's database in
+// a plan this backend applied or read; the repository host is only known
+// from a plan.
+func (b *Backend) LatestRecoveryPoint(ctx context.Context, blueprint, database string) (*backupplan.RecoveryPoint, error) {
 	b.mu.Lock()
-	spec, ok := b.plans[database]
+	spec, ok := b.plans[planKey(blueprint, database)]
+	if !ok {
+		// A plan or database without a blueprint matches on the
+		// database alone.
+		for _, p := range b.plans {
+			if p.Database == database && (blueprint == "" || p.Blueprint == "") {
+				spec, ok = p, true
+				break
+			}
+		}
+	}
 	b.mu.Unlock()
 	if !ok {
 		return nil, backend.NotFound("backup of database", database)

@@ -494,14 +494,18 @@ func (p *Plans) Delete(ctx context.Context, status *backupplan.Status) error {
 }
 
 // LatestRecoveryPoint is the newest available DB snapshot in this location
-// tagged as holding the database with component key database (the copies
-// plans elsewhere made here included).
-func (p *Plans) LatestRecoveryPoint(ctx context.Context, database string) (*backupplan.RecoveryPoint, error) {
+// tagged as holding the database with component key database of the
+// blueprint (the copies plans elsewhere made here included).
+func (p *Plans) LatestRecoveryPoint(ctx context.Context, blueprint, database string) (*backupplan.RecoveryPoint, error) {
 	c, err := rds.Open(ctx, p.sess, p.c.Location())
 	if err != nil {
 		return nil, err
 	}
-	snap, err := c.LatestSnapshotTagged(ctx, awsbase.TagDatabase, database)
+	want := map[string]string{awsbase.TagDatabase: database}
+	if blueprint != "" {
+		want[awsbase.TagBlueprint] = blueprint
+	}
+	snap, err := c.LatestSnapshotTagged(ctx, want)
 	if err != nil {
 		return nil, err
 	}

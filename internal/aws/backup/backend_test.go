@@ -77,12 +77,17 @@ func TestBackupPlanBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := west.LatestRecoveryPoint(ctx, "east/orders/database")
+	rp, err := west.LatestRecoveryPoint(ctx, "seambp", "east/orders/database")
 	if err != nil || rp.ID != st.LatestCopyID || rp.Location != "us-west-2" {
 		t.Errorf("LatestRecoveryPoint = %+v, %v; want %s", rp, err, st.LatestCopyID)
 	}
-	if _, err := west.LatestRecoveryPoint(ctx, "east/other/database"); !backend.IsNotFound(err) {
+	if _, err := west.LatestRecoveryPoint(ctx, "seambp", "east/other/database"); !backend.IsNotFound(err) {
 		t.Errorf("recovery point of a database never backed up: %v", err)
+	}
+	// Another blueprint's database of the same component key is not ours
+	// to restore.
+	if rp, err := west.LatestRecoveryPoint(ctx, "otherbp", "east/orders/database"); !backend.IsNotFound(err) {
+		t.Errorf("recovery point for another blueprint: %+v, %v; want not found", rp, err)
 	}
 
 	got, err := b.Read(ctx, backupplan.Spec{Meta: backend.Meta{Location: "us-east-1"}}, &backupplan.Status{ID: st.ID})

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -582,14 +583,14 @@ func (c *Client) ListSnapshots(ctx context.Context) ([]*Snapshot, error) {
 // LatestSnapshotTagged is the newest available manual snapshot in this
 // location whose tag key has value; ErrNotFound when there is none. After a
 // disaster this finds the newest cross-region copy of a lost database.
-func (c *Client) LatestSnapshotTagged(ctx context.Context, key, value string) (*Snapshot, error) {
+func (c *Client) LatestSnapshotTagged(ctx context.Context, tags map[string]string) (*Snapshot, error) {
 	all, err := c.ListSnapshots(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var best *Snapshot
 	for _, s := range all {
-		if s.Tags[key] != value || s.Status != "available" {
+		if !hasTags(s.Tags, tags) || s.Status != "available" {
 			continue
 		}
 		if best == nil || s.Created.After(best.Created) || (s.Created.Equal(best.Created) && s.Identifier > best.Identifier) {
@@ -597,9 +598,28 @@ func (c *Client) LatestSnapshotTagged(ctx context.Context, key, value string) (*
 		}
 	}
 	if best == nil {
-		return nil, fmt.Errorf("no available snapshot tagged %s=%s in %s: %w", key, value, c.location, ErrNotFound)
+		return nil, fmt.Errorf("no available snapshot tagged %s in %s: %w", tagList(tags), c.location, ErrNotFound)
 	}
 	return best, nil
+}
+
+func hasTags(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// tagList spells tags as k=v, sorted, for messages.
+func tagList(tags map[string]string) string {
+	l := make([]string, 0, len(tags))
+	for k, v := range tags {
+		l = append(l, k+"="+v)
+	}
+	sort.Strings(l)
+	return strings.Join(l, ", ")
 }
 
 // Restore starts a primary DB instance from a snapshot in this location

@@ -353,11 +353,13 @@ func (b *BackupPlans) Delete(ctx context.Context, st *backupplan.Status) error {
 }
 
 // LatestRecoveryPoint is the newest successful backup of the instance
-// labelled as component database, as "INSTANCE/RUN_ID" for
-// database.Spec.RestoreFrom; backups stored in this location come first.
-func (b *BackupPlans) LatestRecoveryPoint(ctx context.Context, database string) (*backupplan.RecoveryPoint, error) {
+// labelled as component database of the blueprint, as "INSTANCE/RUN_ID"
+// for database.Spec.RestoreFrom; backups stored in this location come
+// first.
+func (b *BackupPlans) LatestRecoveryPoint(ctx context.Context, blueprint, database string) (*backupplan.RecoveryPoint, error) {
 	c := b.c
-	want := labels(backend.Meta{Component: database})["ha-component"]
+	wantLabels := labels(backend.Meta{Component: database, Blueprint: blueprint})
+	want, wantBlueprint := wantLabels["ha-component"], wantLabels["ha-blueprint"]
 	var best *backupplan.RecoveryPoint
 	err := gcp.Call(ctx, func() error {
 		best = nil // a retried listing starts again from the first page
@@ -365,6 +367,9 @@ func (b *BackupPlans) LatestRecoveryPoint(ctx context.Context, database string) 
 			for _, inst := range p.Items {
 				if inst.Settings == nil || inst.Settings.UserLabels["ha-component"] != want {
 					continue
+				}
+				if blueprint != "" && inst.Settings.UserLabels["ha-blueprint"] != wantBlueprint {
+					continue // another blueprint's database of the same name
 				}
 				runs, err := b.runs(ctx, inst.Name)
 				if err != nil {

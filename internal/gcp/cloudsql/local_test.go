@@ -376,7 +376,10 @@ func TestLocalDatabaseReplicaPromoteBackupRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := euPlans.LatestRecoveryPoint(ctx, "east/db")
+	if other, err := euPlans.LatestRecoveryPoint(ctx, "other-shop", "east/db"); !backend.IsNotFound(err) {
+		t.Errorf("recovery point for another blueprint's east/db: %+v, %v; want not found", other, err)
+	}
+	rp, err := euPlans.LatestRecoveryPoint(ctx, "shop", "east/db")
 	if err != nil {
 		t.Fatalf("latest recovery point: %v", err)
 	}
