@@ -230,26 +230,17 @@ const adoptWithin = 6 * time.Hour
 // adoptWithin, that did not fail (it may still be running), nil when there
 // is none.
 func (b *BackupPlans) described(ctx context.Context, instance, desc string) (*sqladmin.BackupRun, error) {
-	var found *sqladmin.BackupRun
-	err := gcp.Call(ctx, func() error {
-		found = nil
-		return b.c.svc.BackupRuns.List(b.c.project, instance).Pages(ctx, func(p *sqladmin.BackupRunsListResponse) error {
-			for _, r := range p.Items {
-				if r.Description != desc || r.Status == "FAILED" || r.Status == "DELETED" {
-					continue
-				}
-				if at, err := time.Parse(time.RFC3339, r.EnqueuedTime); err == nil && time.Since(at) > adoptWithin {
-					continue
-				}
-				found = r
-			}
-			return nil
-		})
+	found, err := b.listRuns(ctx, instance, func(r *sqladmin.BackupRun) bool {
+		if r.Description != desc || r.Status == "FAILED" || r.Status == "DELETED" {
+			return false
+		}
+		at, err := time.Parse(time.RFC3339, r.EnqueuedTime)
+		return err != nil || time.Since(at) <= adoptWithin
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list backups of %s: %w", instance, err)
+	if err != nil || len(found) == 0 {
+		return nil, err
 	}
-	return found, nil
+	return found[len(found)-1], nil
 }
 
 // operationOf is the operation taking the backup run (backupContext names
@@ -279,12 +270,28 @@ func (b *BackupPlans) operationOf(ctx context.Context, instance string, run *sql
 
 // runs are the instance's successful backup runs, newest first.
 func (b *BackupPlans) runs(ctx context.Context, instance string) ([]*sqladmin.BackupRun, error) {
+	out, err := b.listRuns(ctx, instance, func(r *sqladmin.BackupRun) bool { return r.Status == "SUCCESSFUL" })
+	if err != nil {
+		return nil, err
+	}
+	// The API lists newest first; keep that order but make sure of it.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && endTime(out[j]).After(endTime(out[j-1])); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// listRuns lists instance's backup runs that keep accepts, in the API's
+// order, retrying the listing (from the first page) on transient errors.
+func (b *BackupPlans) listRuns(ctx context.Context, instance string, keep func(*sqladmin.BackupRun) bool) ([]*sqladmin.BackupRun, error) {
 	var out []*sqladmin.BackupRun
 	err := gcp.Call(ctx, func() error {
 		out = nil // a retried listing starts again from the first page
 		return b.c.svc.BackupRuns.List(b.c.project, instance).Pages(ctx, func(p *sqladmin.BackupRunsListResponse) error {
 			for _, r := range p.Items {
-				if r.Status == "SUCCESSFUL" {
+				if keep(r) {
 					out = append(out, r)
 				}
 			}
@@ -293,12 +300,6 @@ func (b *BackupPlans) runs(ctx context.Context, instance string) ([]*sqladmin.Ba
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list backups of %s: %w", instance, err)
-	}
-	// The API lists newest first; keep that order but make sure of it.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && endTime(out[j]).After(endTime(out[j-1])); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
 	}
 	return out, nil
 }
