@@ -359,6 +359,14 @@ func TestAccFaults_stockBlueprintsConverge(t *testing.T) {
 	if opts.Rate > 0 && faulty.Stats.Faults == 0 {
 		t.Fatalf("no call was faulted: %s", faulty.Stats)
 	}
+	checkStacksConverged(t, keys, clean, faulty)
+}
+
+// checkStacksConverged requires the faulted run of the blueprints keys to
+// hold exactly the fault-free run's objects, no twins, and nothing left
+// after either destroy; it logs each blueprint's counts.
+func checkStacksConverged(t *testing.T, keys []string, clean, faulty faultRun) {
+	t.Helper()
 	if d := diffLists(clean.Objects, faulty.Objects); d != "" {
 		t.Errorf("objects under faults differ from a fault-free apply:\n%s", d)
 	}

@@ -144,24 +144,8 @@ func TestAccFaults_gcpStackConverges(t *testing.T) {
 		t.Fatalf("no call was faulted: %s", faulty.Stats)
 	}
 	t.Logf("objects of the fault-free apply:\n%s", strings.Join(clean.Objects, "\n"))
-	if d := diffLists(clean.Objects, faulty.Objects); d != "" {
-		t.Errorf("objects under faults differ from a fault-free apply:\n%s", d)
-	}
-	seen := map[string]bool{}
-	for _, o := range faulty.Objects {
-		if seen[o] {
-			t.Errorf("twin object: %s", o)
-		}
-		seen[o] = true
-	}
-	for _, key := range keys {
-		t.Logf("blueprint %s: %d objects (fault-free %d); %d left after destroy",
-			key, countOf(faulty.Objects, key), countOf(clean.Objects, key), countOf(faulty.Left, key))
-	}
 	t.Logf("faults by API: %v", faulty.Stats.ByService)
-	if len(faulty.Left) > 0 || len(clean.Left) > 0 {
-		t.Errorf("left after destroy: under faults %v, fault-free %v", faulty.Left, clean.Left)
-	}
+	checkStacksConverged(t, keys, clean, faulty)
 }
 
 // applyGCPStacksUnderFaults applies the GCP blueprints (keys of

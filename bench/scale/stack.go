@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/services"
 )
@@ -147,22 +148,12 @@ module "stack" {
 			return fmt.Errorf("terraform get: %w\n%s", err, out)
 		}
 		usageFile := filepath.Join(work, "provider.usage")
-		_ = os.Remove(usageFile)
-		cmd := exec.Command(tf, "plan", "-no-color", "-input=false", "-lock=false")
-		cmd.Dir, cmd.Env = dir, env
-		wall, err := measure(cmd)
+		u, own, err := timedPlan(dir, tf, env, usageFile)
 		if err != nil {
 			return err
 		}
-		u, err := providerUsage(usageFile)
-		if err != nil {
-			return err
-		}
-		u.wall = wall.wall // the plan's own wall time; CPU and RSS are the provider's
-		// The terraform process's rusage includes the provider processes it
-		// waited for: the difference is terraform's own CPU.
 		fmt.Printf("%-34s %s   (plan wall; provider CPU, RSS; terraform's own CPU %.2f s)\n",
-			fmt.Sprintf("plan stack, %d components", total), u, (wall.cpu - u.cpu).Seconds())
+			fmt.Sprintf("plan stack, %d components", total), u, own.Seconds())
 		if refresh[n] {
 			if err := refreshStack(dir, tf, env, usageFile, total); err != nil {
 				return err
@@ -191,21 +182,33 @@ func refreshStack(dir, tf string, env []string, usageFile string, total int) err
 		return err
 	}
 	fmt.Printf("%-34s %8.2f s   (apply wall on the local AWS endpoint)\n", fmt.Sprintf("apply stack, %d components", total), applied.wall.Seconds())
+	// Exit code 2 is a plan with changes: a refresh that finds drift in
+	// what it just applied is a bug, not a figure.
+	u, own, err := timedPlan(dir, tf, env, usageFile, "-detailed-exitcode")
+	if err != nil {
+		return fmt.Errorf("refresh plan of the applied stack is not empty or failed: %w", err)
+	}
+	fmt.Printf("%-34s %s   (refresh plan wall; provider CPU, RSS; terraform's own CPU %.2f s)\n",
+		fmt.Sprintf("refresh stack, %d components", total), u, own.Seconds())
+	return nil
+}
+
+// timedPlan runs `terraform plan` (with extra arguments) in dir: the plan's
+// wall time with the provider processes' CPU and peak RSS (from the
+// wrapper's usageFile), and terraform's own CPU (its rusage includes the
+// provider processes it waited for: the difference is its own).
+func timedPlan(dir, tf string, env []string, usageFile string, extra ...string) (usage, time.Duration, error) {
 	_ = os.Remove(usageFile)
-	cmd := exec.Command(tf, "plan", "-no-color", "-input=false", "-lock=false", "-detailed-exitcode")
+	cmd := exec.Command(tf, append([]string{"plan", "-no-color", "-input=false", "-lock=false"}, extra...)...)
 	cmd.Dir, cmd.Env = dir, env
 	wall, err := measure(cmd)
 	if err != nil {
-		// Exit code 2 is a plan with changes: a refresh that finds drift
-		// in what it just applied is a bug, not a figure.
-		return fmt.Errorf("refresh plan of the applied stack is not empty or failed: %w", err)
+		return usage{}, 0, err
 	}
 	u, err := providerUsage(usageFile)
 	if err != nil {
-		return err
+		return usage{}, 0, err
 	}
 	u.wall = wall.wall
-	fmt.Printf("%-34s %s   (refresh plan wall; provider CPU, RSS; terraform's own CPU %.2f s)\n",
-		fmt.Sprintf("refresh stack, %d components", total), u, (wall.cpu - u.cpu).Seconds())
-	return nil
+	return u, wall.cpu - u.cpu, nil
 }
