@@ -14,9 +14,11 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/cli"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/membudget"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/pluginserver"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/version"
 	"github.com/ha-blueprints/terraform-provider-ha/provider"
 )
@@ -38,11 +40,10 @@ func main() {
 
 	defaultLogLevels()
 	stopProfile := startProfile()
-	err := providerserver.Serve(context.Background(), provider.New(version.Version), providerserver.ServeOpts{
-		Address:         Address,
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
+	newProvider := provider.New(version.Version)
+	err := pluginserver.Serve(context.Background(), Address, func() tfprotov6.ProviderServer {
+		return providerserver.NewProtocol6(newProvider())()
+	}, pluginserver.Options{Debug: debug})
 	stopProfile()
 	if err != nil {
 		log.Fatal(err.Error())

@@ -20,6 +20,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/patroni"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/pgbackrest"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 // Bare-metal attributes of ha_backup_plan (cloud = "bare_metal"): pgBackRest
@@ -115,7 +116,7 @@ func (r *backupPlanResource) planBareMetal(ctx context.Context, req resource.Mod
 		return // destroy
 	}
 	var m backupPlanModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &m)...)
 	if resp.Diagnostics.HasError() || cloudOf(m.Cloud) != backend.BareMetal {
 		return
 	}

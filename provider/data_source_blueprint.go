@@ -20,6 +20,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -117,7 +118,7 @@ func (d *blueprintDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 // they are checked again when the data source is read.
 func (d *blueprintDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var m blueprintDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -129,7 +130,7 @@ func (d *blueprintDataSource) ValidateConfig(ctx context.Context, req datasource
 
 func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m blueprintDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -197,7 +198,7 @@ func (d *blueprintDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.ObjectStores = out["object_stores"].(types.Map)
 	m.Alerts = out["alerts"].(types.Map)
 	m.VirtualIPs = out["virtual_ips"].(types.Map)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &m)...)
 }
 
 // blueprintDiags turns blueprint diagnostics into framework diagnostics on

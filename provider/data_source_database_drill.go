@@ -15,6 +15,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/dbdrill"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/patroni"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var _ datasource.DataSource = &databaseDrillDataSource{}
@@ -88,7 +89,7 @@ type databaseDrillModel struct {
 
 func (d *databaseDrillDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m databaseDrillModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -194,5 +195,5 @@ func (d *databaseDrillDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.LostIDs = types.ListValueMust(types.Int64Type, ids)
 	m.LeaderBefore = types.StringValue(before)
 	m.LeaderAfter = types.StringValue(after)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &m)...)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/drill"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var _ datasource.DataSource = &dnsDrillDataSource{}
@@ -71,7 +72,7 @@ func (d *dnsDrillDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 
 func (d *dnsDrillDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m dnsDrillModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -120,7 +121,7 @@ func (d *dnsDrillDataSource) Read(ctx context.Context, req datasource.ReadReques
 		})
 	}
 	m.Changes = types.ListValueMust(types.ObjectType{AttrTypes: dnsDrillChangeTypes}, changes)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &m)...)
 }
 
 // limitedWriter keeps the first max bytes of the commands' output for the

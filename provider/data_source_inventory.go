@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/inventory"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var _ datasource.DataSource = &inventoryDataSource{}
@@ -93,7 +94,7 @@ func (d *inventoryDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 
 func (d *inventoryDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m inventoryModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -151,7 +152,7 @@ func (d *inventoryDataSource) Read(ctx context.Context, req datasource.ReadReque
 			DownedBy: stringList(inv.DownedBy(h)),
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &m)...)
 }
 
 // stringList turns a Go slice into a list value (empty, never null).

@@ -15,6 +15,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/inventory"
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/powerstatus"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -104,7 +105,7 @@ func (d *powerStatusDataSource) Configure(_ context.Context, req datasource.Conf
 
 func (d *powerStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m powerStatusModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -214,7 +215,7 @@ func (d *powerStatusDataSource) Read(ctx context.Context, req datasource.ReadReq
 		}
 		m.PDUStatus[r.Name] = s
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &m)...)
 }
 
 func optFloat(v float64) types.Float64 {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/vipdrill"
 )
 
@@ -80,7 +81,7 @@ func (d *vipDrillDataSource) Configure(_ context.Context, req datasource.Configu
 
 func (d *vipDrillDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m vipDrillModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -135,7 +136,7 @@ func (d *vipDrillDataSource) Read(ctx context.Context, req datasource.ReadReques
 	m.Before, m.After, m.FailedBackTo = types.StringValue(res.Before), types.StringValue(res.After), types.StringValue(res.FailedBackTo)
 	m.SwitchSeconds, m.FailbackSeconds = types.Float64Value(res.SwitchSeconds), types.Float64Value(res.FailbackSecond)
 	m.Summary, m.JSON = types.StringValue(res.Summary()), types.StringValue(res.JSON())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &m)...)
 }
 
 type vipDrillHostModel struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/database"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/patroni"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 // Bare-metal attributes of ha_database (cloud = "bare_metal"): a Patroni
@@ -139,7 +140,7 @@ func (r *databaseResource) planBareMetal(ctx context.Context, req resource.Modif
 		return
 	}
 	var m databaseModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &m)...)
 	if resp.Diagnostics.HasError() || cloudOf(m.Cloud) != backend.BareMetal {
 		return
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/backup"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -207,7 +208,7 @@ func (r *backupPlanResource) ModifyPlan(ctx context.Context, req resource.Modify
 
 func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan backupPlanModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -232,7 +233,7 @@ func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequ
 	if st != nil {
 		// The plan exists: save what there is even if a later step failed.
 		plan.fromApply(st, &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "create backup plan", label, err)
@@ -241,7 +242,7 @@ func (r *backupPlanResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state backupPlanModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -256,7 +257,7 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 		var st *backupplan.Status
 		if st, err = b.Read(ctx, spec, state.status(spec)); err == nil {
 			state.fromRead(st)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 			return
 		}
 	}
@@ -276,8 +277,8 @@ func (r *backupPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 
 func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state backupPlanModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -303,7 +304,7 @@ func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 	st, err := b.Apply(ctx, spec, state.status(prior))
 	if st != nil {
 		plan.fromApply(st, &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 	}
 	if err != nil {
 		addAWSError(&resp.Diagnostics, "update backup plan", label, err)
@@ -312,7 +313,7 @@ func (r *backupPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 
 func (r *backupPlanResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state backupPlanModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -28,6 +28,7 @@ import (
 	_ "github.com/ha-blueprints/terraform-provider-ha/internal/aws/cachegroup" // registers the AWS cache backend
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/cache"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -145,7 +146,7 @@ func (r *cacheResource) backend(ctx context.Context, m *cacheModel) (cache.Backe
 
 func (r *cacheResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan cacheModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -168,13 +169,13 @@ func (r *cacheResource) Create(ctx context.Context, req resource.CreateRequest, 
 		if st2, rerr := b.Read(ctx, spec, nil); rerr == nil {
 			// Created but not (yet) ready: kept, so destroy removes it.
 			resp.Diagnostics.Append(plan.fromStatus(ctx, st2)...)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 		}
 		return
 	}
 	r.warnReplication(&plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(plan.fromStatus(ctx, st)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *cacheResource) warnReplication(m *cacheModel, diags *diag.Diagnostics) {
@@ -188,7 +189,7 @@ func (r *cacheResource) warnReplication(m *cacheModel, diags *diag.Diagnostics) 
 
 func (r *cacheResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state cacheModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -210,13 +211,13 @@ func (r *cacheResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	resp.Diagnostics.Append(state.fromStatus(ctx, st)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 }
 
 func (r *cacheResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state cacheModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -246,12 +247,12 @@ func (r *cacheResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		return
 	}
 	resp.Diagnostics.Append(plan.fromStatus(ctx, st)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *cacheResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state cacheModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

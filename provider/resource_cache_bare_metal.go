@@ -16,6 +16,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/cache"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/redissentinel"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 // bareMetalCacheAttributes are ha_cache's attributes for cloud =
@@ -159,7 +160,7 @@ func nonNilStrings(s []string) []string {
 // and zones on AWS; hosts and password on bare metal.
 func (r *cacheResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m cacheModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() || m.Cloud.IsUnknown() {
 		return
 	}
@@ -188,7 +189,7 @@ func (r *cacheResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		return
 	}
 	var plan cacheModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() || plan.Cloud.IsUnknown() {
 		return
 	}
@@ -208,11 +209,11 @@ func (r *cacheResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		}
 		plan.Master, plan.FailoverSeconds = types.StringNull(), types.Int64Null()
 		plan.ReplicaHosts, plan.ConfigSHA256 = types.ListNull(types.StringType), types.MapNull(types.StringType)
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.Plan, &plan)...)
 		return
 	}
 	if !plan.knownHosts(ctx) || plan.Hosts.IsNull() {
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.Plan, &plan)...)
 		return
 	}
 	spec, ok := plan.spec(ctx, &resp.Diagnostics)
@@ -242,11 +243,11 @@ func (r *cacheResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	// nothing to change they stay as read.
 	if !req.State.Raw.IsNull() {
 		var state cacheModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 		if !req.Plan.Raw.Equal(req.State.Raw) || !plan.ConfigSHA256.Equal(state.ConfigSHA256) {
 			plan.Master, plan.ReplicaHosts = types.StringUnknown(), types.ListUnknown(types.StringType)
 			plan.PrimaryEndpoint, plan.ReaderEndpoint = types.StringUnknown(), types.StringUnknown()
 		}
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.Plan, &plan)...)
 }

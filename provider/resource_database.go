@@ -25,6 +25,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/database"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -198,7 +199,7 @@ func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 
 func (r *databaseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan databaseModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -231,7 +232,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 	if st != nil {
 		// Even after an error the instance exists: keep it in state (tainted) so it is not lost.
 		plan.fill(st)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 	}
 	if err != nil {
 		what := "create database"
@@ -254,7 +255,7 @@ func (r *databaseResource) latestRecoveryPoint(ctx context.Context, m *databaseM
 
 func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state databaseModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -274,7 +275,7 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 				// Imported: where it came from is not recorded by the cloud.
 				state.RestoredFromSnapshot = types.StringValue("")
 			}
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 			return
 		}
 	}
@@ -290,8 +291,8 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *databaseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state databaseModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -321,12 +322,12 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	plan.RestoredFromSnapshot = state.RestoredFromSnapshot
 	plan.fill(st)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state databaseModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

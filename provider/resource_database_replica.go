@@ -24,6 +24,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/replica"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -196,7 +197,7 @@ func (r *databaseReplicaResource) ModifyPlan(ctx context.Context, req resource.M
 		return
 	}
 	var plan databaseReplicaModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -218,7 +219,7 @@ func (r *databaseReplicaResource) ModifyPlan(ctx context.Context, req resource.M
 		return
 	}
 	var state databaseReplicaModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() || state.Role.ValueString() != "replica" || !plan.SourceARN.Equal(state.SourceARN) {
 		return
 	}
@@ -236,7 +237,7 @@ func (r *databaseReplicaResource) backend(ctx context.Context, m *databaseReplic
 
 func (r *databaseReplicaResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan databaseReplicaModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -269,7 +270,7 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 	if st != nil && err != nil {
 		// The instance exists: keep it in state (tainted) so it is not lost.
 		plan.fill(st, true)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 	}
 	if err != nil {
 		var mismatch *replica.EngineMismatchError
@@ -280,12 +281,12 @@ func (r *databaseReplicaResource) Create(ctx context.Context, req resource.Creat
 		return
 	}
 	plan.fill(st, false)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *databaseReplicaResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state databaseReplicaModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -300,7 +301,7 @@ func (r *databaseReplicaResource) Read(ctx context.Context, req resource.ReadReq
 		var st *replica.Status
 		if st, err = b.Read(ctx, spec, state.status(spec)); err == nil {
 			state.fill(st, false)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 			return
 		}
 	}
@@ -316,8 +317,8 @@ func (r *databaseReplicaResource) Read(ctx context.Context, req resource.ReadReq
 
 func (r *databaseReplicaResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state databaseReplicaModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -351,12 +352,12 @@ func (r *databaseReplicaResource) Update(ctx context.Context, req resource.Updat
 		return
 	}
 	plan.fill(st, false)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *databaseReplicaResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state databaseReplicaModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -22,8 +22,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/dnsfailover"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -203,11 +205,11 @@ func (r *dnsFailoverResource) Configure(_ context.Context, req resource.Configur
 // ValidateConfig checks what the schema cannot: the blocks are present and
 // each target has something to answer.
 func (r *dnsFailoverResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	if !dnsBlocksKnown(ctx, req.Config.GetAttribute) {
+	if !dnsBlocksKnown(req.Config.Raw) {
 		return // checked again once the values are known
 	}
 	var m dnsFailoverModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -256,7 +258,7 @@ func (r *dnsFailoverResource) ValidateConfig(ctx context.Context, req resource.V
 // ModifyPlan fills the port and path defaults that depend on the protocol,
 // and computes detection_seconds so that it is known at plan time.
 func (r *dnsFailoverResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || !dnsBlocksKnown(ctx, req.Plan.GetAttribute) {
+	if req.Plan.Raw.IsNull() || !dnsBlocksKnown(req.Plan.Raw) {
 		return // detection_seconds stays unknown until the blocks are known
 	}
 	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) {
@@ -265,7 +267,7 @@ func (r *dnsFailoverResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 	var m dnsFailoverModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &m)...)
 	if resp.Diagnostics.HasError() || m.HealthCheck == nil {
 		return
 	}
@@ -296,23 +298,21 @@ func (r *dnsFailoverResource) ModifyPlan(ctx context.Context, req resource.Modif
 	// record and check per target, in order): when what shapes them
 	// changes, the ids are known only after apply.
 	if !req.State.Raw.IsNull() {
+		was, will := rawAttrs(req.State.Raw), rawAttrs(req.Plan.Raw)
 		for _, name := range []string{"target", "health_check", "mode", "record_type"} {
-			var was, will attr.Value
-			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(name), &was)...)
-			resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(name), &will)...)
-			if was == nil || will == nil || !was.Equal(will) {
+			if w, ok := was[name]; !ok || !w.Equal(will[name]) {
 				m.RecordIDs = types.ListUnknown(types.StringType)
 				m.HealthCheckIDs = types.ListUnknown(types.StringType)
 				break
 			}
 		}
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.Plan, &m)...)
 }
 
 func (r *dnsFailoverResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan dnsFailoverModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -331,12 +331,12 @@ func (r *dnsFailoverResource) Create(ctx context.Context, req resource.CreateReq
 	plan.setStatus(st)
 	plan.ID = types.StringValue(dnsImportID(plan.Backend.ValueString(), spec.Zone, spec.FQDN, spec.RecordType))
 	plan.DetectionSeconds = types.Int64Value(int64(r.detectionSeconds(ctx, &plan)))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *dnsFailoverResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state dnsFailoverModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -363,13 +363,13 @@ func (r *dnsFailoverResource) Read(ctx context.Context, req resource.ReadRequest
 		state.ID = types.StringValue(dnsImportID(state.Backend.ValueString(), st.Spec.Zone, st.Spec.FQDN, st.Spec.RecordType))
 	}
 	state.DetectionSeconds = types.Int64Value(int64(r.detectionSeconds(ctx, &state)))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 }
 
 func (r *dnsFailoverResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state dnsFailoverModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -387,12 +387,12 @@ func (r *dnsFailoverResource) Update(ctx context.Context, req resource.UpdateReq
 	plan.setStatus(st)
 	plan.ID = state.ID
 	plan.DetectionSeconds = types.Int64Value(int64(r.detectionSeconds(ctx, &plan)))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *dnsFailoverResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state dnsFailoverModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -513,25 +513,40 @@ func dnsCanonicalName(s string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
 }
 
-// dnsBlocksKnown reports whether the target and health_check blocks are
-// known. A dynamic block over values not yet known (a module passing a data
-// source's output, or terraform validate) makes them unknown, which the
-// model's slice and pointer cannot hold.
-func dnsBlocksKnown(ctx context.Context, get func(context.Context, path.Path, any) diag.Diagnostics) bool {
-	var targets types.List
-	var hc types.Object
-	if get(ctx, path.Root("target"), &targets).HasError() || get(ctx, path.Root("health_check"), &hc).HasError() {
+// dnsBlocksKnown reports whether the target and health_check blocks of an
+// object value (configuration or plan) are known. A dynamic block over
+// values not yet known (a module passing a data source's output, or
+// terraform validate) makes them unknown, which the model's slice and
+// pointer cannot hold. It reads the raw value: a path lookup through the
+// framework costs more than the rest of a validation.
+func dnsBlocksKnown(raw tftypes.Value) bool {
+	attrs := rawAttrs(raw)
+	targets, hc := attrs["target"], attrs["health_check"]
+	if !targets.IsKnown() || !hc.IsKnown() {
 		return false
 	}
-	if targets.IsUnknown() || hc.IsUnknown() {
-		return false
+	var elems []tftypes.Value
+	if !targets.IsNull() {
+		if err := targets.As(&elems); err != nil {
+			return false
+		}
 	}
-	for _, e := range targets.Elements() {
-		if e.IsUnknown() {
+	for _, e := range elems {
+		if !e.IsKnown() {
 			return false
 		}
 	}
 	return true
+}
+
+// rawAttrs is the attributes of a known, non-null object value (nil
+// otherwise, whose lookups give the zero Value, which is not known).
+func rawAttrs(v tftypes.Value) map[string]tftypes.Value {
+	var attrs map[string]tftypes.Value
+	if !v.IsKnown() || v.IsNull() || v.As(&attrs) != nil {
+		return nil
+	}
+	return attrs
 }
 
 type dnsFailoverModel struct {

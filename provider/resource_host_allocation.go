@@ -21,6 +21,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints/lang"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/placement"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/powerstatus"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -103,9 +104,9 @@ func (r *hostAllocationResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return // destroy, or not configured yet
 	}
 	var plan, state hostAllocationModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -114,7 +115,7 @@ func (r *hostAllocationResource) ModifyPlan(ctx context.Context, req resource.Mo
 		plan.Members = types.ListUnknown(types.StringType)
 		plan.Addresses = types.MapUnknown(types.StringType)
 		plan.BlastRadius = types.MapUnknown(types.MapType{ElemType: types.Int64Type})
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.Plan, &plan)...)
 		return
 	}
 	plan.ID = plan.Name
@@ -145,7 +146,7 @@ func (r *hostAllocationResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	plan.setResult(res, addrs)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.Plan, &plan)...)
 }
 
 // place runs the placement for plan with current members; live UPS status
@@ -227,7 +228,7 @@ func (r *hostAllocationResource) place(ctx context.Context, plan *hostAllocation
 
 func (r *hostAllocationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan hostAllocationModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -250,29 +251,29 @@ func (r *hostAllocationResource) Create(ctx context.Context, req resource.Create
 		plan.setResult(res, addrs)
 	}
 	plan.ID = plan.Name
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *hostAllocationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state hostAllocationModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	// The allocation lives in state and the inventory is read at plan time:
 	// there is nothing remote to refresh.
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 }
 
 func (r *hostAllocationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan hostAllocationModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if plan.Members.IsUnknown() {
 		var state hostAllocationModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 		var current []string
 		resp.Diagnostics.Append(state.Members.ElementsAs(ctx, &current, false)...)
 		if r.data == nil {
@@ -290,7 +291,7 @@ func (r *hostAllocationResource) Update(ctx context.Context, req resource.Update
 		plan.setResult(res, addrs)
 	}
 	plan.ID = plan.Name
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *hostAllocationResource) Delete(_ context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {

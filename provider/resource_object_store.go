@@ -22,6 +22,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/bucket"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/objectstore"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -126,7 +127,7 @@ func (r *objectStoreResource) Configure(_ context.Context, req resource.Configur
 
 func (r *objectStoreResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m objectStoreModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -148,7 +149,7 @@ func (r *objectStoreResource) backend(ctx context.Context, cloud, location strin
 
 func (r *objectStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan objectStoreModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -169,13 +170,13 @@ func (r *objectStoreResource) Create(ctx context.Context, req resource.CreateReq
 		// so the next apply converges it (or destroy removes it).
 		if st2, rerr := b.Read(ctx, spec.Name, spec.Location, &objectstore.Status{Spec: spec}); rerr == nil {
 			plan.fromStatus(st2)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 		}
 		return
 	}
 	plan.fromStatus(st)
 	r.warnCopy(&plan, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 // warnCopy says, against an endpoint override only, that objects are not
@@ -190,7 +191,7 @@ func (r *objectStoreResource) warnCopy(m *objectStoreModel, diags *diag.Diagnost
 
 func (r *objectStoreResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state objectStoreModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -211,13 +212,13 @@ func (r *objectStoreResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.fromStatus(st)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 }
 
 func (r *objectStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state objectStoreModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -237,12 +238,12 @@ func (r *objectStoreResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	plan.fromStatus(st)
 	r.warnCopy(&plan, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *objectStoreResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state objectStoreModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/pdu"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -70,7 +71,7 @@ func (r *pduOutletResource) Configure(_ context.Context, req resource.ConfigureR
 
 func (r *pduOutletResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan pduOutletModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -81,12 +82,12 @@ func (r *pduOutletResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	plan.ID = types.StringValue(outletID(plan.Address.ValueString(), plan.Outlet.ValueInt64()))
 	plan.Name = types.StringValue(o.Name)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *pduOutletResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state pduOutletModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -108,13 +109,13 @@ func (r *pduOutletResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	state.State = types.StringValue(o.State)
 	state.Name = types.StringValue(o.Name)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 }
 
 func (r *pduOutletResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state pduOutletModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -129,7 +130,7 @@ func (r *pduOutletResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	plan.ID = types.StringValue(outletID(plan.Address.ValueString(), plan.Outlet.ValueInt64()))
 	plan.Name = types.StringValue(o.Name)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *pduOutletResource) Delete(_ context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	sg "github.com/ha-blueprints/terraform-provider-ha/internal/scalinggroup"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 var (
@@ -132,7 +133,7 @@ func (r *scalingGroupResource) ValidateConfig(ctx context.Context, req resource.
 	validateCloud(ctx, req.Config, sg.Registry, "ha_scaling_group", &resp.Diagnostics)
 	validateCloudValues(ctx, req.Config, true, &resp.Diagnostics)
 	var m scalingGroupModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Config, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -158,8 +159,8 @@ func (r *scalingGroupResource) ModifyPlan(ctx context.Context, req resource.Modi
 		return
 	}
 	var plan, state scalingGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -188,7 +189,7 @@ func withLog(ctx context.Context) context.Context {
 
 func (r *scalingGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan scalingGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -211,18 +212,18 @@ func (r *scalingGroupResource) Create(ctx context.Context, req resource.CreateRe
 		// Whatever was made stays in state (tainted), so it is not lost.
 		if st != nil && st.ID != "" {
 			plan.fromStatus(st)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 		}
 		resp.Diagnostics.AddError("Unable to create scaling group", awsErrorDetail(plan.Component, plan.Name, err))
 		return
 	}
 	plan.fromStatus(st)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *scalingGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state scalingGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -250,13 +251,13 @@ func (r *scalingGroupResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	state.fromStatus(st)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &state)...)
 }
 
 func (r *scalingGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state scalingGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -285,12 +286,12 @@ func (r *scalingGroupResource) Update(ctx context.Context, req resource.UpdateRe
 		tflog.Info(ctx, "instances rolled", map[string]any{"group": spec.Name, "method": st.RollMethod})
 	}
 	plan.fromStatus(st)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(tfmodel.Set(ctx, &resp.State, &plan)...)
 }
 
 func (r *scalingGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state scalingGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(tfmodel.Get(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

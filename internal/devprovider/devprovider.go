@@ -15,11 +15,17 @@ import (
 // Binary is the provider's file name inside the plugin directory.
 const Binary = "terraform-provider-ha"
 
+// BuildTags are the tags every build of the provider uses (GNUmakefile's
+// BUILD_TAGS too): grpcnotrace leaves out gRPC's x/net/trace, whose HTML
+// templates would make the linker keep every exported method in the binary
+// (see internal/pluginserver).
+const BuildTags = "grpcnotrace"
+
 // Build compiles the module at root into dir/terraform-provider-ha, with
 // extra ldflags (such as "-s -w") when given, and returns the binary's path.
 func Build(ctx context.Context, root, dir, ldflags string) (string, error) {
 	bin := filepath.Join(dir, Binary)
-	args := []string{"build", "-trimpath"}
+	args := []string{"build", "-trimpath", "-tags", BuildTags}
 	if ldflags != "" {
 		args = append(args, "-ldflags", ldflags)
 	}

@@ -203,10 +203,11 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 	zoneCreated := previous != nil && previous.ZoneCreated
 	// A and AAAA failovers of one name share the LUA rrset: serialise the
 	// read-modify-write of it within this process. One fresh read of the
-	// zone serves both the zone checks and the rrset to modify.
+	// zone and its rrsets at this name serves both the zone checks and the
+	// rrset to modify.
 	unlock := lockName(b.c, spec.FQDN)
 	defer unlock()
-	zone, err := b.c.ZoneFresh(ctx, spec.Zone)
+	zone, err := b.c.ZoneAt(ctx, spec.Zone, spec.FQDN)
 	switch {
 	case errors.Is(err, ErrZoneNotFound) && spec.CreateZone:
 		if zone, err = b.c.CreateZone(ctx, spec.Zone, []string{"ns1." + spec.Zone}, zoneOwner(spec.FQDN)); err != nil {
@@ -400,7 +401,7 @@ func (b *Backend) Delete(ctx context.Context, status *dnsfailover.Status) error 
 	spec := Normalize(status.Spec)
 	unlock := lockName(b.c, spec.FQDN)
 	defer unlock()
-	zone, err := b.c.ZoneFresh(ctx, spec.Zone)
+	zone, err := b.c.ZoneAt(ctx, spec.Zone, spec.FQDN)
 	if errors.Is(err, ErrZoneNotFound) {
 		return nil
 	}

@@ -280,3 +280,49 @@ func rrsetKeys(z *Zone) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestZoneAtReadsOneName: the read behind every apply and delete carries
+// the zone's settings and only the rrsets at the name, however many others
+// the zone holds; and the apply still sees a plain record there.
+func TestZoneAtReadsOneName(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	zone := "many.test."
+	if _, err := f.client.CreateZone(ctx, zone, []string{"ns1." + zone}, "someone"); err != nil {
+		t.Fatal(err)
+	}
+	var others []RRSet
+	for i := range 50 {
+		others = append(others, RRSet{Name: fmt.Sprintf("n%d.%s", i, zone), Type: "A", TTL: 60, ChangeType: "REPLACE",
+			Records: []Record{{Content: "127.0.0.9"}}})
+	}
+	others = append(others, RRSet{Name: "www." + zone, Type: "TXT", TTL: 60, ChangeType: "REPLACE",
+		Records: []Record{{Content: `"kept"`}}})
+	if err := f.client.PatchRRSets(ctx, zone, others); err != nil {
+		t.Fatal(err)
+	}
+	z, err := f.client.ZoneAt(ctx, zone, "www."+zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.Account != "someone" || z.ID == "" {
+		t.Errorf("zone settings missing from the filtered read: account %q, id %q", z.Account, z.ID)
+	}
+	if got := rrsetKeys(z); fmt.Sprint(got) != "[www.many.test./TXT]" {
+		t.Errorf("rrsets read for www: %v, want only www's TXT", got)
+	}
+	if _, err := f.client.ZoneAt(ctx, "absent.test.", "www.absent.test."); !errors.Is(err, ErrZoneNotFound) {
+		t.Errorf("absent zone: %v", err)
+	}
+
+	// A plain A record at the name is still seen through the filtered read.
+	if err := f.client.PatchRRSets(ctx, zone, []RRSet{{Name: "www." + zone, Type: "A", TTL: 60, ChangeType: "REPLACE",
+		Records: []Record{{Content: "127.0.0.8"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	spec := f.spec(zone)
+	spec.CreateZone = false
+	if _, err := f.backend.Apply(ctx, spec, nil); err == nil || !strings.Contains(err.Error(), "shadow") {
+		t.Errorf("apply over a plain A record: %v", err)
+	}
+}

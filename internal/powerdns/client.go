@@ -153,6 +153,23 @@ func (c *Client) ZoneFresh(ctx context.Context, name string) (*Zone, error) {
 	return &z, nil
 }
 
+// ZoneAt reads a zone's settings and only its rrsets at name, fresh: the
+// read-modify-write of one name then costs the same in a zone of ten
+// records as in one of ten thousand (a whole-zone read per resource made
+// an apply's traffic grow with the square of the records). A server that
+// does not filter (before 4.7) sends every rrset; Find copes with both.
+func (c *Client) ZoneAt(ctx context.Context, zone, name string) (*Zone, error) {
+	var z Zone
+	err := c.do(ctx, http.MethodGet, c.zonePath(zone)+"?rrset_name="+url.QueryEscape(name), nil, &z)
+	if isNotFound(err) {
+		return nil, fmt.Errorf("zone %s: %w", zone, ErrZoneNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &z, nil
+}
+
 // CreateZone creates a Native zone with the given name servers; account,
 // when not empty, is stored with the zone (PowerDNS keeps it as a label).
 func (c *Client) CreateZone(ctx context.Context, name string, nameservers []string, account string) (*Zone, error) {

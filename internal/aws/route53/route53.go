@@ -712,6 +712,11 @@ func (b *Backend) deleteZoneIfOurs(ctx context.Context, zoneID string) error {
 	}
 	recs, err := b.r53.ListResourceRecordSets(ctx, &r53.ListResourceRecordSetsInput{HostedZoneId: sdkaws.String(zoneID)})
 	if err != nil {
+		if awsbase.ErrorCode(err) == "NoSuchHostedZone" {
+			// Another name of the zone, deleted at the same moment, found it
+			// empty first and deleted it.
+			return nil
+		}
 		return fmt.Errorf("list records of hosted zone %s: %w", zoneID, err)
 	}
 	for _, rr := range recs.ResourceRecordSets {

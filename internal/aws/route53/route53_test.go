@@ -9,6 +9,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+	"github.com/aws/smithy-go/middleware"
 
 	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/aws/awstest"
@@ -320,5 +321,57 @@ func TestUntaggedZoneFromKilledRunIsTagged(t *testing.T) {
 	}
 	if _, err := b.r53.DeleteHostedZone(ctx, &r53.DeleteHostedZoneInput{Id: sdkaws.String(zoneIDs[1])}); err != nil {
 		t.Logf("cleanup of the other zone: %v", err)
+	}
+}
+
+// TestZoneDeletedByItsOtherNameMeanwhile: two names in a zone the provider
+// created are destroyed at the same moment; the other name found the zone
+// empty and deleted it between this delete's read of the zone and its
+// listing of the records. The delete is done, not an error.
+func TestZoneDeletedByItsOtherNameMeanwhile(t *testing.T) {
+	b, _, ctx := newBackend(t)
+	zone := "race" + time.Now().Format("150405") + ".example"
+	spec := func(name string) dnsfailover.Spec {
+		return dnsfailover.Spec{
+			FQDN: name + "." + zone, Zone: zone, CreateZone: true, TTL: 30, Mode: "failover",
+			Targets:     []dnsfailover.Target{{Name: "east", Addresses: []string{"192.0.2.10"}}, {Name: "west", Addresses: []string{"192.0.2.20"}}},
+			HealthCheck: dnsfailover.HealthCheck{Protocol: "HTTP", Port: 80, Path: "/", Interval: 10, Threshold: 3},
+			Tags:        awsbase.Tags(nil, "race", "global/"+name+"/dns_failover"),
+		}
+	}
+	first, err := b.Apply(ctx, spec("www"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.Apply(ctx, spec("api"), &dnsfailover.Status{ZoneID: first.ZoneID, ZoneCreated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	// The other delete wins the race: right after this delete reads the
+	// zone, the zone goes (once it is empty).
+	plain := b.r53
+	deleted := false
+	b.r53 = r53.New(plain.Options(), func(o *r53.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("otherNameDeletesZone",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleInitialize(ctx, in)
+					if _, ok := in.Parameters.(*r53.GetHostedZoneInput); ok && err == nil {
+						if _, derr := plain.DeleteHostedZone(ctx, &r53.DeleteHostedZoneInput{Id: sdkaws.String(first.ZoneID)}); derr == nil {
+							deleted = true
+						}
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	})
+	if err := b.Delete(ctx, first); err != nil {
+		t.Fatalf("delete after the zone went meanwhile: %v", err)
+	}
+	if !deleted {
+		t.Fatal("the zone was never deleted between the read and the listing; the test did not set up the race")
 	}
 }

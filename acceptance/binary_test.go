@@ -1,0 +1,50 @@
+package acceptance
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/devprovider"
+)
+
+// TestProviderBinaryLinksNoReflectMethod guards the binary's size and start
+// memory: if any reachable function looks methods up by reflection
+// (reflect.Type.Method, MethodByName with a computed name: net/rpc,
+// text/template, html/template), the Go linker keeps every exported method
+// of every type, and the provider doubles (146 MB before this guard, 70 MB
+// with it). The linker's dependency dump names such functions.
+func TestProviderBinaryLinksNoReflectMethod(t *testing.T) {
+	if testing.Short() {
+		t.Skip("links the provider (about 10 s)")
+	}
+	cmd := exec.Command("go", "build", "-tags", devprovider.BuildTags, "-ldflags=-dumpdep",
+		"-o", filepath.Join(t.TempDir(), "provider"), ".")
+	cmd.Dir = RepoRoot()
+	var dump bytes.Buffer
+	cmd.Stderr = &dump
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build: %v\n%.2000s", err, dump.String())
+	}
+	seen := map[string]bool{}
+	lines := 0
+	sc := bufio.NewScanner(&dump)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		lines++
+		line := sc.Text()
+		if i := strings.Index(line, " <ReflectMethod> "); i > 0 {
+			seen[line[:i]] = true
+		}
+	}
+	if lines < 1000 {
+		t.Fatalf("the linker printed %d dependency lines; -dumpdep no longer works as this test expects", lines)
+	}
+	for fn := range seen {
+		t.Errorf("%s is reachable and looks methods up by reflection: the linker now keeps every exported method "+
+			"(find its caller in `go build -tags %s -ldflags=-dumpdep`)", fn, devprovider.BuildTags)
+	}
+}
