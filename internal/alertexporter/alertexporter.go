@@ -23,7 +23,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
@@ -335,7 +334,7 @@ func RunningPID(dir string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("exporter pid file %q: %w", b, err)
 	}
-	if err := syscall.Kill(pid, 0); err != nil {
+	if err := processAlive(pid); err != nil {
 		return 0, fmt.Errorf("exporter pid %d is not running: %w", pid, err)
 	}
 	return pid, nil

@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -59,11 +58,8 @@ func statOf(path string) fileStat {
 	if err != nil {
 		return fileStat{}
 	}
-	st := fileStat{size: fi.Size(), mtime: fi.ModTime(), ok: true}
-	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
-		st.ino = sys.Ino
-	}
-	return st
+	ino, ok := inode(fi)
+	return fileStat{size: fi.Size(), mtime: fi.ModTime(), ino: ino, ok: ok}
 }
 
 // racyWindow: a file modified this shortly before it was read could be

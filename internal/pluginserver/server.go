@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,8 +165,12 @@ func stopped(err error) error {
 }
 
 // listen opens a private unix socket, as go-plugin does on Unix
-// (PLUGIN_UNIX_SOCKET_DIR chooses its directory).
+// (PLUGIN_UNIX_SOCKET_DIR chooses its directory), and a loopback TCP port
+// on Windows, as go-plugin does there.
 func listen() (net.Listener, error) {
+	if runtime.GOOS == "windows" {
+		return net.Listen("tcp", "127.0.0.1:0")
+	}
 	dir, err := os.MkdirTemp(os.Getenv("PLUGIN_UNIX_SOCKET_DIR"), "plugin")
 	if err != nil {
 		return nil, err
