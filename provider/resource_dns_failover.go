@@ -520,7 +520,10 @@ func dnsCanonicalName(s string) string {
 // pointer cannot hold. It reads the raw value: a path lookup through the
 // framework costs more than the rest of a validation.
 func dnsBlocksKnown(raw tftypes.Value) bool {
-	attrs := rawAttrs(raw)
+	if !raw.IsKnown() {
+		return false
+	}
+	attrs := rawAttrs(raw) // nil for a null object: no blocks, nothing unknown
 	targets, hc := attrs["target"], attrs["health_check"]
 	if !targets.IsKnown() || !hc.IsKnown() {
 		return false
@@ -539,8 +542,8 @@ func dnsBlocksKnown(raw tftypes.Value) bool {
 	return true
 }
 
-// rawAttrs is the attributes of a known, non-null object value (nil
-// otherwise, whose lookups give the zero Value, which is not known).
+// rawAttrs is the attributes of a known, non-null object value; nil
+// otherwise, whose lookups give the zero Value (known and null).
 func rawAttrs(v tftypes.Value) map[string]tftypes.Value {
 	var attrs map[string]tftypes.Value
 	if !v.IsKnown() || v.IsNull() || v.As(&attrs) != nil {

@@ -113,7 +113,8 @@ func Serve(ctx context.Context, name string, factory func() tfprotov6.ProviderSe
 	// Terraform handles Ctrl-C itself and then stops its providers; the
 	// interrupt also reaches this process (same process group) and must not
 	// end it mid-apply. Notify rather than Ignore: an ignored signal would
-	// stay ignored in the commands this provider runs.
+	// stay ignored in the commands this provider runs. Outside debug mode
+	// nothing reads the channel; Notify drops what does not fit.
 	interrupts := make(chan os.Signal, 1)
 	signal.Notify(interrupts, os.Interrupt)
 	defer signal.Stop(interrupts)
@@ -136,11 +137,6 @@ func Serve(ctx context.Context, name string, factory func() tfprotov6.ProviderSe
 		return stopped(<-served)
 	}
 
-	go func() {
-		for sig := range interrupts {
-			_ = sig // see above: Terraform stops this process, not the interrupt
-		}
-	}()
 	if _, err := fmt.Fprintf(out, "%d|%d|%s|%s|grpc|%s\n", coreProtocol, protocolVersion,
 		ln.Addr().Network(), ln.Addr().String(), serverCert); err != nil {
 		srv.Stop()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
@@ -70,7 +71,8 @@ func (s *syncBuffer) String() string {
 // TestTerraformsPluginClient starts the provider the way Terraform does
 // (go-plugin's client: magic cookie, protocol 6 offered, automatic mutual
 // TLS), calls the provider and go-plugin's health service over the
-// connection, then shuts it down as Terraform does at the end of a command.
+// connection, interrupts it as Ctrl-C in Terraform's terminal does, calls
+// it again, then shuts it down as Terraform does at the end of a command.
 func TestTerraformsPluginClient(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
@@ -99,6 +101,18 @@ func TestTerraformsPluginClient(t *testing.T) {
 	if err := rpc.Ping(); err != nil {
 		t.Errorf("health check: %v", err)
 	}
+	// Ctrl-C reaches the provider too (same process group); Terraform
+	// stops it afterwards, the interrupt must not.
+	child, err := os.FindProcess(client.ReattachConfig().Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := child.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // an interrupt that ends the process has done so by now
 	raw, err := rpc.Dispense("provider")
 	if err != nil {
 		t.Fatalf("dispense: %v", err)

@@ -142,15 +142,7 @@ func (c *Client) Zone(ctx context.Context, name string) (*Zone, error) {
 // ZoneFresh reads a zone from the server, bypassing the shared answer: for
 // read-modify-write, which must see the latest rrsets.
 func (c *Client) ZoneFresh(ctx context.Context, name string) (*Zone, error) {
-	var z Zone
-	err := c.do(ctx, http.MethodGet, c.zonePath(name), nil, &z)
-	if isNotFound(err) {
-		return nil, fmt.Errorf("zone %s: %w", name, ErrZoneNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &z, nil
+	return c.getZone(ctx, name, "")
 }
 
 // ZoneAt reads a zone's settings and only its rrsets at name, fresh: the
@@ -159,10 +151,15 @@ func (c *Client) ZoneFresh(ctx context.Context, name string) (*Zone, error) {
 // an apply's traffic grow with the square of the records). A server that
 // does not filter (before 4.7) sends every rrset; Find copes with both.
 func (c *Client) ZoneAt(ctx context.Context, zone, name string) (*Zone, error) {
+	return c.getZone(ctx, zone, "?rrset_name="+url.QueryEscape(name))
+}
+
+// getZone is the GET of a zone, with query (empty or starting with "?").
+func (c *Client) getZone(ctx context.Context, name, query string) (*Zone, error) {
 	var z Zone
-	err := c.do(ctx, http.MethodGet, c.zonePath(zone)+"?rrset_name="+url.QueryEscape(name), nil, &z)
+	err := c.do(ctx, http.MethodGet, c.zonePath(name)+query, nil, &z)
 	if isNotFound(err) {
-		return nil, fmt.Errorf("zone %s: %w", zone, ErrZoneNotFound)
+		return nil, fmt.Errorf("zone %s: %w", name, ErrZoneNotFound)
 	}
 	if err != nil {
 		return nil, err

@@ -51,19 +51,19 @@ func Get[D tfsdk.Config | tfsdk.Plan | tfsdk.State](ctx context.Context, data D,
 func Set[D *tfsdk.Plan | *tfsdk.State](ctx context.Context, data D, src any) diag.Diagnostics {
 	switch d := any(data).(type) {
 	case *tfsdk.Plan:
-		v, diags := From(ctx, d.Schema.Type(), src)
-		if !diags.HasError() {
-			d.Raw = v
-		}
-		return diags
+		return set(ctx, d.Schema.Type(), &d.Raw, src)
 	case *tfsdk.State:
-		v, diags := From(ctx, d.Schema.Type(), src)
-		if !diags.HasError() {
-			d.Raw = v
-		}
-		return diags
+		return set(ctx, d.Schema.Type(), &d.Raw, src)
 	}
 	return nil
+}
+
+func set(ctx context.Context, typ attr.Type, raw *tftypes.Value, src any) diag.Diagnostics {
+	v, diags := From(ctx, typ, src)
+	if !diags.HasError() {
+		*raw = v
+	}
+	return diags
 }
 
 // Into fills target (a pointer) from val, whose schema type is typ.
@@ -184,12 +184,9 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 		return
 	}
 	if t == bigFloatType {
-		f := new(big.Float)
-		if err := val.As(&f); err != nil {
-			diags.Append(errorAt(p, err.Error())...)
-			return
+		if f, ok := as[*big.Float](val, p, diags); ok {
+			target.Set(reflect.ValueOf(f))
 		}
-		target.Set(reflect.ValueOf(f))
 		return
 	}
 	switch target.Kind() {
@@ -204,9 +201,8 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 			diags.Append(errorAt(p, err.Error())...)
 			return
 		}
-		var attrs map[string]tftypes.Value
-		if err := val.As(&attrs); err != nil {
-			diags.Append(errorAt(p, err.Error())...)
+		attrs, ok := as[map[string]tftypes.Value](val, p, diags)
+		if !ok {
 			return
 		}
 		types := ot.AttributeTypes()
@@ -227,9 +223,8 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 			diags.Append(errorAt(p, fmt.Sprintf("%s needs a list or set schema type, not %T", t, typ))...)
 			return
 		}
-		var elems []tftypes.Value
-		if err := val.As(&elems); err != nil {
-			diags.Append(errorAt(p, err.Error())...)
+		elems, ok := as[[]tftypes.Value](val, p, diags)
+		if !ok {
 			return
 		}
 		out := reflect.MakeSlice(t, len(elems), len(elems))
@@ -243,9 +238,8 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 			diags.Append(errorAt(p, fmt.Sprintf("%s needs a map schema type, not %T", t, typ))...)
 			return
 		}
-		var elems map[string]tftypes.Value
-		if err := val.As(&elems); err != nil {
-			diags.Append(errorAt(p, err.Error())...)
+		elems, ok := as[map[string]tftypes.Value](val, p, diags)
+		if !ok {
 			return
 		}
 		out := reflect.MakeMapWithSize(t, len(elems))
@@ -256,21 +250,15 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 		}
 		target.Set(out)
 	case reflect.String:
-		var s string
-		if err := val.As(&s); err != nil {
-			diags.Append(errorAt(p, err.Error())...)
-			return
+		if s, ok := as[string](val, p, diags); ok {
+			target.SetString(s)
 		}
-		target.SetString(s)
 	case reflect.Bool:
-		var b bool
-		if err := val.As(&b); err != nil {
-			diags.Append(errorAt(p, err.Error())...)
-			return
+		if b, ok := as[bool](val, p, diags); ok {
+			target.SetBool(b)
 		}
-		target.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := number(val, p, diags)
+		n, ok := as[*big.Float](val, p, diags)
 		if !ok {
 			return
 		}
@@ -281,7 +269,7 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 		}
 		target.SetInt(i)
 	case reflect.Float32, reflect.Float64:
-		n, ok := number(val, p, diags)
+		n, ok := as[*big.Float](val, p, diags)
 		if !ok {
 			return
 		}
@@ -292,13 +280,14 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 	}
 }
 
-func number(val tftypes.Value, p path.Path, diags *diag.Diagnostics) (*big.Float, bool) {
-	n := new(big.Float)
-	if err := val.As(&n); err != nil {
+// as decodes val into a T, reporting a failure at p.
+func as[T any](val tftypes.Value, p path.Path, diags *diag.Diagnostics) (T, bool) {
+	var out T
+	if err := val.As(&out); err != nil {
 		diags.Append(errorAt(p, err.Error())...)
-		return nil, false
+		return out, false
 	}
-	return n, true
+	return out, true
 }
 
 func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, diags *diag.Diagnostics) tftypes.Value {
