@@ -15,7 +15,7 @@ import (
 )
 
 // awsCustomEndpoint reports whether AWS calls go to an endpoint override
-// (a local emulator such as moto) rather than real AWS.
+// (a local endpoint) rather than real AWS.
 func (d *providerData) awsCustomEndpoint() bool {
 	return d != nil && d.awsSession().Endpoint() != ""
 }

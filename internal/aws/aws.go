@@ -206,7 +206,7 @@ func HTTPStatus(err error) int {
 	return 0
 }
 
-// IsServerError reports a 5xx answer (moto answers 500 for calls it does
+// IsServerError reports a 5xx answer (the local endpoint answers 500 for calls it does
 // not implement, which callers may need to recognise).
 func IsServerError(err error) bool {
 	return HTTPStatus(err) >= http.StatusInternalServerError
@@ -218,7 +218,7 @@ var ErrTimeout = errors.New("timed out waiting")
 // WaitUntil polls check every interval until it reports done, returns an
 // error, or ctx ends; what is waited for is named in the timeout error.
 // It is the small waiter the per-service packages share (the SDK's own
-// waiters cover only some states, and none of ours in moto).
+// waiters cover only some states, and none of ours on the local endpoint).
 //
 // A poll that fails with a transient error (throttling, 5xx, a dropped
 // connection) even after the SDK's own retries is polled again, up to
@@ -300,7 +300,7 @@ func Describe(component string, err error) string {
 }
 
 // IsNotImplemented reports an answer that means "this endpoint does not
-// implement the call": moto 5.2.1 answers 500 (NotImplementedError) or an
+// implement the call": the local endpoint answers 500 (NotImplementedError) or an
 // HTML 404 without an AWS error code for operations it lacks, such as
 // CreateBackupSelection, StartBackupJob or UpdateBackupPlan, and callers
 // then degrade with a warning. That accommodation is for a local endpoint

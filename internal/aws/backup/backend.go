@@ -274,7 +274,7 @@ func (p *Plans) snapshot(ctx context.Context, st *backupplan.Status, copyc *Clie
 }
 
 // recoveryPoint records the newest recovery point in the vault. Where the
-// endpoint cannot list them (moto 5.2.1) it is "", with a warning on apply
+// endpoint cannot list them (the local one) it is "", with a warning on apply
 // (not on every refresh).
 func (p *Plans) recoveryPoint(ctx context.Context, st *backupplan.Status, warn bool) error {
 	rp, err := p.c.LatestRecoveryPoint(ctx, st.Spec.Name)
@@ -367,7 +367,7 @@ func (p *Plans) Read(ctx context.Context, spec backupplan.Spec, previous *backup
 }
 
 // readSelection shows drift of the selection where the endpoint can read it
-// back (AWS; not moto 5.2.1, where it stays as last applied). A selection
+// back (AWS; not the local endpoint, where it stays as last applied). A selection
 // deleted out of band clears Resources and SelectionTags, so the plan puts
 // it back.
 func (p *Plans) readSelection(ctx context.Context, st *backupplan.Status) error {

@@ -28,7 +28,7 @@ import (
 var ErrNotFound = backend.ErrNotFound
 
 // ErrNotImplemented is returned (wrapped) when the endpoint does not
-// implement a call (moto 5.2.1: CreateBackupSelection, ListBackupSelections,
+// implement a call (the local endpoint: CreateBackupSelection, ListBackupSelections,
 // StartBackupJob, UpdateBackupPlan, recovery-point listing).
 var ErrNotImplemented = errors.New("not implemented by this AWS endpoint")
 
@@ -135,7 +135,7 @@ func (c *Client) DescribeKey(ctx context.Context, keyARN string) (*KeyInfo, erro
 // RetireKey schedules deletion of a key after the shortest waiting period
 // KMS allows (7 days); a key already gone or pending deletion is fine.
 func (c *Client) RetireKey(ctx context.Context, keyARN string) error {
-	// By key id: moto 5.2.1 answers 500 to ScheduleKeyDeletion with a key
+	// By key id: the local endpoint answers 500 to ScheduleKeyDeletion with a key
 	// ARN; AWS takes either (the key is in this client's region).
 	id := keyARN
 	if i := strings.LastIndex(keyARN, "key/"); i >= 0 {
@@ -639,7 +639,7 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // withTrailingSlash sends ListTags as GET /tags/ARN/, the form the AWS
-// Backup API reference documents. The SDK drops the slash, and moto 5.2.1
+// Backup API reference documents. The SDK drops the slash, and the local endpoint
 // then reads the ARN from the wrong path segment and reports no tags.
 func withTrailingSlash(o *sdkbackup.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {

@@ -122,7 +122,7 @@ func Sweep(ctx context.Context, s *awsbase.Session, locations []string, blueprin
 }
 
 // sweepInstances deletes replicas first; cross-region replicas are
-// promoted before deletion because moto 5.2.1 answers 500 to deleting a
+// promoted before deletion because the local endpoint answers 500 to deleting a
 // never-promoted cross-region replica.
 func sweepInstances(ctx context.Context, s *awsbase.Session, insts []Leftover) []error {
 	var errs []error

@@ -259,7 +259,7 @@ func (c *Client) ensureTargetGroup(ctx context.Context, spec Spec, vpcID string)
 	}
 	attached := false
 	for _, lbARN := range tg.LoadBalancerArns {
-		// moto 5.2.1 keeps a deleted load balancer in this list; only a
+		// The local endpoint keeps a deleted load balancer in this list; only a
 		// load balancer that still exists counts.
 		if _, err := c.describe(ctx, lbARN); !errors.Is(err, ErrNotFound) {
 			attached = true

@@ -374,7 +374,7 @@ func (r *Replicas) Delete(ctx context.Context, status *replica.Status) error {
 	}
 	isReplica := inst.IsReplica()
 	if src := regionOf(inst.SourceARN); isReplica && src != "" && src != location && r.overridden {
-		// moto 5.2.1 answers 500 to DeleteDBInstance on a never-promoted
+		// The local endpoint answers 500 to DeleteDBInstance on a never-promoted
 		// cross-region replica (and leaves the source's replica list
 		// stale); promoting first makes the delete clean. Real AWS deletes
 		// such replicas directly, so this only runs against an endpoint override.

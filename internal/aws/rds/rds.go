@@ -26,11 +26,11 @@ var ErrNotFound = backend.ErrNotFound
 
 // TagPromotedFrom is written on a replica when this provider promotes it, with
 // the source ARN as value. Real RDS clears ReadReplicaSourceDBInstanceIdentifier
-// on promotion; moto 5.2.1 keeps reporting the old source, and this tag is
+// on promotion; the local endpoint keeps reporting the old source, and this tag is
 // how Read tells a promoted instance from a replica there.
 const TagPromotedFrom = "ha:promoted-from"
 
-// pollInterval is how often waiters look; moto answers at once, RDS takes minutes.
+// pollInterval is how often waiters look; the local endpoint answers at once, RDS takes minutes.
 var pollInterval = 5 * time.Second
 
 // Client is the RDS API of one location.

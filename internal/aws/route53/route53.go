@@ -52,8 +52,8 @@ func fqdn(name string) string {
 
 func sameName(a, b string) bool { return fqdn(a) == fqdn(b) }
 
-// setID names a target's record. The name is part of it because moto
-// 5.2.1 deletes every record of a zone with the given SetIdentifier on a
+// setID names a target's record. The name is part of it because the local
+// endpoint deletes every record of a zone with the given SetIdentifier on a
 // DELETE, not just the one named; unique identifiers keep deletes exact
 // there too, and read well on AWS ("east@www.example.com").
 func setID(target, name string) string {
@@ -461,7 +461,7 @@ func policyOf(rr r53types.ResourceRecordSet) string {
 }
 
 // syncRecords writes the desired records with UPSERT (a CREATE over an
-// existing record adds a duplicate in moto 5.2.1), and removes the others
+// existing record adds a duplicate on the local endpoint), and removes the others
 // with exact DELETEs; a record whose routing policy changes is deleted and
 // created again in the same batch, which Route 53 applies atomically.
 // Records are keyed by type and identifier, so a change from A to AAAA

@@ -416,7 +416,7 @@ func (c *Client) templateVersion(ctx context.Context, ltID, version string) (*ec
 }
 
 // instances lists the group's members with the image and type EC2 reports
-// for each: moto 5.2.1 reports the template's default version for every
+// for each: the local endpoint reports the template's default version for every
 // member of a group, so whether an instance is current is decided from
 // what it runs, which is also what matters.
 func (c *Client) instances(ctx context.Context, g *astypes.AutoScalingGroup) ([]Instance, error) {
@@ -581,7 +581,7 @@ func (c *Client) Roll(ctx context.Context, spec Spec) (string, error) {
 	if !refreshUnavailable(err, c.overridden) {
 		return "", fmt.Errorf("start instance refresh of %q: %w", spec.Name, err)
 	}
-	// moto 5.2.1 answers 500 to StartInstanceRefresh: roll the instances here.
+	// The local endpoint answers 500 to StartInstanceRefresh: roll the instances here.
 	c.logf("instance refresh unavailable on this endpoint (%v); rolling instances of %s one batch at a time", err, spec.Name)
 	return "rolling_replacement", c.rollingReplace(ctx, spec)
 }
@@ -784,7 +784,7 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 	}); err != nil {
 		return err
 	}
-	// Looked up first: moto 5.2.1 answers MissingParameter, not NotFound,
+	// Looked up first: the local endpoint answers MissingParameter, not NotFound,
 	// to a delete by the name of a template that is gone.
 	lts, err := c.ec2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateNames: []string{name}})
 	if err != nil && !awsbase.IsNotFound(err, "InvalidLaunchTemplateName.NotFoundException") {
