@@ -13,7 +13,6 @@ import (
 	"runtime/pprof"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/cli"
@@ -40,9 +39,13 @@ func main() {
 
 	defaultLogLevels()
 	stopProfile := startProfile()
-	newProvider := provider.New(version.Version)
+	newServer := provider.NewServer(version.Version)
+	if _, err := newServer(); err != nil {
+		log.Fatal(err.Error())
+	}
 	err := pluginserver.Serve(context.Background(), Address, func() tfprotov6.ProviderServer {
-		return providerserver.NewProtocol6(newProvider())()
+		s, _ := newServer() // checked above: it fails the same way each time or never
+		return s
 	}, pluginserver.Options{Debug: debug})
 	stopProfile()
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
@@ -18,7 +17,7 @@ import (
 
 // ProviderFactories serves the provider in-process to the CLI under test.
 var ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"ha": providerserver.NewProtocol6WithError(provider.New("test")()),
+	"ha": provider.NewServer("test"),
 }
 
 // CLI is one command-line tool the tests run: terraform or OpenTofu.

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -53,7 +52,7 @@ func (w *warningRecorder) take() []string {
 func (w *warningRecorder) factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"ha": func() (tfprotov6.ProviderServer, error) {
-			inner, err := providerserver.NewProtocol6WithError(provider.New("test")())()
+			inner, err := provider.NewServer("test")()
 			if err != nil {
 				return nil, err
 			}

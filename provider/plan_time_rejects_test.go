@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -213,7 +212,10 @@ func upsAlarm() map[string]any {
 
 func TestResourcesRejectAtPlan(t *testing.T) {
 	ctx := context.Background()
-	srv := providerserver.NewProtocol6(New("test")())()
+	srv, err := NewServer("test")() // as served: ha_dns_failover by leanresource
+	if err != nil {
+		t.Fatal(err)
+	}
 	schemas := resourceTypes(t)
 	for _, tbl := range rejectTables {
 		typ, ok := schemas[tbl.typeName]

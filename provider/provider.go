@@ -5,6 +5,7 @@ package provider
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -31,6 +32,9 @@ func New(version string) func() provider.Provider {
 
 type haProvider struct {
 	version string
+	// data is what Configure handed to resources, for the resources served
+	// outside the framework (see NewServer).
+	data atomic.Pointer[providerData]
 }
 
 func (p *haProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -195,6 +199,7 @@ func (p *haProvider) Configure(ctx context.Context, req provider.ConfigureReques
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	p.data.Store(data)
 }
 
 // keyPath turns a dotted settings key (aws.max_retries) into an attribute path.

@@ -542,6 +542,25 @@ func dnsBlocksKnown(raw tftypes.Value) bool {
 	return true
 }
 
+// rawElements is the elements of a known, non-null list value; nil
+// otherwise.
+func rawElements(v tftypes.Value) []tftypes.Value {
+	var elems []tftypes.Value
+	if !v.IsKnown() || v.IsNull() || v.As(&elems) != nil {
+		return nil
+	}
+	return elems
+}
+
+// rawKnownString is a known, non-null string value; ok is false otherwise.
+func rawKnownString(v tftypes.Value) (string, bool) {
+	var s string
+	if !v.IsKnown() || v.IsNull() || v.As(&s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
 // rawAttrs is the attributes of a known, non-null object value; nil
 // otherwise, whose lookups give the zero Value (known and null).
 func rawAttrs(v tftypes.Value) map[string]tftypes.Value {

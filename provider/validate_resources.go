@@ -76,9 +76,12 @@ func (r *backupPlanResource) ConfigValidators(context.Context) []resource.Config
 func (r *dnsFailoverResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{configCheck{
 		desc: "the name is inside the zone; target addresses are IP addresses",
-		fn: func(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-			fqdn, ok1 := knownString(ctx, req, path.Root("fqdn"))
-			zone, ok2 := knownString(ctx, req, path.Root("zone"))
+		// It reads the raw value: framework path lookups per address cost
+		// more than the rest of the resource's validation.
+		fn: func(_ context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+			attrs := rawAttrs(req.Config.Raw)
+			fqdn, ok1 := rawKnownString(attrs["fqdn"])
+			zone, ok2 := rawKnownString(attrs["zone"])
 			if ok1 && ok2 {
 				f, z := strings.TrimSuffix(strings.ToLower(fqdn), "."), strings.TrimSuffix(strings.ToLower(zone), ".")
 				if f != z && !strings.HasSuffix(f, "."+z) {
@@ -86,18 +89,10 @@ func (r *dnsFailoverResource) ConfigValidators(context.Context) []resource.Confi
 						fmt.Sprintf("fqdn %q is not inside zone %q; the DNS server would refuse the record.", fqdn, zone))
 				}
 			}
-			n, ok := listLen(ctx, req, path.Root("target"))
-			if !ok {
-				return
-			}
-			for i := 0; i < n; i++ {
+			for i, target := range rawElements(attrs["target"]) {
 				ap := path.Root("target").AtListIndex(i).AtName("addresses")
-				m, ok := listLen(ctx, req, ap)
-				if !ok {
-					continue
-				}
-				for j := 0; j < m; j++ {
-					a, ok := knownString(ctx, req, ap.AtListIndex(j))
+				for j, addr := range rawElements(rawAttrs(target)["addresses"]) {
+					a, ok := rawKnownString(addr)
 					if !ok {
 						continue
 					}

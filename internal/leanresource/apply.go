@@ -1,0 +1,106 @@
+package leanresource
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// ApplyResourceChange calls Create, Update or Delete, as the framework does:
+// a null prior state creates, a null planned state deletes.
+func (s *Server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	l, ok := s.resources[req.TypeName]
+	if !ok {
+		return s.ProviderServer.ApplyResourceChange(ctx, req)
+	}
+	resp := &tfprotov6.ApplyResourceChangeResponse{}
+	r, diags := s.instance(ctx, l)
+	if diags.HasError() {
+		resp.Diagnostics = protoDiagnostics(diags)
+		return resp, nil
+	}
+	config := l.decode(req.Config, "configuration", &diags)
+	planned := l.decode(req.PlannedState, "plan", &diags)
+	prior := l.decode(req.PriorState, "prior state", &diags)
+	if diags.HasError() {
+		resp.Diagnostics = protoDiagnostics(diags)
+		return resp, nil
+	}
+	null := tftypes.NewValue(l.objType, nil)
+	cfg := tfsdk.Config{Raw: config, Schema: l.schema}
+	plan := tfsdk.Plan{Raw: planned, Schema: l.schema}
+	var newState tftypes.Value
+	switch {
+	case prior.IsNull():
+		cresp := resource.CreateResponse{State: tfsdk.State{Raw: null, Schema: l.schema}}
+		r.Create(ctx, resource.CreateRequest{Config: cfg, Plan: plan}, &cresp)
+		diags = cresp.Diagnostics
+		newState = cresp.State.Raw
+		if !diags.HasError() && newState.Equal(null) {
+			detail := "The Terraform Provider unexpectedly returned no resource state after having no errors in the resource creation. " +
+				"This is always an issue in the Terraform Provider and should be reported to the provider developers.\n\n" +
+				"The resource may have been successfully created, but Terraform is not tracking it. " +
+				"Applying the configuration again with no other action may result in duplicate resource errors."
+			if _, ok := r.(resource.ResourceWithImportState); ok {
+				detail += " Import the resource if the resource was actually created and Terraform should be tracking it."
+			}
+			diags.AddError("Missing Resource State After Create", detail)
+		}
+	case planned.IsNull():
+		dresp := resource.DeleteResponse{State: tfsdk.State{Raw: prior, Schema: l.schema}}
+		r.Delete(ctx, resource.DeleteRequest{State: tfsdk.State{Raw: prior, Schema: l.schema}}, &dresp)
+		diags = dresp.Diagnostics
+		newState = dresp.State.Raw
+		if !diags.HasError() {
+			newState = null
+		}
+	default:
+		uresp := resource.UpdateResponse{State: tfsdk.State{Raw: prior, Schema: l.schema}}
+		r.Update(ctx, resource.UpdateRequest{Config: cfg, Plan: plan, State: tfsdk.State{Raw: prior, Schema: l.schema}}, &uresp)
+		diags = uresp.Diagnostics
+		newState = uresp.State.Raw
+		resp.Private = req.PlannedPrivate
+		if !diags.HasError() && newState.Equal(null) {
+			diags.AddError("Missing Resource State After Update",
+				"The Terraform Provider unexpectedly returned no resource state after having no errors in the resource update. "+
+					"This is always an issue in the Terraform Provider and should be reported to the provider developers.")
+		}
+	}
+	resp.NewState = l.encode(newState, "new state", &diags)
+	resp.Diagnostics = protoDiagnostics(diags)
+	return resp, nil
+}
+
+// ReadResource calls Read with the current state; a Read that removes the
+// resource returns a null state.
+func (s *Server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	l, ok := s.resources[req.TypeName]
+	if !ok {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	resp := &tfprotov6.ReadResourceResponse{}
+	r, diags := s.instance(ctx, l)
+	if diags.HasError() {
+		resp.Diagnostics = protoDiagnostics(diags)
+		return resp, nil
+	}
+	current := l.decode(req.CurrentState, "state", &diags)
+	if diags.HasError() {
+		resp.Diagnostics = protoDiagnostics(diags)
+		return resp, nil
+	}
+	rreq := resource.ReadRequest{State: tfsdk.State{Raw: current, Schema: l.schema}}
+	if req.ClientCapabilities != nil {
+		rreq.ClientCapabilities.DeferralAllowed = req.ClientCapabilities.DeferralAllowed
+	}
+	rresp := resource.ReadResponse{State: tfsdk.State{Raw: current, Schema: l.schema}}
+	r.Read(ctx, rreq, &rresp)
+	diags = rresp.Diagnostics
+	resp.NewState = l.encode(rresp.State.Raw, "state", &diags)
+	resp.Private = privateAfterRead(req.Private)
+	resp.Diagnostics = protoDiagnostics(diags)
+	return resp, nil
+}

@@ -1,0 +1,435 @@
+package leanresource
+
+import (
+	"context"
+	"sort"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// PlanResourceChange plans as the framework does: defaults where the
+// configuration is null, computed values unknown when anything changed,
+// attribute plan modifiers, then the resource's ModifyPlan.
+func (s *Server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	l, ok := s.resources[req.TypeName]
+	if !ok {
+		return s.ProviderServer.PlanResourceChange(ctx, req)
+	}
+	resp := &tfprotov6.PlanResourceChangeResponse{}
+	r, diags := s.instance(ctx, l)
+	if diags.HasError() {
+		resp.Diagnostics = protoDiagnostics(diags)
+		return resp, nil
+	}
+	config := l.decode(req.Config, "configuration", &diags)
+	proposed := l.decode(req.ProposedNewState, "plan", &diags)
+	prior := l.decode(req.PriorState, "prior state", &diags)
+	if diags.HasError() {
+		resp.Diagnostics = protoDiagnostics(diags)
+		return resp, nil
+	}
+	resp.PlannedPrivate = req.PriorPrivate
+	planned, replace := l.plan(ctx, r, config, proposed, prior, req.ClientCapabilities, &diags)
+	if !diags.HasError() && proposed.IsNull() && !planned.IsNull() {
+		diags.AddError("Unexpected Planned Resource State on Destroy",
+			"The Terraform Provider unexpectedly returned resource state data when the resource was planned for destruction. "+
+				"This is always an issue in the Terraform Provider and should be reported to the provider developers.\n\n"+
+				"Ensure all resource plan modifiers do not attempt to change resource plan data from being a null value if the request plan is a null value.")
+	}
+	resp.PlannedState = l.encode(planned, "plan", &diags)
+	for _, p := range normaliseReplace(replace) {
+		if tp := tfPath(p); tp != nil {
+			resp.RequiresReplace = append(resp.RequiresReplace, tp)
+		}
+	}
+	resp.Diagnostics = protoDiagnostics(diags)
+	return resp, nil
+}
+
+func (l *lean) plan(ctx context.Context, r resource.Resource, config, proposed, prior tftypes.Value, caps *tfprotov6.PlanResourceChangeClientCapabilities, diags *diag.Diagnostics) (tftypes.Value, path.Paths) {
+	planned := proposed
+	if !planned.IsNull() {
+		planned = l.defaults(ctx, planned, config, diags)
+		if diags.HasError() {
+			return planned, nil
+		}
+	}
+	if !planned.IsNull() && !planned.Equal(prior) {
+		planned = l.unknownComputed(planned, config)
+	}
+	var replace path.Paths
+	if !planned.IsNull() {
+		planned, replace = l.modifyAttributes(ctx, config, planned, prior, diags)
+		if diags.HasError() {
+			return planned, replace
+		}
+	}
+	if rm, ok := r.(resource.ResourceWithModifyPlan); ok {
+		mreq := resource.ModifyPlanRequest{
+			Config: tfsdk.Config{Raw: config, Schema: l.schema},
+			Plan:   tfsdk.Plan{Raw: planned, Schema: l.schema},
+			State:  tfsdk.State{Raw: prior, Schema: l.schema},
+		}
+		if caps != nil {
+			mreq.ClientCapabilities.DeferralAllowed = caps.DeferralAllowed
+		}
+		mresp := resource.ModifyPlanResponse{Diagnostics: *diags, Plan: mreq.Plan, RequiresReplace: path.Paths{}}
+		rm.ModifyPlan(ctx, mreq, &mresp)
+		*diags = mresp.Diagnostics
+		planned = mresp.Plan.Raw
+		replace = append(replace, mresp.RequiresReplace...)
+	}
+	return planned, replace
+}
+
+// normaliseReplace sorts and deduplicates the paths, as the framework does.
+func normaliseReplace(ps path.Paths) path.Paths {
+	if len(ps) < 2 {
+		return ps
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].String() < ps[j].String() })
+	out := ps[:1]
+	for _, p := range ps[1:] {
+		if !p.Equal(out[len(out)-1]) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// defaults sets each attribute whose configuration is null to its default,
+// inside known blocks too.
+func (l *lean) defaults(ctx context.Context, planned, config tftypes.Value, diags *diag.Diagnostics) tftypes.Value {
+	f := copyFields(planned)
+	if f == nil {
+		return planned
+	}
+	leavesDefaults(ctx, l.attrs, f, config, path.Empty(), diags)
+	for _, b := range l.blocks {
+		bv, cb := f[b.name], child(config, b.name, b.tfType)
+		if !bv.IsKnown() || bv.IsNull() {
+			continue
+		}
+		if !b.list {
+			f[b.name] = objectDefaults(ctx, b, bv, cb, path.Root(b.name), diags)
+			continue
+		}
+		elems := elements(bv)
+		out := make([]tftypes.Value, len(elems))
+		for i, e := range elems {
+			out[i] = e
+			if e.IsKnown() && !e.IsNull() {
+				out[i] = objectDefaults(ctx, b, e, element(cb, i, b.objType), path.Root(b.name).AtListIndex(i), diags)
+			}
+		}
+		f[b.name] = tftypes.NewValue(b.tfType, out)
+	}
+	return tftypes.NewValue(l.objType, f)
+}
+
+func objectDefaults(ctx context.Context, b block, v, config tftypes.Value, p path.Path, diags *diag.Diagnostics) tftypes.Value {
+	f := copyFields(v)
+	leavesDefaults(ctx, b.attrs, f, config, p, diags)
+	return tftypes.NewValue(b.objType, f)
+}
+
+func leavesDefaults(ctx context.Context, attrs []leaf, f map[string]tftypes.Value, config tftypes.Value, parent path.Path, diags *diag.Diagnostics) {
+	for _, a := range attrs {
+		if !child(config, a.name, a.tfType).IsNull() {
+			continue
+		}
+		p := parent.AtName(a.name)
+		if len(parent.Steps()) == 0 {
+			p = path.Root(a.name)
+		}
+		if v, ok := a.defaultValue(ctx, p, diags); ok {
+			f[a.name] = v
+		}
+	}
+}
+
+// defaultValue is the attribute's default, false when it has none.
+func (a leaf) defaultValue(ctx context.Context, p path.Path, diags *diag.Diagnostics) (tftypes.Value, bool) {
+	var v attr.Value
+	var d diag.Diagnostics
+	switch def := a.def.(type) {
+	case schema.StringAttribute:
+		if def.Default == nil {
+			return tftypes.Value{}, false
+		}
+		var resp defaults.StringResponse
+		def.Default.DefaultString(ctx, defaults.StringRequest{Path: p}, &resp)
+		v, d = resp.PlanValue, resp.Diagnostics
+	case schema.BoolAttribute:
+		if def.Default == nil {
+			return tftypes.Value{}, false
+		}
+		var resp defaults.BoolResponse
+		def.Default.DefaultBool(ctx, defaults.BoolRequest{Path: p}, &resp)
+		v, d = resp.PlanValue, resp.Diagnostics
+	case schema.Int64Attribute:
+		if def.Default == nil {
+			return tftypes.Value{}, false
+		}
+		var resp defaults.Int64Response
+		def.Default.DefaultInt64(ctx, defaults.Int64Request{Path: p}, &resp)
+		v, d = resp.PlanValue, resp.Diagnostics
+	case schema.ListAttribute:
+		if def.Default == nil {
+			return tftypes.Value{}, false
+		}
+		var resp defaults.ListResponse
+		def.Default.DefaultList(ctx, defaults.ListRequest{Path: p}, &resp)
+		v, d = resp.PlanValue, resp.Diagnostics
+	default:
+		return tftypes.Value{}, false
+	}
+	diags.Append(d...)
+	if d.HasError() {
+		return tftypes.Value{}, false
+	}
+	tv, err := v.ToTerraformValue(ctx)
+	if err != nil {
+		diags.AddAttributeError(p, "Default Value Error", err.Error())
+		return tftypes.Value{}, false
+	}
+	return tv, true
+}
+
+func (a leaf) hasDefault() bool {
+	switch def := a.def.(type) {
+	case schema.StringAttribute:
+		return def.Default != nil
+	case schema.BoolAttribute:
+		return def.Default != nil
+	case schema.Int64Attribute:
+		return def.Default != nil
+	case schema.ListAttribute:
+		return def.Default != nil
+	}
+	return false
+}
+
+// unknownComputed marks computed attributes without a default and with a
+// null configuration unknown: known after apply. The configuration is read
+// as the framework walks it here: a walk that stops at an unknown value, or
+// past the end of a list, finds something that is not null, and marks
+// nothing.
+func (l *lean) unknownComputed(planned, config tftypes.Value) tftypes.Value {
+	f := copyFields(planned)
+	if f == nil {
+		return planned
+	}
+	leavesUnknown(l.attrs, f, config)
+	for _, b := range l.blocks {
+		bv := f[b.name]
+		if !bv.IsKnown() || bv.IsNull() {
+			continue
+		}
+		cb, walked := configStep(config, b.tfType, func(of map[string]tftypes.Value) (tftypes.Value, bool) {
+			v, ok := of[b.name]
+			return v, ok
+		})
+		if !b.list {
+			of := copyFields(bv)
+			if walked {
+				leavesUnknown(b.attrs, of, cb)
+			}
+			f[b.name] = tftypes.NewValue(b.objType, of)
+			continue
+		}
+		elems := elements(bv)
+		out := make([]tftypes.Value, len(elems))
+		for i, e := range elems {
+			out[i] = e
+			of := copyFields(e)
+			if of == nil || !walked {
+				continue
+			}
+			ce := tftypes.NewValue(b.objType, nil)
+			if !cb.IsNull() {
+				ces := elements(cb)
+				if i >= len(ces) {
+					continue // the walk stops at the list itself
+				}
+				ce = ces[i]
+			}
+			leavesUnknown(b.attrs, of, ce)
+			out[i] = tftypes.NewValue(b.objType, of)
+		}
+		f[b.name] = tftypes.NewValue(b.tfType, out)
+	}
+	return tftypes.NewValue(l.objType, f)
+}
+
+// configStep reads one attribute of config, null under a null config;
+// false when config is unknown (the walk stops there).
+func configStep(config tftypes.Value, t tftypes.Type, get func(map[string]tftypes.Value) (tftypes.Value, bool)) (tftypes.Value, bool) {
+	switch {
+	case !config.IsKnown():
+		return tftypes.Value{}, false
+	case config.IsNull():
+		return tftypes.NewValue(t, nil), true
+	}
+	v, ok := get(fields(config))
+	if !ok {
+		return tftypes.NewValue(t, nil), true
+	}
+	if !v.IsKnown() {
+		return v, false
+	}
+	return v, true
+}
+
+func leavesUnknown(attrs []leaf, f map[string]tftypes.Value, config tftypes.Value) {
+	if !config.IsKnown() {
+		return
+	}
+	for _, a := range attrs {
+		if !a.def.IsComputed() || a.hasDefault() || !child(config, a.name, a.tfType).IsNull() {
+			continue
+		}
+		f[a.name] = tftypes.NewValue(a.tfType, tftypes.UnknownValue)
+	}
+}
+
+// modifyAttributes runs the top-level attributes' plan modifiers, each
+// seeing the plan as it was before any of them ran, as in the framework.
+func (l *lean) modifyAttributes(ctx context.Context, config, planned, prior tftypes.Value, diags *diag.Diagnostics) (tftypes.Value, path.Paths) {
+	cfg := tfsdk.Config{Raw: config, Schema: l.schema}
+	plan := tfsdk.Plan{Raw: planned, Schema: l.schema}
+	state := tfsdk.State{Raw: prior, Schema: l.schema}
+	f := copyFields(planned)
+	var replace path.Paths
+	changed := false
+	for _, a := range l.attrs {
+		p := path.Root(a.name)
+		pv := f[a.name]
+		out, rr, ok := a.modify(ctx, p, child(config, a.name, a.tfType), pv, child(prior, a.name, a.tfType), cfg, plan, state, diags)
+		if !ok {
+			return planned, replace
+		}
+		replace = append(replace, rr...)
+		if !out.Equal(pv) {
+			f[a.name], changed = out, true
+		}
+	}
+	if !changed {
+		return planned, replace
+	}
+	return tftypes.NewValue(l.objType, f), replace
+}
+
+// modify is the framework's AttributeModifyPlan for the supported kinds.
+func (a leaf) modify(ctx context.Context, p path.Path, cv, pv, sv tftypes.Value, cfg tfsdk.Config, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) (tftypes.Value, path.Paths, bool) {
+	var mods int
+	switch d := a.def.(type) {
+	case schema.StringAttribute:
+		mods = len(d.PlanModifiers)
+	case schema.BoolAttribute:
+		mods = len(d.PlanModifiers)
+	case schema.Int64Attribute:
+		mods = len(d.PlanModifiers)
+	case schema.ListAttribute:
+		mods = len(d.PlanModifiers)
+	}
+	if mods == 0 {
+		return pv, nil, true
+	}
+	var c, pl, st attr.Value
+	var ok bool
+	if c, ok = a.value(ctx, cv, p, diags); !ok {
+		return pv, nil, false
+	}
+	if pl, ok = a.value(ctx, pv, p, diags); !ok {
+		return pv, nil, false
+	}
+	if st, ok = a.value(ctx, sv, p, diags); !ok {
+		return pv, nil, false
+	}
+	expr := p.Expression()
+	var replace path.Paths
+	var out attr.Value
+	switch d := a.def.(type) {
+	case schema.StringAttribute:
+		req := planmodifier.StringRequest{Config: cfg, ConfigValue: c.(types.String), Path: p, PathExpression: expr,
+			Plan: plan, PlanValue: pl.(types.String), State: state, StateValue: st.(types.String)}
+		for _, m := range d.PlanModifiers {
+			resp := planmodifier.StringResponse{PlanValue: req.PlanValue}
+			m.PlanModifyString(ctx, req, &resp)
+			req.PlanValue = resp.PlanValue
+			diags.Append(resp.Diagnostics...)
+			if resp.RequiresReplace {
+				replace = append(replace, p)
+			}
+			if resp.Diagnostics.HasError() {
+				return pv, replace, false
+			}
+		}
+		out = req.PlanValue
+	case schema.BoolAttribute:
+		req := planmodifier.BoolRequest{Config: cfg, ConfigValue: c.(types.Bool), Path: p, PathExpression: expr,
+			Plan: plan, PlanValue: pl.(types.Bool), State: state, StateValue: st.(types.Bool)}
+		for _, m := range d.PlanModifiers {
+			resp := planmodifier.BoolResponse{PlanValue: req.PlanValue}
+			m.PlanModifyBool(ctx, req, &resp)
+			req.PlanValue = resp.PlanValue
+			diags.Append(resp.Diagnostics...)
+			if resp.RequiresReplace {
+				replace = append(replace, p)
+			}
+			if resp.Diagnostics.HasError() {
+				return pv, replace, false
+			}
+		}
+		out = req.PlanValue
+	case schema.Int64Attribute:
+		req := planmodifier.Int64Request{Config: cfg, ConfigValue: c.(types.Int64), Path: p, PathExpression: expr,
+			Plan: plan, PlanValue: pl.(types.Int64), State: state, StateValue: st.(types.Int64)}
+		for _, m := range d.PlanModifiers {
+			resp := planmodifier.Int64Response{PlanValue: req.PlanValue}
+			m.PlanModifyInt64(ctx, req, &resp)
+			req.PlanValue = resp.PlanValue
+			diags.Append(resp.Diagnostics...)
+			if resp.RequiresReplace {
+				replace = append(replace, p)
+			}
+			if resp.Diagnostics.HasError() {
+				return pv, replace, false
+			}
+		}
+		out = req.PlanValue
+	case schema.ListAttribute:
+		req := planmodifier.ListRequest{Config: cfg, ConfigValue: c.(types.List), Path: p, PathExpression: expr,
+			Plan: plan, PlanValue: pl.(types.List), State: state, StateValue: st.(types.List)}
+		for _, m := range d.PlanModifiers {
+			resp := planmodifier.ListResponse{PlanValue: req.PlanValue}
+			m.PlanModifyList(ctx, req, &resp)
+			req.PlanValue = resp.PlanValue
+			diags.Append(resp.Diagnostics...)
+			if resp.RequiresReplace {
+				replace = append(replace, p)
+			}
+			if resp.Diagnostics.HasError() {
+				return pv, replace, false
+			}
+		}
+		out = req.PlanValue
+	}
+	tv, err := out.ToTerraformValue(ctx)
+	if err != nil {
+		diags.AddAttributeError(p, "Plan Modification Error", err.Error())
+		return pv, replace, false
+	}
+	return tv, replace, true
+}

@@ -1,0 +1,210 @@
+package leanresource
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// decode reads one of Terraform's values with the empty list blocks made
+// null, as the framework hands them to resources.
+func (l *lean) decode(dv *tfprotov6.DynamicValue, what string, diags *diag.Diagnostics) tftypes.Value {
+	if dv == nil {
+		return tftypes.NewValue(l.objType, nil)
+	}
+	v, err := dv.Unmarshal(l.objType)
+	if err != nil {
+		diags.AddError("Unable to Read "+what, "An unexpected error was encountered when reading the "+what+
+			" sent by Terraform. Please report this to the provider developers.\n\n"+err.Error())
+		return tftypes.NewValue(l.objType, nil)
+	}
+	return l.listBlocks(v, true)
+}
+
+// encode writes a value back for Terraform, with null list blocks as empty
+// lists again.
+func (l *lean) encode(v tftypes.Value, what string, diags *diag.Diagnostics) *tfprotov6.DynamicValue {
+	dv, err := tfprotov6.NewDynamicValue(l.objType, l.listBlocks(v, false))
+	if err != nil {
+		diags.AddError("Unable to Convert "+what, "An unexpected error was encountered when converting the "+what+
+			" for Terraform. Please report this to the provider developers.\n\n"+err.Error())
+		return nil
+	}
+	return &dv
+}
+
+// listBlocks turns empty list blocks into null ones (nullify) or null ones
+// into empty ones.
+func (l *lean) listBlocks(v tftypes.Value, nullify bool) tftypes.Value {
+	f := copyFields(v)
+	if f == nil {
+		return v
+	}
+	changed := false
+	for _, b := range l.blocks {
+		if !b.list {
+			continue
+		}
+		bv, ok := f[b.name]
+		if !ok {
+			continue
+		}
+		switch {
+		case nullify && bv.IsFullyKnown() && !bv.IsNull():
+			var elems []tftypes.Value
+			if bv.As(&elems) == nil && len(elems) == 0 {
+				f[b.name], changed = tftypes.NewValue(b.tfType, nil), true
+			}
+		case !nullify && bv.IsNull():
+			f[b.name], changed = tftypes.NewValue(b.tfType, []tftypes.Value{}), true
+		}
+	}
+	if !changed {
+		return v
+	}
+	return tftypes.NewValue(v.Type(), f)
+}
+
+// copyFields is an object's attributes in a new map, to change without
+// changing v (tftypes hands out its own map), nil when v is null or unknown.
+func copyFields(v tftypes.Value) map[string]tftypes.Value {
+	f := fields(v)
+	if f == nil {
+		return nil
+	}
+	out := make(map[string]tftypes.Value, len(f))
+	for k, x := range f {
+		out[k] = x
+	}
+	return out
+}
+
+// fields is an object's attributes, nil when it is null or unknown. The
+// map is v's own: read it, never write it.
+func fields(v tftypes.Value) map[string]tftypes.Value {
+	if !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	var f map[string]tftypes.Value
+	if err := v.As(&f); err != nil {
+		return nil
+	}
+	return f
+}
+
+// child is the attribute name of object v, null when v is null or
+// unknown: the framework reads a path through an unknown value as null.
+func child(v tftypes.Value, name string, t tftypes.Type) tftypes.Value {
+	if c, ok := fields(v)[name]; ok {
+		return c
+	}
+	return tftypes.NewValue(t, nil)
+}
+
+// elements is a list's elements, nil when it is null or unknown. The slice
+// is v's own: read it, never write it.
+func elements(v tftypes.Value) []tftypes.Value {
+	if !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	var elems []tftypes.Value
+	if err := v.As(&elems); err != nil {
+		return nil
+	}
+	return elems
+}
+
+// element is element i of list v, null when v is null, unknown or shorter,
+// as child.
+func element(v tftypes.Value, i int, t tftypes.Type) tftypes.Value {
+	if elems := elements(v); i < len(elems) {
+		return elems[i]
+	}
+	return tftypes.NewValue(t, nil)
+}
+
+// value converts a leaf's Terraform value to the framework's, with the
+// framework's diagnostic when it cannot (a fraction for an int64).
+func (a leaf) value(ctx context.Context, v tftypes.Value, p path.Path, diags *diag.Diagnostics) (attr.Value, bool) {
+	av, err := a.typ.ValueFromTerraform(ctx, v)
+	if err != nil {
+		diags.AddAttributeError(p, "Value Conversion Error",
+			"An unexpected error was encountered trying to convert an attribute value from the configuration. "+
+				"This is always an error in the provider. Please report the following to the provider developer:\n\n"+err.Error())
+		return nil, false
+	}
+	return av, true
+}
+
+// protoDiagnostics converts diagnostics for Terraform.
+func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
+	if len(diags) == 0 {
+		return nil
+	}
+	out := make([]*tfprotov6.Diagnostic, 0, len(diags))
+	for _, d := range diags {
+		pd := &tfprotov6.Diagnostic{Summary: d.Summary(), Detail: d.Detail(), Severity: tfprotov6.DiagnosticSeverityInvalid}
+		switch d.Severity() {
+		case diag.SeverityError:
+			pd.Severity = tfprotov6.DiagnosticSeverityError
+		case diag.SeverityWarning:
+			pd.Severity = tfprotov6.DiagnosticSeverityWarning
+		}
+		if dp, ok := d.(diag.DiagnosticWithPath); ok {
+			pd.Attribute = tfPath(dp.Path())
+		}
+		out = append(out, pd)
+	}
+	return out
+}
+
+// tfPath converts a framework path; nil for steps these schemas never have.
+func tfPath(p path.Path) *tftypes.AttributePath {
+	out := tftypes.NewAttributePath()
+	for _, step := range p.Steps() {
+		switch s := step.(type) {
+		case path.PathStepAttributeName:
+			out = out.WithAttributeName(string(s))
+		case path.PathStepElementKeyInt:
+			out = out.WithElementKeyInt(int(s))
+		case path.PathStepElementKeyString:
+			out = out.WithElementKeyString(string(s))
+		default:
+			return nil
+		}
+	}
+	return out
+}
+
+// importBeforeRead is the framework's private key that marks a state just
+// imported; its read drops it.
+const importBeforeRead = ".import_before_read"
+
+// privateAfterRead is the private state a read returns: what it was given,
+// without the framework's import mark.
+func privateAfterRead(private []byte) []byte {
+	if len(private) == 0 {
+		return nil
+	}
+	var m map[string][]byte
+	if err := json.Unmarshal(private, &m); err != nil {
+		return private
+	}
+	if _, ok := m[importBeforeRead]; !ok {
+		return private
+	}
+	delete(m, importBeforeRead)
+	if len(m) == 0 {
+		return nil
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return private
+	}
+	return out
+}
