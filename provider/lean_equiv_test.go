@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"math/rand"
@@ -48,7 +49,7 @@ func TestLeanResourcesMatchFramework(t *testing.T) {
 		flags := attrFlags(sr.Schema)
 		t.Run(md.TypeName, func(t *testing.T) {
 			rng := rand.New(rand.NewSource(16))
-			var plans, replaced, errs, noChange int
+			var plans, replaced, errs, noChange, upgrades int
 			for i := 0; i < 1200; i++ {
 				g := &valueGen{rng: rng, flags: flags, sane: rng.Intn(10) < 7}
 				config := g.object(typ, "", true)
@@ -65,6 +66,15 @@ func TestLeanResourcesMatchFramework(t *testing.T) {
 					config, proposed = tftypes.NewValue(typ, nil), tftypes.NewValue(typ, nil) // destroy
 				}
 				name := fmt.Sprintf("case %d", i)
+				if !prior.IsNull() {
+					raw := &tfprotov6.RawState{JSON: stateJSON(t, prior, true)}
+					fu := upgrade(t, fw, md.TypeName, typ, raw)
+					lu := upgrade(t, srv, md.TypeName, typ, raw)
+					if fu != lu {
+						t.Fatalf("%s: state read differs\nstate %s\nframework:\n%s\nlean:\n%s", name, raw.JSON, fu, lu)
+					}
+					upgrades++
+				}
 				fv := validate(t, fw, md.TypeName, typ, config)
 				lv := validate(t, srv, md.TypeName, typ, config)
 				if fv != lv {
@@ -95,8 +105,8 @@ func TestLeanResourcesMatchFramework(t *testing.T) {
 					noChange++
 				}
 			}
-			t.Logf("%d plans compared (%d with replacement, %d again from their state), %d configurations rejected alike", plans, replaced, noChange, errs)
-			if plans < 200 || replaced == 0 || noChange < 50 || errs == 0 {
+			t.Logf("%d plans compared (%d with replacement, %d again from their state), %d configurations rejected alike, %d saved states read alike", plans, replaced, noChange, errs, upgrades)
+			if plans < 200 || replaced == 0 || noChange < 50 || errs == 0 || upgrades < 200 {
 				t.Fatalf("the random cases reach too little: %d plans, %d replacements, %d second plans, %d rejections", plans, replaced, noChange, errs)
 			}
 		})
@@ -428,4 +438,78 @@ func fillUnknown(t *testing.T, v tftypes.Value) tftypes.Value {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func upgrade(t *testing.T, s tfprotov6.ProviderServer, typeName string, typ tftypes.Type, raw *tfprotov6.RawState) string {
+	t.Helper()
+	resp, err := s.UpgradeResourceState(context.Background(), &tfprotov6.UpgradeResourceStateRequest{TypeName: typeName, RawState: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := "<none>"
+	if resp.UpgradedState != nil {
+		v, err := resp.UpgradedState.Unmarshal(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state = v.String()
+	}
+	return state + "\n" + diagsText(resp.Diagnostics)
+}
+
+// stateJSON writes a value as Terraform saves state; extra adds an
+// attribute the schema does not have, as a state from an older release
+// would.
+func stateJSON(t *testing.T, v tftypes.Value, extra bool) []byte {
+	t.Helper()
+	var conv func(v tftypes.Value) any
+	conv = func(v tftypes.Value) any {
+		if v.IsNull() || !v.IsKnown() {
+			return nil
+		}
+		switch {
+		case v.Type().Is(tftypes.String):
+			var s string
+			_ = v.As(&s)
+			return s
+		case v.Type().Is(tftypes.Bool):
+			var b bool
+			_ = v.As(&b)
+			return b
+		case v.Type().Is(tftypes.Number):
+			var f big.Float
+			_ = v.As(&f)
+			n, _ := f.Int64()
+			return n
+		}
+		switch v.Type().(type) {
+		case tftypes.Object:
+			var m map[string]tftypes.Value
+			_ = v.As(&m)
+			out := map[string]any{}
+			for k, x := range m {
+				out[k] = conv(x)
+			}
+			return out
+		case tftypes.List:
+			var l []tftypes.Value
+			_ = v.As(&l)
+			out := []any{}
+			for _, x := range l {
+				out = append(out, conv(x))
+			}
+			return out
+		}
+		t.Fatalf("no JSON for %s", v.Type())
+		return nil
+	}
+	m := conv(v).(map[string]any)
+	if extra {
+		m["attribute_of_an_older_release"] = "x"
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -3,6 +3,7 @@ package leanresource
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -101,6 +102,36 @@ func (s *Server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRe
 	diags = rresp.Diagnostics
 	resp.NewState = l.encode(rresp.State.Raw, "state", &diags)
 	resp.Private = privateAfterRead(req.Private)
+	resp.Diagnostics = protoDiagnostics(diags)
+	return resp, nil
+}
+
+// UpgradeResourceState reads a state saved at the schema's own version, as
+// the framework does (attributes the schema no longer has are dropped);
+// older versions go to the framework and the resource's upgraders.
+func (s *Server) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
+	l, ok := s.resources[req.TypeName]
+	if !ok || req.Version != l.schema.Version {
+		return s.ProviderServer.UpgradeResourceState(ctx, req)
+	}
+	resp := &tfprotov6.UpgradeResourceStateResponse{}
+	if req.RawState == nil {
+		return resp, nil
+	}
+	var diags diag.Diagnostics
+	v, err := req.RawState.UnmarshalWithOpts(l.objType, tfprotov6.UnmarshalOpts{
+		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
+	})
+	if err != nil {
+		diags.AddError("Unable to Read Previously Saved State for UpgradeResourceState",
+			"There was an error reading the saved resource state using the current resource schema.\n\n"+
+				"If this resource state was last refreshed with Terraform CLI 0.11 and earlier, it must be refreshed or applied with an older provider version first. "+
+				"If you manually modified the resource state, you will need to manually modify it to match the current resource schema. "+
+				"Otherwise, please report this to the provider developer:\n\n"+err.Error())
+		resp.Diagnostics = protoDiagnostics(diags)
+		return resp, nil
+	}
+	resp.UpgradedState = l.encode(v, "upgraded state", &diags)
 	resp.Diagnostics = protoDiagnostics(diags)
 	return resp, nil
 }

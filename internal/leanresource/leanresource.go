@@ -1,6 +1,6 @@
 // Package leanresource serves chosen terraform-plugin-framework resources'
-// validate, plan, apply and read calls itself, and passes every other call
-// to the framework's server.
+// validate, plan, apply, read and state-read calls itself, and passes every
+// other call to the framework's server.
 //
 // Why: the framework walks the schema from its root for every value it
 // touches, copying each attribute map on the way, and rewrites the whole
@@ -14,7 +14,8 @@
 // list attributes without custom types, and list or single nested blocks of
 // such attributes with no plan modifiers of their own. Wrap refuses any
 // other, and a resource using private state or identity must not be given
-// to it. Import, state upgrades and schemas stay with the framework.
+// to it. Import, upgrades from older schema versions and schemas stay with
+// the framework.
 package leanresource
 
 import (
