@@ -129,7 +129,7 @@ func (s *Server) UpgradeResourceState(ctx context.Context, req *tfprotov6.Upgrad
 				"If you manually modified the resource state, you will need to manually modify it to match the current resource schema. "+
 				"Otherwise, please report this to the provider developer:\n\n"+err.Error())
 		resp.Diagnostics = protoDiagnostics(diags)
-		return resp, nil
+		return resp, nil //nolint:nilerr // reported as a diagnostic, as the framework does
 	}
 	resp.UpgradedState = l.encode(v, "upgraded state", &diags)
 	resp.Diagnostics = protoDiagnostics(diags)
