@@ -358,73 +358,48 @@ func (a leaf) modify(ctx context.Context, p path.Path, cv, pv, sv tftypes.Value,
 		return pv, nil, false
 	}
 	expr := p.Expression()
-	var replace path.Paths
 	var out attr.Value
+	var replace path.Paths
 	switch d := a.def.(type) {
 	case schema.StringAttribute:
 		req := planmodifier.StringRequest{Config: cfg, ConfigValue: c.(types.String), Path: p, PathExpression: expr,
 			Plan: plan, PlanValue: pl.(types.String), State: state, StateValue: st.(types.String)}
-		for _, m := range d.PlanModifiers {
+		out, replace, ok = runModifiers(len(d.PlanModifiers), p, pl, diags, func(i int, v attr.Value) (attr.Value, diag.Diagnostics, bool) {
+			req.PlanValue = v.(types.String)
 			resp := planmodifier.StringResponse{PlanValue: req.PlanValue}
-			m.PlanModifyString(ctx, req, &resp)
-			req.PlanValue = resp.PlanValue
-			diags.Append(resp.Diagnostics...)
-			if resp.RequiresReplace {
-				replace = append(replace, p)
-			}
-			if resp.Diagnostics.HasError() {
-				return pv, replace, false
-			}
-		}
-		out = req.PlanValue
+			d.PlanModifiers[i].PlanModifyString(ctx, req, &resp)
+			return resp.PlanValue, resp.Diagnostics, resp.RequiresReplace
+		})
 	case schema.BoolAttribute:
 		req := planmodifier.BoolRequest{Config: cfg, ConfigValue: c.(types.Bool), Path: p, PathExpression: expr,
 			Plan: plan, PlanValue: pl.(types.Bool), State: state, StateValue: st.(types.Bool)}
-		for _, m := range d.PlanModifiers {
+		out, replace, ok = runModifiers(len(d.PlanModifiers), p, pl, diags, func(i int, v attr.Value) (attr.Value, diag.Diagnostics, bool) {
+			req.PlanValue = v.(types.Bool)
 			resp := planmodifier.BoolResponse{PlanValue: req.PlanValue}
-			m.PlanModifyBool(ctx, req, &resp)
-			req.PlanValue = resp.PlanValue
-			diags.Append(resp.Diagnostics...)
-			if resp.RequiresReplace {
-				replace = append(replace, p)
-			}
-			if resp.Diagnostics.HasError() {
-				return pv, replace, false
-			}
-		}
-		out = req.PlanValue
+			d.PlanModifiers[i].PlanModifyBool(ctx, req, &resp)
+			return resp.PlanValue, resp.Diagnostics, resp.RequiresReplace
+		})
 	case schema.Int64Attribute:
 		req := planmodifier.Int64Request{Config: cfg, ConfigValue: c.(types.Int64), Path: p, PathExpression: expr,
 			Plan: plan, PlanValue: pl.(types.Int64), State: state, StateValue: st.(types.Int64)}
-		for _, m := range d.PlanModifiers {
+		out, replace, ok = runModifiers(len(d.PlanModifiers), p, pl, diags, func(i int, v attr.Value) (attr.Value, diag.Diagnostics, bool) {
+			req.PlanValue = v.(types.Int64)
 			resp := planmodifier.Int64Response{PlanValue: req.PlanValue}
-			m.PlanModifyInt64(ctx, req, &resp)
-			req.PlanValue = resp.PlanValue
-			diags.Append(resp.Diagnostics...)
-			if resp.RequiresReplace {
-				replace = append(replace, p)
-			}
-			if resp.Diagnostics.HasError() {
-				return pv, replace, false
-			}
-		}
-		out = req.PlanValue
+			d.PlanModifiers[i].PlanModifyInt64(ctx, req, &resp)
+			return resp.PlanValue, resp.Diagnostics, resp.RequiresReplace
+		})
 	case schema.ListAttribute:
 		req := planmodifier.ListRequest{Config: cfg, ConfigValue: c.(types.List), Path: p, PathExpression: expr,
 			Plan: plan, PlanValue: pl.(types.List), State: state, StateValue: st.(types.List)}
-		for _, m := range d.PlanModifiers {
+		out, replace, ok = runModifiers(len(d.PlanModifiers), p, pl, diags, func(i int, v attr.Value) (attr.Value, diag.Diagnostics, bool) {
+			req.PlanValue = v.(types.List)
 			resp := planmodifier.ListResponse{PlanValue: req.PlanValue}
-			m.PlanModifyList(ctx, req, &resp)
-			req.PlanValue = resp.PlanValue
-			diags.Append(resp.Diagnostics...)
-			if resp.RequiresReplace {
-				replace = append(replace, p)
-			}
-			if resp.Diagnostics.HasError() {
-				return pv, replace, false
-			}
-		}
-		out = req.PlanValue
+			d.PlanModifiers[i].PlanModifyList(ctx, req, &resp)
+			return resp.PlanValue, resp.Diagnostics, resp.RequiresReplace
+		})
+	}
+	if !ok {
+		return pv, replace, false
 	}
 	tv, err := out.ToTerraformValue(ctx)
 	if err != nil {
@@ -432,4 +407,23 @@ func (a leaf) modify(ctx context.Context, p path.Path, cv, pv, sv tftypes.Value,
 		return pv, replace, false
 	}
 	return tv, replace, true
+}
+
+// runModifiers runs n plan modifiers in order, each given the plan value
+// the one before it left, collecting replacement and stopping at an error,
+// as the framework does. run calls modifier i with a plan value.
+func runModifiers(n int, p path.Path, plan attr.Value, diags *diag.Diagnostics, run func(i int, plan attr.Value) (attr.Value, diag.Diagnostics, bool)) (attr.Value, path.Paths, bool) {
+	var replace path.Paths
+	for i := 0; i < n; i++ {
+		next, d, requiresReplace := run(i, plan)
+		plan = next
+		diags.Append(d...)
+		if requiresReplace {
+			replace = append(replace, p)
+		}
+		if d.HasError() {
+			return plan, replace, false
+		}
+	}
+	return plan, replace, true
 }
