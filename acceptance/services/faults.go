@@ -59,6 +59,12 @@ type FaultOptions struct {
 	// Kinds are the fault kinds chosen from; nil means throttle, 500, 503
 	// and drop.
 	Kinds []string
+	// MaxStreak, when above 0, is the most faults in a row for one
+	// operation in one region: the next call is forwarded. A longer run is
+	// an outage of that operation rather than a transient fault, and a
+	// retryer is right to give up on it (at a rate of 0.3, nine in a row
+	// come up about once in fifty thousand calls of one operation).
+	MaxStreak int
 	// OnForwarded, when set, is called after a call was forwarded and
 	// answered by the endpoint (crash tests kill terraform from it).
 	OnForwarded func(c Call)
@@ -142,9 +148,10 @@ type FaultProxy struct {
 	// forceKind, when set, is the kind of every fault (tests of one kind).
 	forceKind string
 
-	mu    sync.Mutex
-	seq   map[string]uint64
-	stats FaultStats
+	mu     sync.Mutex
+	seq    map[string]uint64
+	streak map[string]int // faults in a row, by operation key
+	stats  FaultStats
 }
 
 // StartFaultProxy listens on a free 127.0.0.1 port and proxies to target.
@@ -164,6 +171,7 @@ func StartFaultProxy(target string, opts FaultOptions) (*FaultProxy, error) {
 		rp:     httputil.NewSingleHostReverseProxy(u),
 		ln:     ln,
 		seq:    map[string]uint64{},
+		streak: map[string]int{},
 		stats:  FaultStats{ByKind: map[string]int{}, ByService: map[string]int{}},
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
@@ -262,10 +270,12 @@ func (p *FaultProxy) decide(c Call) string {
 	fmt.Fprintf(h, "%d|%s|%d", p.opts.Seed, key, n)
 	v := mix(h.Sum64())
 	// The top 53 bits give a uniform fraction; the low bits pick the kind.
-	if float64(v>>11)/float64(1<<53) >= p.opts.Rate {
+	if float64(v>>11)/float64(1<<53) >= p.opts.Rate || (p.opts.MaxStreak > 0 && p.streak[key] >= p.opts.MaxStreak) {
+		p.streak[key] = 0
 		p.stats.Forwarded++
 		return ""
 	}
+	p.streak[key]++
 	kinds := faultKinds
 	if len(p.opts.Kinds) > 0 {
 		kinds = p.opts.Kinds

@@ -244,3 +244,38 @@ func TestFaultProxyGoogle(t *testing.T) {
 		})
 	}
 }
+
+// MaxStreak forwards the call after that many faults in a row of one
+// operation, and only then: the rate stays near what was asked.
+func TestFaultProxyMaxStreak(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	defer backend.Close()
+	longest := func(opts FaultOptions) (int, int) {
+		p, err := StartFaultProxy(backend.URL, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = p.Close() }()
+		run, best, faulted := 0, 0, 0
+		for n := 0; n < 2000; n++ {
+			if p.decide(Call{Service: "route53", Region: "us-east-1", Operation: "GET /2013-04-01/hostedzone/Z1/rrset"}) == "" {
+				run = 0
+				continue
+			}
+			faulted++
+			run++
+			best = max(best, run)
+		}
+		return best, faulted
+	}
+	if best, _ := longest(FaultOptions{Rate: 0.7, Seed: 1}); best <= 3 {
+		t.Fatalf("without a cap the longest run at rate 0.7 is %d: the check below proves nothing", best)
+	}
+	best, faulted := longest(FaultOptions{Rate: 0.7, Seed: 1, MaxStreak: 3})
+	if best > 3 {
+		t.Errorf("%d faults in a row with MaxStreak 3", best)
+	}
+	if faulted < 1000 {
+		t.Errorf("%d of 2000 calls faulted at rate 0.7 with MaxStreak 3", faulted)
+	}
+}
