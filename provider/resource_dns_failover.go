@@ -298,7 +298,7 @@ func (r *dnsFailoverResource) ModifyPlan(ctx context.Context, req resource.Modif
 	// record and check per target, in order): when what shapes them
 	// changes, the ids are known only after apply.
 	if !req.State.Raw.IsNull() {
-		was, will := rawAttrs(req.State.Raw), rawAttrs(req.Plan.Raw)
+		was, will := tfmodel.Attrs(req.State.Raw), tfmodel.Attrs(req.Plan.Raw)
 		for _, name := range []string{"target", "health_check", "mode", "record_type"} {
 			if w, ok := was[name]; !ok || !w.Equal(will[name]) {
 				m.RecordIDs = types.ListUnknown(types.StringType)
@@ -523,33 +523,17 @@ func dnsBlocksKnown(raw tftypes.Value) bool {
 	if !raw.IsKnown() {
 		return false
 	}
-	attrs := rawAttrs(raw) // nil for a null object: no blocks, nothing unknown
+	attrs := tfmodel.Attrs(raw) // nil for a null object: no blocks, nothing unknown
 	targets, hc := attrs["target"], attrs["health_check"]
 	if !targets.IsKnown() || !hc.IsKnown() {
 		return false
 	}
-	var elems []tftypes.Value
-	if !targets.IsNull() {
-		if err := targets.As(&elems); err != nil {
-			return false
-		}
-	}
-	for _, e := range elems {
+	for _, e := range tfmodel.Elements(targets) {
 		if !e.IsKnown() {
 			return false
 		}
 	}
 	return true
-}
-
-// rawElements is the elements of a known, non-null list value; nil
-// otherwise.
-func rawElements(v tftypes.Value) []tftypes.Value {
-	var elems []tftypes.Value
-	if !v.IsKnown() || v.IsNull() || v.As(&elems) != nil {
-		return nil
-	}
-	return elems
 }
 
 // rawKnownString is a known, non-null string value; ok is false otherwise.
@@ -559,16 +543,6 @@ func rawKnownString(v tftypes.Value) (string, bool) {
 		return "", false
 	}
 	return s, true
-}
-
-// rawAttrs is the attributes of a known, non-null object value; nil
-// otherwise, whose lookups give the zero Value (known and null).
-func rawAttrs(v tftypes.Value) map[string]tftypes.Value {
-	var attrs map[string]tftypes.Value
-	if !v.IsKnown() || v.IsNull() || v.As(&attrs) != nil {
-		return nil
-	}
-	return attrs
 }
 
 type dnsFailoverModel struct {

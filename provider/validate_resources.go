@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 // Plan-time checks of values the cloud or the daemons would refuse at
@@ -79,7 +81,7 @@ func (r *dnsFailoverResource) ConfigValidators(context.Context) []resource.Confi
 		// It reads the raw value: framework path lookups per address cost
 		// more than the rest of the resource's validation.
 		fn: func(_ context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-			attrs := rawAttrs(req.Config.Raw)
+			attrs := tfmodel.Attrs(req.Config.Raw)
 			fqdn, ok1 := rawKnownString(attrs["fqdn"])
 			zone, ok2 := rawKnownString(attrs["zone"])
 			if ok1 && ok2 {
@@ -89,9 +91,9 @@ func (r *dnsFailoverResource) ConfigValidators(context.Context) []resource.Confi
 						fmt.Sprintf("fqdn %q is not inside zone %q; the DNS server would refuse the record.", fqdn, zone))
 				}
 			}
-			for i, target := range rawElements(attrs["target"]) {
+			for i, target := range tfmodel.Elements(attrs["target"]) {
 				ap := path.Root("target").AtListIndex(i).AtName("addresses")
-				for j, addr := range rawElements(rawAttrs(target)["addresses"]) {
+				for j, addr := range tfmodel.Elements(tfmodel.Attrs(target)["addresses"]) {
 					a, ok := rawKnownString(addr)
 					if !ok {
 						continue

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 // PlanResourceChange plans as the framework does: defaults where the
@@ -124,7 +126,7 @@ func (l *lean) defaults(ctx context.Context, planned, config tftypes.Value, diag
 			f[b.name] = objectDefaults(ctx, b, bv, cb, path.Root(b.name), diags)
 			continue
 		}
-		elems := elements(bv)
+		elems := tfmodel.Elements(bv)
 		out := make([]tftypes.Value, len(elems))
 		for i, e := range elems {
 			out[i] = e
@@ -248,7 +250,7 @@ func (l *lean) unknownComputed(planned, config tftypes.Value) tftypes.Value {
 			f[b.name] = tftypes.NewValue(b.objType, of)
 			continue
 		}
-		elems := elements(bv)
+		elems := tfmodel.Elements(bv)
 		out := make([]tftypes.Value, len(elems))
 		for i, e := range elems {
 			out[i] = e
@@ -258,7 +260,7 @@ func (l *lean) unknownComputed(planned, config tftypes.Value) tftypes.Value {
 			}
 			ce := tftypes.NewValue(b.objType, nil)
 			if !cb.IsNull() {
-				ces := elements(cb)
+				ces := tfmodel.Elements(cb)
 				if i >= len(ces) {
 					continue // the walk stops at the list itself
 				}
@@ -281,7 +283,7 @@ func configStep(config tftypes.Value, t tftypes.Type, get func(map[string]tftype
 	case config.IsNull():
 		return tftypes.NewValue(t, nil), true
 	}
-	v, ok := get(fields(config))
+	v, ok := get(tfmodel.Attrs(config))
 	if !ok {
 		return tftypes.NewValue(t, nil), true
 	}

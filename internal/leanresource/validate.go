@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 // ValidateResourceConfig runs the resource's ValidateConfig and then every
@@ -61,7 +63,7 @@ func (s *Server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.Vali
 			}
 			continue
 		}
-		for i, e := range elements(bv) {
+		for i, e := range tfmodel.Elements(bv) {
 			for _, a := range b.attrs {
 				a.validate(ctx, path.Root(b.name).AtListIndex(i).AtName(a.name), child(e, a.name, a.tfType), config, vcaps, &diags)
 			}

@@ -3,12 +3,15 @@ package leanresource
 import (
 	"context"
 	"encoding/json"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
 
 // decode reads one of Terraform's values with the empty list blocks made
@@ -55,11 +58,8 @@ func (l *lean) listBlocks(v tftypes.Value, nullify bool) tftypes.Value {
 			continue
 		}
 		switch {
-		case nullify && bv.IsFullyKnown() && !bv.IsNull():
-			var elems []tftypes.Value
-			if bv.As(&elems) == nil && len(elems) == 0 {
-				f[b.name], changed = tftypes.NewValue(b.tfType, nil), true
-			}
+		case nullify && bv.IsFullyKnown() && !bv.IsNull() && len(tfmodel.Elements(bv)) == 0:
+			f[b.name], changed = tftypes.NewValue(b.tfType, nil), true
 		case !nullify && bv.IsNull():
 			f[b.name], changed = tftypes.NewValue(b.tfType, []tftypes.Value{}), true
 		}
@@ -71,58 +71,24 @@ func (l *lean) listBlocks(v tftypes.Value, nullify bool) tftypes.Value {
 }
 
 // copyFields is an object's attributes in a new map, to change without
-// changing v (tftypes hands out its own map), nil when v is null or unknown.
+// changing v, nil when v is null or unknown.
 func copyFields(v tftypes.Value) map[string]tftypes.Value {
-	f := fields(v)
-	if f == nil {
-		return nil
-	}
-	out := make(map[string]tftypes.Value, len(f))
-	for k, x := range f {
-		out[k] = x
-	}
-	return out
-}
-
-// fields is an object's attributes, nil when it is null or unknown. The
-// map is v's own: read it, never write it.
-func fields(v tftypes.Value) map[string]tftypes.Value {
-	if !v.IsKnown() || v.IsNull() {
-		return nil
-	}
-	var f map[string]tftypes.Value
-	if err := v.As(&f); err != nil {
-		return nil
-	}
-	return f
+	return maps.Clone(tfmodel.Attrs(v))
 }
 
 // child is the attribute name of object v, null when v is null or
 // unknown: the framework reads a path through an unknown value as null.
 func child(v tftypes.Value, name string, t tftypes.Type) tftypes.Value {
-	if c, ok := fields(v)[name]; ok {
+	if c, ok := tfmodel.Attrs(v)[name]; ok {
 		return c
 	}
 	return tftypes.NewValue(t, nil)
 }
 
-// elements is a list's elements, nil when it is null or unknown. The slice
-// is v's own: read it, never write it.
-func elements(v tftypes.Value) []tftypes.Value {
-	if !v.IsKnown() || v.IsNull() {
-		return nil
-	}
-	var elems []tftypes.Value
-	if err := v.As(&elems); err != nil {
-		return nil
-	}
-	return elems
-}
-
 // element is element i of list v, null when v is null, unknown or shorter,
 // as child.
 func element(v tftypes.Value, i int, t tftypes.Type) tftypes.Value {
-	if elems := elements(v); i < len(elems) {
+	if elems := tfmodel.Elements(v); i < len(elems) {
 		return elems[i]
 	}
 	return tftypes.NewValue(t, nil)

@@ -81,3 +81,26 @@ func TestErrorsNameThePath(t *testing.T) {
 		t.Error("a list of strings written where the schema has a list of numbers")
 	}
 }
+
+func TestAttrsAndElementsOfRawValues(t *testing.T) {
+	obj := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"a": tftypes.String}}
+	list := tftypes.List{ElementType: tftypes.String}
+	known := tftypes.NewValue(obj, map[string]tftypes.Value{"a": tftypes.NewValue(tftypes.String, "x")})
+	if a := tfmodel.Attrs(known); len(a) != 1 || !a["a"].Equal(tftypes.NewValue(tftypes.String, "x")) {
+		t.Errorf("Attrs of a known object: %v", a)
+	}
+	for _, v := range []tftypes.Value{tftypes.NewValue(obj, nil), tftypes.NewValue(obj, tftypes.UnknownValue), tftypes.NewValue(list, nil)} {
+		if a := tfmodel.Attrs(v); a != nil {
+			t.Errorf("Attrs of %s: %v, want nil", v, a)
+		}
+	}
+	l := tftypes.NewValue(list, []tftypes.Value{tftypes.NewValue(tftypes.String, "x"), tftypes.NewValue(tftypes.String, tftypes.UnknownValue)})
+	if e := tfmodel.Elements(l); len(e) != 2 || e[1].IsKnown() {
+		t.Errorf("Elements of a list with an unknown element: %v", e)
+	}
+	for _, v := range []tftypes.Value{tftypes.NewValue(list, nil), tftypes.NewValue(list, tftypes.UnknownValue), known} {
+		if e := tfmodel.Elements(v); e != nil {
+			t.Errorf("Elements of %s: %v, want nil", v, e)
+		}
+	}
+}
