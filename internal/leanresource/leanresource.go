@@ -51,10 +51,12 @@ type lean struct {
 
 // leaf is one attribute, at the top or inside a block.
 type leaf struct {
-	name   string
-	def    schema.Attribute
-	typ    attr.Type
-	tfType tftypes.Type
+	name       string
+	def        schema.Attribute
+	typ        attr.Type
+	tfType     tftypes.Type
+	modifiers  int  // plan modifiers
+	hasDefault bool // a Default is set
 }
 
 // block is a list or single nested block of leaves.
@@ -126,15 +128,16 @@ func compileLeaf(ctx context.Context, name string, a schema.Attribute, top bool)
 	}
 	var custom attr.Type
 	var modifiers int
+	var hasDefault bool
 	switch a := a.(type) {
 	case schema.StringAttribute:
-		custom, modifiers = a.CustomType, len(a.PlanModifiers)
+		custom, modifiers, hasDefault = a.CustomType, len(a.PlanModifiers), a.Default != nil
 	case schema.BoolAttribute:
-		custom, modifiers = a.CustomType, len(a.PlanModifiers)
+		custom, modifiers, hasDefault = a.CustomType, len(a.PlanModifiers), a.Default != nil
 	case schema.Int64Attribute:
-		custom, modifiers = a.CustomType, len(a.PlanModifiers)
+		custom, modifiers, hasDefault = a.CustomType, len(a.PlanModifiers), a.Default != nil
 	case schema.ListAttribute:
-		custom, modifiers = a.CustomType, len(a.PlanModifiers)
+		custom, modifiers, hasDefault = a.CustomType, len(a.PlanModifiers), a.Default != nil
 	default:
 		return unsupported(fmt.Sprintf("type %T is not supported", a))
 	}
@@ -148,7 +151,7 @@ func compileLeaf(ctx context.Context, name string, a schema.Attribute, top bool)
 	case !top && modifiers > 0:
 		return unsupported("plan modifiers inside blocks are not supported")
 	}
-	return leaf{name: name, def: a, typ: a.GetType(), tfType: a.GetType().TerraformType(ctx)}, nil
+	return leaf{name: name, def: a, typ: a.GetType(), tfType: a.GetType().TerraformType(ctx), modifiers: modifiers, hasDefault: hasDefault}, nil
 }
 
 func compileBlock(ctx context.Context, name string, b schema.Block) (block, error) {

@@ -2,6 +2,7 @@ package leanresource
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -150,11 +151,7 @@ func leavesDefaults(ctx context.Context, attrs []leaf, f map[string]tftypes.Valu
 		if !child(config, a.name, a.tfType).IsNull() {
 			continue
 		}
-		p := parent.AtName(a.name)
-		if len(parent.Steps()) == 0 {
-			p = path.Root(a.name)
-		}
-		if v, ok := a.defaultValue(ctx, p, diags); ok {
+		if v, ok := a.defaultValue(ctx, parent.AtName(a.name), diags); ok {
 			f[a.name] = v
 		}
 	}
@@ -162,34 +159,25 @@ func leavesDefaults(ctx context.Context, attrs []leaf, f map[string]tftypes.Valu
 
 // defaultValue is the attribute's default, false when it has none.
 func (a leaf) defaultValue(ctx context.Context, p path.Path, diags *diag.Diagnostics) (tftypes.Value, bool) {
+	if !a.hasDefault {
+		return tftypes.Value{}, false
+	}
 	var v attr.Value
 	var d diag.Diagnostics
 	switch def := a.def.(type) {
 	case schema.StringAttribute:
-		if def.Default == nil {
-			return tftypes.Value{}, false
-		}
 		var resp defaults.StringResponse
 		def.Default.DefaultString(ctx, defaults.StringRequest{Path: p}, &resp)
 		v, d = resp.PlanValue, resp.Diagnostics
 	case schema.BoolAttribute:
-		if def.Default == nil {
-			return tftypes.Value{}, false
-		}
 		var resp defaults.BoolResponse
 		def.Default.DefaultBool(ctx, defaults.BoolRequest{Path: p}, &resp)
 		v, d = resp.PlanValue, resp.Diagnostics
 	case schema.Int64Attribute:
-		if def.Default == nil {
-			return tftypes.Value{}, false
-		}
 		var resp defaults.Int64Response
 		def.Default.DefaultInt64(ctx, defaults.Int64Request{Path: p}, &resp)
 		v, d = resp.PlanValue, resp.Diagnostics
 	case schema.ListAttribute:
-		if def.Default == nil {
-			return tftypes.Value{}, false
-		}
 		var resp defaults.ListResponse
 		def.Default.DefaultList(ctx, defaults.ListRequest{Path: p}, &resp)
 		v, d = resp.PlanValue, resp.Diagnostics
@@ -208,20 +196,6 @@ func (a leaf) defaultValue(ctx context.Context, p path.Path, diags *diag.Diagnos
 	return tv, true
 }
 
-func (a leaf) hasDefault() bool {
-	switch def := a.def.(type) {
-	case schema.StringAttribute:
-		return def.Default != nil
-	case schema.BoolAttribute:
-		return def.Default != nil
-	case schema.Int64Attribute:
-		return def.Default != nil
-	case schema.ListAttribute:
-		return def.Default != nil
-	}
-	return false
-}
-
 // unknownComputed marks computed attributes without a default and with a
 // null configuration unknown: known after apply. The configuration is read
 // as the framework walks it here: a walk that stops at an unknown value, or
@@ -234,63 +208,35 @@ func (l *lean) unknownComputed(planned, config tftypes.Value) tftypes.Value {
 	}
 	leavesUnknown(l.attrs, f, config)
 	for _, b := range l.blocks {
-		bv := f[b.name]
-		if !bv.IsKnown() || bv.IsNull() {
-			continue
+		bv, cb := f[b.name], child(config, b.name, b.tfType)
+		if !bv.IsKnown() || bv.IsNull() || !config.IsKnown() || !cb.IsKnown() {
+			continue // nothing inside to mark, or the walk stops at an unknown configuration
 		}
-		cb, walked := configStep(config, b.tfType, func(of map[string]tftypes.Value) (tftypes.Value, bool) {
-			v, ok := of[b.name]
-			return v, ok
-		})
 		if !b.list {
 			of := copyFields(bv)
-			if walked {
-				leavesUnknown(b.attrs, of, cb)
-			}
+			leavesUnknown(b.attrs, of, cb)
 			f[b.name] = tftypes.NewValue(b.objType, of)
 			continue
 		}
-		elems := tfmodel.Elements(bv)
-		out := make([]tftypes.Value, len(elems))
-		for i, e := range elems {
-			out[i] = e
+		ces := tfmodel.Elements(cb)
+		out := slices.Clone(tfmodel.Elements(bv))
+		for i, e := range out {
 			of := copyFields(e)
-			if of == nil || !walked {
-				continue
-			}
 			ce := tftypes.NewValue(b.objType, nil)
 			if !cb.IsNull() {
-				ces := tfmodel.Elements(cb)
 				if i >= len(ces) {
 					continue // the walk stops at the list itself
 				}
 				ce = ces[i]
 			}
-			leavesUnknown(b.attrs, of, ce)
-			out[i] = tftypes.NewValue(b.objType, of)
+			if of != nil {
+				leavesUnknown(b.attrs, of, ce)
+				out[i] = tftypes.NewValue(b.objType, of)
+			}
 		}
 		f[b.name] = tftypes.NewValue(b.tfType, out)
 	}
 	return tftypes.NewValue(l.objType, f)
-}
-
-// configStep reads one attribute of config, null under a null config;
-// false when config is unknown (the walk stops there).
-func configStep(config tftypes.Value, t tftypes.Type, get func(map[string]tftypes.Value) (tftypes.Value, bool)) (tftypes.Value, bool) {
-	switch {
-	case !config.IsKnown():
-		return tftypes.Value{}, false
-	case config.IsNull():
-		return tftypes.NewValue(t, nil), true
-	}
-	v, ok := get(tfmodel.Attrs(config))
-	if !ok {
-		return tftypes.NewValue(t, nil), true
-	}
-	if !v.IsKnown() {
-		return v, false
-	}
-	return v, true
 }
 
 func leavesUnknown(attrs []leaf, f map[string]tftypes.Value, config tftypes.Value) {
@@ -298,7 +244,7 @@ func leavesUnknown(attrs []leaf, f map[string]tftypes.Value, config tftypes.Valu
 		return
 	}
 	for _, a := range attrs {
-		if !a.def.IsComputed() || a.hasDefault() || !child(config, a.name, a.tfType).IsNull() {
+		if !a.def.IsComputed() || a.hasDefault || !child(config, a.name, a.tfType).IsNull() {
 			continue
 		}
 		f[a.name] = tftypes.NewValue(a.tfType, tftypes.UnknownValue)
@@ -334,18 +280,7 @@ func (l *lean) modifyAttributes(ctx context.Context, config, planned, prior tfty
 
 // modify is the framework's AttributeModifyPlan for the supported kinds.
 func (a leaf) modify(ctx context.Context, p path.Path, cv, pv, sv tftypes.Value, cfg tfsdk.Config, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) (tftypes.Value, path.Paths, bool) {
-	var mods int
-	switch d := a.def.(type) {
-	case schema.StringAttribute:
-		mods = len(d.PlanModifiers)
-	case schema.BoolAttribute:
-		mods = len(d.PlanModifiers)
-	case schema.Int64Attribute:
-		mods = len(d.PlanModifiers)
-	case schema.ListAttribute:
-		mods = len(d.PlanModifiers)
-	}
-	if mods == 0 {
+	if a.modifiers == 0 {
 		return pv, nil, true
 	}
 	var c, pl, st attr.Value
