@@ -39,14 +39,11 @@ func main() {
 
 	defaultLogLevels()
 	stopProfile := startProfile()
-	newServer := provider.NewServer(version.Version)
-	if _, err := newServer(); err != nil {
+	server, err := provider.NewServer(version.Version)()
+	if err != nil {
 		log.Fatal(err.Error())
 	}
-	err := pluginserver.Serve(context.Background(), Address, func() tfprotov6.ProviderServer {
-		s, _ := newServer() // checked above: it fails the same way each time or never
-		return s
-	}, pluginserver.Options{Debug: debug})
+	err = pluginserver.Serve(context.Background(), Address, func() tfprotov6.ProviderServer { return server }, pluginserver.Options{Debug: debug})
 	stopProfile()
 	if err != nil {
 		log.Fatal(err.Error())
