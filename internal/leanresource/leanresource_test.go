@@ -2,9 +2,14 @@ package leanresource
 
 import (
 	"context"
+	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -164,5 +169,119 @@ func TestApplyCreatesUpdatesAndDeletes(t *testing.T) {
 		// An Update that sets nothing leaves the prior state, as in the
 		// framework: not an error.
 		t.Errorf("update: %+v", updated.Diagnostics)
+	}
+}
+
+// testProvider serves testResource through the framework, the reference
+// the lean server must answer as.
+type testProvider struct{ factory func() resource.Resource }
+
+func (p testProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "ha"
+}
+func (p testProvider) Schema(context.Context, provider.SchemaRequest, *provider.SchemaResponse) {}
+func (p testProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
+}
+func (p testProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{p.factory}
+}
+func (p testProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
+
+// Computed attributes inside list and single blocks, which ha_dns_failover
+// does not have: the lean plan marks them unknown exactly where the
+// framework does (a configuration shorter than the plan, a null block,
+// values kept from the prior state).
+func TestPlanMarksComputedInsideBlocksAsTheFramework(t *testing.T) {
+	ctx := context.Background()
+	var calls []string
+	s := schema.Schema{
+		Attributes: map[string]schema.Attribute{
+			"id":   schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"name": schema.StringAttribute{Required: true},
+		},
+		Blocks: map[string]schema.Block{
+			"item": schema.ListNestedBlock{NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+				"label": schema.StringAttribute{Required: true},
+				"note":  schema.StringAttribute{Computed: true},
+			}}},
+			"cfg": schema.SingleNestedBlock{Attributes: map[string]schema.Attribute{
+				"port": schema.Int64Attribute{Optional: true, Computed: true},
+			}},
+		},
+	}
+	factory := func() resource.Resource { return &testResource{schema: s, calls: &calls} }
+	fw := providerserver.NewProtocol6(testProvider{factory: factory})()
+	lean, err := Wrap(fw, "ha", nil, factory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := s.Type().TerraformType(ctx)
+	obj := typ.(tftypes.Object)
+	itemType := obj.AttributeTypes["item"].(tftypes.List).ElementType
+	cfgType := obj.AttributeTypes["cfg"]
+	str := func(v any) tftypes.Value { return tftypes.NewValue(tftypes.String, v) }
+	item := func(label, note any) tftypes.Value {
+		return tftypes.NewValue(itemType, map[string]tftypes.Value{"label": str(label), "note": str(note)})
+	}
+	value := func(id, name any, items []tftypes.Value, port any) tftypes.Value {
+		cfg := tftypes.NewValue(cfgType, nil)
+		if port != nil {
+			cfg = tftypes.NewValue(cfgType, map[string]tftypes.Value{"port": tftypes.NewValue(tftypes.Number, port)})
+		}
+		var list tftypes.Value
+		if items == nil {
+			list = tftypes.NewValue(obj.AttributeTypes["item"], nil)
+		} else {
+			list = tftypes.NewValue(obj.AttributeTypes["item"], items)
+		}
+		return tftypes.NewValue(typ, map[string]tftypes.Value{"id": str(id), "name": str(name), "item": list, "cfg": cfg})
+	}
+	dv := func(v tftypes.Value) *tfprotov6.DynamicValue {
+		d, err := tfprotov6.NewDynamicValue(typ, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &d
+	}
+	null := tftypes.NewValue(typ, nil)
+	unknown := tftypes.UnknownValue
+	cases := map[string][3]tftypes.Value{ // config, proposed, prior
+		"create with items": {
+			value(nil, "a", []tftypes.Value{item("x", nil), item("y", nil)}, nil),
+			value(nil, "a", []tftypes.Value{item("x", nil), item("y", nil)}, nil), null},
+		"update keeps notes and marks the new item's": {
+			value(nil, "b", []tftypes.Value{item("x", nil), item("y", nil)}, nil),
+			value("i", "b", []tftypes.Value{item("x", "n1"), item("y", nil)}, nil),
+			value("i", "a", []tftypes.Value{item("x", "n1")}, nil)},
+		"a plan longer than its configuration": {
+			value(nil, "b", []tftypes.Value{item("x", nil)}, nil),
+			value("i", "b", []tftypes.Value{item("x", "n1"), item("y", "n2")}, nil),
+			value("i", "a", []tftypes.Value{item("x", "n1"), item("y", "n2")}, nil)},
+		"an unknown item in the configuration": {
+			value(nil, "b", []tftypes.Value{tftypes.NewValue(itemType, unknown)}, nil),
+			value("i", "b", []tftypes.Value{item("x", "n1")}, nil),
+			value("i", "a", []tftypes.Value{item("x", "n1")}, nil)},
+		"a single block set in the plan only": {
+			value(nil, "b", []tftypes.Value{}, nil),
+			value("i", "b", []tftypes.Value{}, big.NewFloat(80)),
+			value("i", "a", []tftypes.Value{}, big.NewFloat(80))},
+	}
+	for name, c := range cases {
+		plan := func(srv tfprotov6.ProviderServer) string {
+			resp, err := srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+				TypeName: "ha_thing", Config: dv(c[0]), ProposedNewState: dv(c[1]), PriorState: dv(c[2]),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := resp.PlannedState.Unmarshal(typ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("%s %v %v", v, resp.RequiresReplace, resp.Diagnostics)
+		}
+		if f, l := plan(fw), plan(lean); f != l {
+			t.Errorf("%s:\nframework %s\nlean      %s", name, f, l)
+		}
 	}
 }
