@@ -142,22 +142,28 @@ func (c *Client) Zone(ctx context.Context, name string) (*Zone, error) {
 // ZoneFresh reads a zone from the server, bypassing the shared answer: for
 // read-modify-write, which must see the latest rrsets.
 func (c *Client) ZoneFresh(ctx context.Context, name string) (*Zone, error) {
-	return c.getZone(ctx, name, "")
+	return c.getZone(ctx, name, "", "")
 }
 
 // ZoneAt reads a zone's settings and only its rrsets at name, fresh: the
-// read-modify-write of one name then costs the same in a zone of ten
-// records as in one of ten thousand (a whole-zone read per resource made
-// an apply's traffic grow with the square of the records). A server that
-// does not filter (before 4.7) sends every rrset; Find copes with both.
+// read-modify-write of one name then does not carry the zone's other
+// records (a whole-zone read per resource made an apply's traffic grow with
+// the square of the records). A server that does not filter (before 4.7)
+// sends every rrset, and 4.7 still sends every comment: ZoneAt's RRSets
+// hold only the rrsets at name, and the others are stepped over undecoded.
 func (c *Client) ZoneAt(ctx context.Context, zone, name string) (*Zone, error) {
-	return c.getZone(ctx, zone, "?rrset_name="+url.QueryEscape(name))
+	return c.getZone(ctx, zone, "?rrset_name="+url.QueryEscape(name), name)
 }
 
-// getZone is the GET of a zone, with query (empty or starting with "?").
-func (c *Client) getZone(ctx context.Context, name, query string) (*Zone, error) {
+// getZone is the GET of a zone, with query (empty or starting with "?");
+// when onlyAt is not empty, only the rrsets at that name are kept.
+func (c *Client) getZone(ctx context.Context, name, query, onlyAt string) (*Zone, error) {
 	var z Zone
-	err := c.do(ctx, http.MethodGet, c.zonePath(name)+query, nil, &z)
+	var out any = &z
+	if onlyAt != "" {
+		out = zoneAtAnswer{name: onlyAt, z: &z}
+	}
+	err := c.do(ctx, http.MethodGet, c.zonePath(name)+query, nil, out)
 	if isNotFound(err) {
 		return nil, fmt.Errorf("zone %s: %w", name, ErrZoneNotFound)
 	}
@@ -322,10 +328,21 @@ func decode(resp *http.Response, method, path string, out any) error {
 	if out == nil || len(b) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(b, out); err != nil {
+	if a, ok := out.(answerDecoder); ok {
+		err = a.decodeAnswer(b)
+	} else {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
 		return fmt.Errorf("PowerDNS API %s %s: decode answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// answerDecoder is an answer that decodes itself (json.Unmarshal would
+// first check the whole answer, which is the cost some answers avoid).
+type answerDecoder interface {
+	decodeAnswer(b []byte) error
 }
 
 func isNotFound(err error) bool {
