@@ -124,7 +124,7 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 		label := b.Labels[0]
 		rng := b.LabelRanges[0]
 		if b.Type == "dns" {
-			if !fqdnRe.MatchString(label) {
+			if !isFQDN(label) {
 				c.errorf(&rng, "Invalid DNS name", "%q is not a fully qualified domain name such as \"shop.example.com\".", label)
 			}
 		} else if !hclsyntax.ValidIdentifier(label) {
@@ -161,7 +161,7 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 	}
 	bp.Name = bpBlock.Labels[0]
 	bp.DefRange = bpBlock.DefRange
-	if !blueprintNameRe.MatchString(bp.Name) {
+	if !isBlueprintName(bp.Name) {
 		c.errorf(&bpBlock.LabelRanges[0], "Invalid blueprint name", "%q must be lower-case letters, digits and dashes, start with a letter and be at most 20 characters: it starts every physical name.", bp.Name)
 	}
 	c.ctx.Variables["region"] = nameObject(c.regionNames)
@@ -236,9 +236,29 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 }
 
 var (
-	blueprintNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
-	fqdnRe          = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
+	// Lengths are checked apart: a regexp's {0,61} compiles to 61 copies,
+	// at every process start.
+	blueprintNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	fqdnRe          = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$`)
 )
+
+// isBlueprintName: lower-case letters, digits and dashes, starting with a
+// letter, at most 20 characters.
+func isBlueprintName(s string) bool { return len(s) <= 20 && blueprintNameRe.MatchString(s) }
+
+// isFQDN: dot-separated labels of at most 63 characters, the last one
+// starting with a letter.
+func isFQDN(s string) bool {
+	if !fqdnRe.MatchString(s) {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if len(label) > 63 {
+			return false
+		}
+	}
+	return true
+}
 
 // nameObject is what region.X, tier.X and database.X evaluate to: the name.
 func nameObject(names map[string]bool) cty.Value {

@@ -57,12 +57,16 @@ type Backend struct {
 }
 
 // Names go unescaped into the JSON bodies and the tab-separated
-// configuration, so they are held to a plain alphabet.
+// configuration, so they are held to a plain alphabet. (The length is
+// checked apart: a regexp's {1,256} compiles to 256 copies, at every
+// process start.)
 var (
-	safeName  = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,256}$`)
+	safeChars = regexp.MustCompile(`^[A-Za-z0-9._:/-]+$`)
 	nutTarget = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+$`)
 	urlTarget = regexp.MustCompile(`^https?://[A-Za-z0-9.:\[\]_-]+(/[A-Za-z0-9._~/%-]*)?$`)
 )
+
+func safeName(s string) bool { return len(s) <= 256 && safeChars.MatchString(s) }
 
 // CheckTarget reports whether target is what the exporter watches for
 // metric: a NUT address (UPS@HOST[:PORT]) for the UPS metrics, the
@@ -103,14 +107,14 @@ func CheckSpec(spec alerts.Spec) error {
 	}
 	seen := map[string]bool{}
 	for _, a := range spec.Alarms {
-		if !safeName.MatchString(a.Name) {
+		if !safeName(a.Name) {
 			errs = append(errs, fmt.Errorf("alarm %q: names are letters, digits and . _ : / -", a.Name))
 		}
 		if seen[a.Name] {
 			errs = append(errs, fmt.Errorf("alarm %q is listed twice", a.Name))
 		}
 		seen[a.Name] = true
-		if a.Component != "" && !safeName.MatchString(a.Component) {
+		if a.Component != "" && !safeName(a.Component) {
 			errs = append(errs, fmt.Errorf("alarm %s: component %q: letters, digits and . _ : / -", a.Name, a.Component))
 		}
 		if err := CheckTarget(a.Metric, a.Target); err != nil {

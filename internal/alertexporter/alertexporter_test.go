@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -368,4 +369,28 @@ func waitGone(t *testing.T, pid int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("exporter pid %d still runs", pid)
+}
+
+// TestSafeNameKeepsItsLength: safeName, which tests the length apart from
+// its regexp, accepts exactly what `^[A-Za-z0-9._:/-]{1,256}$` accepts.
+func TestSafeNameKeepsItsLength(t *testing.T) {
+	bounded := regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,256}$`)
+	accepted, refused := 0, 0
+	for _, n := range []int{0, 1, 2, 100, 255, 256, 257, 300} {
+		for _, fill := range []string{"a", "Z9._:/-", "a b", "é"} {
+			s := strings.Repeat(fill, n/len(fill)+1)[:n]
+			want := bounded.MatchString(s)
+			if got := safeName(s); got != want {
+				t.Fatalf("%q (%d bytes): safeName %v, the bounded pattern %v", s, n, got, want)
+			}
+			if want {
+				accepted++
+			} else {
+				refused++
+			}
+		}
+	}
+	if accepted == 0 || refused == 0 {
+		t.Fatalf("%d accepted, %d refused", accepted, refused)
+	}
 }
