@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/googleapis/gax-go/v2"
 	"github.com/googleapis/gax-go/v2/apierror"
 	"google.golang.org/api/googleapi"
 )
@@ -61,8 +60,8 @@ func Reason(err error) string {
 	return ""
 }
 
-// reasonInMessage finds a known reason in an operation's error text, which
-// the compute client folds into the message ("...: errors:{code:...}").
+// reasonInMessage finds a known reason in an error's text, for an answer
+// that carries no errors list.
 func reasonInMessage(msg string) string {
 	for _, r := range []string{"resourceInUseByAnotherResource", "alreadyExists", "notFound", "conditionNotMet", "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", "RESOURCE_ALREADY_EXISTS", "RESOURCE_NOT_FOUND"} {
 		if strings.Contains(msg, r) {
@@ -159,24 +158,16 @@ func Retry(ctx context.Context, retry func(error) bool, f func() error) error {
 // Call retries f on throttling and transient server errors.
 func Call(ctx context.Context, f func() error) error { return Retry(ctx, Retryable, f) }
 
-// ReadRetry is the call option of idempotent reads (Get, List): throttling,
-// transient server errors and dropped connections are retried with the
-// same jittered backoff as Retry. Writes go through Do, whose operations
-// are adopted on "already exists" instead.
-func ReadRetry() gax.CallOption {
-	return gax.WithRetry(func() gax.Retryer { return &readRetryer{} })
-}
-
-type readRetryer struct{ attempt int }
-
-func (r *readRetryer) Retry(err error) (time.Duration, bool) {
-	if !Retryable(err) || r.attempt+1 >= Backoff.Attempts {
-		return 0, false
-	}
-	d := Backoff.Initial << r.attempt
-	if d <= 0 || d > Backoff.Max {
-		d = Backoff.Max
-	}
-	r.attempt++
-	return time.Duration(rand.Int64N(int64(d)) + 1), true
+// Read makes an idempotent read (the Do method of a Get call), retrying
+// throttling, transient server errors and dropped connections as Call
+// does. Writes go through Do, whose operations are adopted on "already
+// exists" instead.
+func Read[T any](ctx context.Context, do func(...googleapi.CallOption) (T, error)) (T, error) {
+	var v T
+	err := Call(ctx, func() error {
+		var err error
+		v, err = do()
+		return err
+	})
+	return v, err
 }

@@ -72,10 +72,11 @@ const (
 	DNS
 )
 
-// ClientOptions returns the options for a client of svc. Every Go client
-// (compute REST, sqladmin, dns) adds its own version path
-// ("compute/v1/...", "sql/v1beta4/...", "dns/v1/...") to the endpoint, so
-// a gcloud-style override ending in that path is cut back to its root.
+// ClientOptions returns the options for a client of svc. An override is
+// taken with or without the API's version path ("compute/v1/",
+// "sql/v1beta4/", "dns/v1/"), as gcloud takes it: the sqladmin and dns
+// clients add that path to each call, so they get the root; the compute
+// client's calls are relative to it, so it gets root + "compute/v1/".
 func (s *Session) ClientOptions(svc Service) ([]option.ClientOption, error) {
 	var opts []option.ClientOption
 	endpoint, versionPath := "", ""
@@ -88,11 +89,10 @@ func (s *Session) ClientOptions(svc Service) ([]option.ClientOption, error) {
 		endpoint, versionPath = s.s.DNSEndpoint, "/dns/v1"
 	}
 	if endpoint != "" {
-		endpoint = strings.TrimSuffix(strings.TrimSuffix(endpoint, "/"), versionPath)
-		if svc != Compute {
-			// The discovery-based clients join paths to a root ending in "/";
-			// the compute REST clients add the slash themselves.
-			endpoint += "/"
+		// The discovery-based clients join paths to a base ending in "/".
+		endpoint = strings.TrimSuffix(strings.TrimSuffix(endpoint, "/"), versionPath) + "/"
+		if svc == Compute {
+			endpoint += "compute/v1/"
 		}
 	}
 	if endpoint != "" {

@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	compute "cloud.google.com/go/compute/apiv1"
-	"cloud.google.com/go/compute/apiv1/computepb"
+	compute "google.golang.org/api/compute/v1"
 	dns "google.golang.org/api/dns/v1"
 	sqladmin "google.golang.org/api/sqladmin/v1beta4"
 
@@ -83,7 +82,7 @@ func googleError(w http.ResponseWriter, code int, reason, msg string) {
 
 // server answers health check GETs: the first fails answers fail with code,
 // then the check is returned; it counts the calls.
-func server(t *testing.T, fails int, code int, reason string) (*compute.HealthChecksClient, *atomic.Int32) {
+func server(t *testing.T, fails int, code int, reason string) (*compute.Service, *atomic.Int32) {
 	t.Helper()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,11 +107,10 @@ func server(t *testing.T, fails int, code int, reason string) (*compute.HealthCh
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := compute.NewHealthChecksRESTClient(context.Background(), opts...)
+	c, err := compute.NewService(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close() })
 	return c, &calls
 }
 
@@ -126,13 +124,8 @@ func TestCallRetriesThrottlingAndServerErrors(t *testing.T) {
 	fastBackoff(t)
 	for _, code := range []int{429, 503} {
 		c, calls := server(t, 2, code, "rateLimitExceeded")
-		var got *computepb.HealthCheck
-		err := Call(context.Background(), func() error {
-			var err error
-			got, err = c.Get(context.Background(), &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "hc"})
-			return err
-		})
-		if err != nil || got.GetName() != "hc" {
+		got, err := Read(context.Background(), c.HealthChecks.Get("p", "hc").Do)
+		if err != nil || got.Name != "hc" {
 			t.Fatalf("%d: got %v, %v", code, got, err)
 		}
 		if calls.Load() < 3 {
@@ -144,10 +137,7 @@ func TestCallRetriesThrottlingAndServerErrors(t *testing.T) {
 func TestCallDoesNotRetryClientErrors(t *testing.T) {
 	fastBackoff(t)
 	c, calls := server(t, 100, 400, "invalid")
-	err := Call(context.Background(), func() error {
-		_, err := c.Get(context.Background(), &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "hc"})
-		return err
-	})
+	_, err := Read(context.Background(), c.HealthChecks.Get("p", "hc").Do)
 	if HTTPCode(err) != 400 || calls.Load() != 1 {
 		t.Fatalf("400 must not be retried: code %d after %d calls (%v)", HTTPCode(err), calls.Load(), err)
 	}
@@ -155,7 +145,7 @@ func TestCallDoesNotRetryClientErrors(t *testing.T) {
 
 func TestErrorMapping(t *testing.T) {
 	c, _ := server(t, 0, 0, "")
-	_, err := c.Get(context.Background(), &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "gone"})
+	_, err := c.HealthChecks.Get("p", "gone").Do()
 	if !IsNotFound(err) || IsTransportError(err) {
 		t.Fatalf("404 must map to not found: %v", err)
 	}
@@ -175,14 +165,13 @@ func TestUnreachableEndpoint(t *testing.T) {
 	srv.Close() // nothing listens there now
 	s, _ := New(&backend.Settings{GCP: backend.GCPSettings{Project: "p", ComputeEndpoint: url}})
 	opts, _ := s.ClientOptions(Compute)
-	c, err := compute.NewHealthChecksRESTClient(context.Background(), opts...)
+	c, err := compute.NewService(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = c.Get(ctx, &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "hc"})
+	_, err = c.HealthChecks.Get("p", "hc").Context(ctx).Do()
 	err = Unreachable("us-east1", err)
 	if !errors.Is(err, backend.ErrUnreachable) {
 		t.Fatalf("a refused connection must be unreachable: %v", err)
@@ -240,12 +229,11 @@ func TestClientOptionsEndpointRoot(t *testing.T) {
 		want := ""
 		switch tc.svc {
 		case Compute:
-			c, err := compute.NewHealthChecksRESTClient(ctx, opts...)
+			c, err := compute.NewService(ctx, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _ = c.Get(ctx, &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "hc"})
-			_ = c.Close()
+			_, _ = c.HealthChecks.Get("p", "hc").Do()
 			want = "/compute/v1/projects/p/global/healthChecks/hc"
 		case SQLAdmin:
 			c, err := sqladmin.NewService(ctx, opts...)
@@ -266,5 +254,70 @@ func TestClientOptionsEndpointRoot(t *testing.T) {
 		if seen != want {
 			t.Errorf("override %q: request went to %q, want %q", tc.override, seen, want)
 		}
+	}
+}
+
+// TestDoWaitsInTheOperationsScope: an operation is polled where it lives
+// (its region's operations, else the global ones), a failed poll answer is
+// retried, and an operation done with an error is an OperationError.
+func TestDoWaitsInTheOperationsScope(t *testing.T) {
+	fastBackoff(t)
+	oldPoll := Poll
+	Poll = time.Millisecond
+	t.Cleanup(func() { Poll = oldPoll })
+	var polls []string
+	var regionalPolls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch p := r.Method + " " + r.URL.Path; p {
+		case "POST /compute/v1/projects/p/regions/us-east1/healthChecks":
+			fmt.Fprint(w, `{"kind":"compute#operation","name":"op-r","status":"PENDING","region":"https://compute.googleapis.com/compute/v1/projects/p/regions/us-east1"}`)
+		case "POST /compute/v1/projects/p/global/healthChecks":
+			fmt.Fprint(w, `{"kind":"compute#operation","name":"op-g","status":"RUNNING"}`)
+		case "GET /compute/v1/projects/p/regions/us-east1/operations/op-r":
+			polls = append(polls, p)
+			switch regionalPolls.Add(1) {
+			case 1:
+				googleError(w, 503, "backendError", "try again")
+			case 2:
+				fmt.Fprint(w, `{"name":"op-r","status":"RUNNING"}`)
+			default:
+				fmt.Fprint(w, `{"name":"op-r","status":"DONE","httpErrorStatusCode":400,"error":{"errors":[{"code":"RESOURCE_IN_USE_BY_ANOTHER_RESOURCE","message":"in use"}]}}`)
+			}
+		case "GET /compute/v1/projects/p/global/operations/op-g":
+			polls = append(polls, p)
+			fmt.Fprint(w, `{"name":"op-g","status":"DONE"}`)
+		default:
+			t.Errorf("unexpected call %s", p)
+			googleError(w, 404, "notFound", "no")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	s, _ := New(&backend.Settings{GCP: backend.GCPSettings{Project: "p", ComputeEndpoint: srv.URL}})
+	opts, _ := s.ClientOptions(Compute)
+	c, err := compute.NewService(context.Background(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	err = Do(ctx, c, "p", "create health check hc", c.RegionHealthChecks.Insert("p", "us-east1", &compute.HealthCheck{Name: "hc"}).Context(ctx).Do)
+	var oe *OperationError
+	if !errors.As(err, &oe) || oe.What != "create health check hc" || oe.Code != "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE" || oe.Message != "in use" || oe.HTTP != 400 {
+		t.Fatalf("want the operation's error, got %#v", err)
+	}
+	if !IsInUse(err) || HTTPCode(err) != 400 || err.Error() != "create health check hc: RESOURCE_IN_USE_BY_ANOTHER_RESOURCE: in use" {
+		t.Errorf("operation error classified as %d, in use %v: %v", HTTPCode(err), IsInUse(err), err)
+	}
+	if err := Do(ctx, c, "p", "create health check hc", c.HealthChecks.Insert("p", &compute.HealthCheck{Name: "hc"}).Context(ctx).Do); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"GET /compute/v1/projects/p/regions/us-east1/operations/op-r",
+		"GET /compute/v1/projects/p/regions/us-east1/operations/op-r",
+		"GET /compute/v1/projects/p/regions/us-east1/operations/op-r",
+		"GET /compute/v1/projects/p/global/operations/op-g",
+	}
+	if strings.Join(polls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("polls:\n%s\nwant:\n%s", strings.Join(polls, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
-	compute "cloud.google.com/go/compute/apiv1"
+	compute "google.golang.org/api/compute/v1"
+	"google.golang.org/api/googleapi"
 )
 
 // Poll is the base wait between polls of an operation or a group; tests may
@@ -38,26 +40,49 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Wait polls a compute operation until it is DONE, and returns its error
-// (an operation can finish with one: a name taken, an object in use). what
-// names the change for messages ("create instance template web-1").
-func Wait(ctx context.Context, op *compute.Operation, what string) error {
+// OpCall is a mutating compute call: the Do method of an insert, patch,
+// update, delete or action call, ready to be made (and retried).
+type OpCall = func(...googleapi.CallOption) (*compute.Operation, error)
+
+// Wait polls a compute operation of project until it is DONE, and returns
+// its error (an operation can finish with one: a name taken, an object in
+// use). what names the change for messages ("create instance template
+// web-1").
+func Wait(ctx context.Context, svc *compute.Service, project string, op *compute.Operation, what string) error {
 	if op == nil {
 		return nil
 	}
-	for !op.Done() {
+	// The scope is the first answer's: later ones need not repeat it.
+	get := pollCall(ctx, svc, project, op)
+	for op.Status != "DONE" {
 		if err := Sleep(ctx, Poll); err != nil {
 			return ctxErr(ctx, what)
 		}
-		if err := Call(ctx, func() error { return op.Poll(ctx) }); err != nil {
+		next, err := Read(ctx, get)
+		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
+		op = next
 	}
-	if e := op.Proto().GetError(); e != nil && len(e.GetErrors()) > 0 {
-		return &OperationError{What: what, Code: e.GetErrors()[0].GetCode(), Message: e.GetErrors()[0].GetMessage(), HTTP: int(op.Proto().GetHttpErrorStatusCode())}
+	if e := op.Error; e != nil && len(e.Errors) > 0 {
+		return &OperationError{What: what, Code: e.Errors[0].Code, Message: e.Errors[0].Message, HTTP: int(op.HttpErrorStatusCode)}
 	}
 	return nil
 }
+
+// pollCall is the Get of op in its own scope: an operation names its zone
+// or region (as a link) when it has one, else it is global.
+func pollCall(ctx context.Context, svc *compute.Service, project string, op *compute.Operation) func(...googleapi.CallOption) (*compute.Operation, error) {
+	switch {
+	case op.Zone != "":
+		return svc.ZoneOperations.Get(project, lastSegment(op.Zone), op.Name).Context(ctx).Do
+	case op.Region != "":
+		return svc.RegionOperations.Get(project, lastSegment(op.Region), op.Name).Context(ctx).Do
+	}
+	return svc.GlobalOperations.Get(project, op.Name).Context(ctx).Do
+}
+
+func lastSegment(link string) string { return link[strings.LastIndex(link, "/")+1:] }
 
 // OperationError is an operation that finished with an error.
 type OperationError struct {
@@ -71,17 +96,17 @@ func (e *OperationError) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.What, e.Code, e.Message)
 }
 
-// Do runs a mutating call that returns an operation, retrying throttling and
-// transient errors, and waits for the operation.
-func Do(ctx context.Context, what string, f func() (*compute.Operation, error)) error {
+// Do makes a mutating call of project, retrying throttling and transient
+// errors, and waits for the operation it returns.
+func Do(ctx context.Context, svc *compute.Service, project, what string, call OpCall) error {
 	var op *compute.Operation
 	err := Call(ctx, func() error {
 		var err error
-		op, err = f()
+		op, err = call()
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	return Wait(ctx, op, what)
+	return Wait(ctx, svc, project, op, what)
 }

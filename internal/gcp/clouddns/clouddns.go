@@ -17,8 +17,7 @@ import (
 	"strings"
 	"time"
 
-	compute "cloud.google.com/go/compute/apiv1"
-	"cloud.google.com/go/compute/apiv1/computepb"
+	compute "google.golang.org/api/compute/v1"
 	dns "google.golang.org/api/dns/v1"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
@@ -33,7 +32,7 @@ var SourceRegions = []string{"us-central1", "us-east4", "europe-west1"}
 // Backend manages failover names in one project's Cloud DNS.
 type Backend struct {
 	dns     *dns.Service
-	hc      *compute.HealthChecksClient
+	compute *compute.Service // health checks
 	project string
 	// DefaultLocation is the backup geo location used for targets whose
 	// name is not a GCP region.
@@ -45,8 +44,8 @@ var _ dnsfailover.Backend = (*Backend)(nil)
 type clientsKey struct{}
 
 type clients struct {
-	dns *dns.Service
-	hc  *compute.HealthChecksClient
+	dns     *dns.Service
+	compute *compute.Service
 }
 
 // New returns the backend; location is the provider region the resource
@@ -70,11 +69,11 @@ func New(ctx context.Context, s *backend.Settings, location string) (*Backend, e
 		if err != nil {
 			return nil, err
 		}
-		hc, err := compute.NewHealthChecksRESTClient(ctx, copts...)
+		cs, err := compute.NewService(ctx, copts...)
 		if err != nil {
 			return nil, fmt.Errorf("create compute client: %w", err)
 		}
-		return &clients{dns: d, hc: hc}, nil
+		return &clients{dns: d, compute: cs}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -84,7 +83,7 @@ func New(ctx context.Context, s *backend.Settings, location string) (*Backend, e
 	if !regionRE.MatchString(def) {
 		def = SourceRegions[0]
 	}
-	return &Backend{dns: c.dns, hc: c.hc, project: sess.Project(), DefaultLocation: def}, nil
+	return &Backend{dns: c.dns, compute: c.compute, project: sess.Project(), DefaultLocation: def}, nil
 }
 
 var regionRE = regexp.MustCompile(`^[a-z]+-[a-z]+\d+$`)
@@ -221,34 +220,31 @@ func (b *Backend) Apply(ctx context.Context, spec dnsfailover.Spec, previous *dn
 func (b *Backend) ensureHealthCheck(ctx context.Context, spec dnsfailover.Spec) (string, error) {
 	name := healthCheckName(spec)
 	hc := spec.HealthCheck
-	body := &computepb.HealthCheck{
-		Name: &name, SourceRegions: SourceRegions, Description: ptr(describeTargets(spec.Targets)),
-		CheckIntervalSec: ptr(int32(max(hc.Interval, 30))), TimeoutSec: ptr(int32(5)),
-		HealthyThreshold: ptr(int32(1)), UnhealthyThreshold: ptr(int32(max(hc.Threshold, 1))),
+	body := &compute.HealthCheck{
+		Name: name, SourceRegions: SourceRegions, Description: describeTargets(spec.Targets),
+		CheckIntervalSec: int64(max(hc.Interval, 30)), TimeoutSec: 5,
+		HealthyThreshold: 1, UnhealthyThreshold: int64(max(hc.Threshold, 1)),
 	}
-	port := ptr(int32(hc.Port))
+	// The port is sent even when 0, as it is set.
+	port, force := int64(hc.Port), []string{"Port"}
 	switch strings.ToUpper(hc.Protocol) {
 	case "TCP":
-		body.Type, body.TcpHealthCheck = ptr("TCP"), &computepb.TCPHealthCheck{Port: port}
+		body.Type, body.TcpHealthCheck = "TCP", &compute.TCPHealthCheck{Port: port, ForceSendFields: force}
 	case "HTTPS":
-		body.Type, body.HttpsHealthCheck = ptr("HTTPS"), &computepb.HTTPSHealthCheck{Port: port, RequestPath: ptr(orSlash(hc.Path))}
+		body.Type, body.HttpsHealthCheck = "HTTPS", &compute.HTTPSHealthCheck{Port: port, RequestPath: orSlash(hc.Path), ForceSendFields: force}
 	default:
-		body.Type, body.HttpHealthCheck = ptr("HTTP"), &computepb.HTTPHealthCheck{Port: port, RequestPath: ptr(orSlash(hc.Path))}
+		body.Type, body.HttpHealthCheck = "HTTP", &compute.HTTPHealthCheck{Port: port, RequestPath: orSlash(hc.Path), ForceSendFields: force}
 	}
 	link := fmt.Sprintf("projects/%s/global/healthChecks/%s", b.project, name)
-	_, err := b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: name}, gcp.ReadRetry())
+	_, err := gcp.Read(ctx, b.compute.HealthChecks.Get(b.project, name).Context(ctx).Do)
 	switch {
 	case gcp.IsNotFound(err):
-		err = gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
-			return b.hc.Insert(ctx, &computepb.InsertHealthCheckRequest{Project: b.project, HealthCheckResource: body})
-		})
+		err = gcp.Do(ctx, b.compute, b.project, "create health check "+name, b.compute.HealthChecks.Insert(b.project, body).Context(ctx).Do)
 		if gcp.IsConflict(err) {
 			err = nil
 		}
 	case err == nil:
-		err = gcp.Do(ctx, "update health check "+name, func() (*compute.Operation, error) {
-			return b.hc.Update(ctx, &computepb.UpdateHealthCheckRequest{Project: b.project, HealthCheck: name, HealthCheckResource: body})
-		})
+		err = gcp.Do(ctx, b.compute, b.project, "update health check "+name, b.compute.HealthChecks.Update(b.project, name, body).Context(ctx).Do)
 	default:
 		err = fmt.Errorf("read health check %s: %w", name, err)
 	}
@@ -264,8 +260,6 @@ func orSlash(p string) string {
 	}
 	return p
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func (b *Backend) location(t dnsfailover.Target) string {
 	if regionRE.MatchString(t.Name) {
@@ -352,16 +346,16 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 	if pol.HealthCheck != "" {
 		st.HealthCheckIDs = []string{pol.HealthCheck}
 	}
-	var hc *computepb.HealthCheck
+	var hc *compute.HealthCheck
 	if pol.HealthCheck != "" {
 		var err error
-		hc, err = b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: b.project, HealthCheck: last(pol.HealthCheck)}, gcp.ReadRetry())
+		hc, err = gcp.Read(ctx, b.compute.HealthChecks.Get(b.project, last(pol.HealthCheck)).Context(ctx).Do)
 		if err != nil && !gcp.IsNotFound(err) {
 			return nil, fmt.Errorf("read health check of %s: %w", spec.FQDN, err)
 		}
 		if len(spec.Targets) == 0 && hc != nil {
 			// Import: the health check's description names the targets.
-			spec.Targets = targetsDescribed(hc.GetDescription())
+			spec.Targets = targetsDescribed(hc.Description)
 		}
 	}
 	switch {
@@ -463,15 +457,15 @@ func nameFor(spec dnsfailover.Spec, addrs []string, i int) string {
 
 // readHealthCheck keeps what the spec asked for where Cloud DNS's probe
 // setting is a floor (interval at least 30 s) and the spec's is below it.
-func readHealthCheck(h *computepb.HealthCheck, spec dnsfailover.HealthCheck) dnsfailover.HealthCheck {
-	got := dnsfailover.HealthCheck{Protocol: h.GetType(), Interval: int(h.GetCheckIntervalSec()), Threshold: int(h.GetUnhealthyThreshold())}
+func readHealthCheck(h *compute.HealthCheck, spec dnsfailover.HealthCheck) dnsfailover.HealthCheck {
+	got := dnsfailover.HealthCheck{Protocol: h.Type, Interval: int(h.CheckIntervalSec), Threshold: int(h.UnhealthyThreshold)}
 	switch {
-	case h.GetHttpHealthCheck() != nil:
-		got.Port, got.Path = int(h.GetHttpHealthCheck().GetPort()), h.GetHttpHealthCheck().GetRequestPath()
-	case h.GetHttpsHealthCheck() != nil:
-		got.Port, got.Path = int(h.GetHttpsHealthCheck().GetPort()), h.GetHttpsHealthCheck().GetRequestPath()
-	case h.GetTcpHealthCheck() != nil:
-		got.Port = int(h.GetTcpHealthCheck().GetPort())
+	case h.HttpHealthCheck != nil:
+		got.Port, got.Path = int(h.HttpHealthCheck.Port), h.HttpHealthCheck.RequestPath
+	case h.HttpsHealthCheck != nil:
+		got.Port, got.Path = int(h.HttpsHealthCheck.Port), h.HttpsHealthCheck.RequestPath
+	case h.TcpHealthCheck != nil:
+		got.Port = int(h.TcpHealthCheck.Port)
 	}
 	if spec.Interval > 0 && spec.Interval < 30 && got.Interval == 30 {
 		got.Interval = spec.Interval
@@ -515,9 +509,7 @@ func (b *Backend) Delete(ctx context.Context, st *dnsfailover.Status) error {
 	name := healthCheckName(spec)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		err := gcp.Do(ctx, "delete health check "+name, func() (*compute.Operation, error) {
-			return b.hc.Delete(ctx, &computepb.DeleteHealthCheckRequest{Project: b.project, HealthCheck: name})
-		})
+		err := gcp.Do(ctx, b.compute, b.project, "delete health check "+name, b.compute.HealthChecks.Delete(b.project, name).Context(ctx).Do)
 		if err == nil || gcp.IsNotFound(err) {
 			break
 		}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"cloud.google.com/go/compute/apiv1/computepb"
 	dns "google.golang.org/api/dns/v1"
 	"google.golang.org/api/option"
 
@@ -128,7 +127,7 @@ func TestLocalFailoverWeightedDriftDelete(t *testing.T) {
 	if _, err := raw.ManagedZones.Get("ha-test", "example-test").Do(); !gcp.IsNotFound(err) {
 		t.Errorf("zone created by apply left after delete: %v", err)
 	}
-	if _, err := b.hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: "ha-test", HealthCheck: healthCheckName(w)}); !gcp.IsNotFound(err) {
+	if _, err := b.compute.HealthChecks.Get("ha-test", healthCheckName(w)).Context(ctx).Do(); !gcp.IsNotFound(err) {
 		t.Errorf("health check left after delete: %v", err)
 	}
 	if _, err := b.Read(ctx, w, nil); err == nil {

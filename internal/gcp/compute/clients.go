@@ -2,7 +2,7 @@
 // health check, backend service, URL map, target HTTP proxy, global
 // forwarding rule; layer 4: the regional equivalents) and scaling groups
 // (instance template, regional managed instance group, regional autoscaler,
-// autohealing health check) on the Compute Engine v1 REST clients.
+// autohealing health check) on the Compute Engine v1 REST client.
 package compute
 
 import (
@@ -12,30 +12,18 @@ import (
 	"sort"
 	"strings"
 
-	compute "cloud.google.com/go/compute/apiv1"
+	compute "google.golang.org/api/compute/v1"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
 )
 
-// clients are the Compute Engine clients of one provider, shared by every
-// resource (each is an HTTP client; making them per call would waste
+// clients is the Compute Engine client of one provider, shared by every
+// resource (one HTTP client; making one per call would waste
 // connections).
 type clients struct {
 	project string
-
-	healthChecks          *compute.HealthChecksClient
-	regionHealthChecks    *compute.RegionHealthChecksClient
-	backendServices       *compute.BackendServicesClient
-	regionBackendServices *compute.RegionBackendServicesClient
-	urlMaps               *compute.UrlMapsClient
-	targetHTTPProxies     *compute.TargetHttpProxiesClient
-	globalForwardingRules *compute.GlobalForwardingRulesClient
-	forwardingRules       *compute.ForwardingRulesClient
-	instanceTemplates     *compute.InstanceTemplatesClient
-	groupManagers         *compute.RegionInstanceGroupManagersClient
-	autoscalers           *compute.RegionAutoscalersClient
-	regions               *compute.RegionsClient
+	svc     *compute.Service
 }
 
 type clientsKey struct{}
@@ -58,41 +46,16 @@ func newClients(ctx context.Context, sess *gcp.Session) (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &clients{project: sess.Project()}
-	var errs []error
-	mk := func(err error) {
-		if err != nil {
-			errs = append(errs, err)
-		}
+	svc, err := compute.NewService(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create compute clients: %w", err)
 	}
-	c.healthChecks, err = compute.NewHealthChecksRESTClient(ctx, opts...)
-	mk(err)
-	c.regionHealthChecks, err = compute.NewRegionHealthChecksRESTClient(ctx, opts...)
-	mk(err)
-	c.backendServices, err = compute.NewBackendServicesRESTClient(ctx, opts...)
-	mk(err)
-	c.regionBackendServices, err = compute.NewRegionBackendServicesRESTClient(ctx, opts...)
-	mk(err)
-	c.urlMaps, err = compute.NewUrlMapsRESTClient(ctx, opts...)
-	mk(err)
-	c.targetHTTPProxies, err = compute.NewTargetHttpProxiesRESTClient(ctx, opts...)
-	mk(err)
-	c.globalForwardingRules, err = compute.NewGlobalForwardingRulesRESTClient(ctx, opts...)
-	mk(err)
-	c.forwardingRules, err = compute.NewForwardingRulesRESTClient(ctx, opts...)
-	mk(err)
-	c.instanceTemplates, err = compute.NewInstanceTemplatesRESTClient(ctx, opts...)
-	mk(err)
-	c.groupManagers, err = compute.NewRegionInstanceGroupManagersRESTClient(ctx, opts...)
-	mk(err)
-	c.autoscalers, err = compute.NewRegionAutoscalersRESTClient(ctx, opts...)
-	mk(err)
-	c.regions, err = compute.NewRegionsRESTClient(ctx, opts...)
-	mk(err)
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("create compute clients: %w", errs[0])
-	}
-	return c, nil
+	return &clients{project: sess.Project(), svc: svc}, nil
+}
+
+// do makes a mutating call and waits for its operation.
+func (c *clients) do(ctx context.Context, what string, call gcp.OpCall) error {
+	return gcp.Do(ctx, c.svc, c.project, what, call)
 }
 
 func init() {
@@ -175,5 +138,3 @@ func clip(s string) string {
 	}
 	return s
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -1,8 +1,11 @@
 package compute
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	compute "google.golang.org/api/compute/v1"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/loadbalancer"
@@ -47,23 +50,41 @@ func TestTemplateNameChangesWithWhatInstancesRun(t *testing.T) {
 func TestUpdatePolicyKeepsMinHealthy(t *testing.T) {
 	for _, tc := range []struct {
 		desired, minHealthy, zones int
-		surge, unavailable         int32
+		surge, unavailable         int64
 	}{
 		{desired: 3, minHealthy: 90, zones: 3, surge: 3, unavailable: 0},
 		{desired: 6, minHealthy: 50, zones: 3, surge: 3, unavailable: 3},
 		{desired: 10, minHealthy: 90, zones: 3, surge: 3, unavailable: 0},
 	} {
 		p := updatePolicy(scalinggroup.Spec{DesiredCapacity: tc.desired, MinHealthyPercentage: tc.minHealthy}, tc.zones)
-		if p.GetType() != "PROACTIVE" || p.GetMaxSurge().GetFixed() != tc.surge || p.GetMaxUnavailable().GetFixed() != tc.unavailable {
+		if p.Type != "PROACTIVE" || fixedOf(p.MaxSurge) != tc.surge || fixedOf(p.MaxUnavailable) != tc.unavailable {
 			t.Errorf("%+v: got %v", tc, p)
 		}
-		if in := int32(tc.desired) - p.GetMaxUnavailable().GetFixed(); int(in)*100 < tc.desired*tc.minHealthy {
+		if in := int64(tc.desired) - fixedOf(p.MaxUnavailable); int(in)*100 < tc.desired*tc.minHealthy {
 			t.Errorf("%+v: only %d of %d stay in service", tc, in, tc.desired)
 		}
 	}
 	p := updatePolicy(scalinggroup.Spec{UpdatePolicy: scalinggroup.UpdatePolicy{MaxSurge: 1, MaxUnavailable: 2, MinimalAction: "restart"}}, 3)
-	if p.GetMaxSurge().GetFixed() != 1 || p.GetMaxUnavailable().GetFixed() != 2 || p.GetMinimalAction() != "RESTART" {
+	if fixedOf(p.MaxSurge) != 1 || fixedOf(p.MaxUnavailable) != 2 || p.MinimalAction != "RESTART" {
 		t.Errorf("an explicit policy is kept: %v", p)
+	}
+}
+
+// TestZeroesAreSent: a zero the backends set (none unavailable, a port or
+// a delay of 0) is in the request body, not left to the API's default.
+func TestZeroesAreSent(t *testing.T) {
+	p := updatePolicy(scalinggroup.Spec{DesiredCapacity: 3, MinHealthyPercentage: 100}, 3)
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"maxUnavailable":{"fixed":0}`) {
+		t.Errorf("update policy %s: want maxUnavailable fixed 0 sent", b)
+	}
+	h := &compute.HealthCheck{Name: "hc"}
+	setProbe(h, "TCP", 0, "")
+	if b, _ = json.Marshal(h); !strings.Contains(string(b), `"tcpHealthCheck":{"port":0}`) {
+		t.Errorf("health check %s: want port 0 sent", b)
 	}
 }
 

@@ -10,9 +10,7 @@ import (
 	"strings"
 	"time"
 
-	compute "cloud.google.com/go/compute/apiv1"
-	"cloud.google.com/go/compute/apiv1/computepb"
-	"google.golang.org/api/iterator"
+	compute "google.golang.org/api/compute/v1"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
@@ -136,28 +134,34 @@ func (b *LoadBalancers) applyParts(ctx context.Context, spec loadbalancer.Spec) 
 	return b.ensureGlobalRules(ctx, spec, proxyRef)
 }
 
-func healthCheckBody(spec loadbalancer.Spec, name string) *computepb.HealthCheck {
+func healthCheckBody(spec loadbalancer.Spec, name string) *compute.HealthCheck {
 	hc := spec.HealthCheck
-	h := &computepb.HealthCheck{
-		Name:               ptr(name),
-		CheckIntervalSec:   ptr(int32(orDefault(hc.Interval, 5))),
-		TimeoutSec:         ptr(int32(min(orDefault(hc.Timeout, 5), orDefault(hc.Interval, 5)))),
-		HealthyThreshold:   ptr(int32(orDefault(hc.HealthyThreshold, 2))),
-		UnhealthyThreshold: ptr(int32(orDefault(hc.UnhealthyThreshold, 2))),
+	h := &compute.HealthCheck{
+		Name:               name,
+		CheckIntervalSec:   int64(orDefault(hc.Interval, 5)),
+		TimeoutSec:         int64(min(orDefault(hc.Timeout, 5), orDefault(hc.Interval, 5))),
+		HealthyThreshold:   int64(orDefault(hc.HealthyThreshold, 2)),
+		UnhealthyThreshold: int64(orDefault(hc.UnhealthyThreshold, 2)),
 	}
-	port := ptr(int32(orDefault(hc.Port, 80)))
-	switch strings.ToUpper(hc.Protocol) {
-	case "HTTPS":
-		h.Type = ptr("HTTPS")
-		h.HttpsHealthCheck = &computepb.HTTPSHealthCheck{Port: port, RequestPath: ptr(orDefaultS(hc.Path, "/"))}
-	case "TCP":
-		h.Type = ptr("TCP")
-		h.TcpHealthCheck = &computepb.TCPHealthCheck{Port: port}
-	default:
-		h.Type = ptr("HTTP")
-		h.HttpHealthCheck = &computepb.HTTPHealthCheck{Port: port, RequestPath: ptr(orDefaultS(hc.Path, "/"))}
-	}
+	setProbe(h, hc.Protocol, int64(orDefault(hc.Port, 80)), orDefaultS(hc.Path, "/"))
 	return h
+}
+
+// setProbe sets the type and the protocol's probe of h (HTTP unless
+// HTTPS or TCP); the port is sent even when 0, as it is set.
+func setProbe(h *compute.HealthCheck, protocol string, port int64, path string) {
+	force := []string{"Port"}
+	switch strings.ToUpper(protocol) {
+	case "HTTPS":
+		h.Type = "HTTPS"
+		h.HttpsHealthCheck = &compute.HTTPSHealthCheck{Port: port, RequestPath: path, ForceSendFields: force}
+	case "TCP":
+		h.Type = "TCP"
+		h.TcpHealthCheck = &compute.TCPHealthCheck{Port: port, ForceSendFields: force}
+	default:
+		h.Type = "HTTP"
+		h.HttpHealthCheck = &compute.HTTPHealthCheck{Port: port, RequestPath: path, ForceSendFields: force}
+	}
 }
 
 func orDefault(v, d int) int {
@@ -174,30 +178,30 @@ func orDefaultS(v, d string) string {
 	return v
 }
 
-func sameHealthCheck(a, b *computepb.HealthCheck) bool {
-	return a.GetType() == b.GetType() && a.GetCheckIntervalSec() == b.GetCheckIntervalSec() &&
-		a.GetTimeoutSec() == b.GetTimeoutSec() && a.GetHealthyThreshold() == b.GetHealthyThreshold() &&
-		a.GetUnhealthyThreshold() == b.GetUnhealthyThreshold() && hcPort(a) == hcPort(b) && hcPath(a) == hcPath(b)
+func sameHealthCheck(a, b *compute.HealthCheck) bool {
+	return a.Type == b.Type && a.CheckIntervalSec == b.CheckIntervalSec &&
+		a.TimeoutSec == b.TimeoutSec && a.HealthyThreshold == b.HealthyThreshold &&
+		a.UnhealthyThreshold == b.UnhealthyThreshold && hcPort(a) == hcPort(b) && hcPath(a) == hcPath(b)
 }
 
-func hcPort(h *computepb.HealthCheck) int32 {
+func hcPort(h *compute.HealthCheck) int64 {
 	switch {
-	case h.GetHttpHealthCheck() != nil:
-		return h.GetHttpHealthCheck().GetPort()
-	case h.GetHttpsHealthCheck() != nil:
-		return h.GetHttpsHealthCheck().GetPort()
-	case h.GetTcpHealthCheck() != nil:
-		return h.GetTcpHealthCheck().GetPort()
+	case h.HttpHealthCheck != nil:
+		return h.HttpHealthCheck.Port
+	case h.HttpsHealthCheck != nil:
+		return h.HttpsHealthCheck.Port
+	case h.TcpHealthCheck != nil:
+		return h.TcpHealthCheck.Port
 	}
 	return 0
 }
 
-func hcPath(h *computepb.HealthCheck) string {
+func hcPath(h *compute.HealthCheck) string {
 	switch {
-	case h.GetHttpHealthCheck() != nil:
-		return h.GetHttpHealthCheck().GetRequestPath()
-	case h.GetHttpsHealthCheck() != nil:
-		return h.GetHttpsHealthCheck().GetRequestPath()
+	case h.HttpHealthCheck != nil:
+		return h.HttpHealthCheck.RequestPath
+	case h.HttpsHealthCheck != nil:
+		return h.HttpsHealthCheck.RequestPath
 	}
 	return ""
 }
@@ -208,36 +212,28 @@ func (b *LoadBalancers) ensureHealthCheck(ctx context.Context, spec loadbalancer
 	p := b.c.project
 	if spec.Layer == 4 {
 		ref := b.c.regionalRef(b.region, "healthChecks", name)
-		cur, err := b.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheck: name}, gcp.ReadRetry())
+		cur, err := gcp.Read(ctx, b.c.svc.RegionHealthChecks.Get(p, b.region, name).Context(ctx).Do)
 		switch {
 		case gcp.IsNotFound(err):
-			return ref, createOrAdopt(gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
-				return b.c.regionHealthChecks.Insert(ctx, &computepb.InsertRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheckResource: want})
-			}))
+			return ref, createOrAdopt(b.c.do(ctx, "create health check "+name, b.c.svc.RegionHealthChecks.Insert(p, b.region, want).Context(ctx).Do))
 		case err != nil:
 			return "", fmt.Errorf("read health check %s: %w", name, err)
 		case sameHealthCheck(cur, want):
 			return ref, nil
 		}
-		return ref, gcp.Do(ctx, "update health check "+name, func() (*compute.Operation, error) {
-			return b.c.regionHealthChecks.Update(ctx, &computepb.UpdateRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheck: name, HealthCheckResource: want})
-		})
+		return ref, b.c.do(ctx, "update health check "+name, b.c.svc.RegionHealthChecks.Update(p, b.region, name, want).Context(ctx).Do)
 	}
 	ref := b.c.globalRef("healthChecks", name)
-	cur, err := b.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: name}, gcp.ReadRetry())
+	cur, err := gcp.Read(ctx, b.c.svc.HealthChecks.Get(p, name).Context(ctx).Do)
 	switch {
 	case gcp.IsNotFound(err):
-		return ref, createOrAdopt(gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
-			return b.c.healthChecks.Insert(ctx, &computepb.InsertHealthCheckRequest{Project: p, HealthCheckResource: want})
-		}))
+		return ref, createOrAdopt(b.c.do(ctx, "create health check "+name, b.c.svc.HealthChecks.Insert(p, want).Context(ctx).Do))
 	case err != nil:
 		return "", fmt.Errorf("read health check %s: %w", name, err)
 	case sameHealthCheck(cur, want):
 		return ref, nil
 	}
-	return ref, gcp.Do(ctx, "update health check "+name, func() (*compute.Operation, error) {
-		return b.c.healthChecks.Update(ctx, &computepb.UpdateHealthCheckRequest{Project: p, HealthCheck: name, HealthCheckResource: want})
-	})
+	return ref, b.c.do(ctx, "update health check "+name, b.c.svc.HealthChecks.Update(p, name, want).Context(ctx).Do)
 }
 
 // createOrAdopt treats "already exists" on a create as done: a retried
@@ -255,85 +251,69 @@ func (b *LoadBalancers) ensureBackendService(ctx context.Context, spec loadbalan
 	if spec.Layer == 4 {
 		ref := b.c.regionalRef(b.region, "backendServices", name)
 		proto := strings.ToUpper(spec.Listeners[0].Protocol)
-		cur, err := b.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: b.region, BackendService: name}, gcp.ReadRetry())
+		cur, err := gcp.Read(ctx, b.c.svc.RegionBackendServices.Get(p, b.region, name).Context(ctx).Do)
 		switch {
 		case gcp.IsNotFound(err):
-			want := &computepb.BackendService{Name: ptr(name), Protocol: ptr(proto), LoadBalancingScheme: ptr("EXTERNAL"), HealthChecks: []string{hcRef}}
-			return ref, createOrAdopt(gcp.Do(ctx, "create backend service "+name, func() (*compute.Operation, error) {
-				return b.c.regionBackendServices.Insert(ctx, &computepb.InsertRegionBackendServiceRequest{Project: p, Region: b.region, BackendServiceResource: want})
-			}))
+			want := &compute.BackendService{Name: name, Protocol: proto, LoadBalancingScheme: "EXTERNAL", HealthChecks: []string{hcRef}}
+			return ref, createOrAdopt(b.c.do(ctx, "create backend service "+name, b.c.svc.RegionBackendServices.Insert(p, b.region, want).Context(ctx).Do))
 		case err != nil:
 			return "", fmt.Errorf("read backend service %s: %w", name, err)
-		case cur.GetProtocol() == proto && len(cur.GetHealthChecks()) == 1 && sameRef(cur.GetHealthChecks()[0], hcRef):
+		case cur.Protocol == proto && len(cur.HealthChecks) == 1 && sameRef(cur.HealthChecks[0], hcRef):
 			return ref, nil
 		}
 		// Patch only what this backend owns: the backends list belongs to
 		// the scaling groups attached to it.
-		patch := &computepb.BackendService{Protocol: ptr(proto), HealthChecks: []string{hcRef}, Fingerprint: cur.Fingerprint}
-		return ref, gcp.Do(ctx, "update backend service "+name, func() (*compute.Operation, error) {
-			return b.c.regionBackendServices.Patch(ctx, &computepb.PatchRegionBackendServiceRequest{Project: p, Region: b.region, BackendService: name, BackendServiceResource: patch})
-		})
+		patch := &compute.BackendService{Protocol: proto, HealthChecks: []string{hcRef}, Fingerprint: cur.Fingerprint}
+		return ref, b.c.do(ctx, "update backend service "+name, b.c.svc.RegionBackendServices.Patch(p, b.region, name, patch).Context(ctx).Do)
 	}
 	ref := b.c.globalRef("backendServices", name)
-	cur, err := b.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: name}, gcp.ReadRetry())
+	cur, err := gcp.Read(ctx, b.c.svc.BackendServices.Get(p, name).Context(ctx).Do)
 	switch {
 	case gcp.IsNotFound(err):
-		want := &computepb.BackendService{
-			Name: ptr(name), Protocol: ptr("HTTP"), PortName: ptr("http"), TimeoutSec: ptr(int32(30)),
-			LoadBalancingScheme: ptr("EXTERNAL_MANAGED"), HealthChecks: []string{hcRef},
+		want := &compute.BackendService{
+			Name: name, Protocol: "HTTP", PortName: "http", TimeoutSec: 30,
+			LoadBalancingScheme: "EXTERNAL_MANAGED", HealthChecks: []string{hcRef},
 		}
-		return ref, createOrAdopt(gcp.Do(ctx, "create backend service "+name, func() (*compute.Operation, error) {
-			return b.c.backendServices.Insert(ctx, &computepb.InsertBackendServiceRequest{Project: p, BackendServiceResource: want})
-		}))
+		return ref, createOrAdopt(b.c.do(ctx, "create backend service "+name, b.c.svc.BackendServices.Insert(p, want).Context(ctx).Do))
 	case err != nil:
 		return "", fmt.Errorf("read backend service %s: %w", name, err)
-	case len(cur.GetHealthChecks()) == 1 && sameRef(cur.GetHealthChecks()[0], hcRef):
+	case len(cur.HealthChecks) == 1 && sameRef(cur.HealthChecks[0], hcRef):
 		return ref, nil
 	}
-	patch := &computepb.BackendService{HealthChecks: []string{hcRef}, Fingerprint: cur.Fingerprint}
-	return ref, gcp.Do(ctx, "update backend service "+name, func() (*compute.Operation, error) {
-		return b.c.backendServices.Patch(ctx, &computepb.PatchBackendServiceRequest{Project: p, BackendService: name, BackendServiceResource: patch})
-	})
+	patch := &compute.BackendService{HealthChecks: []string{hcRef}, Fingerprint: cur.Fingerprint}
+	return ref, b.c.do(ctx, "update backend service "+name, b.c.svc.BackendServices.Patch(p, name, patch).Context(ctx).Do)
 }
 
 func (b *LoadBalancers) ensureURLMap(ctx context.Context, spec loadbalancer.Spec, bsRef string) (string, error) {
 	name := spec.Name + sfxURLMap
 	p := b.c.project
 	ref := b.c.globalRef("urlMaps", name)
-	cur, err := b.c.urlMaps.Get(ctx, &computepb.GetUrlMapRequest{Project: p, UrlMap: name}, gcp.ReadRetry())
+	cur, err := gcp.Read(ctx, b.c.svc.UrlMaps.Get(p, name).Context(ctx).Do)
 	switch {
 	case gcp.IsNotFound(err):
-		return ref, createOrAdopt(gcp.Do(ctx, "create URL map "+name, func() (*compute.Operation, error) {
-			return b.c.urlMaps.Insert(ctx, &computepb.InsertUrlMapRequest{Project: p, UrlMapResource: &computepb.UrlMap{Name: ptr(name), DefaultService: ptr(bsRef)}})
-		}))
+		return ref, createOrAdopt(b.c.do(ctx, "create URL map "+name, b.c.svc.UrlMaps.Insert(p, &compute.UrlMap{Name: name, DefaultService: bsRef}).Context(ctx).Do))
 	case err != nil:
 		return "", fmt.Errorf("read URL map %s: %w", name, err)
-	case sameRef(cur.GetDefaultService(), bsRef):
+	case sameRef(cur.DefaultService, bsRef):
 		return ref, nil
 	}
-	return ref, gcp.Do(ctx, "update URL map "+name, func() (*compute.Operation, error) {
-		return b.c.urlMaps.Patch(ctx, &computepb.PatchUrlMapRequest{Project: p, UrlMap: name, UrlMapResource: &computepb.UrlMap{DefaultService: ptr(bsRef), Fingerprint: cur.Fingerprint}})
-	})
+	return ref, b.c.do(ctx, "update URL map "+name, b.c.svc.UrlMaps.Patch(p, name, &compute.UrlMap{DefaultService: bsRef, Fingerprint: cur.Fingerprint}).Context(ctx).Do)
 }
 
 func (b *LoadBalancers) ensureProxy(ctx context.Context, spec loadbalancer.Spec, umRef string) (string, error) {
 	name := spec.Name + sfxProxy
 	p := b.c.project
 	ref := b.c.globalRef("targetHttpProxies", name)
-	cur, err := b.c.targetHTTPProxies.Get(ctx, &computepb.GetTargetHttpProxyRequest{Project: p, TargetHttpProxy: name}, gcp.ReadRetry())
+	cur, err := gcp.Read(ctx, b.c.svc.TargetHttpProxies.Get(p, name).Context(ctx).Do)
 	switch {
 	case gcp.IsNotFound(err):
-		return ref, createOrAdopt(gcp.Do(ctx, "create target HTTP proxy "+name, func() (*compute.Operation, error) {
-			return b.c.targetHTTPProxies.Insert(ctx, &computepb.InsertTargetHttpProxyRequest{Project: p, TargetHttpProxyResource: &computepb.TargetHttpProxy{Name: ptr(name), UrlMap: ptr(umRef)}})
-		}))
+		return ref, createOrAdopt(b.c.do(ctx, "create target HTTP proxy "+name, b.c.svc.TargetHttpProxies.Insert(p, &compute.TargetHttpProxy{Name: name, UrlMap: umRef}).Context(ctx).Do))
 	case err != nil:
 		return "", fmt.Errorf("read target HTTP proxy %s: %w", name, err)
-	case sameRef(cur.GetUrlMap(), umRef):
+	case sameRef(cur.UrlMap, umRef):
 		return ref, nil
 	}
-	return ref, gcp.Do(ctx, "set URL map of "+name, func() (*compute.Operation, error) {
-		return b.c.targetHTTPProxies.SetUrlMap(ctx, &computepb.SetUrlMapTargetHttpProxyRequest{Project: p, TargetHttpProxy: name, UrlMapReferenceResource: &computepb.UrlMapReference{UrlMap: ptr(umRef)}})
-	})
+	return ref, b.c.do(ctx, "set URL map of "+name, b.c.svc.TargetHttpProxies.SetUrlMap(p, name, &compute.UrlMapReference{UrlMap: umRef}).Context(ctx).Do)
 }
 
 // ensureGlobalRules makes one global forwarding rule per listener port, all
@@ -349,25 +329,23 @@ func (b *LoadBalancers) ensureGlobalRules(ctx context.Context, spec loadbalancer
 	// rules come and go (a listener's port changes, the first rule too).
 	address := ""
 	if first, ok := have[spec.Name]; ok {
-		address = first.GetIPAddress()
+		address = first.IPAddress
 	}
 	for _, r := range have {
 		if address == "" {
-			address = r.GetIPAddress()
+			address = r.IPAddress
 		}
 	}
 	for i, l := range spec.Listeners {
 		name := ruleName(spec, l.Port, i)
 		wanted[name] = true
 		portRange := strconv.Itoa(l.Port)
-		if cur, ok := have[name]; ok && cur.GetPortRange() == portRange+"-"+portRange || ok && cur.GetPortRange() == portRange {
+		if cur, ok := have[name]; ok && cur.PortRange == portRange+"-"+portRange || ok && cur.PortRange == portRange {
 			if address == "" {
-				address = cur.GetIPAddress()
+				address = cur.IPAddress
 			}
-			if !sameRef(cur.GetTarget(), proxyRef) {
-				if err := gcp.Do(ctx, "set target of forwarding rule "+name, func() (*compute.Operation, error) {
-					return b.c.globalForwardingRules.SetTarget(ctx, &computepb.SetTargetGlobalForwardingRuleRequest{Project: p, ForwardingRule: name, TargetReferenceResource: &computepb.TargetReference{Target: ptr(proxyRef)}})
-				}); err != nil {
+			if !sameRef(cur.Target, proxyRef) {
+				if err := b.c.do(ctx, "set target of forwarding rule "+name, b.c.svc.GlobalForwardingRules.SetTarget(p, name, &compute.TargetReference{Target: proxyRef}).Context(ctx).Do); err != nil {
 					return err
 				}
 			}
@@ -378,24 +356,19 @@ func (b *LoadBalancers) ensureGlobalRules(ctx context.Context, spec loadbalancer
 				return err
 			}
 		}
-		rule := &computepb.ForwardingRule{
-			Name: ptr(name), IPProtocol: ptr("TCP"), PortRange: ptr(portRange), Target: ptr(proxyRef),
-			LoadBalancingScheme: ptr("EXTERNAL_MANAGED"), Labels: labels(spec.Meta),
+		rule := &compute.ForwardingRule{
+			Name: name, IPProtocol: "TCP", PortRange: portRange, Target: proxyRef,
+			LoadBalancingScheme: "EXTERNAL_MANAGED", Labels: labels(spec.Meta), IPAddress: address,
 		}
-		if address != "" {
-			rule.IPAddress = ptr(address)
-		}
-		if err := createOrAdopt(gcp.Do(ctx, "create forwarding rule "+name, func() (*compute.Operation, error) {
-			return b.c.globalForwardingRules.Insert(ctx, &computepb.InsertGlobalForwardingRuleRequest{Project: p, ForwardingRuleResource: rule})
-		})); err != nil {
+		if err := createOrAdopt(b.c.do(ctx, "create forwarding rule "+name, b.c.svc.GlobalForwardingRules.Insert(p, rule).Context(ctx).Do)); err != nil {
 			return err
 		}
 		if address == "" {
-			got, err := b.c.globalForwardingRules.Get(ctx, &computepb.GetGlobalForwardingRuleRequest{Project: p, ForwardingRule: name}, gcp.ReadRetry())
+			got, err := gcp.Read(ctx, b.c.svc.GlobalForwardingRules.Get(p, name).Context(ctx).Do)
 			if err != nil {
 				return fmt.Errorf("read forwarding rule %s: %w", name, err)
 			}
-			address = got.GetIPAddress()
+			address = got.IPAddress
 		}
 	}
 	for name := range have {
@@ -410,21 +383,23 @@ func (b *LoadBalancers) ensureGlobalRules(ctx context.Context, spec loadbalancer
 
 // globalRules lists the load balancer's global forwarding rules: the one
 // named name and those named name-PORT.
-func (b *LoadBalancers) globalRules(ctx context.Context, name string) (map[string]*computepb.ForwardingRule, error) {
-	out := map[string]*computepb.ForwardingRule{}
-	it := b.c.globalForwardingRules.List(ctx, &computepb.ListGlobalForwardingRulesRequest{Project: b.c.project}, gcp.ReadRetry())
-	for {
-		r, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list forwarding rules: %w", err)
-		}
-		if ownRule(name, r.GetName()) {
-			out[r.GetName()] = r
-		}
+func (b *LoadBalancers) globalRules(ctx context.Context, name string) (map[string]*compute.ForwardingRule, error) {
+	var out map[string]*compute.ForwardingRule
+	err := gcp.Call(ctx, func() error {
+		out = map[string]*compute.ForwardingRule{} // a retry lists from the start
+		return b.c.svc.GlobalForwardingRules.List(b.c.project).Pages(ctx, func(l *compute.ForwardingRuleList) error {
+			for _, r := range l.Items {
+				if ownRule(name, r.Name) {
+					out[r.Name] = r
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list forwarding rules: %w", err)
 	}
+	return out, nil
 }
 
 func ownRule(name, rule string) bool {
@@ -440,9 +415,7 @@ func ownRule(name, rule string) bool {
 }
 
 func (b *LoadBalancers) deleteGlobalRule(ctx context.Context, name string) error {
-	return ignoreNotFound(gcp.Do(ctx, "delete forwarding rule "+name, func() (*compute.Operation, error) {
-		return b.c.globalForwardingRules.Delete(ctx, &computepb.DeleteGlobalForwardingRuleRequest{Project: b.c.project, ForwardingRule: name})
-	}))
+	return ignoreNotFound(b.c.do(ctx, "delete forwarding rule "+name, b.c.svc.GlobalForwardingRules.Delete(b.c.project, name).Context(ctx).Do))
 }
 
 func (b *LoadBalancers) ensureRegionalRule(ctx context.Context, spec loadbalancer.Spec, bsRef string) error {
@@ -452,34 +425,27 @@ func (b *LoadBalancers) ensureRegionalRule(ctx context.Context, spec loadbalance
 		ports = append(ports, strconv.Itoa(l.Port))
 	}
 	proto := strings.ToUpper(spec.Listeners[0].Protocol)
-	cur, err := b.c.forwardingRules.Get(ctx, &computepb.GetForwardingRuleRequest{Project: p, Region: b.region, ForwardingRule: spec.Name}, gcp.ReadRetry())
+	cur, err := gcp.Read(ctx, b.c.svc.ForwardingRules.Get(p, b.region, spec.Name).Context(ctx).Do)
 	address := ""
 	switch {
 	case gcp.IsNotFound(err):
 	case err != nil:
 		return fmt.Errorf("read forwarding rule %s: %w", spec.Name, err)
-	case sameSet(cur.GetPorts(), ports) && cur.GetIPProtocol() == proto && sameRef(cur.GetBackendService(), bsRef):
+	case sameSet(cur.Ports, ports) && cur.IPProtocol == proto && sameRef(cur.BackendService, bsRef):
 		return nil
 	default:
 		// Ports and protocol of a forwarding rule cannot be changed: the
 		// rule is replaced, keeping its address.
-		address = cur.GetIPAddress()
-		if err := ignoreNotFound(gcp.Do(ctx, "delete forwarding rule "+spec.Name, func() (*compute.Operation, error) {
-			return b.c.forwardingRules.Delete(ctx, &computepb.DeleteForwardingRuleRequest{Project: p, Region: b.region, ForwardingRule: spec.Name})
-		})); err != nil {
+		address = cur.IPAddress
+		if err := ignoreNotFound(b.c.do(ctx, "delete forwarding rule "+spec.Name, b.c.svc.ForwardingRules.Delete(p, b.region, spec.Name).Context(ctx).Do)); err != nil {
 			return err
 		}
 	}
-	rule := &computepb.ForwardingRule{
-		Name: ptr(spec.Name), IPProtocol: ptr(proto), Ports: ports, BackendService: ptr(bsRef),
-		LoadBalancingScheme: ptr("EXTERNAL"), Labels: labels(spec.Meta),
+	rule := &compute.ForwardingRule{
+		Name: spec.Name, IPProtocol: proto, Ports: ports, BackendService: bsRef,
+		LoadBalancingScheme: "EXTERNAL", Labels: labels(spec.Meta), IPAddress: address,
 	}
-	if address != "" {
-		rule.IPAddress = ptr(address)
-	}
-	return createOrAdopt(gcp.Do(ctx, "create forwarding rule "+spec.Name, func() (*compute.Operation, error) {
-		return b.c.forwardingRules.Insert(ctx, &computepb.InsertForwardingRuleRequest{Project: p, Region: b.region, ForwardingRuleResource: rule})
-	}))
+	return createOrAdopt(b.c.do(ctx, "create forwarding rule "+spec.Name, b.c.svc.ForwardingRules.Insert(p, b.region, rule).Context(ctx).Do))
 }
 
 func sameSet(a, b []string) bool {
@@ -514,46 +480,46 @@ func (b *LoadBalancers) read(ctx context.Context, spec loadbalancer.Spec) (*load
 	}
 	if first, ok := rules[spec.Name]; ok {
 		got.Layer = 7
-		st.ID = first.GetSelfLink()
-		st.Addresses = []string{first.GetIPAddress()}
+		st.ID = first.SelfLink
+		st.Addresses = []string{first.IPAddress}
 		got.Listeners = nil
 		names := make([]string, 0, len(rules))
 		for n, r := range rules {
 			names = append(names, n)
-			port, _ := strconv.Atoi(strings.SplitN(r.GetPortRange(), "-", 2)[0])
+			port, _ := strconv.Atoi(strings.SplitN(r.PortRange, "-", 2)[0])
 			got.Listeners = append(got.Listeners, loadbalancer.Listener{Port: port, Protocol: "HTTP"})
 		}
 		sort.Strings(names)
 		st.Parts[partRules] = strings.Join(names, ",")
 		got.Listeners = orderLike(got.Listeners, spec.Listeners)
-		proxy, err := b.c.targetHTTPProxies.Get(ctx, &computepb.GetTargetHttpProxyRequest{Project: p, TargetHttpProxy: last(first.GetTarget())}, gcp.ReadRetry())
+		proxy, err := gcp.Read(ctx, b.c.svc.TargetHttpProxies.Get(p, last(first.Target)).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read target HTTP proxy of %s: %w", spec.Name, err)
 		}
-		st.Parts[partProxy] = proxy.GetSelfLink()
-		um, err := b.c.urlMaps.Get(ctx, &computepb.GetUrlMapRequest{Project: p, UrlMap: last(proxy.GetUrlMap())}, gcp.ReadRetry())
+		st.Parts[partProxy] = proxy.SelfLink
+		um, err := gcp.Read(ctx, b.c.svc.UrlMaps.Get(p, last(proxy.UrlMap)).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read URL map of %s: %w", spec.Name, err)
 		}
-		st.Parts[partURLMap] = um.GetSelfLink()
-		bs, err := b.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: last(um.GetDefaultService())}, gcp.ReadRetry())
+		st.Parts[partURLMap] = um.SelfLink
+		bs, err := gcp.Read(ctx, b.c.svc.BackendServices.Get(p, last(um.DefaultService)).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read backend service of %s: %w", spec.Name, err)
 		}
-		st.TargetGroupID = bs.GetSelfLink()
-		st.Parts[partBackend] = bs.GetSelfLink()
-		if len(bs.GetHealthChecks()) > 0 {
-			hc, err := b.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: last(bs.GetHealthChecks()[0])}, gcp.ReadRetry())
+		st.TargetGroupID = bs.SelfLink
+		st.Parts[partBackend] = bs.SelfLink
+		if len(bs.HealthChecks) > 0 {
+			hc, err := gcp.Read(ctx, b.c.svc.HealthChecks.Get(p, last(bs.HealthChecks[0])).Context(ctx).Do)
 			if err != nil {
 				return nil, fmt.Errorf("read health check of %s: %w", spec.Name, err)
 			}
-			st.Parts[partHealthCheck] = hc.GetSelfLink()
+			st.Parts[partHealthCheck] = hc.SelfLink
 			got.HealthCheck = flattenHealthCheck(hc, spec.HealthCheck)
 		}
 		st.Spec = got
 		return st, nil
 	}
-	rule, err := b.c.forwardingRules.Get(ctx, &computepb.GetForwardingRuleRequest{Project: p, Region: b.region, ForwardingRule: spec.Name}, gcp.ReadRetry())
+	rule, err := gcp.Read(ctx, b.c.svc.ForwardingRules.Get(p, b.region, spec.Name).Context(ctx).Do)
 	if gcp.IsNotFound(err) {
 		return nil, backend.NotFound("load balancer", spec.Name)
 	}
@@ -561,27 +527,27 @@ func (b *LoadBalancers) read(ctx context.Context, spec loadbalancer.Spec) (*load
 		return nil, fmt.Errorf("read forwarding rule %s: %w", spec.Name, err)
 	}
 	got.Layer = 4
-	st.ID = rule.GetSelfLink()
-	st.Addresses = []string{rule.GetIPAddress()}
-	st.Parts[partRules] = rule.GetName()
+	st.ID = rule.SelfLink
+	st.Addresses = []string{rule.IPAddress}
+	st.Parts[partRules] = rule.Name
 	got.Listeners = nil
-	for _, port := range rule.GetPorts() {
+	for _, port := range rule.Ports {
 		n, _ := strconv.Atoi(port)
-		got.Listeners = append(got.Listeners, loadbalancer.Listener{Port: n, Protocol: rule.GetIPProtocol()})
+		got.Listeners = append(got.Listeners, loadbalancer.Listener{Port: n, Protocol: rule.IPProtocol})
 	}
 	got.Listeners = orderLike(got.Listeners, spec.Listeners)
-	bs, err := b.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: b.region, BackendService: last(rule.GetBackendService())}, gcp.ReadRetry())
+	bs, err := gcp.Read(ctx, b.c.svc.RegionBackendServices.Get(p, b.region, last(rule.BackendService)).Context(ctx).Do)
 	if err != nil {
 		return nil, fmt.Errorf("read backend service of %s: %w", spec.Name, err)
 	}
-	st.TargetGroupID = bs.GetSelfLink()
-	st.Parts[partBackend] = bs.GetSelfLink()
-	if len(bs.GetHealthChecks()) > 0 {
-		hc, err := b.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: b.region, HealthCheck: last(bs.GetHealthChecks()[0])}, gcp.ReadRetry())
+	st.TargetGroupID = bs.SelfLink
+	st.Parts[partBackend] = bs.SelfLink
+	if len(bs.HealthChecks) > 0 {
+		hc, err := gcp.Read(ctx, b.c.svc.RegionHealthChecks.Get(p, b.region, last(bs.HealthChecks[0])).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read health check of %s: %w", spec.Name, err)
 		}
-		st.Parts[partHealthCheck] = hc.GetSelfLink()
+		st.Parts[partHealthCheck] = hc.SelfLink
 		got.HealthCheck = flattenHealthCheck(hc, spec.HealthCheck)
 	}
 	st.Spec = got
@@ -605,15 +571,15 @@ func orderLike(got, want []loadbalancer.Listener) []loadbalancer.Listener {
 
 // flattenHealthCheck reads a health check back; the matcher is not held
 // by GCP (it counts 200 as healthy) and comes from spec.
-func flattenHealthCheck(h *computepb.HealthCheck, spec loadbalancer.HealthCheck) loadbalancer.HealthCheck {
+func flattenHealthCheck(h *compute.HealthCheck, spec loadbalancer.HealthCheck) loadbalancer.HealthCheck {
 	return loadbalancer.HealthCheck{
-		Protocol:           h.GetType(),
+		Protocol:           h.Type,
 		Port:               int(hcPort(h)),
 		Path:               hcPath(h),
-		Interval:           int(h.GetCheckIntervalSec()),
-		Timeout:            int(h.GetTimeoutSec()),
-		HealthyThreshold:   int(h.GetHealthyThreshold()),
-		UnhealthyThreshold: int(h.GetUnhealthyThreshold()),
+		Interval:           int(h.CheckIntervalSec),
+		Timeout:            int(h.TimeoutSec),
+		HealthyThreshold:   int(h.HealthyThreshold),
+		UnhealthyThreshold: int(h.UnhealthyThreshold),
 		Matcher:            spec.Matcher,
 	}
 }
@@ -625,51 +591,32 @@ func flattenHealthCheck(h *computepb.HealthCheck, spec loadbalancer.HealthCheck)
 func (b *LoadBalancers) Delete(ctx context.Context, st *loadbalancer.Status) error {
 	name := st.Spec.Name
 	p, r := b.c.project, b.region
-	steps := []struct {
+	type step struct {
 		what string
-		f    func() (*compute.Operation, error)
-	}{}
-	add := func(what string, f func() (*compute.Operation, error)) {
-		steps = append(steps, struct {
-			what string
-			f    func() (*compute.Operation, error)
-		}{what, f})
+		call gcp.OpCall
 	}
+	var steps []step
+	add := func(what string, call gcp.OpCall) { steps = append(steps, step{what, call}) }
+	svc := b.c.svc
 	if st.Spec.Layer == 4 {
-		add("delete forwarding rule "+name, func() (*compute.Operation, error) {
-			return b.c.forwardingRules.Delete(ctx, &computepb.DeleteForwardingRuleRequest{Project: p, Region: r, ForwardingRule: name})
-		})
-		add("delete backend service "+name+sfxBackend, func() (*compute.Operation, error) {
-			return b.c.regionBackendServices.Delete(ctx, &computepb.DeleteRegionBackendServiceRequest{Project: p, Region: r, BackendService: name + sfxBackend})
-		})
-		add("delete health check "+name+sfxHealthCheck, func() (*compute.Operation, error) {
-			return b.c.regionHealthChecks.Delete(ctx, &computepb.DeleteRegionHealthCheckRequest{Project: p, Region: r, HealthCheck: name + sfxHealthCheck})
-		})
+		add("delete forwarding rule "+name, svc.ForwardingRules.Delete(p, r, name).Context(ctx).Do)
+		add("delete backend service "+name+sfxBackend, svc.RegionBackendServices.Delete(p, r, name+sfxBackend).Context(ctx).Do)
+		add("delete health check "+name+sfxHealthCheck, svc.RegionHealthChecks.Delete(p, r, name+sfxHealthCheck).Context(ctx).Do)
 	} else {
 		rules, err := b.globalRules(ctx, name)
 		if err != nil {
 			return b.wrap(err)
 		}
 		for rule := range rules {
-			add("delete forwarding rule "+rule, func() (*compute.Operation, error) {
-				return b.c.globalForwardingRules.Delete(ctx, &computepb.DeleteGlobalForwardingRuleRequest{Project: p, ForwardingRule: rule})
-			})
+			add("delete forwarding rule "+rule, svc.GlobalForwardingRules.Delete(p, rule).Context(ctx).Do)
 		}
-		add("delete target HTTP proxy "+name+sfxProxy, func() (*compute.Operation, error) {
-			return b.c.targetHTTPProxies.Delete(ctx, &computepb.DeleteTargetHttpProxyRequest{Project: p, TargetHttpProxy: name + sfxProxy})
-		})
-		add("delete URL map "+name+sfxURLMap, func() (*compute.Operation, error) {
-			return b.c.urlMaps.Delete(ctx, &computepb.DeleteUrlMapRequest{Project: p, UrlMap: name + sfxURLMap})
-		})
-		add("delete backend service "+name+sfxBackend, func() (*compute.Operation, error) {
-			return b.c.backendServices.Delete(ctx, &computepb.DeleteBackendServiceRequest{Project: p, BackendService: name + sfxBackend})
-		})
-		add("delete health check "+name+sfxHealthCheck, func() (*compute.Operation, error) {
-			return b.c.healthChecks.Delete(ctx, &computepb.DeleteHealthCheckRequest{Project: p, HealthCheck: name + sfxHealthCheck})
-		})
+		add("delete target HTTP proxy "+name+sfxProxy, svc.TargetHttpProxies.Delete(p, name+sfxProxy).Context(ctx).Do)
+		add("delete URL map "+name+sfxURLMap, svc.UrlMaps.Delete(p, name+sfxURLMap).Context(ctx).Do)
+		add("delete backend service "+name+sfxBackend, svc.BackendServices.Delete(p, name+sfxBackend).Context(ctx).Do)
+		add("delete health check "+name+sfxHealthCheck, svc.HealthChecks.Delete(p, name+sfxHealthCheck).Context(ctx).Do)
 	}
 	for _, s := range steps {
-		if err := deleteInUse(ctx, s.what, b.InUseWait, s.f); err != nil {
+		if err := b.c.deleteInUse(ctx, s.what, b.InUseWait, s.call); err != nil {
 			return b.wrap(err)
 		}
 	}
@@ -678,10 +625,10 @@ func (b *LoadBalancers) Delete(ctx context.Context, st *loadbalancer.Status) err
 
 // deleteInUse runs a delete, treating "not found" as done and retrying
 // "in use by another resource" until wait passes.
-func deleteInUse(ctx context.Context, what string, wait time.Duration, f func() (*compute.Operation, error)) error {
+func (c *clients) deleteInUse(ctx context.Context, what string, wait time.Duration, call gcp.OpCall) error {
 	deadline := time.Now().Add(wait)
 	for {
-		err := ignoreNotFound(gcp.Do(ctx, what, f))
+		err := ignoreNotFound(c.do(ctx, what, call))
 		if err == nil || !gcp.IsInUse(err) || time.Now().After(deadline) {
 			return err
 		}

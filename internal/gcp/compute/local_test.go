@@ -3,15 +3,13 @@ package compute
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"cloud.google.com/go/compute/apiv1/computepb"
-	"google.golang.org/api/iterator"
+	compute "google.golang.org/api/compute/v1"
 
 	"github.com/ha-blueprints/terraform-provider-ha/acceptance/gcplocal"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
@@ -198,49 +196,41 @@ func TestLocalLostRegionMakesNoCall(t *testing.T) {
 func listAll(ctx context.Context, t *testing.T, c *clients) []string {
 	t.Helper()
 	var out []string
-	p := c.project
-	collect := func(name string, err error) {
+	p, svc := c.project, c.svc
+	check := func(err error) {
 		if err != nil {
 			t.Fatalf("list: %v", err)
 		}
-		out = append(out, name)
 	}
-	for it := c.instanceTemplates.List(ctx, &computepb.ListInstanceTemplatesRequest{Project: p}); ; {
-		x, err := it.Next()
-		if done(err) {
-			break
+	check(svc.InstanceTemplates.List(p).Pages(ctx, func(l *compute.InstanceTemplateList) error {
+		for _, x := range l.Items {
+			out = append(out, x.Name)
 		}
-		collect(x.GetName(), err)
-	}
-	for it := c.healthChecks.List(ctx, &computepb.ListHealthChecksRequest{Project: p}); ; {
-		x, err := it.Next()
-		if done(err) {
-			break
+		return nil
+	}))
+	check(svc.HealthChecks.List(p).Pages(ctx, func(l *compute.HealthCheckList) error {
+		for _, x := range l.Items {
+			out = append(out, x.Name)
 		}
-		collect(x.GetName(), err)
-	}
-	for it := c.backendServices.List(ctx, &computepb.ListBackendServicesRequest{Project: p}); ; {
-		x, err := it.Next()
-		if done(err) {
-			break
+		return nil
+	}))
+	check(svc.BackendServices.List(p).Pages(ctx, func(l *compute.BackendServiceList) error {
+		for _, x := range l.Items {
+			out = append(out, x.Name)
 		}
-		collect(x.GetName(), err)
-	}
-	for it := c.groupManagers.List(ctx, &computepb.ListRegionInstanceGroupManagersRequest{Project: p, Region: "us-east1"}); ; {
-		x, err := it.Next()
-		if done(err) {
-			break
+		return nil
+	}))
+	check(svc.RegionInstanceGroupManagers.List(p, "us-east1").Pages(ctx, func(l *compute.RegionInstanceGroupManagerList) error {
+		for _, x := range l.Items {
+			out = append(out, x.Name)
 		}
-		collect(x.GetName(), err)
-	}
-	for it := c.autoscalers.List(ctx, &computepb.ListRegionAutoscalersRequest{Project: p, Region: "us-east1"}); ; {
-		x, err := it.Next()
-		if done(err) {
-			break
+		return nil
+	}))
+	check(svc.RegionAutoscalers.List(p, "us-east1").Pages(ctx, func(l *compute.RegionAutoscalerList) error {
+		for _, x := range l.Items {
+			out = append(out, x.Name)
 		}
-		collect(x.GetName(), err)
-	}
+		return nil
+	}))
 	return out
 }
-
-func done(err error) bool { return errors.Is(err, iterator.Done) }

@@ -12,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	compute "cloud.google.com/go/compute/apiv1"
-	"cloud.google.com/go/compute/apiv1/computepb"
-	"google.golang.org/api/iterator"
+	compute "google.golang.org/api/compute/v1"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
@@ -117,7 +115,7 @@ func networkOf(s scalinggroup.Spec) string {
 // updatePolicy derives maxSurge/maxUnavailable from MinHealthyPercentage
 // when the spec does not set them. A regional group needs either at least
 // as many as it has zones, or zero.
-func updatePolicy(s scalinggroup.Spec, zones int) *computepb.InstanceGroupManagerUpdatePolicy {
+func updatePolicy(s scalinggroup.Spec, zones int) *compute.InstanceGroupManagerUpdatePolicy {
 	surge, unavail := s.UpdatePolicy.MaxSurge, s.UpdatePolicy.MaxUnavailable
 	if surge == 0 && unavail == 0 {
 		unavail = int(math.Floor(float64(s.DesiredCapacity) * float64(100-s.MinHealthyPercentage) / 100))
@@ -133,10 +131,24 @@ func updatePolicy(s scalinggroup.Spec, zones int) *computepb.InstanceGroupManage
 	if action == "" {
 		action = "REPLACE"
 	}
-	return &computepb.InstanceGroupManagerUpdatePolicy{
-		Type: ptr("PROACTIVE"), MinimalAction: ptr(action), ReplacementMethod: ptr("SUBSTITUTE"),
-		MaxSurge: &computepb.FixedOrPercent{Fixed: ptr(int32(surge))}, MaxUnavailable: &computepb.FixedOrPercent{Fixed: ptr(int32(unavail))},
+	return &compute.InstanceGroupManagerUpdatePolicy{
+		Type: "PROACTIVE", MinimalAction: action, ReplacementMethod: "SUBSTITUTE",
+		MaxSurge: fixed(surge), MaxUnavailable: fixed(unavail),
 	}
+}
+
+// fixed is a fixed number, sent even when 0: none unavailable is asked
+// for, not left to the API's default.
+func fixed(n int) *compute.FixedOrPercent {
+	return &compute.FixedOrPercent{Fixed: int64(n), ForceSendFields: []string{"Fixed"}}
+}
+
+// fixedOf reads a fixed number, 0 when unset.
+func fixedOf(f *compute.FixedOrPercent) int64 {
+	if f == nil {
+		return 0
+	}
+	return f.Fixed
 }
 
 // zones are the spec's, else every zone of the region.
@@ -162,20 +174,15 @@ func (b *LoadBalancers) Zones(ctx context.Context) ([]string, error) {
 
 // regionZones are the zone names of region, sorted.
 func regionZones(ctx context.Context, c *clients, region string) ([]string, error) {
-	var r *computepb.Region
-	err := gcp.Call(ctx, func() error {
-		var err error
-		r, err = c.regions.Get(ctx, &computepb.GetRegionRequest{Project: c.project, Region: region}, gcp.ReadRetry())
-		return err
-	})
+	r, err := gcp.Read(ctx, c.svc.Regions.Get(c.project, region).Context(ctx).Do)
 	if gcp.IsNotFound(err) {
 		return nil, fmt.Errorf("%w (project %s)", backend.NotFound("region", region), c.project)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read zones of region %s: %w", region, err)
 	}
-	out := make([]string, 0, len(r.GetZones()))
-	for _, z := range r.GetZones() {
+	out := make([]string, 0, len(r.Zones))
+	for _, z := range r.Zones {
 		out = append(out, last(z))
 	}
 	sort.Strings(out)
@@ -212,7 +219,7 @@ func (g *ScalingGroups) apply(ctx context.Context, spec scalinggroup.Spec) (roll
 		return false, err
 	}
 	// What the group serves on and is healed by.
-	var lb *computepb.BackendService
+	var lb *compute.BackendService
 	if spec.TargetGroupID != "" {
 		if lb, err = g.backendService(ctx, spec.TargetGroupID); err != nil {
 			return false, err
@@ -229,68 +236,64 @@ func (g *ScalingGroups) apply(ctx context.Context, spec scalinggroup.Spec) (roll
 		return false, err
 	}
 	policy := updatePolicy(spec, len(zones))
-	var healingPolicies []*computepb.InstanceGroupManagerAutoHealingPolicy
+	var healingPolicies []*compute.InstanceGroupManagerAutoHealingPolicy
 	if healing != "" {
-		healingPolicies = []*computepb.InstanceGroupManagerAutoHealingPolicy{{HealthCheck: ptr(healing), InitialDelaySec: ptr(int32(spec.GracePeriod))}}
+		// The delay is sent even when 0: it is set.
+		healingPolicies = []*compute.InstanceGroupManagerAutoHealingPolicy{{HealthCheck: healing, InitialDelaySec: int64(spec.GracePeriod), ForceSendFields: []string{"InitialDelaySec"}}}
 	}
-	var namedPorts []*computepb.NamedPort
+	var namedPorts []*compute.NamedPort
 	if port > 0 {
-		namedPorts = []*computepb.NamedPort{{Name: ptr("http"), Port: ptr(int32(port))}}
+		namedPorts = []*compute.NamedPort{{Name: "http", Port: int64(port)}}
 	}
-	mig, err := g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name}, gcp.ReadRetry())
+	mig, err := gcp.Read(ctx, g.c.svc.RegionInstanceGroupManagers.Get(p, r, spec.Name).Context(ctx).Do)
 	oldTemplate := ""
 	switch {
 	case gcp.IsNotFound(err):
-		dist := &computepb.DistributionPolicy{}
+		dist := &compute.DistributionPolicy{}
 		for _, z := range zones {
-			dist.Zones = append(dist.Zones, &computepb.DistributionPolicyZoneConfiguration{Zone: ptr("zones/" + z)})
+			dist.Zones = append(dist.Zones, &compute.DistributionPolicyZoneConfiguration{Zone: "zones/" + z})
 		}
-		want := &computepb.InstanceGroupManager{
-			Name: ptr(spec.Name), BaseInstanceName: ptr(spec.Name), InstanceTemplate: ptr(tplRef),
-			TargetSize: ptr(int32(spec.DesiredCapacity)), DistributionPolicy: dist, UpdatePolicy: policy,
+		want := &compute.InstanceGroupManager{
+			Name: spec.Name, BaseInstanceName: spec.Name, InstanceTemplate: tplRef,
+			TargetSize: int64(spec.DesiredCapacity), DistributionPolicy: dist, UpdatePolicy: policy,
 			AutoHealingPolicies: healingPolicies, NamedPorts: namedPorts,
+			ForceSendFields: []string{"TargetSize"}, // a group of 0 is asked for, not left to the default
 		}
-		if err := createOrAdopt(gcp.Do(ctx, "create instance group "+spec.Name, func() (*compute.Operation, error) {
-			return g.c.groupManagers.Insert(ctx, &computepb.InsertRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManagerResource: want})
-		})); err != nil {
+		if err := createOrAdopt(g.c.do(ctx, "create instance group "+spec.Name, g.c.svc.RegionInstanceGroupManagers.Insert(p, r, want).Context(ctx).Do)); err != nil {
 			return false, err
 		}
 	case err != nil:
 		return false, fmt.Errorf("read instance group %s: %w", spec.Name, err)
 	default:
-		patch := &computepb.InstanceGroupManager{Fingerprint: mig.Fingerprint}
+		patch := &compute.InstanceGroupManager{Fingerprint: mig.Fingerprint}
 		changed := false
-		if !sameRef(mig.GetInstanceTemplate(), tplRef) {
-			oldTemplate = last(mig.GetInstanceTemplate())
-			patch.InstanceTemplate = ptr(tplRef)
+		if !sameRef(mig.InstanceTemplate, tplRef) {
+			oldTemplate = last(mig.InstanceTemplate)
+			patch.InstanceTemplate = tplRef
 			// Versions would override instanceTemplate; the group has one.
-			patch.Versions = []*computepb.InstanceGroupManagerVersion{{InstanceTemplate: ptr(tplRef)}}
+			patch.Versions = []*compute.InstanceGroupManagerVersion{{InstanceTemplate: tplRef}}
 			rolled, changed = true, true
 		}
-		if !samePolicy(mig.GetUpdatePolicy(), policy) || rolled {
+		if !samePolicy(mig.UpdatePolicy, policy) || rolled {
 			patch.UpdatePolicy, changed = policy, true
 		}
-		if !sameHealing(mig.GetAutoHealingPolicies(), healingPolicies) {
+		if !sameHealing(mig.AutoHealingPolicies, healingPolicies) {
 			patch.AutoHealingPolicies, changed = healingPolicies, true
 			if len(healingPolicies) == 0 {
 				// An empty list is not sent; one without a check clears it.
-				patch.AutoHealingPolicies = []*computepb.InstanceGroupManagerAutoHealingPolicy{{}}
+				patch.AutoHealingPolicies = []*compute.InstanceGroupManagerAutoHealingPolicy{{}}
 			}
 		}
-		if !sameNamedPorts(mig.GetNamedPorts(), namedPorts) && len(namedPorts) > 0 {
+		if !sameNamedPorts(mig.NamedPorts, namedPorts) && len(namedPorts) > 0 {
 			patch.NamedPorts, changed = namedPorts, true
 		}
 		if changed {
-			if err := gcp.Do(ctx, "update instance group "+spec.Name, func() (*compute.Operation, error) {
-				return g.c.groupManagers.Patch(ctx, &computepb.PatchRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name, InstanceGroupManagerResource: patch})
-			}); err != nil {
+			if err := g.c.do(ctx, "update instance group "+spec.Name, g.c.svc.RegionInstanceGroupManagers.Patch(p, r, spec.Name, patch).Context(ctx).Do); err != nil {
 				return false, err
 			}
 		}
-		if spec.CPUTarget == 0 && int(mig.GetTargetSize()) != spec.DesiredCapacity {
-			if err := gcp.Do(ctx, "resize instance group "+spec.Name, func() (*compute.Operation, error) {
-				return g.c.groupManagers.Resize(ctx, &computepb.ResizeRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name, Size: int32(spec.DesiredCapacity)})
-			}); err != nil {
+		if spec.CPUTarget == 0 && int(mig.TargetSize) != spec.DesiredCapacity {
+			if err := g.c.do(ctx, "resize instance group "+spec.Name, g.c.svc.RegionInstanceGroupManagers.Resize(p, r, spec.Name, int64(spec.DesiredCapacity)).Context(ctx).Do); err != nil {
 				return false, err
 			}
 		}
@@ -308,25 +311,26 @@ func (g *ScalingGroups) apply(ctx context.Context, spec scalinggroup.Spec) (roll
 	}
 	if oldTemplate != "" {
 		// The roll is done, nothing uses the old template any more.
-		if err := deleteInUse(ctx, "delete instance template "+oldTemplate, g.InUseWait, func() (*compute.Operation, error) {
-			return g.c.instanceTemplates.Delete(ctx, &computepb.DeleteInstanceTemplateRequest{Project: p, InstanceTemplate: oldTemplate})
-		}); err != nil {
+		if err := g.c.deleteInUse(ctx, "delete instance template "+oldTemplate, g.InUseWait, g.c.svc.InstanceTemplates.Delete(p, oldTemplate).Context(ctx).Do); err != nil {
 			return false, err
 		}
 	}
 	return rolled, nil
 }
 
-func samePolicy(a, b *computepb.InstanceGroupManagerUpdatePolicy) bool {
-	return a.GetType() == b.GetType() && a.GetMinimalAction() == b.GetMinimalAction() &&
-		a.GetMaxSurge().GetFixed() == b.GetMaxSurge().GetFixed() && a.GetMaxUnavailable().GetFixed() == b.GetMaxUnavailable().GetFixed()
+func samePolicy(a, b *compute.InstanceGroupManagerUpdatePolicy) bool {
+	if a == nil {
+		a = &compute.InstanceGroupManagerUpdatePolicy{}
+	}
+	return a.Type == b.Type && a.MinimalAction == b.MinimalAction &&
+		fixedOf(a.MaxSurge) == fixedOf(b.MaxSurge) && fixedOf(a.MaxUnavailable) == fixedOf(b.MaxUnavailable)
 }
 
-func sameHealing(a, b []*computepb.InstanceGroupManagerAutoHealingPolicy) bool {
-	strip := func(p []*computepb.InstanceGroupManagerAutoHealingPolicy) []*computepb.InstanceGroupManagerAutoHealingPolicy {
-		var out []*computepb.InstanceGroupManagerAutoHealingPolicy
+func sameHealing(a, b []*compute.InstanceGroupManagerAutoHealingPolicy) bool {
+	strip := func(p []*compute.InstanceGroupManagerAutoHealingPolicy) []*compute.InstanceGroupManagerAutoHealingPolicy {
+		var out []*compute.InstanceGroupManagerAutoHealingPolicy
 		for _, x := range p {
-			if x.GetHealthCheck() != "" {
+			if x != nil && x.HealthCheck != "" {
 				out = append(out, x)
 			}
 		}
@@ -337,19 +341,19 @@ func sameHealing(a, b []*computepb.InstanceGroupManagerAutoHealingPolicy) bool {
 		return false
 	}
 	for i := range a {
-		if !sameRef(a[i].GetHealthCheck(), b[i].GetHealthCheck()) || a[i].GetInitialDelaySec() != b[i].GetInitialDelaySec() {
+		if !sameRef(a[i].HealthCheck, b[i].HealthCheck) || a[i].InitialDelaySec != b[i].InitialDelaySec {
 			return false
 		}
 	}
 	return true
 }
 
-func sameNamedPorts(a, b []*computepb.NamedPort) bool {
+func sameNamedPorts(a, b []*compute.NamedPort) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i].GetName() != b[i].GetName() || a[i].GetPort() != b[i].GetPort() {
+		if a[i].Name != b[i].Name || a[i].Port != b[i].Port {
 			return false
 		}
 	}
@@ -358,7 +362,7 @@ func sameNamedPorts(a, b []*computepb.NamedPort) bool {
 
 func (g *ScalingGroups) ensureTemplate(ctx context.Context, spec scalinggroup.Spec, name, network string) error {
 	p := g.c.project
-	_, err := g.c.instanceTemplates.Get(ctx, &computepb.GetInstanceTemplateRequest{Project: p, InstanceTemplate: name}, gcp.ReadRetry())
+	_, err := gcp.Read(ctx, g.c.svc.InstanceTemplates.Get(p, name).Context(ctx).Do)
 	if err == nil {
 		return nil
 	}
@@ -366,21 +370,19 @@ func (g *ScalingGroups) ensureTemplate(ctx context.Context, spec scalinggroup.Sp
 		return fmt.Errorf("read instance template %s: %w", name, err)
 	}
 	desc, _ := json.Marshal(map[string]string{"component": spec.Component, "blueprint": spec.Blueprint})
-	tpl := &computepb.InstanceTemplate{
-		Name: ptr(name), Description: ptr(string(desc)),
-		Properties: &computepb.InstanceProperties{
-			MachineType: ptr(spec.MachineType),
-			Disks: []*computepb.AttachedDisk{{
-				Boot: ptr(true), AutoDelete: ptr(true), Type: ptr("PERSISTENT"),
-				InitializeParams: &computepb.AttachedDiskInitializeParams{SourceImage: ptr(imageRef(spec.Image))},
+	tpl := &compute.InstanceTemplate{
+		Name: name, Description: string(desc),
+		Properties: &compute.InstanceProperties{
+			MachineType: spec.MachineType,
+			Disks: []*compute.AttachedDisk{{
+				Boot: true, AutoDelete: true, Type: "PERSISTENT",
+				InitializeParams: &compute.AttachedDiskInitializeParams{SourceImage: imageRef(spec.Image)},
 			}},
-			NetworkInterfaces: []*computepb.NetworkInterface{{Network: ptr(network)}},
+			NetworkInterfaces: []*compute.NetworkInterface{{Network: network}},
 			Labels:            labels(spec.Meta),
 		},
 	}
-	return createOrAdopt(gcp.Do(ctx, "create instance template "+name, func() (*compute.Operation, error) {
-		return g.c.instanceTemplates.Insert(ctx, &computepb.InsertInstanceTemplateRequest{Project: p, InstanceTemplateResource: tpl})
-	}))
+	return createOrAdopt(g.c.do(ctx, "create instance template "+name, g.c.svc.InstanceTemplates.Insert(p, tpl).Context(ctx).Do))
 }
 
 // imageRef accepts a self link, a relative path or "project/family"
@@ -395,14 +397,14 @@ func imageRef(image string) string {
 
 // backendService reads the load balancer's backend service (global or
 // regional, from its self link).
-func (g *ScalingGroups) backendService(ctx context.Context, ref string) (*computepb.BackendService, error) {
+func (g *ScalingGroups) backendService(ctx context.Context, ref string) (*compute.BackendService, error) {
 	p := g.c.project
-	var bs *computepb.BackendService
+	var bs *compute.BackendService
 	var err error
 	if strings.Contains(ref, "/regions/") {
-		bs, err = g.c.regionBackendServices.Get(ctx, &computepb.GetRegionBackendServiceRequest{Project: p, Region: regionOf(ref), BackendService: last(ref)}, gcp.ReadRetry())
+		bs, err = gcp.Read(ctx, g.c.svc.RegionBackendServices.Get(p, regionOf(ref), last(ref)).Context(ctx).Do)
 	} else {
-		bs, err = g.c.backendServices.Get(ctx, &computepb.GetBackendServiceRequest{Project: p, BackendService: last(ref)}, gcp.ReadRetry())
+		bs, err = gcp.Read(ctx, g.c.svc.BackendServices.Get(p, last(ref)).Context(ctx).Do)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read backend service %s: %w", last(ref), err)
@@ -422,65 +424,52 @@ func regionOf(ref string) string {
 // ensureAutohealing returns the health check that heals the group and the
 // port the group serves on: the spec's own check (made as NAME-ah), else
 // the load balancer's, else none.
-func (g *ScalingGroups) ensureAutohealing(ctx context.Context, spec scalinggroup.Spec, lb *computepb.BackendService) (string, int, error) {
+func (g *ScalingGroups) ensureAutohealing(ctx context.Context, spec scalinggroup.Spec, lb *compute.BackendService) (string, int, error) {
 	p := g.c.project
 	name := spec.Name + sfxAutohealing
 	if spec.HealthCheck == nil {
-		if err := deleteInUse(ctx, "delete health check "+name, g.InUseWait, func() (*compute.Operation, error) {
-			return g.c.healthChecks.Delete(ctx, &computepb.DeleteHealthCheckRequest{Project: p, HealthCheck: name})
-		}); err != nil && !gcp.IsInUse(err) {
+		if err := g.c.deleteInUse(ctx, "delete health check "+name, g.InUseWait, g.c.svc.HealthChecks.Delete(p, name).Context(ctx).Do); err != nil && !gcp.IsInUse(err) {
 			return "", 0, err
 		}
-		if lb == nil || len(lb.GetHealthChecks()) == 0 {
+		if lb == nil || len(lb.HealthChecks) == 0 {
 			return "", 0, nil
 		}
-		ref := lb.GetHealthChecks()[0]
-		var hc *computepb.HealthCheck
+		ref := lb.HealthChecks[0]
+		var hc *compute.HealthCheck
 		var err error
 		if strings.Contains(ref, "/regions/") {
-			hc, err = g.c.regionHealthChecks.Get(ctx, &computepb.GetRegionHealthCheckRequest{Project: p, Region: regionOf(ref), HealthCheck: last(ref)}, gcp.ReadRetry())
+			hc, err = gcp.Read(ctx, g.c.svc.RegionHealthChecks.Get(p, regionOf(ref), last(ref)).Context(ctx).Do)
 		} else {
-			hc, err = g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: last(ref)}, gcp.ReadRetry())
+			hc, err = gcp.Read(ctx, g.c.svc.HealthChecks.Get(p, last(ref)).Context(ctx).Do)
 		}
 		if err != nil {
 			return "", 0, fmt.Errorf("read health check of the load balancer: %w", err)
 		}
-		return hc.GetSelfLink(), int(hcPort(hc)), nil
+		return hc.SelfLink, int(hcPort(hc)), nil
 	}
 	h := spec.HealthCheck
-	body := &computepb.HealthCheck{
-		Name: ptr(name), CheckIntervalSec: ptr(int32(orDefault(h.Interval, 10))), TimeoutSec: ptr(int32(min(5, orDefault(h.Interval, 10)))),
-		HealthyThreshold: ptr(int32(2)), UnhealthyThreshold: ptr(int32(3)),
+	body := &compute.HealthCheck{
+		Name: name, CheckIntervalSec: int64(orDefault(h.Interval, 10)), TimeoutSec: int64(min(5, orDefault(h.Interval, 10))),
+		HealthyThreshold: 2, UnhealthyThreshold: 3,
 	}
-	port := ptr(int32(orDefault(h.Port, 80)))
-	switch strings.ToUpper(h.Protocol) {
-	case "TCP":
-		body.Type, body.TcpHealthCheck = ptr("TCP"), &computepb.TCPHealthCheck{Port: port}
-	case "HTTPS":
-		body.Type, body.HttpsHealthCheck = ptr("HTTPS"), &computepb.HTTPSHealthCheck{Port: port, RequestPath: ptr(orDefaultS(h.Path, "/"))}
-	default:
-		body.Type, body.HttpHealthCheck = ptr("HTTP"), &computepb.HTTPHealthCheck{Port: port, RequestPath: ptr(orDefaultS(h.Path, "/"))}
-	}
+	port := orDefault(h.Port, 80)
+	setProbe(body, h.Protocol, int64(port), orDefaultS(h.Path, "/"))
 	ref := g.c.globalRef("healthChecks", name)
-	cur, err := g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: name}, gcp.ReadRetry())
+	cur, err := gcp.Read(ctx, g.c.svc.HealthChecks.Get(p, name).Context(ctx).Do)
 	switch {
 	case gcp.IsNotFound(err):
-		err = createOrAdopt(gcp.Do(ctx, "create health check "+name, func() (*compute.Operation, error) {
-			return g.c.healthChecks.Insert(ctx, &computepb.InsertHealthCheckRequest{Project: p, HealthCheckResource: body})
-		}))
+		err = createOrAdopt(g.c.do(ctx, "create health check "+name, g.c.svc.HealthChecks.Insert(p, body).Context(ctx).Do))
 	case err != nil:
 		err = fmt.Errorf("read health check %s: %w", name, err)
 	case !sameHealthCheck(cur, body):
-		err = gcp.Do(ctx, "update health check "+name, func() (*compute.Operation, error) {
-			return g.c.healthChecks.Update(ctx, &computepb.UpdateHealthCheckRequest{Project: p, HealthCheck: name, HealthCheckResource: body})
-		})
+		err = g.c.do(ctx, "update health check "+name, g.c.svc.HealthChecks.Update(p, name, body).Context(ctx).Do)
 	}
-	return ref, int(*port), err
+	return ref, port, err
 }
 
 func (g *ScalingGroups) ensureAutoscaler(ctx context.Context, spec scalinggroup.Spec) error {
 	p, r := g.c.project, g.region
-	cur, err := g.c.autoscalers.Get(ctx, &computepb.GetRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: spec.Name}, gcp.ReadRetry())
+	cur, err := gcp.Read(ctx, g.c.svc.RegionAutoscalers.Get(p, r, spec.Name).Context(ctx).Do)
 	exists := err == nil
 	if err != nil && !gcp.IsNotFound(err) {
 		return fmt.Errorf("read autoscaler %s: %w", spec.Name, err)
@@ -489,31 +478,39 @@ func (g *ScalingGroups) ensureAutoscaler(ctx context.Context, spec scalinggroup.
 		if !exists {
 			return nil
 		}
-		return ignoreNotFound(gcp.Do(ctx, "delete autoscaler "+spec.Name, func() (*compute.Operation, error) {
-			return g.c.autoscalers.Delete(ctx, &computepb.DeleteRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: spec.Name})
-		}))
+		return ignoreNotFound(g.c.do(ctx, "delete autoscaler "+spec.Name, g.c.svc.RegionAutoscalers.Delete(p, r, spec.Name).Context(ctx).Do))
 	}
-	want := &computepb.Autoscaler{
-		Name: ptr(spec.Name), Target: ptr(g.c.regionalRef(r, "instanceGroupManagers", spec.Name)),
-		AutoscalingPolicy: &computepb.AutoscalingPolicy{
-			MinNumReplicas: ptr(int32(spec.MinSize)), MaxNumReplicas: ptr(int32(spec.MaxSize)),
-			CoolDownPeriodSec: ptr(int32(max(60, spec.GracePeriod))),
-			CpuUtilization:    &computepb.AutoscalingPolicyCpuUtilization{UtilizationTarget: ptr(spec.CPUTarget / 100)},
+	want := &compute.Autoscaler{
+		Name: spec.Name, Target: g.c.regionalRef(r, "instanceGroupManagers", spec.Name),
+		AutoscalingPolicy: &compute.AutoscalingPolicy{
+			MinNumReplicas: int64(spec.MinSize), MaxNumReplicas: int64(spec.MaxSize),
+			CoolDownPeriodSec: int64(max(60, spec.GracePeriod)),
+			CpuUtilization:    &compute.AutoscalingPolicyCpuUtilization{UtilizationTarget: spec.CPUTarget / 100},
+			// Sent even when 0: a minimum of 0 is asked for, not left to
+			// the API's choice.
+			ForceSendFields: []string{"MinNumReplicas", "MaxNumReplicas"},
 		},
 	}
 	if !exists {
-		return createOrAdopt(gcp.Do(ctx, "create autoscaler "+spec.Name, func() (*compute.Operation, error) {
-			return g.c.autoscalers.Insert(ctx, &computepb.InsertRegionAutoscalerRequest{Project: p, Region: r, AutoscalerResource: want})
-		}))
+		return createOrAdopt(g.c.do(ctx, "create autoscaler "+spec.Name, g.c.svc.RegionAutoscalers.Insert(p, r, want).Context(ctx).Do))
 	}
-	pol := cur.GetAutoscalingPolicy()
-	if pol.GetMinNumReplicas() == int32(spec.MinSize) && pol.GetMaxNumReplicas() == int32(spec.MaxSize) &&
-		math.Abs(pol.GetCpuUtilization().GetUtilizationTarget()*100-spec.CPUTarget) < 1e-6 && pol.GetCoolDownPeriodSec() == want.AutoscalingPolicy.GetCoolDownPeriodSec() {
+	pol := cur.AutoscalingPolicy
+	if pol == nil {
+		pol = &compute.AutoscalingPolicy{}
+	}
+	if pol.MinNumReplicas == int64(spec.MinSize) && pol.MaxNumReplicas == int64(spec.MaxSize) &&
+		math.Abs(utilizationTarget(pol)*100-spec.CPUTarget) < 1e-6 && pol.CoolDownPeriodSec == want.AutoscalingPolicy.CoolDownPeriodSec {
 		return nil
 	}
-	return gcp.Do(ctx, "update autoscaler "+spec.Name, func() (*compute.Operation, error) {
-		return g.c.autoscalers.Update(ctx, &computepb.UpdateRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: ptr(spec.Name), AutoscalerResource: want})
-	})
+	return g.c.do(ctx, "update autoscaler "+spec.Name, g.c.svc.RegionAutoscalers.Update(p, r, want).Autoscaler(spec.Name).Context(ctx).Do)
+}
+
+// utilizationTarget is the policy's CPU target (0 to 1), 0 when unset.
+func utilizationTarget(p *compute.AutoscalingPolicy) float64 {
+	if p == nil || p.CpuUtilization == nil {
+		return 0
+	}
+	return p.CpuUtilization.UtilizationTarget
 }
 
 // attach adds the group to the load balancer's backend service, detach
@@ -537,10 +534,10 @@ func (g *ScalingGroups) editBackends(ctx context.Context, group, bsRef string, a
 			}
 			return err
 		}
-		var backends []*computepb.Backend
+		var backends []*compute.Backend
 		found := false
-		for _, b := range bs.GetBackends() {
-			if sameRef(b.GetGroup(), groupRef) {
+		for _, b := range bs.Backends {
+			if sameRef(b.Group, groupRef) {
 				found = true
 				if !add {
 					continue
@@ -552,14 +549,14 @@ func (g *ScalingGroups) editBackends(ctx context.Context, group, bsRef string, a
 			return nil
 		}
 		if add {
-			b := &computepb.Backend{Group: ptr(groupRef), BalancingMode: ptr("UTILIZATION"), CapacityScaler: ptr(float32(1))}
-			if bs.GetLoadBalancingScheme() == "EXTERNAL" {
+			b := &compute.Backend{Group: groupRef, BalancingMode: "UTILIZATION", CapacityScaler: 1}
+			if bs.LoadBalancingScheme == "EXTERNAL" {
 				// Passthrough load balancers balance connections.
-				b.BalancingMode, b.CapacityScaler = ptr("CONNECTION"), nil
+				b.BalancingMode, b.CapacityScaler = "CONNECTION", 0
 			}
 			backends = append(backends, b)
 		}
-		patch := &computepb.BackendService{Backends: backends, Fingerprint: bs.Fingerprint}
+		patch := &compute.BackendService{Backends: backends, Fingerprint: bs.Fingerprint}
 		what := "attach " + group + " to " + last(bsRef)
 		if !add {
 			what = "detach " + group + " from " + last(bsRef)
@@ -569,44 +566,31 @@ func (g *ScalingGroups) editBackends(ctx context.Context, group, bsRef string, a
 			}
 		}
 		if strings.Contains(bsRef, "/regions/") {
-			return gcp.Do(ctx, what, func() (*compute.Operation, error) {
-				return g.c.regionBackendServices.Patch(ctx, &computepb.PatchRegionBackendServiceRequest{Project: g.c.project, Region: regionOf(bsRef), BackendService: last(bsRef), BackendServiceResource: patch})
-			})
+			return g.c.do(ctx, what, g.c.svc.RegionBackendServices.Patch(g.c.project, regionOf(bsRef), last(bsRef), patch).Context(ctx).Do)
 		}
-		return gcp.Do(ctx, what, func() (*compute.Operation, error) {
-			return g.c.backendServices.Patch(ctx, &computepb.PatchBackendServiceRequest{Project: g.c.project, BackendService: last(bsRef), BackendServiceResource: patch})
-		})
+		return g.c.do(ctx, what, g.c.svc.BackendServices.Patch(g.c.project, last(bsRef), patch).Context(ctx).Do)
 	})
 }
 
 // putBackends replaces the backend service whole with no backends.
-func (g *ScalingGroups) putBackends(ctx context.Context, bs *computepb.BackendService, what string) error {
+func (g *ScalingGroups) putBackends(ctx context.Context, bs *compute.BackendService, what string) error {
 	bs.Backends = nil
-	ref := bs.GetSelfLink()
+	ref := bs.SelfLink
 	if strings.Contains(ref, "/regions/") {
-		return gcp.Do(ctx, what, func() (*compute.Operation, error) {
-			return g.c.regionBackendServices.Update(ctx, &computepb.UpdateRegionBackendServiceRequest{Project: g.c.project, Region: regionOf(ref), BackendService: last(ref), BackendServiceResource: bs})
-		})
+		return g.c.do(ctx, what, g.c.svc.RegionBackendServices.Update(g.c.project, regionOf(ref), last(ref), bs).Context(ctx).Do)
 	}
-	return gcp.Do(ctx, what, func() (*compute.Operation, error) {
-		return g.c.backendServices.Update(ctx, &computepb.UpdateBackendServiceRequest{Project: g.c.project, BackendService: last(ref), BackendServiceResource: bs})
-	})
+	return g.c.do(ctx, what, g.c.svc.BackendServices.Update(g.c.project, last(ref), bs).Context(ctx).Do)
 }
 
 // waitStable polls until the group is stable and every instance runs the
 // group's template (status.isStable and status.versionTarget.isReached).
 func (g *ScalingGroups) waitStable(ctx context.Context, name string) error {
 	for {
-		var mig *computepb.InstanceGroupManager
-		err := gcp.Call(ctx, func() error {
-			var err error
-			mig, err = g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: g.c.project, Region: g.region, InstanceGroupManager: name}, gcp.ReadRetry())
-			return err
-		})
+		mig, err := gcp.Read(ctx, g.c.svc.RegionInstanceGroupManagers.Get(g.c.project, g.region, name).Context(ctx).Do)
 		if err != nil {
 			return fmt.Errorf("wait for instance group %s: %w", name, err)
 		}
-		if mig.GetStatus().GetIsStable() && mig.GetStatus().GetVersionTarget().GetIsReached() {
+		if st := mig.Status; st != nil && st.IsStable && st.VersionTarget != nil && st.VersionTarget.IsReached {
 			return nil
 		}
 		if err := gcp.Sleep(ctx, gcp.Poll); err != nil {
@@ -623,7 +607,7 @@ func (g *ScalingGroups) Read(ctx context.Context, spec scalinggroup.Spec, previo
 
 func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previous *scalinggroup.Status) (*scalinggroup.Status, error) {
 	p, r := g.c.project, g.region
-	mig, err := g.c.groupManagers.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: spec.Name}, gcp.ReadRetry())
+	mig, err := gcp.Read(ctx, g.c.svc.RegionInstanceGroupManagers.Get(p, r, spec.Name).Context(ctx).Do)
 	if gcp.IsNotFound(err) {
 		return nil, backend.NotFound("scaling group", spec.Name)
 	}
@@ -632,27 +616,35 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	}
 	got := spec
 	got.Location = r
-	st := &scalinggroup.Status{ID: mig.GetSelfLink(), URI: mig.GetSelfLink(), TemplateID: mig.GetInstanceTemplate(), TemplateVersion: 1}
+	st := &scalinggroup.Status{ID: mig.SelfLink, URI: mig.SelfLink, TemplateID: mig.InstanceTemplate, TemplateVersion: 1}
 	if previous != nil && previous.TemplateVersion > 0 {
 		st.TemplateVersion = previous.TemplateVersion
-		if previous.TemplateID != "" && !sameRef(previous.TemplateID, mig.GetInstanceTemplate()) {
+		if previous.TemplateID != "" && !sameRef(previous.TemplateID, mig.InstanceTemplate) {
 			st.TemplateVersion++
 		}
 		st.RollMethod = previous.RollMethod
 	}
 	got.Zones = nil
-	for _, z := range mig.GetDistributionPolicy().GetZones() {
-		got.Zones = append(got.Zones, last(z.GetZone()))
+	if d := mig.DistributionPolicy; d != nil {
+		for _, z := range d.Zones {
+			got.Zones = append(got.Zones, last(z.Zone))
+		}
 	}
 	sort.Strings(got.Zones)
-	tpl, err := g.c.instanceTemplates.Get(ctx, &computepb.GetInstanceTemplateRequest{Project: p, InstanceTemplate: last(mig.GetInstanceTemplate())}, gcp.ReadRetry())
+	tpl, err := gcp.Read(ctx, g.c.svc.InstanceTemplates.Get(p, last(mig.InstanceTemplate)).Context(ctx).Do)
 	if err != nil {
 		return nil, fmt.Errorf("read instance template of %s: %w", spec.Name, err)
 	}
-	props := tpl.GetProperties()
-	got.MachineType = last(props.GetMachineType())
-	if len(props.GetDisks()) > 0 {
-		img := props.GetDisks()[0].GetInitializeParams().GetSourceImage()
+	props := tpl.Properties
+	if props == nil {
+		props = &compute.InstanceProperties{}
+	}
+	got.MachineType = last(props.MachineType)
+	if len(props.Disks) > 0 {
+		img := ""
+		if ip := props.Disks[0].InitializeParams; ip != nil {
+			img = ip.SourceImage
+		}
 		switch {
 		case sameRef(imageRef(spec.Image), img) || spec.Image != "" && sameRef(spec.Image, img):
 			img = spec.Image // as the user spelled it
@@ -661,52 +653,57 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		}
 		got.Image = img
 	}
-	if len(props.GetNetworkInterfaces()) > 0 && spec.Network != "" {
-		if sameRef(networkOf(spec), props.GetNetworkInterfaces()[0].GetNetwork()) || last(props.GetNetworkInterfaces()[0].GetNetwork()) == spec.Network {
+	if len(props.NetworkInterfaces) > 0 && spec.Network != "" {
+		if network := props.NetworkInterfaces[0].Network; sameRef(networkOf(spec), network) || last(network) == spec.Network {
 			got.Network = spec.Network
 		} else {
-			got.Network = props.GetNetworkInterfaces()[0].GetNetwork()
+			got.Network = network
 		}
 	}
 	if spec.Component == "" && spec.Blueprint == "" {
 		// Import: the template says which component it was built for.
 		var meta map[string]string
-		if json.Unmarshal([]byte(tpl.GetDescription()), &meta) == nil {
+		if json.Unmarshal([]byte(tpl.Description), &meta) == nil {
 			got.Component, got.Blueprint = meta["component"], meta["blueprint"]
 		}
 	}
-	got.DesiredCapacity = int(mig.GetTargetSize())
-	pol := mig.GetUpdatePolicy()
-	if spec.UpdatePolicy != (scalinggroup.UpdatePolicy{}) {
+	got.DesiredCapacity = int(mig.TargetSize)
+	if pol := mig.UpdatePolicy; spec.UpdatePolicy != (scalinggroup.UpdatePolicy{}) {
+		if pol == nil {
+			pol = &compute.InstanceGroupManagerUpdatePolicy{}
+		}
 		got.UpdatePolicy = scalinggroup.UpdatePolicy{
-			MaxSurge: int(pol.GetMaxSurge().GetFixed()), MaxUnavailable: int(pol.GetMaxUnavailable().GetFixed()),
-			MinimalAction: strings.ToLower(pol.GetMinimalAction()),
+			MaxSurge: int(fixedOf(pol.MaxSurge)), MaxUnavailable: int(fixedOf(pol.MaxUnavailable)),
+			MinimalAction: strings.ToLower(pol.MinimalAction),
 		}
 	}
-	if hs := mig.GetAutoHealingPolicies(); len(hs) > 0 && hs[0].GetHealthCheck() != "" {
-		got.GracePeriod = int(hs[0].GetInitialDelaySec())
-		if spec.HealthCheck != nil && last(hs[0].GetHealthCheck()) == spec.Name+sfxAutohealing {
-			hc, err := g.c.healthChecks.Get(ctx, &computepb.GetHealthCheckRequest{Project: p, HealthCheck: spec.Name + sfxAutohealing}, gcp.ReadRetry())
+	if hs := mig.AutoHealingPolicies; len(hs) > 0 && hs[0] != nil && hs[0].HealthCheck != "" {
+		got.GracePeriod = int(hs[0].InitialDelaySec)
+		if spec.HealthCheck != nil && last(hs[0].HealthCheck) == spec.Name+sfxAutohealing {
+			hc, err := gcp.Read(ctx, g.c.svc.HealthChecks.Get(p, spec.Name+sfxAutohealing).Context(ctx).Do)
 			if err != nil {
 				return nil, fmt.Errorf("read autohealing health check of %s: %w", spec.Name, err)
 			}
 			got.HealthCheck = &scalinggroup.HealthCheck{
-				Protocol: hc.GetType(), Port: int(hcPort(hc)), Path: hcPath(hc),
-				Interval: int(hc.GetCheckIntervalSec()), InitialDelay: spec.HealthCheck.InitialDelay,
+				Protocol: hc.Type, Port: int(hcPort(hc)), Path: hcPath(hc),
+				Interval: int(hc.CheckIntervalSec), InitialDelay: spec.HealthCheck.InitialDelay,
 			}
 		}
 	}
-	as, err := g.c.autoscalers.Get(ctx, &computepb.GetRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: spec.Name}, gcp.ReadRetry())
+	as, err := gcp.Read(ctx, g.c.svc.RegionAutoscalers.Get(p, r, spec.Name).Context(ctx).Do)
 	switch {
 	case gcp.IsNotFound(err):
 		got.CPUTarget = 0
 	case err != nil:
 		return nil, fmt.Errorf("read autoscaler %s: %w", spec.Name, err)
 	default:
-		st.AutoscalerID = as.GetSelfLink()
-		ap := as.GetAutoscalingPolicy()
-		got.MinSize, got.MaxSize = int(ap.GetMinNumReplicas()), int(ap.GetMaxNumReplicas())
-		got.CPUTarget = math.Round(ap.GetCpuUtilization().GetUtilizationTarget()*10000) / 100
+		st.AutoscalerID = as.SelfLink
+		ap := as.AutoscalingPolicy
+		if ap == nil {
+			ap = &compute.AutoscalingPolicy{}
+		}
+		got.MinSize, got.MaxSize = int(ap.MinNumReplicas), int(ap.MaxNumReplicas)
+		got.CPUTarget = math.Round(utilizationTarget(ap)*10000) / 100
 	}
 	if spec.TargetGroupID == "" {
 		// Import: find the load balancer the group serves.
@@ -714,8 +711,8 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	} else if spec.TargetGroupID != "" {
 		got.TargetGroupID = ""
 		if bs, err := g.backendService(ctx, spec.TargetGroupID); err == nil {
-			for _, b := range bs.GetBackends() {
-				if last(b.GetGroup()) == spec.Name {
+			for _, b := range bs.Backends {
+				if last(b.Group) == spec.Name {
 					got.TargetGroupID = spec.TargetGroupID
 				}
 			}
@@ -724,23 +721,24 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		}
 	}
 	st.Spec = got
-	it := g.c.groupManagers.ListManagedInstances(ctx, &computepb.ListManagedInstancesRegionInstanceGroupManagersRequest{Project: p, Region: r, InstanceGroupManager: spec.Name}, gcp.ReadRetry())
-	for {
-		mi, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list instances of %s: %w", spec.Name, err)
-		}
-		in := scalinggroup.Instance{ID: mi.GetName(), Zone: zoneOf(mi.GetInstance()), State: mi.GetInstanceStatus(), MachineType: got.MachineType, Image: got.Image}
-		if hs := mi.GetInstanceHealth(); len(hs) > 0 {
-			in.Health = hs[0].GetDetailedHealthState()
-		}
-		if in.ID == "" {
-			in.ID = last(mi.GetInstance())
-		}
-		st.Instances = append(st.Instances, in)
+	err = gcp.Call(ctx, func() error {
+		st.Instances = nil // a retry lists from the start
+		return g.c.svc.RegionInstanceGroupManagers.ListManagedInstances(p, r, spec.Name).Pages(ctx, func(l *compute.RegionInstanceGroupManagersListInstancesResponse) error {
+			for _, mi := range l.ManagedInstances {
+				in := scalinggroup.Instance{ID: mi.Name, Zone: zoneOf(mi.Instance), State: mi.InstanceStatus, MachineType: got.MachineType, Image: got.Image}
+				if hs := mi.InstanceHealth; len(hs) > 0 && hs[0] != nil {
+					in.Health = hs[0].DetailedHealthState
+				}
+				if in.ID == "" {
+					in.ID = last(mi.Instance)
+				}
+				st.Instances = append(st.Instances, in)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list instances of %s: %w", spec.Name, err)
 	}
 	return st, nil
 }
@@ -763,18 +761,25 @@ func shortImage(link string) string {
 // that has the group as a backend, "" when none (or on error: import
 // then shows the difference in plan).
 func (g *ScalingGroups) findBackendService(ctx context.Context, group string) string {
-	it := g.c.backendServices.List(ctx, &computepb.ListBackendServicesRequest{Project: g.c.project}, gcp.ReadRetry())
-	for {
-		bs, err := it.Next()
-		if err != nil {
-			return ""
-		}
-		for _, b := range bs.GetBackends() {
-			if last(b.GetGroup()) == group && regionOf(b.GetGroup()) == g.region {
-				return bs.GetSelfLink()
+	found := ""
+	errFound := errors.New("found")
+	err := gcp.Call(ctx, func() error {
+		return g.c.svc.BackendServices.List(g.c.project).Pages(ctx, func(l *compute.BackendServiceList) error {
+			for _, bs := range l.Items {
+				for _, b := range bs.Backends {
+					if last(b.Group) == group && regionOf(b.Group) == g.region {
+						found = bs.SelfLink
+						return errFound // the first one, as before: stop listing
+					}
+				}
 			}
-		}
+			return nil
+		})
+	})
+	if !errors.Is(err, errFound) {
+		return ""
 	}
+	return found
 }
 
 func zoneOf(instance string) string {
@@ -799,51 +804,44 @@ func (g *ScalingGroups) delete(ctx context.Context, st *scalinggroup.Status) err
 			return err
 		}
 	}
-	deleteAutoscaler := func() (*compute.Operation, error) {
-		return g.c.autoscalers.Delete(ctx, &computepb.DeleteRegionAutoscalerRequest{Project: p, Region: r, Autoscaler: name})
-	}
+	deleteAutoscaler := g.c.svc.RegionAutoscalers.Delete(p, r, name).Context(ctx).Do
 	// The autoscaler goes first, as gcloud does; should the API hold it
 	// as in use by its group, it goes right after the group instead.
 	autoscalerLeft := false
-	if err := ignoreNotFound(gcp.Do(ctx, "delete autoscaler "+name, deleteAutoscaler)); err != nil {
+	if err := ignoreNotFound(g.c.do(ctx, "delete autoscaler "+name, deleteAutoscaler)); err != nil {
 		if !gcp.IsInUse(err) {
 			return err
 		}
 		autoscalerLeft = true
 	}
-	if err := deleteInUse(ctx, "delete instance group "+name, g.InUseWait, func() (*compute.Operation, error) {
-		return g.c.groupManagers.Delete(ctx, &computepb.DeleteRegionInstanceGroupManagerRequest{Project: p, Region: r, InstanceGroupManager: name})
-	}); err != nil {
+	if err := g.c.deleteInUse(ctx, "delete instance group "+name, g.InUseWait, g.c.svc.RegionInstanceGroupManagers.Delete(p, r, name).Context(ctx).Do); err != nil {
 		return err
 	}
 	if autoscalerLeft {
-		if err := deleteInUse(ctx, "delete autoscaler "+name, g.InUseWait, deleteAutoscaler); err != nil {
+		if err := g.c.deleteInUse(ctx, "delete autoscaler "+name, g.InUseWait, deleteAutoscaler); err != nil {
 			return err
 		}
 	}
-	if err := deleteInUse(ctx, "delete health check "+name+sfxAutohealing, g.InUseWait, func() (*compute.Operation, error) {
-		return g.c.healthChecks.Delete(ctx, &computepb.DeleteHealthCheckRequest{Project: p, HealthCheck: name + sfxAutohealing})
-	}); err != nil {
+	if err := g.c.deleteInUse(ctx, "delete health check "+name+sfxAutohealing, g.InUseWait, g.c.svc.HealthChecks.Delete(p, name+sfxAutohealing).Context(ctx).Do); err != nil {
 		return err
 	}
-	it := g.c.instanceTemplates.List(ctx, &computepb.ListInstanceTemplatesRequest{Project: p}, gcp.ReadRetry())
 	var templates []string
-	for {
-		t, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("list instance templates: %w", err)
-		}
-		if isTemplateOf(name, t.GetName()) {
-			templates = append(templates, t.GetName())
-		}
+	err := gcp.Call(ctx, func() error {
+		templates = nil // a retry lists from the start
+		return g.c.svc.InstanceTemplates.List(p).Pages(ctx, func(l *compute.InstanceTemplateList) error {
+			for _, t := range l.Items {
+				if isTemplateOf(name, t.Name) {
+					templates = append(templates, t.Name)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("list instance templates: %w", err)
 	}
 	for _, t := range templates {
-		if err := deleteInUse(ctx, "delete instance template "+t, g.InUseWait, func() (*compute.Operation, error) {
-			return g.c.instanceTemplates.Delete(ctx, &computepb.DeleteInstanceTemplateRequest{Project: p, InstanceTemplate: t})
-		}); err != nil {
+		if err := g.c.deleteInUse(ctx, "delete instance template "+t, g.InUseWait, g.c.svc.InstanceTemplates.Delete(p, t).Context(ctx).Do); err != nil {
 			return err
 		}
 	}
