@@ -11,10 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	compute "cloud.google.com/go/compute/apiv1"
-	"cloud.google.com/go/compute/apiv1/computepb"
+	compute "google.golang.org/api/compute/v1"
 	"google.golang.org/api/option"
-	"google.golang.org/protobuf/proto"
 )
 
 // TestAccGCloudObserver: what the Go compute client creates, gcloud (an
@@ -30,30 +28,23 @@ func TestAccGCloudObserver(t *testing.T) {
 	}
 	s, url := start(t)
 	ctx := context.Background()
-	opts := []option.ClientOption{option.WithEndpoint(url), option.WithoutAuthentication()}
-	tc, err := compute.NewInstanceTemplatesRESTClient(ctx, opts...)
+	c, err := compute.NewService(ctx, option.WithEndpoint(url+"/compute/v1/"), option.WithoutAuthentication())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = tc.Close() }()
-	op, err := tc.Insert(ctx, &computepb.InsertInstanceTemplateRequest{Project: "p", InstanceTemplateResource: &computepb.InstanceTemplate{
-		Name: proto.String("web"), Properties: &computepb.InstanceProperties{MachineType: proto.String("e2-small")}}})
+	op, err := c.InstanceTemplates.Insert("p", &compute.InstanceTemplate{
+		Name: "web", Properties: &compute.InstanceProperties{MachineType: "e2-small"}}).Context(ctx).Do()
 	if err == nil {
-		err = op.Wait(ctx)
+		err = waitOp(ctx, c, op)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	gc, err := compute.NewRegionInstanceGroupManagersRESTClient(ctx, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = gc.Close() }()
-	op, err = gc.Insert(ctx, &computepb.InsertRegionInstanceGroupManagerRequest{Project: "p", Region: "us-central1", InstanceGroupManagerResource: &computepb.InstanceGroupManager{
-		Name: proto.String("web"), BaseInstanceName: proto.String("web"), TargetSize: proto.Int32(2),
-		InstanceTemplate: proto.String("global/instanceTemplates/web")}})
+	op, err = c.RegionInstanceGroupManagers.Insert("p", "us-central1", &compute.InstanceGroupManager{
+		Name: "web", BaseInstanceName: "web", TargetSize: 2,
+		InstanceTemplate: "global/instanceTemplates/web"}).Context(ctx).Do()
 	if err == nil {
-		err = op.Wait(ctx)
+		err = waitOp(ctx, c, op)
 	}
 	if err != nil {
 		t.Fatal(err)

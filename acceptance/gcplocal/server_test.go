@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strings"
 	"sync"
 	"testing"
 
-	compute "cloud.google.com/go/compute/apiv1"
-	"cloud.google.com/go/compute/apiv1/computepb"
+	compute "google.golang.org/api/compute/v1"
 	"google.golang.org/api/option"
-	"google.golang.org/protobuf/proto"
 )
 
 var (
@@ -171,42 +171,63 @@ func TestComputeBehaviour(t *testing.T) {
 func TestComputeGoClient(t *testing.T) {
 	s, url := start(t)
 	ctx := context.Background()
-	opts := []option.ClientOption{option.WithEndpoint(url), option.WithoutAuthentication()}
-	hc, err := compute.NewHealthChecksRESTClient(ctx, opts...)
+	c, err := compute.NewService(ctx, option.WithEndpoint(url+"/compute/v1/"), option.WithoutAuthentication())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = hc.Close() }()
-	op, err := hc.Insert(ctx, &computepb.InsertHealthCheckRequest{Project: "p", HealthCheckResource: &computepb.HealthCheck{
-		Name: proto.String("hc1"), Type: proto.String("HTTP"), CheckIntervalSec: proto.Int32(5),
-		HttpHealthCheck: &computepb.HTTPHealthCheck{Port: proto.Int32(8080), RequestPath: proto.String("/healthz")},
-	}})
+	op, err := c.HealthChecks.Insert("p", &compute.HealthCheck{
+		Name: "hc1", Type: "HTTP", CheckIntervalSec: 5,
+		HttpHealthCheck: &compute.HTTPHealthCheck{Port: 8080, RequestPath: "/healthz"},
+	}).Context(ctx).Do()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := op.Wait(ctx); err != nil {
+	if err := waitOp(ctx, c, op); err != nil {
 		t.Fatal(err)
 	}
-	got, err := hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "hc1"})
+	got, err := c.HealthChecks.Get("p", "hc1").Context(ctx).Do()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.GetHttpHealthCheck().GetPort() != 8080 || got.GetId() == 0 {
-		t.Errorf("got %v", got)
+	if got.HttpHealthCheck == nil || got.HttpHealthCheck.Port != 8080 || got.Id == 0 {
+		t.Errorf("got %+v", got)
 	}
-	op, err = hc.Delete(ctx, &computepb.DeleteHealthCheckRequest{Project: "p", HealthCheck: "hc1"})
+	op, err = c.HealthChecks.Delete("p", "hc1").Context(ctx).Do()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := op.Wait(ctx); err != nil {
+	if err := waitOp(ctx, c, op); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hc.Get(ctx, &computepb.GetHealthCheckRequest{Project: "p", HealthCheck: "hc1"}); err == nil || !strings.Contains(err.Error(), "404") {
+	if _, err := c.HealthChecks.Get("p", "hc1").Context(ctx).Do(); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("get after delete: %v, want 404", err)
 	}
 	if errs := s.Errors(); len(errs) > 0 {
 		t.Errorf("violations: %+v", errs)
 	}
+}
+
+// waitOp polls a compute operation of project p with the operations Get
+// of its scope, as the provider does (the endpoint moves it on per poll).
+func waitOp(ctx context.Context, c *compute.Service, op *compute.Operation) error {
+	for op.Status != "DONE" {
+		var err error
+		switch {
+		case op.Zone != "":
+			op, err = c.ZoneOperations.Get("p", path.Base(op.Zone), op.Name).Context(ctx).Do()
+		case op.Region != "":
+			op, err = c.RegionOperations.Get("p", path.Base(op.Region), op.Name).Context(ctx).Do()
+		default:
+			op, err = c.GlobalOperations.Get("p", op.Name).Context(ctx).Do()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if op.Error != nil && len(op.Error.Errors) > 0 {
+		return fmt.Errorf("%s: %s", op.Error.Errors[0].Code, op.Error.Errors[0].Message)
+	}
+	return nil
 }
 
 func TestDNSZonesAndRecordSets(t *testing.T) {

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	gcecompute "cloud.google.com/go/compute/apiv1"
-	"cloud.google.com/go/compute/apiv1/computepb"
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -23,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
-	"github.com/googleapis/gax-go/v2"
+	gcecompute "google.golang.org/api/compute/v1"
 	"google.golang.org/api/option"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
@@ -218,17 +216,15 @@ func TestFaultProxyGoogle(t *testing.T) {
 			}
 			defer func() { _ = p.Close() }()
 			p.forceKind = kind
-			// The client's own retry of UNAVAILABLE is off, so the fault
-			// itself comes back.
+			// The client retries nothing itself, so the fault itself comes
+			// back.
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			c, err := gcecompute.NewRegionInstanceGroupManagersRESTClient(ctx,
-				option.WithEndpoint(p.URL+"/compute/v1/"), option.WithoutAuthentication())
+			c, err := gcecompute.NewService(ctx, option.WithEndpoint(p.URL+"/compute/v1/"), option.WithoutAuthentication())
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer func() { _ = c.Close() }()
-			_, err = c.Get(ctx, &computepb.GetRegionInstanceGroupManagerRequest{Project: "p", Region: "us-east1", InstanceGroupManager: "g"}, gax.WithRetry(nil))
+			_, err = c.RegionInstanceGroupManagers.Get("p", "us-east1", "g").Context(ctx).Do()
 			if err == nil {
 				t.Fatal("no error")
 			}
