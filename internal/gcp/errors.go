@@ -91,13 +91,20 @@ func IsPreconditionFailed(err error) bool {
 	return HTTPCode(err) == 412 || Reason(err) == "conditionNotMet"
 }
 
-// Retryable reports throttling (429), transient server errors (5xx) and
-// a connection closed before the answer came. A create retried after its
-// answer was lost meets "already exists", which the backends adopt.
+// Retryable reports throttling (429, and 403 with a rate-limit reason, as
+// Compute Engine and Cloud DNS answer a project over its request rate),
+// transient server errors (5xx) and a connection closed before the answer
+// came. A create retried after its answer was lost meets "already exists",
+// which the backends adopt. A 403 for a resource quota (quotaExceeded) or
+// a permission is not retried.
 func Retryable(err error) bool {
 	c := HTTPCode(err)
 	if c == 0 && err != nil {
 		return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+	}
+	if c == 403 {
+		r := Reason(err)
+		return r == "rateLimitExceeded" || r == "userRateLimitExceeded" || r == "RATE_LIMIT_EXCEEDED"
 	}
 	return c == 429 || c == 500 || c == 502 || c == 503 || c == 504
 }

@@ -136,10 +136,27 @@ func TestCallRetriesThrottlingAndServerErrors(t *testing.T) {
 
 func TestCallDoesNotRetryClientErrors(t *testing.T) {
 	fastBackoff(t)
-	c, calls := server(t, 100, 400, "invalid")
-	_, err := Read(context.Background(), c.HealthChecks.Get("p", "hc").Do)
-	if HTTPCode(err) != 400 || calls.Load() != 1 {
-		t.Fatalf("400 must not be retried: code %d after %d calls (%v)", HTTPCode(err), calls.Load(), err)
+	for _, tc := range []struct {
+		code   int
+		reason string
+	}{{400, "invalid"}, {403, "quotaExceeded"}, {403, "forbidden"}} {
+		c, calls := server(t, 100, tc.code, tc.reason)
+		_, err := Read(context.Background(), c.HealthChecks.Get("p", "hc").Do)
+		if HTTPCode(err) != tc.code || calls.Load() != 1 {
+			t.Fatalf("%d %s must not be retried: code %d after %d calls (%v)", tc.code, tc.reason, HTTPCode(err), calls.Load(), err)
+		}
+	}
+}
+
+// A 403 whose reason is a request-rate limit is throttling, retried as 429.
+func TestCallRetriesRateLimit403(t *testing.T) {
+	fastBackoff(t)
+	for _, reason := range []string{"rateLimitExceeded", "userRateLimitExceeded"} {
+		c, calls := server(t, 2, 403, reason)
+		got, err := Read(context.Background(), c.HealthChecks.Get("p", "hc").Do)
+		if err != nil || got.Name != "hc" || calls.Load() != 3 {
+			t.Fatalf("403 %s: %d calls, got %v, %v", reason, calls.Load(), got, err)
+		}
 	}
 }
 
