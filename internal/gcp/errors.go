@@ -165,16 +165,43 @@ func Retry(ctx context.Context, retry func(error) bool, f func() error) error {
 // Call retries f on throttling and transient server errors.
 func Call(ctx context.Context, f func() error) error { return Retry(ctx, Retryable, f) }
 
-// Read makes an idempotent read (the Do method of a Get call), retrying
-// throttling, transient server errors and dropped connections as Call
-// does. Writes go through Do, whose operations are adopted on "already
-// exists" instead.
+// Read makes an idempotent compute read (the Do method of a Get call),
+// retrying throttling, transient server errors and dropped connections as
+// Call does. Writes go through Do, whose operations are adopted on
+// "already exists" instead.
 func Read[T any](ctx context.Context, do func(...googleapi.CallOption) (T, error)) (T, error) {
 	var v T
-	err := Call(ctx, func() error {
+	err := ReadPages(ctx, func() error {
 		var err error
 		v, err = do()
 		return err
 	})
 	return v, err
+}
+
+// ReadPages makes an idempotent compute listing, retried as Read: f is a
+// Pages call whose callback starts afresh, as a retry lists from the start.
+func ReadPages(ctx context.Context, f func() error) error {
+	return computeError(Call(ctx, f))
+}
+
+// computeError gives a compute API error the text users saw from the
+// earlier compute client ("googleapi: Error 404: message", the reason not
+// repeated after it): that client's error, an APIError made from the
+// answer's googleapi.Error, which stays inside it for HTTPCode and Reason.
+// err is the client's own error (nothing wraps it yet); other errors are
+// returned as they are.
+func computeError(err error) error {
+	var ge *googleapi.Error
+	if !errors.As(err, &ge) {
+		return err
+	}
+	// The discovery client wraps a status-carrying APIError in ge, which
+	// FromError would print as ge does; a copy without it prints as before.
+	bare := *ge
+	bare.Wrap(nil)
+	if ae, ok := apierror.FromError(&bare); ok {
+		return ae
+	}
+	return err
 }

@@ -162,12 +162,16 @@ func TestCallRetriesRateLimit403(t *testing.T) {
 
 func TestErrorMapping(t *testing.T) {
 	c, _ := server(t, 0, 0, "")
-	_, err := c.HealthChecks.Get("p", "gone").Do()
+	_, err := Read(context.Background(), c.HealthChecks.Get("p", "gone").Do)
 	if !IsNotFound(err) || IsTransportError(err) {
 		t.Fatalf("404 must map to not found: %v", err)
 	}
 	if Reason(err) != "notFound" {
 		t.Fatalf("reason = %q", Reason(err))
+	}
+	// The text users see is the one the earlier compute client gave.
+	if want := "googleapi: Error 404: The resource 'projects/p/global/healthChecks/x' was not found"; err.Error() != want {
+		t.Errorf("error text %q, want %q", err, want)
 	}
 	inUse := &OperationError{What: "delete health check hc", Code: "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", HTTP: 400}
 	if !IsInUse(fmt.Errorf("wrapped: %w", inUse)) || Retryable(inUse) {

@@ -100,11 +100,11 @@ func (e *OperationError) Error() string {
 // errors, and waits for the operation it returns.
 func Do(ctx context.Context, svc *compute.Service, project, what string, call OpCall) error {
 	var op *compute.Operation
-	err := Call(ctx, func() error {
+	err := computeError(Call(ctx, func() error {
 		var err error
 		op, err = call()
 		return err
-	})
+	}))
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}

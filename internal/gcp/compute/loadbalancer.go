@@ -385,7 +385,7 @@ func (b *LoadBalancers) ensureGlobalRules(ctx context.Context, spec loadbalancer
 // named name and those named name-PORT.
 func (b *LoadBalancers) globalRules(ctx context.Context, name string) (map[string]*compute.ForwardingRule, error) {
 	var out map[string]*compute.ForwardingRule
-	err := gcp.Call(ctx, func() error {
+	err := gcp.ReadPages(ctx, func() error {
 		out = map[string]*compute.ForwardingRule{} // a retry lists from the start
 		return b.c.svc.GlobalForwardingRules.List(b.c.project).Pages(ctx, func(l *compute.ForwardingRuleList) error {
 			for _, r := range l.Items {

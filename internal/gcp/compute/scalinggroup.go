@@ -721,7 +721,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		}
 	}
 	st.Spec = got
-	err = gcp.Call(ctx, func() error {
+	err = gcp.ReadPages(ctx, func() error {
 		st.Instances = nil // a retry lists from the start
 		return g.c.svc.RegionInstanceGroupManagers.ListManagedInstances(p, r, spec.Name).Pages(ctx, func(l *compute.RegionInstanceGroupManagersListInstancesResponse) error {
 			for _, mi := range l.ManagedInstances {
@@ -763,7 +763,7 @@ func shortImage(link string) string {
 func (g *ScalingGroups) findBackendService(ctx context.Context, group string) string {
 	found := ""
 	errFound := errors.New("found")
-	err := gcp.Call(ctx, func() error {
+	err := gcp.ReadPages(ctx, func() error {
 		return g.c.svc.BackendServices.List(g.c.project).Pages(ctx, func(l *compute.BackendServiceList) error {
 			for _, bs := range l.Items {
 				for _, b := range bs.Backends {
@@ -826,7 +826,7 @@ func (g *ScalingGroups) delete(ctx context.Context, st *scalinggroup.Status) err
 		return err
 	}
 	var templates []string
-	err := gcp.Call(ctx, func() error {
+	err := gcp.ReadPages(ctx, func() error {
 		templates = nil // a retry lists from the start
 		return g.c.svc.InstanceTemplates.List(p).Pages(ctx, func(l *compute.InstanceTemplateList) error {
 			for _, t := range l.Items {
