@@ -86,6 +86,22 @@ func TestZeroesAreSent(t *testing.T) {
 	if b, _ = json.Marshal(h); !strings.Contains(string(b), `"tcpHealthCheck":{"port":0}`) {
 		t.Errorf("health check %s: want port 0 sent", b)
 	}
+
+	// A backend drained by hand (capacity 0) is sent back drained when
+	// another group is attached; a passthrough one keeps no scaler.
+	read := []*compute.Backend{
+		{Group: "projects/p/regions/r/instanceGroups/drained", BalancingMode: "UTILIZATION"},
+		{Group: "projects/p/regions/r/instanceGroups/nlb", BalancingMode: "CONNECTION"},
+		{Group: "projects/p/regions/r/instanceGroups/web", BalancingMode: "UTILIZATION", CapacityScaler: 0.5},
+	}
+	kept, found := keptBackends(read, "projects/p/regions/r/instanceGroups/web", false)
+	if !found || len(kept) != 2 {
+		t.Fatalf("detach web: kept %d, found %v", len(kept), found)
+	}
+	if b, _ = json.Marshal(kept); !strings.Contains(string(b), `"capacityScaler":0,"group":"projects/p/regions/r/instanceGroups/drained"`) ||
+		strings.Count(string(b), "capacityScaler") != 1 {
+		t.Errorf("backends sent back %s: want the drained one's capacityScaler 0 only", b)
+	}
 }
 
 func TestValidate(t *testing.T) {

@@ -534,17 +534,7 @@ func (g *ScalingGroups) editBackends(ctx context.Context, group, bsRef string, a
 			}
 			return err
 		}
-		var backends []*compute.Backend
-		found := false
-		for _, b := range bs.Backends {
-			if sameRef(b.Group, groupRef) {
-				found = true
-				if !add {
-					continue
-				}
-			}
-			backends = append(backends, b)
-		}
+		backends, found := keptBackends(bs.Backends, groupRef, add)
 		if found == add {
 			return nil
 		}
@@ -570,6 +560,26 @@ func (g *ScalingGroups) editBackends(ctx context.Context, group, bsRef string, a
 		}
 		return g.c.do(ctx, what, g.c.svc.BackendServices.Patch(g.c.project, last(bsRef), patch).Context(ctx).Do)
 	})
+}
+
+// keptBackends are the backends to send back: all of them, without
+// groupRef's when detaching it; found tells whether groupRef's was there.
+func keptBackends(in []*compute.Backend, groupRef string, add bool) (kept []*compute.Backend, found bool) {
+	for _, b := range in {
+		if sameRef(b.Group, groupRef) {
+			found = true
+			if !add {
+				continue
+			}
+		}
+		if b.CapacityScaler == 0 && b.BalancingMode != "CONNECTION" {
+			// A backend drained by hand stays drained: a zero is left out
+			// of the patch, and the API would take 1 for it.
+			b.ForceSendFields = append(b.ForceSendFields, "CapacityScaler")
+		}
+		kept = append(kept, b)
+	}
+	return kept, found
 }
 
 // putBackends replaces the backend service whole with no backends.
