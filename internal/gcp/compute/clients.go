@@ -91,7 +91,9 @@ func (c *clients) regionalRef(region, kind, name string) string {
 	return fmt.Sprintf("projects/%s/regions/%s/%s/%s", c.project, region, kind, name)
 }
 
-var nameRE = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+// The length is checkName's (a regexp's {0,61} compiles to 61 copies, at
+// every process start).
+var nameRE = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 
 // checkName refuses names GCP would refuse, before anything is created.
 func checkName(what, name string, suffix int) error {

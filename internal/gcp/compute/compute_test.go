@@ -148,3 +148,21 @@ func TestRefs(t *testing.T) {
 		t.Error("ownRule")
 	}
 }
+
+// TestCheckNameLength: GCP names are at most 63 characters with the suffix
+// the backend adds, start with a letter and do not end with a dash.
+func TestCheckNameLength(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		suffix int
+		ok     bool
+	}{
+		{"a", 0, true}, {strings.Repeat("a", 63), 0, true}, {strings.Repeat("a", 64), 0, false},
+		{strings.Repeat("a", 59), 4, true}, {strings.Repeat("a", 60), 4, false},
+		{"web-1", 0, true}, {"web-", 0, false}, {"1web", 0, false}, {"Web", 0, false}, {"", 0, false},
+	} {
+		if err := checkName("group", c.name, c.suffix); (err == nil) != c.ok {
+			t.Errorf("checkName(%q, %d) = %v, want ok %v", c.name, c.suffix, err, c.ok)
+		}
+	}
+}
