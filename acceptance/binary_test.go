@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -46,5 +47,30 @@ func TestProviderBinaryLinksNoReflectMethod(t *testing.T) {
 	for fn := range seen {
 		t.Errorf("%s is reachable and looks methods up by reflection: the linker now keeps every exported method "+
 			"(find its caller in `go build -tags %s -ldflags=-dumpdep`)", fn, devprovider.BuildTags)
+	}
+}
+
+// TestProviderLinksNoHeavyInitialisation: Terraform starts the provider three
+// to five times per command, and some packages do most of a start's work in
+// their initialisation (Google Cloud's Compute protobuf descriptors; the AWS
+// SDK's schema-based serializers, which build every shape of a service):
+// the provider uses the Compute REST client and keeps those AWS services at
+// versions without schemas (go.mod).
+func TestProviderLinksNoHeavyInitialisation(t *testing.T) {
+	cmd := exec.Command("go", "list", "-tags", devprovider.BuildTags, "-deps", ".")
+	cmd.Dir = RepoRoot()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	heavy := regexp.MustCompile(`^(cloud\.google\.com/go/compute/apiv1(/computepb)?|github\.com/aws/aws-sdk-go-v2/service/(backup|elasticache|iam|kms|sns)/schemas)$`)
+	pkgs := strings.Fields(string(out))
+	if len(pkgs) < 500 {
+		t.Fatalf("go list printed %d packages: not the provider's dependencies", len(pkgs))
+	}
+	for _, p := range pkgs {
+		if heavy.MatchString(p) {
+			t.Errorf("the provider links %s, whose initialisation runs at every provider start (see go.mod and docs/guides/performance.md)", p)
+		}
 	}
 }
