@@ -90,51 +90,37 @@ func (a zoneAtAnswer) rrsets(b []byte, i int) (int, error) {
 // (without its quotes) and the index of its value, and returns the index
 // after the value. eachMember returns the index after the object.
 func eachMember(b []byte, i int, fn func(key []byte, at int) (int, error)) (int, error) {
-	i = skipSpace(b, i)
-	if i >= len(b) || b[i] != '{' {
-		return 0, syntaxError(b, i, "an object")
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1, nil
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return 0, syntaxError(b, i, "a member name")
+	return eachItem(b, i, '{', '}', "an object", func(at int) (int, error) {
+		if b[at] != '"' {
+			return 0, syntaxError(b, at, "a member name")
 		}
-		end, err := skipString(b, i)
+		end, err := skipString(b, at)
 		if err != nil {
 			return 0, err
 		}
-		key := b[i+1 : end-1]
-		i = skipSpace(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return 0, syntaxError(b, i, "':'")
+		colon := skipSpace(b, end)
+		if colon >= len(b) || b[colon] != ':' {
+			return 0, syntaxError(b, colon, "':'")
 		}
-		if i, err = fn(key, skipSpace(b, i+1)); err != nil {
-			return 0, err
-		}
-		i = skipSpace(b, i)
-		switch {
-		case i < len(b) && b[i] == ',':
-			i = skipSpace(b, i+1)
-		case i < len(b) && b[i] == '}':
-			return i + 1, nil
-		default:
-			return 0, syntaxError(b, i, "',' or '}'")
-		}
-	}
+		return fn(b[at+1:end-1], skipSpace(b, colon+1))
+	})
 }
 
 // eachElement walks the array at b[i] (after spaces) as eachMember walks
 // an object.
 func eachElement(b []byte, i int, fn func(at int) (int, error)) (int, error) {
+	return eachItem(b, i, '[', ']', "an array", fn)
+}
+
+// eachItem walks the items between open and close at b[i], separated by
+// commas: item gets the index of one and returns the index after it.
+func eachItem(b []byte, i int, open, close byte, what string, item func(at int) (int, error)) (int, error) {
 	i = skipSpace(b, i)
-	if i >= len(b) || b[i] != '[' {
-		return 0, syntaxError(b, i, "an array")
+	if i >= len(b) || b[i] != open {
+		return 0, syntaxError(b, i, what)
 	}
 	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
+	if i < len(b) && b[i] == close {
 		return i + 1, nil
 	}
 	for {
@@ -142,17 +128,17 @@ func eachElement(b []byte, i int, fn func(at int) (int, error)) (int, error) {
 			return 0, syntaxError(b, i, "a value")
 		}
 		var err error
-		if i, err = fn(i); err != nil {
+		if i, err = item(i); err != nil {
 			return 0, err
 		}
 		i = skipSpace(b, i)
 		switch {
 		case i < len(b) && b[i] == ',':
 			i = skipSpace(b, i+1)
-		case i < len(b) && b[i] == ']':
+		case i < len(b) && b[i] == close:
 			return i + 1, nil
 		default:
-			return 0, syntaxError(b, i, "',' or ']'")
+			return 0, syntaxError(b, i, "',' or '"+string(close)+"'")
 		}
 	}
 }
