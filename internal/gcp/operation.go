@@ -75,14 +75,16 @@ func Wait(ctx context.Context, svc *compute.Service, project string, op *compute
 func pollCall(ctx context.Context, svc *compute.Service, project string, op *compute.Operation) func(...googleapi.CallOption) (*compute.Operation, error) {
 	switch {
 	case op.Zone != "":
-		return svc.ZoneOperations.Get(project, lastSegment(op.Zone), op.Name).Context(ctx).Do
+		return svc.ZoneOperations.Get(project, Last(op.Zone), op.Name).Context(ctx).Do
 	case op.Region != "":
-		return svc.RegionOperations.Get(project, lastSegment(op.Region), op.Name).Context(ctx).Do
+		return svc.RegionOperations.Get(project, Last(op.Region), op.Name).Context(ctx).Do
 	}
 	return svc.GlobalOperations.Get(project, op.Name).Context(ctx).Do
 }
 
-func lastSegment(link string) string { return link[strings.LastIndex(link, "/")+1:] }
+// Last is the last path segment of a self link or relative URL (the name
+// alone when there is no slash).
+func Last(link string) string { return link[strings.LastIndex(link, "/")+1:] }
 
 // OperationError is an operation that finished with an error.
 type OperationError struct {

@@ -349,7 +349,7 @@ func (b *Backend) Read(ctx context.Context, spec dnsfailover.Spec, previous *dns
 	var hc *compute.HealthCheck
 	if pol.HealthCheck != "" {
 		var err error
-		hc, err = gcp.Read(ctx, b.compute.HealthChecks.Get(b.project, last(pol.HealthCheck)).Context(ctx).Do)
+		hc, err = gcp.Read(ctx, b.compute.HealthChecks.Get(b.project, gcp.Last(pol.HealthCheck)).Context(ctx).Do)
 		if err != nil && !gcp.IsNotFound(err) {
 			return nil, fmt.Errorf("read health check of %s: %w", spec.FQDN, err)
 		}
@@ -426,8 +426,6 @@ func targetsDescribed(s string) []dnsfailover.Target {
 	}
 	return out
 }
-
-func last(s string) string { return s[strings.LastIndex(s, "/")+1:] }
 
 func endpoints(t *dns.RRSetRoutingPolicyHealthCheckTargets, rrdatas []string) []string {
 	if t != nil && len(t.ExternalEndpoints) > 0 {

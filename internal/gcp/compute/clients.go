@@ -63,14 +63,6 @@ func init() {
 	registerScalingGroup()
 }
 
-// last is the last path segment of a self link or relative URL.
-func last(link string) string {
-	if i := strings.LastIndex(link, "/"); i >= 0 {
-		return link[i+1:]
-	}
-	return link
-}
-
 // sameRef compares two references to one object however they are spelled
 // (full self link, relative "projects/..." path, bare name).
 func sameRef(a, b string) bool {

@@ -492,24 +492,24 @@ func (b *LoadBalancers) read(ctx context.Context, spec loadbalancer.Spec) (*load
 		sort.Strings(names)
 		st.Parts[partRules] = strings.Join(names, ",")
 		got.Listeners = orderLike(got.Listeners, spec.Listeners)
-		proxy, err := gcp.Read(ctx, b.c.svc.TargetHttpProxies.Get(p, last(first.Target)).Context(ctx).Do)
+		proxy, err := gcp.Read(ctx, b.c.svc.TargetHttpProxies.Get(p, gcp.Last(first.Target)).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read target HTTP proxy of %s: %w", spec.Name, err)
 		}
 		st.Parts[partProxy] = proxy.SelfLink
-		um, err := gcp.Read(ctx, b.c.svc.UrlMaps.Get(p, last(proxy.UrlMap)).Context(ctx).Do)
+		um, err := gcp.Read(ctx, b.c.svc.UrlMaps.Get(p, gcp.Last(proxy.UrlMap)).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read URL map of %s: %w", spec.Name, err)
 		}
 		st.Parts[partURLMap] = um.SelfLink
-		bs, err := gcp.Read(ctx, b.c.svc.BackendServices.Get(p, last(um.DefaultService)).Context(ctx).Do)
+		bs, err := gcp.Read(ctx, b.c.svc.BackendServices.Get(p, gcp.Last(um.DefaultService)).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read backend service of %s: %w", spec.Name, err)
 		}
 		st.TargetGroupID = bs.SelfLink
 		st.Parts[partBackend] = bs.SelfLink
 		if len(bs.HealthChecks) > 0 {
-			hc, err := gcp.Read(ctx, b.c.svc.HealthChecks.Get(p, last(bs.HealthChecks[0])).Context(ctx).Do)
+			hc, err := gcp.Read(ctx, b.c.svc.HealthChecks.Get(p, gcp.Last(bs.HealthChecks[0])).Context(ctx).Do)
 			if err != nil {
 				return nil, fmt.Errorf("read health check of %s: %w", spec.Name, err)
 			}
@@ -536,14 +536,14 @@ func (b *LoadBalancers) read(ctx context.Context, spec loadbalancer.Spec) (*load
 		got.Listeners = append(got.Listeners, loadbalancer.Listener{Port: n, Protocol: rule.IPProtocol})
 	}
 	got.Listeners = orderLike(got.Listeners, spec.Listeners)
-	bs, err := gcp.Read(ctx, b.c.svc.RegionBackendServices.Get(p, b.region, last(rule.BackendService)).Context(ctx).Do)
+	bs, err := gcp.Read(ctx, b.c.svc.RegionBackendServices.Get(p, b.region, gcp.Last(rule.BackendService)).Context(ctx).Do)
 	if err != nil {
 		return nil, fmt.Errorf("read backend service of %s: %w", spec.Name, err)
 	}
 	st.TargetGroupID = bs.SelfLink
 	st.Parts[partBackend] = bs.SelfLink
 	if len(bs.HealthChecks) > 0 {
-		hc, err := gcp.Read(ctx, b.c.svc.RegionHealthChecks.Get(p, b.region, last(bs.HealthChecks[0])).Context(ctx).Do)
+		hc, err := gcp.Read(ctx, b.c.svc.RegionHealthChecks.Get(p, b.region, gcp.Last(bs.HealthChecks[0])).Context(ctx).Do)
 		if err != nil {
 			return nil, fmt.Errorf("read health check of %s: %w", spec.Name, err)
 		}

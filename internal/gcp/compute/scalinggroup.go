@@ -183,7 +183,7 @@ func regionZones(ctx context.Context, c *clients, region string) ([]string, erro
 	}
 	out := make([]string, 0, len(r.Zones))
 	for _, z := range r.Zones {
-		out = append(out, last(z))
+		out = append(out, gcp.Last(z))
 	}
 	sort.Strings(out)
 	return out, nil
@@ -268,7 +268,7 @@ func (g *ScalingGroups) apply(ctx context.Context, spec scalinggroup.Spec) (roll
 		patch := &compute.InstanceGroupManager{Fingerprint: mig.Fingerprint}
 		changed := false
 		if !sameRef(mig.InstanceTemplate, tplRef) {
-			oldTemplate = last(mig.InstanceTemplate)
+			oldTemplate = gcp.Last(mig.InstanceTemplate)
 			patch.InstanceTemplate = tplRef
 			// Versions would override instanceTemplate; the group has one.
 			patch.Versions = []*compute.InstanceGroupManagerVersion{{InstanceTemplate: tplRef}}
@@ -402,12 +402,12 @@ func (g *ScalingGroups) backendService(ctx context.Context, ref string) (*comput
 	var bs *compute.BackendService
 	var err error
 	if strings.Contains(ref, "/regions/") {
-		bs, err = gcp.Read(ctx, g.c.svc.RegionBackendServices.Get(p, regionOf(ref), last(ref)).Context(ctx).Do)
+		bs, err = gcp.Read(ctx, g.c.svc.RegionBackendServices.Get(p, regionOf(ref), gcp.Last(ref)).Context(ctx).Do)
 	} else {
-		bs, err = gcp.Read(ctx, g.c.svc.BackendServices.Get(p, last(ref)).Context(ctx).Do)
+		bs, err = gcp.Read(ctx, g.c.svc.BackendServices.Get(p, gcp.Last(ref)).Context(ctx).Do)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read backend service %s: %w", last(ref), err)
+		return nil, fmt.Errorf("read backend service %s: %w", gcp.Last(ref), err)
 	}
 	return bs, nil
 }
@@ -438,9 +438,9 @@ func (g *ScalingGroups) ensureAutohealing(ctx context.Context, spec scalinggroup
 		var hc *compute.HealthCheck
 		var err error
 		if strings.Contains(ref, "/regions/") {
-			hc, err = gcp.Read(ctx, g.c.svc.RegionHealthChecks.Get(p, regionOf(ref), last(ref)).Context(ctx).Do)
+			hc, err = gcp.Read(ctx, g.c.svc.RegionHealthChecks.Get(p, regionOf(ref), gcp.Last(ref)).Context(ctx).Do)
 		} else {
-			hc, err = gcp.Read(ctx, g.c.svc.HealthChecks.Get(p, last(ref)).Context(ctx).Do)
+			hc, err = gcp.Read(ctx, g.c.svc.HealthChecks.Get(p, gcp.Last(ref)).Context(ctx).Do)
 		}
 		if err != nil {
 			return "", 0, fmt.Errorf("read health check of the load balancer: %w", err)
@@ -547,18 +547,18 @@ func (g *ScalingGroups) editBackends(ctx context.Context, group, bsRef string, a
 			backends = append(backends, b)
 		}
 		patch := &compute.BackendService{Backends: backends, Fingerprint: bs.Fingerprint}
-		what := "attach " + group + " to " + last(bsRef)
+		what := "attach " + group + " to " + gcp.Last(bsRef)
 		if !add {
-			what = "detach " + group + " from " + last(bsRef)
+			what = "detach " + group + " from " + gcp.Last(bsRef)
 			if len(backends) == 0 {
 				// An empty list would be left out of the patch.
 				return g.putBackends(ctx, bs, what)
 			}
 		}
 		if strings.Contains(bsRef, "/regions/") {
-			return g.c.do(ctx, what, g.c.svc.RegionBackendServices.Patch(g.c.project, regionOf(bsRef), last(bsRef), patch).Context(ctx).Do)
+			return g.c.do(ctx, what, g.c.svc.RegionBackendServices.Patch(g.c.project, regionOf(bsRef), gcp.Last(bsRef), patch).Context(ctx).Do)
 		}
-		return g.c.do(ctx, what, g.c.svc.BackendServices.Patch(g.c.project, last(bsRef), patch).Context(ctx).Do)
+		return g.c.do(ctx, what, g.c.svc.BackendServices.Patch(g.c.project, gcp.Last(bsRef), patch).Context(ctx).Do)
 	})
 }
 
@@ -587,9 +587,9 @@ func (g *ScalingGroups) putBackends(ctx context.Context, bs *compute.BackendServ
 	bs.Backends = nil
 	ref := bs.SelfLink
 	if strings.Contains(ref, "/regions/") {
-		return g.c.do(ctx, what, g.c.svc.RegionBackendServices.Update(g.c.project, regionOf(ref), last(ref), bs).Context(ctx).Do)
+		return g.c.do(ctx, what, g.c.svc.RegionBackendServices.Update(g.c.project, regionOf(ref), gcp.Last(ref), bs).Context(ctx).Do)
 	}
-	return g.c.do(ctx, what, g.c.svc.BackendServices.Update(g.c.project, last(ref), bs).Context(ctx).Do)
+	return g.c.do(ctx, what, g.c.svc.BackendServices.Update(g.c.project, gcp.Last(ref), bs).Context(ctx).Do)
 }
 
 // waitStable polls until the group is stable and every instance runs the
@@ -637,11 +637,11 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	got.Zones = nil
 	if d := mig.DistributionPolicy; d != nil {
 		for _, z := range d.Zones {
-			got.Zones = append(got.Zones, last(z.Zone))
+			got.Zones = append(got.Zones, gcp.Last(z.Zone))
 		}
 	}
 	sort.Strings(got.Zones)
-	tpl, err := gcp.Read(ctx, g.c.svc.InstanceTemplates.Get(p, last(mig.InstanceTemplate)).Context(ctx).Do)
+	tpl, err := gcp.Read(ctx, g.c.svc.InstanceTemplates.Get(p, gcp.Last(mig.InstanceTemplate)).Context(ctx).Do)
 	if err != nil {
 		return nil, fmt.Errorf("read instance template of %s: %w", spec.Name, err)
 	}
@@ -649,7 +649,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	if props == nil {
 		props = &compute.InstanceProperties{}
 	}
-	got.MachineType = last(props.MachineType)
+	got.MachineType = gcp.Last(props.MachineType)
 	if len(props.Disks) > 0 {
 		img := ""
 		if ip := props.Disks[0].InitializeParams; ip != nil {
@@ -664,7 +664,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		got.Image = img
 	}
 	if len(props.NetworkInterfaces) > 0 && spec.Network != "" {
-		if network := props.NetworkInterfaces[0].Network; sameRef(networkOf(spec), network) || last(network) == spec.Network {
+		if network := props.NetworkInterfaces[0].Network; sameRef(networkOf(spec), network) || gcp.Last(network) == spec.Network {
 			got.Network = spec.Network
 		} else {
 			got.Network = network
@@ -689,7 +689,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 	}
 	if hs := mig.AutoHealingPolicies; len(hs) > 0 && hs[0] != nil && hs[0].HealthCheck != "" {
 		got.GracePeriod = int(hs[0].InitialDelaySec)
-		if spec.HealthCheck != nil && last(hs[0].HealthCheck) == spec.Name+sfxAutohealing {
+		if spec.HealthCheck != nil && gcp.Last(hs[0].HealthCheck) == spec.Name+sfxAutohealing {
 			hc, err := gcp.Read(ctx, g.c.svc.HealthChecks.Get(p, spec.Name+sfxAutohealing).Context(ctx).Do)
 			if err != nil {
 				return nil, fmt.Errorf("read autohealing health check of %s: %w", spec.Name, err)
@@ -722,7 +722,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 		got.TargetGroupID = ""
 		if bs, err := g.backendService(ctx, spec.TargetGroupID); err == nil {
 			for _, b := range bs.Backends {
-				if last(b.Group) == spec.Name {
+				if gcp.Last(b.Group) == spec.Name {
 					got.TargetGroupID = spec.TargetGroupID
 				}
 			}
@@ -740,7 +740,7 @@ func (g *ScalingGroups) read(ctx context.Context, spec scalinggroup.Spec, previo
 					in.Health = hs[0].DetailedHealthState
 				}
 				if in.ID == "" {
-					in.ID = last(mi.Instance)
+					in.ID = gcp.Last(mi.Instance)
 				}
 				st.Instances = append(st.Instances, in)
 			}
@@ -777,7 +777,7 @@ func (g *ScalingGroups) findBackendService(ctx context.Context, group string) st
 		return g.c.svc.BackendServices.List(g.c.project).Pages(ctx, func(l *compute.BackendServiceList) error {
 			for _, bs := range l.Items {
 				for _, b := range bs.Backends {
-					if last(b.Group) == group && regionOf(b.Group) == g.region {
+					if gcp.Last(b.Group) == group && regionOf(b.Group) == g.region {
 						found = bs.SelfLink
 						return errFound // the first one, as before: stop listing
 					}
