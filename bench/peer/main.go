@@ -13,7 +13,10 @@
 // is locked"; the proxy serialises writes for both providers, so both run at
 // terraform's default parallelism without retrying.
 //
-//	go run ./bench/peer [-names 200] [-rounds 5] [-peer ../shared/peers/terraform-provider-powerdns]
+//	go run ./bench/peer [-names 200] [-rounds 5] [-peer ../shared/peers/terraform-provider-powerdns] [-only ha]
+//
+// -only ha runs this provider's rounds alone: to compare two versions of it
+// in half the time (the peer column stays empty).
 package main
 
 import (
@@ -49,8 +52,13 @@ func main() {
 	rounds := flag.Int("rounds", 5, "interleaved rounds (the median is printed)")
 	peer := flag.String("peer", "", "peer provider binary (default: ../shared/peers/terraform-provider-powerdns from the module root, else /work/shared/peers/...)")
 	tf := flag.String("terraform", "", "terraform binary (default: .tools/bin/terraform, else PATH)")
+	only := flag.String("only", "", `"ha": run only this provider's rounds`)
 	flag.Parse()
-	if err := run(*names, *rounds, *peer, *tf); err != nil {
+	if *only != "" && *only != "ha" {
+		fmt.Fprintln(os.Stderr, `peer: -only takes "ha"`)
+		os.Exit(2)
+	}
+	if err := run(*names, *rounds, *peer, *tf, *only == "ha"); err != nil {
 		fmt.Fprintln(os.Stderr, "peer:", err)
 		os.Exit(1)
 	}
@@ -73,7 +81,7 @@ type side struct {
 	results map[string][]usage
 }
 
-func run(names, rounds int, peer, tf string) error {
+func run(names, rounds int, peer, tf string, haOnly bool) error {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return fmt.Errorf("find module root: %w", err)
@@ -214,7 +222,10 @@ func run(names, rounds int, peer, tf string) error {
 	}
 	for r := 0; r < rounds; r++ {
 		order := []*side{ha, pn}
-		if r%2 == 1 {
+		switch {
+		case haOnly:
+			order = []*side{ha}
+		case r%2 == 1:
 			order = []*side{pn, ha}
 		}
 		for _, s := range order {

@@ -44,27 +44,31 @@ func (l *lean) encode(v tftypes.Value, what string, diags *diag.Diagnostics) *tf
 // listBlocks turns empty list blocks into null ones (nullify) or null ones
 // into empty ones.
 func (l *lean) listBlocks(v tftypes.Value, nullify bool) tftypes.Value {
-	f := copyFields(v)
-	if f == nil {
-		return v
-	}
-	changed := false
+	attrs := tfmodel.Attrs(v)
+	var f map[string]tftypes.Value // copied at the first change: most values have none
 	for _, b := range l.blocks {
 		if !b.list {
 			continue
 		}
-		bv, ok := f[b.name]
+		bv, ok := attrs[b.name]
 		if !ok {
 			continue
 		}
+		var nv tftypes.Value
 		switch {
 		case nullify && bv.IsFullyKnown() && !bv.IsNull() && len(tfmodel.Elements(bv)) == 0:
-			f[b.name], changed = tftypes.NewValue(b.tfType, nil), true
+			nv = tftypes.NewValue(b.tfType, nil)
 		case !nullify && bv.IsNull():
-			f[b.name], changed = tftypes.NewValue(b.tfType, []tftypes.Value{}), true
+			nv = tftypes.NewValue(b.tfType, []tftypes.Value{})
+		default:
+			continue
 		}
+		if f == nil {
+			f = maps.Clone(attrs)
+		}
+		f[b.name] = nv
 	}
-	if !changed {
+	if f == nil {
 		return v
 	}
 	return tftypes.NewValue(v.Type(), f)

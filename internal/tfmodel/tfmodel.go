@@ -37,11 +37,11 @@ func Get[D tfsdk.Config | tfsdk.Plan | tfsdk.State](ctx context.Context, data D,
 	var typ attr.Type
 	switch d := any(data).(type) {
 	case tfsdk.Config:
-		raw, typ = d.Raw, d.Schema.Type()
+		raw, typ = d.Raw, typeOf(d.Schema)
 	case tfsdk.Plan:
-		raw, typ = d.Raw, d.Schema.Type()
+		raw, typ = d.Raw, typeOf(d.Schema)
 	case tfsdk.State:
-		raw, typ = d.Raw, d.Schema.Type()
+		raw, typ = d.Raw, typeOf(d.Schema)
 	}
 	return Into(ctx, typ, raw, target)
 }
@@ -51,9 +51,9 @@ func Get[D tfsdk.Config | tfsdk.Plan | tfsdk.State](ctx context.Context, data D,
 func Set[D *tfsdk.Plan | *tfsdk.State](ctx context.Context, data D, src any) diag.Diagnostics {
 	switch d := any(data).(type) {
 	case *tfsdk.Plan:
-		return set(ctx, d.Schema.Type(), &d.Raw, src)
+		return set(ctx, typeOf(d.Schema), &d.Raw, src)
 	case *tfsdk.State:
-		return set(ctx, d.Schema.Type(), &d.Raw, src)
+		return set(ctx, typeOf(d.Schema), &d.Raw, src)
 	}
 	return nil
 }
@@ -205,7 +205,7 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 		if !ok {
 			return
 		}
-		types := ot.AttributeTypes()
+		types := attributeTypes(ot)
 		if !sameNames(fs, types) {
 			diags.Append(errorAt(p, mismatch(t, fs, types))...)
 			return
@@ -291,7 +291,7 @@ func as[T any](val tftypes.Value, p path.Path, diags *diag.Diagnostics) (T, bool
 }
 
 func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, diags *diag.Diagnostics) tftypes.Value {
-	tfType := typ.TerraformType(ctx)
+	tfType := terraformType(ctx, typ)
 	if !src.IsValid() {
 		return tftypes.NewValue(tfType, nil)
 	}
@@ -303,7 +303,7 @@ func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, di
 		// The framework's safety net: a value of another type (a list of
 		// strings where the schema has a list of objects) is the
 		// provider's error, not Terraform's.
-		if !tfType.Equal(av.Type(ctx).TerraformType(ctx)) {
+		if !tfType.Equal(valueTerraformType(ctx, av.Type(ctx))) {
 			diags.Append(errorAt(p, fmt.Sprintf("value of type %s where the schema has %s", av.Type(ctx), typ))...)
 			return tftypes.Value{}
 		}
@@ -331,7 +331,7 @@ func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, di
 			diags.Append(errorAt(p, err.Error())...)
 			return tftypes.Value{}
 		}
-		types := ot.AttributeTypes()
+		types := attributeTypes(ot)
 		if !sameNames(fs, types) {
 			diags.Append(errorAt(p, mismatch(src.Type(), fs, types))...)
 			return tftypes.Value{}
