@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/wiremsgpack"
 )
 
 // decode reads one of Terraform's values with the empty list blocks made
@@ -20,7 +21,7 @@ func (l *lean) decode(dv *tfprotov6.DynamicValue, what string, diags *diag.Diagn
 	if dv == nil {
 		return tftypes.NewValue(l.objType, nil)
 	}
-	v, err := dv.Unmarshal(l.objType)
+	v, err := unmarshal(dv, l.objType)
 	if err != nil {
 		diags.AddError("Unable to Read "+what, "An unexpected error was encountered when reading the "+what+
 			" sent by Terraform. Please report this to the provider developers.\n\n"+err.Error())
@@ -29,16 +30,25 @@ func (l *lean) decode(dv *tfprotov6.DynamicValue, what string, diags *diag.Diagn
 	return l.listBlocks(v, true)
 }
 
+// unmarshal is dv.Unmarshal(typ), MessagePack (what Terraform sends) read
+// by wiremsgpack.
+func unmarshal(dv *tfprotov6.DynamicValue, typ tftypes.Type) (tftypes.Value, error) {
+	if dv.JSON == nil && dv.MsgPack != nil {
+		return wiremsgpack.Decode(dv.MsgPack, typ)
+	}
+	return dv.Unmarshal(typ)
+}
+
 // encode writes a value back for Terraform, with null list blocks as empty
 // lists again.
 func (l *lean) encode(v tftypes.Value, what string, diags *diag.Diagnostics) *tfprotov6.DynamicValue {
-	dv, err := tfprotov6.NewDynamicValue(l.objType, l.listBlocks(v, false))
+	b, err := wiremsgpack.Encode(l.listBlocks(v, false), l.objType)
 	if err != nil {
 		diags.AddError("Unable to Convert "+what, "An unexpected error was encountered when converting the "+what+
 			" for Terraform. Please report this to the provider developers.\n\n"+err.Error())
 		return nil
 	}
-	return &dv
+	return &tfprotov6.DynamicValue{MsgPack: b}
 }
 
 // listBlocks turns empty list blocks into null ones (nullify) or null ones
