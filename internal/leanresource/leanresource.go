@@ -25,6 +25,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -57,6 +58,12 @@ type leaf struct {
 	tfType     tftypes.Type
 	modifiers  int  // plan modifiers
 	hasDefault bool // a Default is set
+	// path and expr are the attribute's path and its expression where the
+	// path is fixed (at the top, or in a single block), built once; empty in
+	// a list block, whose paths hold the element's index.
+	path  path.Path
+	expr  path.Expression
+	fixed bool
 }
 
 // block is a list or single nested block of leaves.
@@ -108,6 +115,7 @@ func compile(ctx context.Context, s schema.Schema) (*lean, error) {
 		if err != nil {
 			return nil, err
 		}
+		lf.fix(path.Root(name))
 		l.attrs = append(l.attrs, lf)
 	}
 	for name, b := range s.Blocks {
@@ -184,10 +192,28 @@ func compileBlock(ctx context.Context, name string, b schema.Block) (block, erro
 		if err != nil {
 			return block{}, fmt.Errorf("block %q: %w", name, err)
 		}
+		if !bl.list {
+			lf.fix(path.Root(name).AtName(an))
+		}
 		bl.attrs = append(bl.attrs, lf)
 	}
 	sort.Slice(bl.attrs, func(i, j int) bool { return bl.attrs[i].name < bl.attrs[j].name })
 	return bl, nil
+}
+
+// fix records the leaf's path, the same at every call.
+func (a *leaf) fix(p path.Path) {
+	a.path, a.expr, a.fixed = p, p.Expression(), true
+}
+
+// pathIn is the leaf's path: its own when fixed, else under parent (an
+// element of a list block).
+func (a leaf) pathIn(parent path.Path) (path.Path, path.Expression) {
+	if a.fixed {
+		return a.path, a.expr
+	}
+	p := parent.AtName(a.name)
+	return p, p.Expression()
 }
 
 // Serves reports whether typeName is answered here rather than by the

@@ -148,10 +148,11 @@ func objectDefaults(ctx context.Context, b block, v, config tftypes.Value, p pat
 
 func leavesDefaults(ctx context.Context, attrs []leaf, f map[string]tftypes.Value, config tftypes.Value, parent path.Path, diags *diag.Diagnostics) {
 	for _, a := range attrs {
-		if !child(config, a.name, a.tfType).IsNull() {
+		if !a.hasDefault || !child(config, a.name, a.tfType).IsNull() {
 			continue
 		}
-		if v, ok := a.defaultValue(ctx, parent.AtName(a.name), diags); ok {
+		p, _ := a.pathIn(parent)
+		if v, ok := a.defaultValue(ctx, p, diags); ok {
 			f[a.name] = v
 		}
 	}
@@ -261,9 +262,8 @@ func (l *lean) modifyAttributes(ctx context.Context, config, planned, prior tfty
 	var replace path.Paths
 	changed := false
 	for _, a := range l.attrs {
-		p := path.Root(a.name)
 		pv := f[a.name]
-		out, rr, ok := a.modify(ctx, p, child(config, a.name, a.tfType), pv, child(prior, a.name, a.tfType), cfg, plan, state, diags)
+		out, rr, ok := a.modify(ctx, a.path, a.expr, child(config, a.name, a.tfType), pv, child(prior, a.name, a.tfType), cfg, plan, state, diags)
 		if !ok {
 			return planned, replace
 		}
@@ -279,7 +279,7 @@ func (l *lean) modifyAttributes(ctx context.Context, config, planned, prior tfty
 }
 
 // modify is the framework's AttributeModifyPlan for the supported kinds.
-func (a leaf) modify(ctx context.Context, p path.Path, cv, pv, sv tftypes.Value, cfg tfsdk.Config, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) (tftypes.Value, path.Paths, bool) {
+func (a leaf) modify(ctx context.Context, p path.Path, expr path.Expression, cv, pv, sv tftypes.Value, cfg tfsdk.Config, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) (tftypes.Value, path.Paths, bool) {
 	if a.modifiers == 0 {
 		return pv, nil, true
 	}
@@ -294,7 +294,6 @@ func (a leaf) modify(ctx context.Context, p path.Path, cv, pv, sv tftypes.Value,
 	if st, ok = a.value(ctx, sv, p, diags); !ok {
 		return pv, nil, false
 	}
-	expr := p.Expression()
 	var out attr.Value
 	var replace path.Paths
 	switch d := a.def.(type) {

@@ -53,19 +53,21 @@ func (s *Server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.Vali
 		diags.Append(resp.Diagnostics...)
 	}
 	for _, a := range l.attrs {
-		a.validate(ctx, path.Root(a.name), child(raw, a.name, a.tfType), config, vcaps, &diags)
+		a.validate(ctx, a.path, a.expr, child(raw, a.name, a.tfType), config, vcaps, &diags)
 	}
 	for _, b := range l.blocks {
 		bv := child(raw, b.name, b.tfType)
 		if !b.list {
 			for _, a := range b.attrs {
-				a.validate(ctx, path.Root(b.name).AtName(a.name), child(bv, a.name, a.tfType), config, vcaps, &diags)
+				a.validate(ctx, a.path, a.expr, child(bv, a.name, a.tfType), config, vcaps, &diags)
 			}
 			continue
 		}
 		for i, e := range tfmodel.Elements(bv) {
+			elem := path.Root(b.name).AtListIndex(i)
 			for _, a := range b.attrs {
-				a.validate(ctx, path.Root(b.name).AtListIndex(i).AtName(a.name), child(e, a.name, a.tfType), config, vcaps, &diags)
+				p, expr := a.pathIn(elem)
+				a.validate(ctx, p, expr, child(e, a.name, a.tfType), config, vcaps, &diags)
 			}
 		}
 	}
@@ -73,7 +75,7 @@ func (s *Server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.Vali
 }
 
 // validate is the framework's AttributeValidate for the supported kinds.
-func (a leaf) validate(ctx context.Context, p path.Path, v tftypes.Value, config tfsdk.Config, caps validator.ValidateSchemaClientCapabilities, diags *diag.Diagnostics) {
+func (a leaf) validate(ctx context.Context, p path.Path, expr path.Expression, v tftypes.Value, config tfsdk.Config, caps validator.ValidateSchemaClientCapabilities, diags *diag.Diagnostics) {
 	av, ok := a.value(ctx, v, p, diags)
 	if !ok {
 		return
@@ -88,7 +90,6 @@ func (a leaf) validate(ctx context.Context, p path.Path, v tftypes.Value, config
 			fmt.Sprintf("Must set a configuration value for the %s attribute as the provider has marked it as required.\n\n", p.String())+
 				"Refer to the provider documentation or contact the provider developers for additional information about configurable attributes that are required.")
 	}
-	expr := p.Expression()
 	switch d := a.def.(type) {
 	case schema.StringAttribute:
 		req := validator.StringRequest{Path: p, PathExpression: expr, Config: config, ConfigValue: av.(types.String), ClientCapabilities: caps}

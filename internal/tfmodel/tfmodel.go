@@ -72,16 +72,16 @@ func Into(ctx context.Context, typ attr.Type, val tftypes.Value, target any) dia
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return errorAt(path.Empty(), fmt.Sprintf("target must be a non-nil pointer, got %T", target))
 	}
-	var diags diag.Diagnostics
-	into(ctx, typ, val, v.Elem(), path.Empty(), &diags)
-	return diags
+	var e errs
+	into(ctx, typ, val, v.Elem(), &e)
+	return e.diagnostics()
 }
 
 // From is the value of src under the schema type typ.
 func From(ctx context.Context, typ attr.Type, src any) (tftypes.Value, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	v := from(ctx, typ, reflect.ValueOf(src), path.Empty(), &diags)
-	return v, diags
+	var e errs
+	v := from(ctx, typ, reflect.ValueOf(src), &e)
+	return v, e.diagnostics()
 }
 
 var (
@@ -155,23 +155,23 @@ func validName(s string) bool {
 	}) < 0
 }
 
-func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.Value, p path.Path, diags *diag.Diagnostics) {
+func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.Value, e *errs) {
 	t := target.Type()
 	if t.Implements(attrValueType) {
 		av, err := typ.ValueFromTerraform(ctx, val)
 		if err != nil {
-			diags.Append(errorAt(p, err.Error())...)
+			e.add(err.Error())
 			return
 		}
 		if reflect.TypeOf(av) != t {
-			diags.Append(errorAt(p, fmt.Sprintf("the schema builds %T, the model holds %s", av, t))...)
+			e.add(fmt.Sprintf("the schema builds %T, the model holds %s", av, t))
 			return
 		}
 		target.Set(reflect.ValueOf(av))
 		return
 	}
 	if !val.IsKnown() {
-		diags.Append(errorAt(p, fmt.Sprintf("unknown value, and %s cannot hold one: use a types package type", t))...)
+		e.add(fmt.Sprintf("unknown value, and %s cannot hold one: use a types package type", t))
 		return
 	}
 	if val.IsNull() {
@@ -179,12 +179,12 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
 			target.SetZero()
 		default:
-			diags.Append(errorAt(p, fmt.Sprintf("null value, and %s cannot hold one: use a types package type or a pointer", t))...)
+			e.add(fmt.Sprintf("null value, and %s cannot hold one: use a types package type or a pointer", t))
 		}
 		return
 	}
 	if t == bigFloatType {
-		if f, ok := as[*big.Float](val, p, diags); ok {
+		if f, ok := as[*big.Float](val, e); ok {
 			target.Set(reflect.ValueOf(f))
 		}
 		return
@@ -193,104 +193,110 @@ func into(ctx context.Context, typ attr.Type, val tftypes.Value, target reflect.
 	case reflect.Struct:
 		ot, ok := typ.(attr.TypeWithAttributeTypes)
 		if !ok {
-			diags.Append(errorAt(p, fmt.Sprintf("%s needs an object schema type, not %T", t, typ))...)
+			e.add(fmt.Sprintf("%s needs an object schema type, not %T", t, typ))
 			return
 		}
 		fs, err := fields(t)
 		if err != nil {
-			diags.Append(errorAt(p, err.Error())...)
+			e.add(err.Error())
 			return
 		}
-		attrs, ok := as[map[string]tftypes.Value](val, p, diags)
+		attrs, ok := as[map[string]tftypes.Value](val, e)
 		if !ok {
 			return
 		}
 		types := attributeTypes(ot)
 		if !sameNames(fs, types) {
-			diags.Append(errorAt(p, mismatch(t, fs, types))...)
+			e.add(mismatch(t, fs, types))
 			return
 		}
 		for _, f := range fs {
-			into(ctx, types[f.name], attrs[f.name], target.FieldByIndex(f.index), p.AtName(f.name), diags)
+			n := e.mark()
+			into(ctx, types[f.name], attrs[f.name], target.FieldByIndex(f.index), e)
+			e.under(n, path.PathStepAttributeName(f.name))
 		}
 	case reflect.Pointer:
 		elem := reflect.New(t.Elem())
-		into(ctx, typ, val, elem.Elem(), p, diags)
+		into(ctx, typ, val, elem.Elem(), e)
 		target.Set(elem)
 	case reflect.Slice:
 		et, ok := typ.(attr.TypeWithElementType)
 		if !ok {
-			diags.Append(errorAt(p, fmt.Sprintf("%s needs a list or set schema type, not %T", t, typ))...)
+			e.add(fmt.Sprintf("%s needs a list or set schema type, not %T", t, typ))
 			return
 		}
-		elems, ok := as[[]tftypes.Value](val, p, diags)
+		elems, ok := as[[]tftypes.Value](val, e)
 		if !ok {
 			return
 		}
 		out := reflect.MakeSlice(t, len(elems), len(elems))
-		for i, e := range elems {
-			into(ctx, et.ElementType(), e, out.Index(i), p.AtListIndex(i), diags)
+		for i, el := range elems {
+			n := e.mark()
+			into(ctx, et.ElementType(), el, out.Index(i), e)
+			e.under(n, path.PathStepElementKeyInt(i))
 		}
 		target.Set(out)
 	case reflect.Map:
 		et, ok := typ.(attr.TypeWithElementType)
 		if !ok {
-			diags.Append(errorAt(p, fmt.Sprintf("%s needs a map schema type, not %T", t, typ))...)
+			e.add(fmt.Sprintf("%s needs a map schema type, not %T", t, typ))
 			return
 		}
-		elems, ok := as[map[string]tftypes.Value](val, p, diags)
+		elems, ok := as[map[string]tftypes.Value](val, e)
 		if !ok {
 			return
 		}
 		out := reflect.MakeMapWithSize(t, len(elems))
-		for k, e := range elems {
+		for k, el := range elems {
 			ev := reflect.New(t.Elem()).Elem()
-			into(ctx, et.ElementType(), e, ev, p.AtMapKey(k), diags)
+			n := e.mark()
+			into(ctx, et.ElementType(), el, ev, e)
+			e.under(n, path.PathStepElementKeyString(k))
 			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), ev)
 		}
 		target.Set(out)
 	case reflect.String:
-		if s, ok := as[string](val, p, diags); ok {
+		if s, ok := as[string](val, e); ok {
 			target.SetString(s)
 		}
 	case reflect.Bool:
-		if b, ok := as[bool](val, p, diags); ok {
+		if b, ok := as[bool](val, e); ok {
 			target.SetBool(b)
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := as[*big.Float](val, p, diags)
+		n, ok := as[*big.Float](val, e)
 		if !ok {
 			return
 		}
 		i, acc := n.Int64()
 		if acc != big.Exact || target.OverflowInt(i) {
-			diags.Append(errorAt(p, fmt.Sprintf("%s does not fit %s", n.String(), t))...)
+			e.add(fmt.Sprintf("%s does not fit %s", n.String(), t))
 			return
 		}
 		target.SetInt(i)
 	case reflect.Float32, reflect.Float64:
-		n, ok := as[*big.Float](val, p, diags)
+		n, ok := as[*big.Float](val, e)
 		if !ok {
 			return
 		}
 		f, _ := n.Float64()
 		target.SetFloat(f)
 	default:
-		diags.Append(errorAt(p, fmt.Sprintf("cannot hold %s in %s", val.Type(), t))...)
+		e.add(fmt.Sprintf("cannot hold %s in %s", val.Type(), t))
 	}
 }
 
-// as decodes val into a T, reporting a failure at p.
-func as[T any](val tftypes.Value, p path.Path, diags *diag.Diagnostics) (T, bool) {
+// as decodes val into a T, reporting a failure.
+func as[T any](val tftypes.Value, e *errs) (T, bool) {
 	var out T
 	if err := val.As(&out); err != nil {
-		diags.Append(errorAt(p, err.Error())...)
+		e.add(err.Error())
 		return out, false
 	}
 	return out, true
 }
 
-func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, diags *diag.Diagnostics) tftypes.Value {
+func from(ctx context.Context, typ attr.Type, src reflect.Value, e *errs) tftypes.Value {
 	tfType := terraformType(ctx, typ)
 	if !src.IsValid() {
 		return tftypes.NewValue(tfType, nil)
@@ -304,12 +310,12 @@ func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, di
 		// strings where the schema has a list of objects) is the
 		// provider's error, not Terraform's.
 		if !tfType.Equal(valueTerraformType(ctx, av.Type(ctx))) {
-			diags.Append(errorAt(p, fmt.Sprintf("value of type %s where the schema has %s", av.Type(ctx), typ))...)
+			e.add(fmt.Sprintf("value of type %s where the schema has %s", av.Type(ctx), typ))
 			return tftypes.Value{}
 		}
 		v, err := av.ToTerraformValue(ctx)
 		if err != nil {
-			diags.Append(errorAt(p, err.Error())...)
+			e.add(err.Error())
 		}
 		return v
 	}
@@ -323,24 +329,26 @@ func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, di
 	case reflect.Struct:
 		ot, ok := typ.(attr.TypeWithAttributeTypes)
 		if !ok {
-			diags.Append(errorAt(p, fmt.Sprintf("%s needs an object schema type, not %T", src.Type(), typ))...)
+			e.add(fmt.Sprintf("%s needs an object schema type, not %T", src.Type(), typ))
 			return tftypes.Value{}
 		}
 		fs, err := fields(src.Type())
 		if err != nil {
-			diags.Append(errorAt(p, err.Error())...)
+			e.add(err.Error())
 			return tftypes.Value{}
 		}
 		types := attributeTypes(ot)
 		if !sameNames(fs, types) {
-			diags.Append(errorAt(p, mismatch(src.Type(), fs, types))...)
+			e.add(mismatch(src.Type(), fs, types))
 			return tftypes.Value{}
 		}
 		vals := make(map[string]tftypes.Value, len(fs))
 		for _, f := range fs {
-			vals[f.name] = from(ctx, types[f.name], src.FieldByIndex(f.index), p.AtName(f.name), diags)
+			n := e.mark()
+			vals[f.name] = from(ctx, types[f.name], src.FieldByIndex(f.index), e)
+			e.under(n, path.PathStepAttributeName(f.name))
 		}
-		if diags.HasError() {
+		if e.hasError() {
 			return tftypes.Value{}
 		}
 		return tftypes.NewValue(tfType, vals)
@@ -348,21 +356,23 @@ func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, di
 		if src.IsNil() {
 			return tftypes.NewValue(tfType, nil)
 		}
-		return from(ctx, typ, src.Elem(), p, diags)
+		return from(ctx, typ, src.Elem(), e)
 	case reflect.Slice:
 		if src.IsNil() {
 			return tftypes.NewValue(tfType, nil)
 		}
 		et, ok := typ.(attr.TypeWithElementType)
 		if !ok {
-			diags.Append(errorAt(p, fmt.Sprintf("%s needs a list or set schema type, not %T", src.Type(), typ))...)
+			e.add(fmt.Sprintf("%s needs a list or set schema type, not %T", src.Type(), typ))
 			return tftypes.Value{}
 		}
 		elems := make([]tftypes.Value, src.Len())
 		for i := range elems {
-			elems[i] = from(ctx, et.ElementType(), src.Index(i), p.AtListIndex(i), diags)
+			n := e.mark()
+			elems[i] = from(ctx, et.ElementType(), src.Index(i), e)
+			e.under(n, path.PathStepElementKeyInt(i))
 		}
-		if diags.HasError() {
+		if e.hasError() {
 			return tftypes.Value{}
 		}
 		return tftypes.NewValue(tfType, elems)
@@ -372,35 +382,37 @@ func from(ctx context.Context, typ attr.Type, src reflect.Value, p path.Path, di
 		}
 		et, ok := typ.(attr.TypeWithElementType)
 		if !ok {
-			diags.Append(errorAt(p, fmt.Sprintf("%s needs a map schema type, not %T", src.Type(), typ))...)
+			e.add(fmt.Sprintf("%s needs a map schema type, not %T", src.Type(), typ))
 			return tftypes.Value{}
 		}
 		elems := make(map[string]tftypes.Value, src.Len())
 		iter := src.MapRange()
 		for iter.Next() {
 			k := iter.Key().String()
-			elems[k] = from(ctx, et.ElementType(), iter.Value(), p.AtMapKey(k), diags)
+			n := e.mark()
+			elems[k] = from(ctx, et.ElementType(), iter.Value(), e)
+			e.under(n, path.PathStepElementKeyString(k))
 		}
-		if diags.HasError() {
+		if e.hasError() {
 			return tftypes.Value{}
 		}
 		return tftypes.NewValue(tfType, elems)
 	case reflect.String:
-		return primitive(tfType, tftypes.String, src.String(), p, diags)
+		return primitive(tfType, tftypes.String, src.String(), e)
 	case reflect.Bool:
-		return primitive(tfType, tftypes.Bool, src.Bool(), p, diags)
+		return primitive(tfType, tftypes.Bool, src.Bool(), e)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return primitive(tfType, tftypes.Number, new(big.Float).SetInt64(src.Int()), p, diags)
+		return primitive(tfType, tftypes.Number, new(big.Float).SetInt64(src.Int()), e)
 	case reflect.Float32, reflect.Float64:
-		return primitive(tfType, tftypes.Number, big.NewFloat(src.Float()), p, diags)
+		return primitive(tfType, tftypes.Number, big.NewFloat(src.Float()), e)
 	}
-	diags.Append(errorAt(p, fmt.Sprintf("cannot write %s as %s", src.Type(), typ))...)
+	e.add(fmt.Sprintf("cannot write %s as %s", src.Type(), typ))
 	return tftypes.Value{}
 }
 
-func primitive(tfType, want tftypes.Type, v any, p path.Path, diags *diag.Diagnostics) tftypes.Value {
+func primitive(tfType, want tftypes.Type, v any, e *errs) tftypes.Value {
 	if !tfType.Is(want) {
-		diags.Append(errorAt(p, fmt.Sprintf("a %s where the schema has %s", want, tfType))...)
+		e.add(fmt.Sprintf("a %s where the schema has %s", want, tfType))
 		return tftypes.Value{}
 	}
 	return tftypes.NewValue(tfType, v)
@@ -440,5 +452,48 @@ func errorAt(p path.Path, detail string) diag.Diagnostics {
 	d.AddAttributeError(p, "Value Conversion Error",
 		"An unexpected error was encountered converting a value. This is always an error in the provider. "+
 			"Please report the following to the provider developer:\n\n"+detail)
+	return d
+}
+
+// errs collects conversion errors. A value's path is built only for an
+// error: each caller adds its step to the errors of the value inside it on
+// the way out, so a read or write without errors builds no path at all.
+type errs struct{ list []convErr }
+
+type convErr struct {
+	steps  []path.PathStep // innermost first
+	detail string
+}
+
+func (e *errs) add(detail string) { e.list = append(e.list, convErr{detail: detail}) }
+
+func (e *errs) hasError() bool { return len(e.list) > 0 }
+
+// mark is where the errors of a value about to be read or written start.
+func (e *errs) mark() int { return len(e.list) }
+
+// under puts the errors from mark n on under step.
+func (e *errs) under(n int, step path.PathStep) {
+	for i := n; i < len(e.list); i++ {
+		e.list[i].steps = append(e.list[i].steps, step)
+	}
+}
+
+func (e *errs) diagnostics() diag.Diagnostics {
+	var d diag.Diagnostics
+	for _, ce := range e.list {
+		p := path.Empty()
+		for i := len(ce.steps) - 1; i >= 0; i-- {
+			switch s := ce.steps[i].(type) {
+			case path.PathStepAttributeName:
+				p = p.AtName(string(s))
+			case path.PathStepElementKeyInt:
+				p = p.AtListIndex(int(s))
+			case path.PathStepElementKeyString:
+				p = p.AtMapKey(string(s))
+			}
+		}
+		d.Append(errorAt(p, ce.detail)...)
+	}
 	return d
 }
