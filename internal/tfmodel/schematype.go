@@ -92,13 +92,10 @@ type objectType struct {
 // framework's types build their wire type anew at every call, maps and all,
 // and Get and Set need one per value.
 func terraformType(ctx context.Context, typ attr.Type) tftypes.Type {
+	if tf := primitiveType(typ); tf != nil {
+		return tf
+	}
 	switch t := typ.(type) {
-	case basetypes.StringType:
-		return tfString
-	case basetypes.BoolType:
-		return tfBool
-	case basetypes.Int64Type, basetypes.Int32Type, basetypes.Float64Type, basetypes.Float32Type, basetypes.NumberType:
-		return tfNumber
 	case basetypes.ListType:
 		if t.ElemType != nil {
 			return tftypes.List{ElementType: terraformType(ctx, t.ElemType)}
@@ -129,6 +126,15 @@ func terraformType(ctx context.Context, typ attr.Type) tftypes.Type {
 // terraformType for primitives, uncached otherwise (a value's object type
 // is a fresh copy of its attribute map at every call).
 func valueTerraformType(ctx context.Context, typ attr.Type) tftypes.Type {
+	if tf := primitiveType(typ); tf != nil {
+		return tf
+	}
+	return typ.TerraformType(ctx)
+}
+
+// primitiveType is the wire type of the framework's primitive types, nil
+// for any other.
+func primitiveType(typ attr.Type) tftypes.Type {
 	switch typ.(type) {
 	case basetypes.StringType:
 		return tfString
@@ -137,7 +143,7 @@ func valueTerraformType(ctx context.Context, typ attr.Type) tftypes.Type {
 	case basetypes.Int64Type, basetypes.Int32Type, basetypes.Float64Type, basetypes.Float32Type, basetypes.NumberType:
 		return tfNumber
 	}
-	return typ.TerraformType(ctx)
+	return nil
 }
 
 // attributeTypes is an object type's attribute types, read in place when

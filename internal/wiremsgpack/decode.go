@@ -307,26 +307,7 @@ func (d *decoder) arrayLen() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n uint64
-	switch {
-	case c == 0xc0:
-		return -1, nil
-	case c >= 0x90 && c <= 0x9f:
-		return int(c & 0x0f), nil
-	case c == 0xdc:
-		n, err = d.uint(2)
-	case c == 0xdd:
-		n, err = d.uint(4)
-	default:
-		return 0, fmt.Errorf("msgpack: invalid code=%x decoding array length", c)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if n > uint64(len(d.buf)) { // each element takes at least a byte
-		return 0, errShort
-	}
-	return int(n), nil
+	return d.length(c, 0x90, 0xdc, "array")
 }
 
 // mapLen is a map's length, -1 for nil. An extension header before it is
@@ -344,18 +325,27 @@ func (d *decoder) mapLen() (int, error) {
 			return 0, err
 		}
 	}
+	return d.length(c, 0x80, 0xde, "map")
+}
+
+// length reads the length after code c of an array or map, whose fixed
+// form starts at fixed and whose 16-bit form is code16 (32-bit: code16+1).
+// A length longer than what is left cannot be right: each element takes
+// at least a byte.
+func (d *decoder) length(c, fixed, code16 byte, what string) (int, error) {
 	var n uint64
+	var err error
 	switch {
 	case c == 0xc0:
 		return -1, nil
-	case c >= 0x80 && c <= 0x8f:
+	case c >= fixed && c <= fixed+0x0f:
 		return int(c & 0x0f), nil
-	case c == 0xde:
+	case c == code16:
 		n, err = d.uint(2)
-	case c == 0xdf:
+	case c == code16+1:
 		n, err = d.uint(4)
 	default:
-		return 0, fmt.Errorf("msgpack: unexpected code=%x decoding map length", c)
+		return 0, fmt.Errorf("msgpack: invalid code=%x decoding %s length", c, what)
 	}
 	if err != nil {
 		return 0, err

@@ -66,12 +66,7 @@ func TestEncodeRefusesIncompleteObjects(t *testing.T) {
 
 func BenchmarkEncode(b *testing.B) {
 	g := gen{rng: rand.New(rand.NewSource(3))}
-	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
-		"backend": tftypes.String, "fqdn": tftypes.String, "ttl": tftypes.Number, "create_zone": tftypes.Bool,
-		"record_ids": tftypes.List{ElementType: tftypes.String},
-		"target": tftypes.List{ElementType: tftypes.Object{AttributeTypes: map[string]tftypes.Type{
-			"name": tftypes.String, "addresses": tftypes.List{ElementType: tftypes.String}, "weight": tftypes.Number}}},
-	}}
+	typ := benchType
 	v := g.value(typ, 0)
 	for v.IsNull() || !v.IsKnown() {
 		v = g.value(typ, 0)
