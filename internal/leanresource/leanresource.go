@@ -208,12 +208,11 @@ func (a *leaf) fix(p path.Path) {
 
 // pathIn is the leaf's path: its own when fixed, else under parent (an
 // element of a list block).
-func (a leaf) pathIn(parent path.Path) (path.Path, path.Expression) {
+func (a leaf) pathIn(parent path.Path) path.Path {
 	if a.fixed {
-		return a.path, a.expr
+		return a.path
 	}
-	p := parent.AtName(a.name)
-	return p, p.Expression()
+	return parent.AtName(a.name)
 }
 
 // Serves reports whether typeName is answered here rather than by the

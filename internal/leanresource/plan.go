@@ -151,8 +151,7 @@ func leavesDefaults(ctx context.Context, attrs []leaf, f map[string]tftypes.Valu
 		if !a.hasDefault || !child(config, a.name, a.tfType).IsNull() {
 			continue
 		}
-		p, _ := a.pathIn(parent)
-		if v, ok := a.defaultValue(ctx, p, diags); ok {
+		if v, ok := a.defaultValue(ctx, a.pathIn(parent), diags); ok {
 			f[a.name] = v
 		}
 	}

@@ -66,8 +66,8 @@ func (s *Server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.Vali
 		for i, e := range tfmodel.Elements(bv) {
 			elem := path.Root(b.name).AtListIndex(i)
 			for _, a := range b.attrs {
-				p, expr := a.pathIn(elem)
-				a.validate(ctx, p, expr, child(e, a.name, a.tfType), config, vcaps, &diags)
+				p := elem.AtName(a.name)
+				a.validate(ctx, p, p.Expression(), child(e, a.name, a.tfType), config, vcaps, &diags)
 			}
 		}
 	}
