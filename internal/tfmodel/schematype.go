@@ -17,22 +17,52 @@ import (
 // schemaTyper is what Get and Set need of a schema.
 type schemaTyper interface{ Type() attr.Type }
 
-// schemaTypes holds each schema's type, built once: Schema.Type walks every
-// attribute and block and was a tenth of each Get and Set. A schema is
-// known by its attribute map, which the framework builds once per resource
-// type and then hands to every call; the entry keeps the schema (so its map)
-// alive, so a map's address is never reused for another schema while cached.
+// A schema is known by its attribute map, which the framework builds once
+// per resource type and then hands to every call, and a schema object type
+// by its attribute type map in the same way. Each cache entry keeps that map
+// alive, so a map's address is never reused for another while cached.
 var (
-	schemaTypes     sync.Map // unsafe.Pointer (the attribute map) -> schemaType
-	schemaTypeCount atomic.Int32
+	// schemaTypes holds each schema's type: Schema.Type walks every
+	// attribute and block and was a tenth of each Get and Set.
+	schemaTypes byMap[attr.Type]
+	// objectTypes holds the wire type of each schema object type. Only types
+	// reached from a cached schema come here: those maps live as long as the
+	// schema.
+	objectTypes byMap[tftypes.Type]
 )
 
-// maxSchemaTypes bounds the cache for callers that build a schema per call.
+// maxSchemaTypes bounds each cache for callers that build a schema per call.
 const maxSchemaTypes = 1024
 
-type schemaType struct {
-	schema any // keeps the attribute map alive
-	typ    attr.Type
+// byMap holds what was built from a map, known by the map's identity, up to
+// maxSchemaTypes entries.
+type byMap[V any] struct {
+	m     sync.Map // unsafe.Pointer (the map) -> byMapEntry[V]
+	count atomic.Int32
+}
+
+type byMapEntry[V any] struct {
+	owner any // keeps the map alive
+	v     V
+}
+
+func (c *byMap[V]) load(key unsafe.Pointer) (V, bool) {
+	e, ok := c.m.Load(key)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	return e.(byMapEntry[V]).v, true
+}
+
+// store keeps v for key while there is room; owner holds the map.
+func (c *byMap[V]) store(key unsafe.Pointer, owner any, v V) {
+	if c.count.Load() >= maxSchemaTypes {
+		return
+	}
+	if _, loaded := c.m.LoadOrStore(key, byMapEntry[V]{owner: owner, v: v}); !loaded {
+		c.count.Add(1)
+	}
 }
 
 // typeOf is s.Type(), from the cache for resource and data source schemas.
@@ -47,15 +77,11 @@ func typeOf(s schemaTyper) attr.Type {
 	if key == nil {
 		return s.Type()
 	}
-	if e, ok := schemaTypes.Load(key); ok {
-		return e.(schemaType).typ
+	if typ, ok := schemaTypes.load(key); ok {
+		return typ
 	}
 	typ := s.Type()
-	if schemaTypeCount.Load() < maxSchemaTypes {
-		if _, loaded := schemaTypes.LoadOrStore(key, schemaType{schema: s, typ: typ}); !loaded {
-			schemaTypeCount.Add(1)
-		}
-	}
+	schemaTypes.store(key, s, typ)
 	return typ
 }
 
@@ -75,19 +101,6 @@ var (
 	tfNumber tftypes.Type = tftypes.Number
 )
 
-// objectTypes holds the wire type of each schema object type, known by its
-// attribute map as schemaTypes knows schemas. Only types reached from a
-// cached schema come here: those maps live as long as the schema.
-var (
-	objectTypes     sync.Map // unsafe.Pointer (AttrTypes) -> objectType
-	objectTypeCount atomic.Int32
-)
-
-type objectType struct {
-	typ    basetypes.ObjectType // keeps the map alive
-	tfType tftypes.Type
-}
-
 // terraformType is typ.TerraformType(ctx) without rebuilding it: the
 // framework's types build their wire type anew at every call, maps and all,
 // and Get and Set need one per value.
@@ -105,18 +118,14 @@ func terraformType(ctx context.Context, typ attr.Type) tftypes.Type {
 		if key == nil {
 			break
 		}
-		if e, ok := objectTypes.Load(key); ok {
-			return e.(objectType).tfType
+		if tf, ok := objectTypes.load(key); ok {
+			return tf
 		}
 		tf := tftypes.Object{AttributeTypes: make(map[string]tftypes.Type, len(t.AttrTypes))}
 		for name, at := range t.AttrTypes {
 			tf.AttributeTypes[name] = terraformType(ctx, at)
 		}
-		if objectTypeCount.Load() < maxSchemaTypes {
-			if _, loaded := objectTypes.LoadOrStore(key, objectType{typ: t, tfType: tf}); !loaded {
-				objectTypeCount.Add(1)
-			}
-		}
+		objectTypes.store(key, t, tf)
 		return tf
 	}
 	return typ.TerraformType(ctx)

@@ -53,7 +53,7 @@ func TestCachedTypesAreTheSchemas(t *testing.T) {
 	if got := typeOf(ds); !got.Equal(ds.Type()) {
 		t.Fatalf("data source schema: %s, want %s", got, ds.Type())
 	}
-	if n := schemaTypeCount.Load(); n > maxSchemaTypes {
+	if n := schemaTypes.count.Load(); n > maxSchemaTypes {
 		t.Fatalf("%d schema types cached, bound %d", n, maxSchemaTypes)
 	}
 }
@@ -63,13 +63,13 @@ func TestCachedTypesAreTheSchemas(t *testing.T) {
 func TestValueTypesAreNotCached(t *testing.T) {
 	ctx := context.Background()
 	ot := types.ObjectType{AttrTypes: map[string]attr.Type{"a": types.StringType, "b": types.ListType{ElemType: types.Int64Type}}}
-	before := objectTypeCount.Load()
+	before := objectTypes.count.Load()
 	for range 10 {
 		if got, want := valueTerraformType(ctx, ot), ot.TerraformType(ctx); !got.Equal(want) {
 			t.Fatalf("wire type %s, want %s", got, want)
 		}
 	}
-	if objectTypeCount.Load() != before {
+	if objectTypes.count.Load() != before {
 		t.Fatal("a value's object type was cached")
 	}
 	for _, typ := range []attr.Type{types.StringType, types.BoolType, types.Int64Type, types.Float64Type, types.NumberType, types.Int32Type, types.Float32Type} {
