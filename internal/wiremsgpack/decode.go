@@ -34,11 +34,7 @@ var (
 // an error there too). Bytes after the value are ignored, as there.
 func Decode(data []byte, typ tftypes.Type) (tftypes.Value, error) {
 	d := decoder{buf: data}
-	v, err := d.value(typ)
-	if err != nil {
-		return tftypes.Value{}, err
-	}
-	return v, nil
+	return d.value(typ)
 }
 
 type decoder struct {
@@ -125,24 +121,33 @@ func (d *decoder) uint(n int) (uint64, error) {
 
 func isExt(c byte) bool { return (c >= 0xc7 && c <= 0xc9) || (c >= 0xd4 && c <= 0xd8) }
 
-// skipExt steps over an extension (Terraform's unknown values).
+// skipExt steps over an extension (Terraform's unknown values) whose code
+// c was read: its length, if not fixed by c, its type and its data.
 func (d *decoder) skipExt(c byte) error {
-	var n int
-	switch c {
-	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
+	n := 0
+	if c >= 0xd4 && c <= 0xd8 {
 		n = 1 << (c - 0xd4)
-	default:
-		l, err := d.uint(1 << (c - 0xc7))
+	} else {
+		l, err := d.bounded(d.uint(1 << (c - 0xc7)))
 		if err != nil {
 			return err
 		}
-		if l > math.MaxInt32 {
-			return errShort
-		}
-		n = int(l)
+		n = l
 	}
-	_, err := d.read(1 + n) // the extension's type byte, then its data
+	_, err := d.read(1 + n)
 	return err
+}
+
+// bounded is a length read from the data, refused when longer than all of
+// the data: no value can be, and trusting it would allocate what it claims.
+func (d *decoder) bounded(n uint64, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	if n > uint64(len(d.buf)) {
+		return 0, errShort
+	}
+	return int(n), nil
 }
 
 // value reads one value of type typ.
@@ -203,28 +208,19 @@ func (d *decoder) bytesLen() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n uint64
 	switch {
 	case c == 0xc0:
 		return -1, nil
 	case c >= 0xa0 && c <= 0xbf:
 		return int(c & 0x1f), nil
 	case c == 0xd9 || c == 0xc4:
-		n, err = d.uint(1)
+		return d.bounded(d.uint(1))
 	case c == 0xda || c == 0xc5:
-		n, err = d.uint(2)
+		return d.bounded(d.uint(2))
 	case c == 0xdb || c == 0xc6:
-		n, err = d.uint(4)
-	default:
-		return 0, fmt.Errorf("msgpack: invalid code=%x decoding string/bytes length", c)
+		return d.bounded(d.uint(4))
 	}
-	if err != nil {
-		return 0, err
-	}
-	if n > uint64(len(d.buf)) {
-		return 0, errShort
-	}
-	return int(n), nil
+	return 0, fmt.Errorf("msgpack: invalid code=%x decoding string/bytes length", c)
 }
 
 func (d *decoder) string() (string, error) {
@@ -310,62 +306,30 @@ func (d *decoder) arrayLen() (int, error) {
 	return d.length(c, 0x90, 0xdc, "array")
 }
 
-// mapLen is a map's length, -1 for nil. An extension header before it is
-// stepped over, as the general reader does.
+// mapLen is a map's length, -1 for nil. (An extension where a map is due
+// never reaches here: value reads any extension as an unknown value.)
 func (d *decoder) mapLen() (int, error) {
 	c, err := d.byte1()
 	if err != nil {
 		return 0, err
-	}
-	if isExt(c) {
-		if err := d.skipExtHeader(c); err != nil {
-			return 0, err
-		}
-		if c, err = d.byte1(); err != nil {
-			return 0, err
-		}
 	}
 	return d.length(c, 0x80, 0xde, "map")
 }
 
 // length reads the length after code c of an array or map, whose fixed
 // form starts at fixed and whose 16-bit form is code16 (32-bit: code16+1).
-// A length longer than what is left cannot be right: each element takes
-// at least a byte.
 func (d *decoder) length(c, fixed, code16 byte, what string) (int, error) {
-	var n uint64
-	var err error
 	switch {
 	case c == 0xc0:
 		return -1, nil
 	case c >= fixed && c <= fixed+0x0f:
 		return int(c & 0x0f), nil
 	case c == code16:
-		n, err = d.uint(2)
+		return d.bounded(d.uint(2))
 	case c == code16+1:
-		n, err = d.uint(4)
-	default:
-		return 0, fmt.Errorf("msgpack: invalid code=%x decoding %s length", c, what)
+		return d.bounded(d.uint(4))
 	}
-	if err != nil {
-		return 0, err
-	}
-	if n > uint64(len(d.buf)) {
-		return 0, errShort
-	}
-	return int(n), nil
-}
-
-// skipExtHeader steps over an extension's header (length and type), not
-// its data.
-func (d *decoder) skipExtHeader(c byte) error {
-	if c >= 0xc7 && c <= 0xc9 {
-		if _, err := d.read(1 << (c - 0xc7)); err != nil {
-			return err
-		}
-	}
-	_, err := d.read(1)
-	return err
+	return 0, fmt.Errorf("msgpack: invalid code=%x decoding %s length", c, what)
 }
 
 func (d *decoder) elements(elem tftypes.Type, n int) ([]tftypes.Value, error) {
