@@ -12,7 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	awsbase "github.com/ha-blueprints/terraform-provider-ha/internal/aws"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/devprovider"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
@@ -65,9 +67,25 @@ func newCLI(t *testing.T, cli CLI, dir, config string) *cliRun {
 	if err := os.WriteFile(filepath.Join(root, "main.tf"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := &cliRun{t: t, cli: cli, dir: root, env: append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")}
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	r := &cliRun{t: t, cli: cli, dir: root, env: append(env, shortBackoff()...)}
 	r.run("get")
 	return r
+}
+
+// shortBackoff shortens the provider's retry waits (aws.BackoffVar,
+// gcp.BackoffVar) where the environment does not set them. The fault tests
+// check that every call converges and nothing is made twice, which does not
+// depend on how long a wait is; bench/faults, which reports the wall time a
+// user would see, sets the real units.
+func shortBackoff() []string {
+	var env []string
+	for name, unit := range map[string]string{awsbase.BackoffVar: "20ms", gcp.BackoffVar: "20ms"} {
+		if _, set := os.LookupEnv(name); !set {
+			env = append(env, name+"="+unit)
+		}
+	}
+	return env
 }
 
 func (r *cliRun) run(args ...string) string {

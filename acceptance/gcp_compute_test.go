@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"sort"
 	"strconv"
@@ -36,22 +34,6 @@ func gcloudJSON(args ...string) (any, error) {
 	}
 	var v any
 	return v, json.Unmarshal([]byte(out), &v)
-}
-
-// gcloud runs one gcloud command in the test's project.
-func gcloud(args ...string) (string, error) {
-	cmd := exec.Command("gcloud", append(args, "--project", os.Getenv("HA_GCP_PROJECT"))...)
-	cmd.Env = append(os.Environ(), "CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true", "CLOUDSDK_CORE_DISABLE_PROMPTS=1")
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			stderr = string(ee.Stderr)
-		}
-		return "", fmt.Errorf("gcloud %s: %w: %s", strings.Join(args, " "), err, stderr)
-	}
-	return string(out), nil
 }
 
 // gcloudObject is gcloud's JSON output of a describe.
@@ -91,7 +73,7 @@ func useGCP(t *testing.T) {
 	t.Helper()
 	env := UseServices(t, services.GCP)
 	old := gcp.Poll
-	gcp.Poll = 100 * time.Millisecond
+	gcp.Poll = 25 * time.Millisecond
 	t.Cleanup(func() { gcp.Poll = old })
 	t.Cleanup(func() { checkGCPContract(t, env["HA_GCP_LOCAL_URL"]) })
 }

@@ -54,7 +54,7 @@ func startGCP(ctx context.Context, dir string) (*Process, map[string]string, err
 		"HA_GCP_LOCAL_URL":         base,
 		// The endpoint moves operations on per poll: out-of-process
 		// providers poll it often.
-		"HA_GCP_POLL_INTERVAL":                    "200ms",
+		"HA_GCP_POLL_INTERVAL":                    "25ms",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE": base + "/compute/v1/",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_SQL":     base + "/",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_DNS":     base + "/dns/v1/",

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -140,6 +142,33 @@ func probeTCP(ctx context.Context, u *url.URL) error {
 // MaxBackoff caps the wait between two attempts of one call.
 const MaxBackoff = 10 * time.Second
 
+// BackoffVar sets the unit of the retry waits for a provider process (a Go
+// duration; 1s, the SDK's, when unset): the retry after attempt n waits up to
+// 2^n units, at most 10 units. Tests that fault a third of the calls of a
+// local endpoint shorten it; what they check (every call converges, nothing
+// is made twice) does not depend on how long a wait is.
+const BackoffVar = "HA_AWS_BACKOFF_UNIT"
+
+// backoffUnit is BackoffVar's value, or a second.
+func backoffUnit() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(BackoffVar)); err == nil && d > 0 {
+		return d
+	}
+	return time.Second
+}
+
+// jitterBackoff is the SDK's exponential backoff with full jitter
+// (retry.ExponentialJitterBackoff) counted in units rather than seconds:
+// a random wait below unit·2^attempt while that is under max, else max.
+type jitterBackoff struct{ unit, max time.Duration }
+
+func (b jitterBackoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
+	if attempt >= 62 || b.unit<<attempt > b.max || b.unit<<attempt <= 0 {
+		return b.max, nil
+	}
+	return time.Duration(rand.Int64N(int64(b.unit << attempt))), nil
+}
+
 // newRetryer is the standard retryer (exponential backoff with full jitter on
 // throttling, 5xx and transient connection errors) with our attempt count,
 // except that a location known unreachable is never retried. The client-side
@@ -151,8 +180,9 @@ func newRetryer(maxAttempts int) func() sdkaws.Retryer {
 	return func() sdkaws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = maxAttempts
-			o.MaxBackoff = MaxBackoff
-			o.Backoff = retry.NewExponentialJitterBackoff(MaxBackoff)
+			unit := backoffUnit()
+			o.MaxBackoff = unit * (MaxBackoff / time.Second)
+			o.Backoff = jitterBackoff{unit: unit, max: o.MaxBackoff}
 			o.RateLimiter = ratelimit.None
 			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) sdkaws.Ternary {
 				var ue *UnreachableError

@@ -218,3 +218,42 @@ func TestSession_lostLocationsNeverContacted(t *testing.T) {
 		t.Error("Verify did not reach the endpoint through a region that is not lost")
 	}
 }
+
+// The retry waits follow the SDK's schedule (a random wait below 2^n units
+// after attempt n, 10 units once that is more), in seconds by default and in
+// the unit HA_AWS_BACKOFF_UNIT gives.
+func TestRetryBackoffSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		unit time.Duration
+	}{{"", time.Second}, {"20ms", 20 * time.Millisecond}, {"nonsense", time.Second}} {
+		t.Setenv(BackoffVar, tc.env)
+		r, ok := newRetryer(5)().(interface {
+			RetryDelay(int, error) (time.Duration, error)
+		})
+		if !ok {
+			t.Fatal("the retryer has no RetryDelay")
+		}
+		for attempt := 1; attempt <= 6; attempt++ {
+			ceiling := tc.unit << attempt
+			if ceiling > 10*tc.unit {
+				ceiling = 10 * tc.unit
+			}
+			var top time.Duration
+			for i := 0; i < 200; i++ {
+				d, err := r.RetryDelay(attempt, errors.New("throttled"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d < 0 || d > ceiling {
+					t.Fatalf("unit %v, attempt %d: wait %v outside [0, %v]", tc.unit, attempt, d, ceiling)
+				}
+				top = max(top, d)
+			}
+			// Jittered below the cap, the cap itself above it.
+			if ceiling == 10*tc.unit && top != ceiling || ceiling < 10*tc.unit && (top == ceiling || top < ceiling/2) {
+				t.Errorf("unit %v, attempt %d: longest of 200 waits %v, ceiling %v", tc.unit, attempt, top, ceiling)
+			}
+		}
+	}
+}

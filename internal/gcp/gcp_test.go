@@ -342,3 +342,25 @@ func TestDoWaitsInTheOperationsScope(t *testing.T) {
 		t.Errorf("polls:\n%s\nwant:\n%s", strings.Join(polls, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A provider process takes its poll interval and retry unit from the
+// environment; anything but a positive duration leaves the defaults.
+func TestPollAndBackoffFromEnv(t *testing.T) {
+	oldPoll, oldBackoff := Poll, Backoff
+	t.Cleanup(func() { Poll, Backoff = oldPoll, oldBackoff })
+
+	t.Setenv(PollVar, "25ms")
+	t.Setenv(BackoffVar, "10ms")
+	fromEnv()
+	if Poll != 25*time.Millisecond || Backoff.Initial != 5*time.Millisecond || Backoff.Max != 200*time.Millisecond || Backoff.Attempts != oldBackoff.Attempts {
+		t.Errorf("poll %v, backoff %+v", Poll, Backoff)
+	}
+
+	Poll, Backoff = oldPoll, oldBackoff
+	t.Setenv(PollVar, "-1s")
+	t.Setenv(BackoffVar, "soon")
+	fromEnv()
+	if Poll != oldPoll || Backoff != oldBackoff {
+		t.Errorf("bad settings changed poll %v, backoff %+v", Poll, Backoff)
+	}
+}

@@ -21,9 +21,22 @@ var Poll = 2 * time.Second
 // waited for in less time.
 const PollVar = "HA_GCP_POLL_INTERVAL"
 
-func init() {
+// BackoffVar sets the unit of Backoff for a provider process (a Go
+// duration; 1s when unset): the first retry waits up to half a unit, the
+// longest wait is 20 units. Tests that fault a third of the calls of the
+// local endpoint shorten it; what they check (every call converges, nothing
+// is made twice) does not depend on how long a wait is.
+const BackoffVar = "HA_GCP_BACKOFF_UNIT"
+
+func init() { fromEnv() }
+
+// fromEnv applies PollVar and BackoffVar where they hold a positive duration.
+func fromEnv() {
 	if d, err := time.ParseDuration(os.Getenv(PollVar)); err == nil && d > 0 {
 		Poll = d
+	}
+	if d, err := time.ParseDuration(os.Getenv(BackoffVar)); err == nil && d > 0 {
+		Backoff.Initial, Backoff.Max = d/2, 20*d
 	}
 }
 
