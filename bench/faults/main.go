@@ -58,7 +58,7 @@ func sweep(bp, rates string, seed int64) bool {
 		cmd := exec.Command("go", "test", "-count=1", "-timeout", "60m", "-run", test, "-v", "./acceptance/")
 		cmd.Env = append(os.Environ(), "TF_ACC=1", "HA_SERVICES_ENV=", "HA_FAULT_RATE="+r+"%", fmt.Sprintf("HA_FAULT_SEED=%d", seed), "HA_FAULT_BLUEPRINTS="+bp,
 			// The retry waits a user has (the tests shorten them).
-			"HA_AWS_BACKOFF_UNIT=1s")
+			"HA_AWS_BACKOFF_UNIT=1s", "HA_GCP_BACKOFF_UNIT=1s")
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
