@@ -160,10 +160,11 @@ func backoffUnit() time.Duration {
 // jitterBackoff is the SDK's exponential backoff with full jitter
 // (retry.ExponentialJitterBackoff) counted in units rather than seconds:
 // a random wait below unit·2^attempt while that is under max, else max.
+// The comparison shifts max down, so a long unit cannot overflow it.
 type jitterBackoff struct{ unit, max time.Duration }
 
 func (b jitterBackoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
-	if attempt >= 62 || b.unit<<attempt > b.max || b.unit<<attempt <= 0 {
+	if attempt < 0 || attempt >= 63 || b.unit > b.max>>attempt {
 		return b.max, nil
 	}
 	return time.Duration(rand.Int64N(int64(b.unit << attempt))), nil

@@ -257,3 +257,19 @@ func TestRetryBackoffSchedule(t *testing.T) {
 		}
 	}
 }
+
+// A long unit reaches the cap without overflowing unit·2^attempt (an hour
+// after 25 attempts is past any time.Duration).
+func TestRetryBackoffLongUnit(t *testing.T) {
+	b := jitterBackoff{unit: time.Hour, max: 10 * time.Hour}
+	for _, attempt := range []int{4, 25, 40, 63, 100} {
+		if d, err := b.BackoffDelay(attempt, nil); err != nil || d != b.max {
+			t.Errorf("attempt %d: %v, %v; want the cap %v", attempt, d, err, b.max)
+		}
+	}
+	for range 100 {
+		if d, _ := b.BackoffDelay(3, nil); d < 0 || d >= 8*time.Hour {
+			t.Fatalf("attempt 3: %v, want below 8h", d)
+		}
+	}
+}
