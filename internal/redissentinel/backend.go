@@ -244,36 +244,74 @@ func (g Group) addr(m Member, port int) string {
 	return net.JoinHostPort(m.Address, strconv.Itoa(port))
 }
 
-// master asks the Sentinels which host is master; the answer of a majority
-// of those that answer wins. "" when none answers.
+// master asks the Sentinels which host is master. A Sentinel that missed
+// a failover (it was restarted, or its hello messages are late) still names
+// the old master, so the answer with the newest configuration epoch wins,
+// as it does among the Sentinels themselves; a majority of those breaks a
+// tie. "" when none answers.
 func (s *session) master(ctx context.Context) (string, error) {
-	votes := map[string]int{}
+	var views []sentinelView
 	var errs []error
 	for _, m := range s.g.Members {
-		v, err := call(ctx, s.g.addr(m, s.g.sentinelPort()), s.g.Password, "SENTINEL", "get-master-addr-by-name", s.g.Name)
+		v, err := call(ctx, s.g.addr(m, s.g.sentinelPort()), s.g.Password, "SENTINEL", "master", s.g.Name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sentinel on %s: %w", m.Name, err))
 			continue
 		}
-		if a, ok := v.([]any); ok && len(a) == 2 {
-			addr, _ := a[0].(string)
-			for _, h := range s.g.Members {
-				if h.Address == addr {
-					votes[h.Name]++
-				}
+		f := pairs(v)
+		epoch, _ := strconv.ParseInt(f["config-epoch"], 10, 64)
+		for _, h := range s.g.Members {
+			if h.Address == f["ip"] {
+				views = append(views, sentinelView{Master: h.Name, Epoch: epoch})
 			}
 		}
 	}
-	best, n := "", 0
-	for h, v := range votes {
-		if v > n || (v == n && h < best) {
-			best, n = h, v
+	if best := newestMaster(views); best != "" {
+		return best, nil
+	}
+	return "", errors.Join(errs...)
+}
+
+// sentinelView is one Sentinel's answer: the master it names and the
+// configuration epoch of that configuration.
+type sentinelView struct {
+	Master string
+	Epoch  int64
+}
+
+// newestMaster is the master of the newest configuration epoch among
+// views; among views of that epoch the one most name, then the first by
+// name. "" for no views.
+func newestMaster(views []sentinelView) string {
+	var top int64 = -1
+	for _, v := range views {
+		top = max(top, v.Epoch)
+	}
+	votes := map[string]int{}
+	for _, v := range views {
+		if v.Epoch == top {
+			votes[v.Master]++
 		}
 	}
-	if best == "" {
-		return "", errors.Join(errs...)
+	best, n := "", 0
+	for h, c := range votes {
+		if c > n || (c == n && h < best) {
+			best, n = h, c
+		}
 	}
-	return best, nil
+	return best
+}
+
+// pairs reads a Sentinel's flat key/value array reply into a map.
+func pairs(v any) map[string]string {
+	kv, _ := v.([]any)
+	f := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		val, _ := kv[i+1].(string)
+		f[k] = val
+	}
+	return f
 }
 
 // replicas are the hosts the master's Redis reports as online replicas.
@@ -355,13 +393,7 @@ func (s *session) sentinelsAcquainted(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("sentinel on %s: %w", m.Name, err)
 		}
-		kv, _ := v.([]any)
-		f := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			k, _ := kv[i].(string)
-			val, _ := kv[i+1].(string)
-			f[k] = val
-		}
+		f := pairs(v)
 		// At least: a restarted Sentinel may be listed twice until the
 		// others drop its old id.
 		o, _ := strconv.Atoi(f["num-other-sentinels"])

@@ -7,8 +7,9 @@
 // daemons through pid files. Redis and Sentinel rewrite their own
 // configuration on a failover, so they run from copies (*.run.conf) made at
 // start; the managed files stay as delivered, so a hand edit shows as drift.
-// At start ctl.sh asks the other Sentinels for the current master, so a
-// restarted host rejoins as a replica of whoever was promoted meanwhile.
+// At start ctl.sh asks the other Sentinels for the current master (the
+// answer of the newest configuration epoch), so a restarted host rejoins
+// as a replica of whoever was promoted meanwhile.
 package redissentinel
 
 import (
@@ -294,7 +295,8 @@ func (g Group) sentinelConf(self Member) string {
 }
 
 // ctl is the host's control script: start (what does not run), restart,
-// stop and running, for both daemons, through their pid files.
+// stop and running, for both daemons, through their pid files; master
+// prints the master a start would follow.
 func (g Group) ctl(self Member) string {
 	var peers []string
 	var master Member
@@ -324,12 +326,19 @@ stop() {
   rm -f "$D/$1.pid"
 }
 # The current master as the other Sentinels know it, else the declared one.
+# A Sentinel that missed a failover still names the old master: the answer
+# with the newest configuration epoch wins, as among the Sentinels.
 current() {
+  best=""; top=-1
   for s in %s; do
-    m="$(timeout 2 redis-cli -h "$s" -p %d --raw sentinel get-master-addr-by-name "$NAME" 2>/dev/null | tr '\n' ' ')"
-    case "$m" in *.*" "[0-9]*) echo "$m"; return;; esac
+    v="$(timeout 2 redis-cli -h "$s" -p %d --raw sentinel master "$NAME" 2>/dev/null |
+      awk 'NR %% 2 == 1 { k = $0; next } k == "ip" { ip = $0 } k == "port" { p = $0 } k == "config-epoch" { e = $0 }
+        END { if (ip ~ /[.:]/ && p ~ /^[0-9]+$/ && e ~ /^[0-9]+$/) print e, ip, p }')"
+    [ -n "$v" ] || continue
+    set -- $v
+    if [ "$1" -gt "$top" ]; then top="$1"; best="$2 $3"; fi
   done
-  echo "%s %d"
+  if [ -n "$best" ]; then echo "$best"; else echo "%s %d"; fi
 }
 waitpid() {
   i=0; while ! running "$1" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
@@ -353,7 +362,8 @@ case "${1:-}" in
   restart) stop sentinel; stop redis; start ;;
   stop) stop sentinel; stop redis; rm -f "$D/redis.run.conf" "$D/sentinel.run.conf" ;;
   running) running redis && running sentinel ;;
-  *) echo "usage: $0 start|restart|stop|running" >&2; exit 2 ;;
+  master) current ;;
+  *) echo "usage: $0 start|restart|stop|running|master" >&2; exit 2 ;;
 esac
 `, header(g.Name), q(g.Dir(self.Name)), q(g.Name), strings.Join(peers, " "), g.sentinelPort(), master.Address, g.port(), q(self.Address), g.Quorum())
 }

@@ -186,3 +186,106 @@ func TestCtlStartsRealDaemons(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// A Sentinel that missed a failover still names the old master. ctl.sh
+// (whose answer a restarted host follows) and the backend both take the
+// newest configuration epoch, not the first or most common answer: real
+// Sentinels on loopback, the first asked holding epoch 0 and the second
+// epoch 7 for a different master.
+func TestCurrentMasterIsTheNewestEpoch(t *testing.T) {
+	for _, bin := range []string{"redis-server", "redis-sentinel", "redis-cli"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Fatalf("%s not installed (scripts/install-deps.sh): %v", bin, err)
+		}
+	}
+	g := labGroup()
+	g.BaseDir = t.TempDir()
+	g.Port, g.SentinelPort = freePort(t), freePort(t)
+	g.Members[0].Address, g.Members[1].Address, g.Members[2].Address = "127.0.0.1", "127.0.0.2", "127.0.0.3"
+	start := func(bin, dir, conf string) {
+		t.Helper()
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		path := dir + "/" + bin + ".conf"
+		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, path).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", bin, err, out)
+		}
+		t.Cleanup(func() {
+			if pid, err := os.ReadFile(dir + "/pid"); err == nil {
+				if p, err := strconv.Atoi(strings.TrimSpace(string(pid))); err == nil {
+					if proc, err := os.FindProcess(p); err == nil {
+						_ = proc.Kill()
+					}
+				}
+			}
+		})
+	}
+	base := func(addr string, port int, dir string) string {
+		return "bind " + addr + "\nport " + itoa(port) + "\nrequirepass " + g.Password + "\ndaemonize yes\npidfile " + dir + "/pid\nlogfile " + dir + "/log\ndir " + dir + "\n"
+	}
+	for i, m := range g.Members[1:] {
+		d := g.BaseDir + "/lab/" + m.Name
+		start("redis-server", d+"/redis", base(m.Address, g.Port, d+"/redis")+"save \"\"\n")
+		sentinel := base(m.Address, g.SentinelPort, d+"/sentinel") +
+			"sentinel monitor " + g.Name + " " + m.Address + " " + itoa(g.Port) + " 2\nsentinel auth-pass " + g.Name + " " + g.Password + "\n"
+		if i == 1 {
+			sentinel += "sentinel config-epoch " + g.Name + " 7\nsentinel current-epoch 7\n"
+		}
+		start("redis-sentinel", d+"/sentinel", sentinel)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, m := range g.Members[1:] {
+		for {
+			v, err := call(ctx, net.JoinHostPort(m.Address, itoa(g.SentinelPort)), g.Password, "SENTINEL", "master", g.Name)
+			if err == nil && pairs(v)["ip"] == m.Address {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("sentinel on %s: %v %v", m.Address, v, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	fs, err := g.Files("r1-h01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(g.Dir("r1-h01"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if err := os.WriteFile(f.Path, f.Content, os.FileMode(f.Mode)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command("sh", g.Dir("r1-h01")+"/ctl.sh", "master").CombinedOutput()
+	if want := "127.0.0.3 " + itoa(g.Port); err != nil || strings.TrimSpace(string(out)) != want {
+		t.Errorf("ctl.sh master: %q (%v), want %q", out, err, want)
+	}
+	s := &session{g: g}
+	if m, err := s.master(ctx); err != nil || m != "r2-h01" {
+		t.Errorf("backend's master: %q (%v), want r2-h01", m, err)
+	}
+}
+
+func TestNewestMaster(t *testing.T) {
+	for _, c := range []struct {
+		views []sentinelView
+		want  string
+	}{
+		{nil, ""},
+		{[]sentinelView{{"a", 0}, {"a", 0}, {"b", 1}}, "b"},
+		{[]sentinelView{{"b", 2}, {"a", 2}, {"b", 2}}, "b"},
+		{[]sentinelView{{"c", 3}, {"a", 3}}, "a"},
+	} {
+		if got := newestMaster(c.views); got != c.want {
+			t.Errorf("newestMaster(%v) = %q, want %q", c.views, got, c.want)
+		}
+	}
+}
