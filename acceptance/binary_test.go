@@ -3,6 +3,8 @@ package acceptance
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -22,14 +24,15 @@ import (
 // The same dump shows whether anything reads the runtime's heap profile:
 // when nothing does, the linker turns allocation sampling off, which saves
 // every provider process a stack walk per 512 KB allocated and the table of
-// those stacks (0.5 to 1 MB resident).
+// those stacks (0.5 to 1 MB resident). And the binary is static.
 func TestProviderBinaryLinksNoReflectMethod(t *testing.T) {
 	if testing.Short() {
 		t.Skip("links the provider (about 10 s)")
 	}
-	cmd := exec.Command("go", "build", "-tags", devprovider.BuildTags, "-ldflags=-dumpdep",
-		"-o", filepath.Join(t.TempDir(), "provider"), ".")
+	bin := filepath.Join(t.TempDir(), "provider")
+	cmd := exec.Command("go", "build", "-tags", devprovider.BuildTags, "-ldflags=-dumpdep", "-o", bin, ".")
 	cmd.Dir = RepoRoot()
+	cmd.Env = append(os.Environ(), devprovider.BuildEnv...)
 	var dump bytes.Buffer
 	cmd.Stderr = &dump
 	if err := cmd.Run(); err != nil {
@@ -60,6 +63,22 @@ func TestProviderBinaryLinksNoReflectMethod(t *testing.T) {
 	if len(heapProfile) > 0 {
 		t.Errorf("the provider reads the runtime's heap profile (%s), which keeps allocation sampling on in every "+
 			"provider process: write heap profiles from tests and benchmarks instead", strings.Join(heapProfile, "; "))
+	}
+	// Built as devprovider and `make build` build it, the binary links no
+	// C library: no dynamic loader or libc to map and relocate per start.
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	libs, _ := f.ImportedLibraries()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			libs = append(libs, "a dynamic loader (PT_INTERP)")
+		}
+	}
+	if len(libs) > 0 {
+		t.Errorf("the provider links %s: a package now needs cgo (see devprovider.BuildEnv)", strings.Join(libs, ", "))
 	}
 }
 
