@@ -119,29 +119,9 @@ func TestRenderedFiles(t *testing.T) {
 // loopback starts as master (no peer Sentinel answers), both daemons
 // accept their configuration, and stop leaves nothing running.
 func TestCtlStartsRealDaemons(t *testing.T) {
-	for _, bin := range []string{"redis-server", "redis-sentinel", "redis-cli"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s not installed (scripts/install-deps.sh): %v", bin, err)
-		}
-	}
-	g := labGroup()
-	g.BaseDir = t.TempDir()
-	g.Port, g.SentinelPort = freePort(t), freePort(t)
-	g.Members[0].Address = "127.0.0.1"
 	// Peers that refuse at once: no peer Sentinel answers.
-	g.Members[1].Address, g.Members[2].Address = "127.0.0.2", "127.0.0.3"
-	fs, err := g.Files("r1-h01")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fs {
-		if err := os.MkdirAll(g.Dir("r1-h01"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(f.Path, f.Content, os.FileMode(f.Mode)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	g := loopbackGroup(t)
+	writeFiles(t, g, "r1-h01")
 	ctl := g.Dir("r1-h01") + "/ctl.sh"
 	run := func(arg string) error {
 		out, err := exec.Command("sh", ctl, arg).CombinedOutput()
@@ -187,12 +167,10 @@ func TestCtlStartsRealDaemons(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// A Sentinel that missed a failover still names the old master. ctl.sh
-// (whose answer a restarted host follows) and the backend both take the
-// newest configuration epoch, not the first or most common answer: real
-// Sentinels on loopback, the first asked holding epoch 0 and the second
-// epoch 7 for a different master.
-func TestCurrentMasterIsTheNewestEpoch(t *testing.T) {
+// loopbackGroup is labGroup on 127.0.0.1 to 127.0.0.3 with free ports and
+// its files under a temporary directory, for the real daemons.
+func loopbackGroup(t *testing.T) Group {
+	t.Helper()
 	for _, bin := range []string{"redis-server", "redis-sentinel", "redis-cli"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			t.Fatalf("%s not installed (scripts/install-deps.sh): %v", bin, err)
@@ -202,6 +180,33 @@ func TestCurrentMasterIsTheNewestEpoch(t *testing.T) {
 	g.BaseDir = t.TempDir()
 	g.Port, g.SentinelPort = freePort(t), freePort(t)
 	g.Members[0].Address, g.Members[1].Address, g.Members[2].Address = "127.0.0.1", "127.0.0.2", "127.0.0.3"
+	return g
+}
+
+// writeFiles writes host's managed files where ctl.sh expects them.
+func writeFiles(t *testing.T, g Group, host string) {
+	t.Helper()
+	fs, err := g.Files(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(g.Dir(host), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if err := os.WriteFile(f.Path, f.Content, os.FileMode(f.Mode)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A Sentinel that missed a failover still names the old master. ctl.sh
+// (whose answer a restarted host follows) and the backend both take the
+// newest configuration epoch, not the first or most common answer: real
+// Sentinels on loopback, the first asked holding epoch 0 and the second
+// epoch 7 for a different master.
+func TestCurrentMasterIsTheNewestEpoch(t *testing.T) {
+	g := loopbackGroup(t)
 	start := func(bin, dir, conf string) {
 		t.Helper()
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -252,18 +257,7 @@ func TestCurrentMasterIsTheNewestEpoch(t *testing.T) {
 		}
 	}
 
-	fs, err := g.Files("r1-h01")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(g.Dir("r1-h01"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fs {
-		if err := os.WriteFile(f.Path, f.Content, os.FileMode(f.Mode)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, g, "r1-h01")
 	out, err := exec.Command("sh", g.Dir("r1-h01")+"/ctl.sh", "master").CombinedOutput()
 	if want := "127.0.0.3 " + itoa(g.Port); err != nil || strings.TrimSpace(string(out)) != want {
 		t.Errorf("ctl.sh master: %q (%v), want %q", out, err, want)
