@@ -19,18 +19,21 @@ var NUTUnits = []string{"ups-a", "ups-b"}
 // UPSDevice writes the state a dummy-ups driver serves for one unit; tests
 // call it to switch a unit to battery ("OB") and back ("OL").
 func UPSDevice(dir, unit, status string, charge, runtime, load int) error {
+	// dummy-ups hands upsd each value as it reads it, so a client can read
+	// the file half applied: the status comes last, so that whoever waits
+	// for it to change sees the other values already changed.
 	body := fmt.Sprintf(`device.mfr: HA Blueprints
 device.model: Simulated
 ups.mfr: HA Blueprints
 ups.model: Simulated
-ups.status: %s
 battery.charge: %d
 battery.runtime: %d
 ups.load: %d
 ups.realpower.nominal: 9000
 input.voltage: 230
 output.voltage: 230
-`, status, charge, runtime, load)
+ups.status: %s
+`, charge, runtime, load, status)
 	// Write then rename, so the driver never reads half a file.
 	path := filepath.Join(dir, unit+".dev")
 	var prev time.Time

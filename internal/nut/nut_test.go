@@ -51,7 +51,8 @@ func TestStatusAgainstUpsd(t *testing.T) {
 	deadline := start.Add(20 * time.Second)
 	for {
 		s, err = c.Status(ctx, "ups-a")
-		if err == nil && s.OnBattery {
+		// dummy-ups hands upsd one value at a time: wait for all of them.
+		if err == nil && s.OnBattery && s.Charge == 12 && s.Runtime == 90 && s.Load == 61 {
 			break
 		}
 		if time.Now().After(deadline) {
