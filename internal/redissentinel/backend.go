@@ -244,6 +244,17 @@ func (g Group) addr(m Member, port int) string {
 	return net.JoinHostPort(m.Address, strconv.Itoa(port))
 }
 
+// hostAt is the name of the member at addr, as Redis and Sentinel report
+// hosts by address.
+func (g Group) hostAt(addr string) (string, bool) {
+	for _, m := range g.Members {
+		if m.Address == addr {
+			return m.Name, true
+		}
+	}
+	return "", false
+}
+
 // master asks the Sentinels which host is master. A Sentinel that missed
 // a failover (it was restarted, or its hello messages are late) still names
 // the old master, so the answer with the newest configuration epoch wins,
@@ -260,10 +271,8 @@ func (s *session) master(ctx context.Context) (string, error) {
 		}
 		f := pairs(v)
 		epoch, _ := strconv.ParseInt(f["config-epoch"], 10, 64)
-		for _, h := range s.g.Members {
-			if h.Address == f["ip"] {
-				views = append(views, sentinelView{Master: h.Name, Epoch: epoch})
-			}
+		if h, ok := s.g.hostAt(f["ip"]); ok {
+			views = append(views, sentinelView{Master: h, Epoch: epoch})
 		}
 	}
 	if best := newestMaster(views); best != "" {
@@ -337,10 +346,8 @@ func (s *session) replicas(ctx context.Context, master string) ([]string, error)
 		}
 		for _, kv := range strings.Split(val, ",") {
 			if ip, ok := strings.CutPrefix(kv, "ip="); ok {
-				for _, m := range s.g.Members {
-					if m.Address == ip {
-						out = append(out, m.Name)
-					}
+				if h, ok := s.g.hostAt(ip); ok {
+					out = append(out, h)
 				}
 			}
 		}
