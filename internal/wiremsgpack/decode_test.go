@@ -1,151 +1,11 @@
 package wiremsgpack
 
 import (
-	"fmt"
-	"math/big"
-	"math/rand"
 	"testing"
 
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tftypesgen"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
-
-// gen makes random types and values of them, as Terraform sends them:
-// nulls and unknowns anywhere, numbers that travel as integers, floats and
-// strings, dynamic values with their type.
-type gen struct{ rng *rand.Rand }
-
-func (g gen) typ(depth int) tftypes.Type {
-	n := 4
-	if depth < 3 {
-		n = 10
-	}
-	switch g.rng.Intn(n) {
-	case 0:
-		return tftypes.String
-	case 1:
-		return tftypes.Number
-	case 2:
-		return tftypes.Bool
-	case 3:
-		return tftypes.DynamicPseudoType
-	case 4, 5:
-		return tftypes.List{ElementType: g.typ(depth + 1)}
-	case 6:
-		return tftypes.Set{ElementType: g.concrete(depth + 1)}
-	case 7:
-		return tftypes.Map{ElementType: g.typ(depth + 1)}
-	case 8:
-		elems := make([]tftypes.Type, g.rng.Intn(3))
-		for i := range elems {
-			elems[i] = g.typ(depth + 1)
-		}
-		return tftypes.Tuple{ElementTypes: elems}
-	}
-	attrs := map[string]tftypes.Type{}
-	for i := range g.rng.Intn(5) {
-		attrs[fmt.Sprintf("a%d", i)] = g.typ(depth + 1)
-	}
-	return tftypes.Object{AttributeTypes: attrs}
-}
-
-// concrete is a type without DynamicPseudoType in it.
-func (g gen) concrete(depth int) tftypes.Type {
-	for {
-		t := g.typ(depth)
-		if !hasDynamic(t) {
-			return t
-		}
-	}
-}
-
-func hasDynamic(t tftypes.Type) bool {
-	switch t := t.(type) {
-	case tftypes.List:
-		return hasDynamic(t.ElementType)
-	case tftypes.Set:
-		return hasDynamic(t.ElementType)
-	case tftypes.Map:
-		return hasDynamic(t.ElementType)
-	case tftypes.Tuple:
-		for _, e := range t.ElementTypes {
-			if hasDynamic(e) {
-				return true
-			}
-		}
-	case tftypes.Object:
-		for _, e := range t.AttributeTypes {
-			if hasDynamic(e) {
-				return true
-			}
-		}
-	}
-	return t.Is(tftypes.DynamicPseudoType)
-}
-
-var numbers = []string{"0", "1", "-1", "127", "128", "-32", "-33", "255", "256", "65535", "65536", "-129", "-32769",
-	"4294967295", "4294967296", "9223372036854775807", "-9223372036854775808", "18446744073709551615",
-	"18446744073709551616", "1.5", "-0.25", "0.1", "1e300", "123456789012345678901234567890.125", "3.14159265358979323846264338327950288"}
-
-func (g gen) value(t tftypes.Type, depth int) tftypes.Value {
-	switch g.rng.Intn(10) {
-	case 0:
-		return tftypes.NewValue(t, nil)
-	case 1:
-		return tftypes.NewValue(t, tftypes.UnknownValue)
-	}
-	switch t := t.(type) {
-	case tftypes.List:
-		return tftypes.NewValue(t, g.elements(t.ElementType, depth))
-	case tftypes.Set:
-		return tftypes.NewValue(t, g.elements(t.ElementType, depth))
-	case tftypes.Map:
-		m := map[string]tftypes.Value{}
-		et := g.elementType(t.ElementType, depth)
-		for i := range g.rng.Intn(4) {
-			m[fmt.Sprintf("k%d", i)] = g.value(et, depth+1)
-		}
-		return tftypes.NewValue(tftypes.Map{ElementType: t.ElementType}, m)
-	case tftypes.Tuple:
-		vals := make([]tftypes.Value, len(t.ElementTypes))
-		for i, et := range t.ElementTypes {
-			vals[i] = g.value(g.elementType(et, depth), depth+1)
-		}
-		return tftypes.NewValue(t, vals)
-	case tftypes.Object:
-		m := map[string]tftypes.Value{}
-		for name, at := range t.AttributeTypes {
-			m[name] = g.value(g.elementType(at, depth), depth+1)
-		}
-		return tftypes.NewValue(t, m)
-	}
-	switch {
-	case t.Is(tftypes.String):
-		return tftypes.NewValue(t, []string{"", "a", "east", "ü€ \"quoted\"", string(make([]byte, 40))}[g.rng.Intn(5)])
-	case t.Is(tftypes.Number):
-		f, _, _ := big.ParseFloat(numbers[g.rng.Intn(len(numbers))], 10, 512, big.ToNearestEven)
-		return tftypes.NewValue(t, f)
-	case t.Is(tftypes.Bool):
-		return tftypes.NewValue(t, g.rng.Intn(2) == 0)
-	}
-	return g.value(g.concrete(depth+1), depth+1) // a dynamic value of some type
-}
-
-// elementType is t, or for a dynamic slot a concrete type to fill it.
-func (g gen) elementType(t tftypes.Type, depth int) tftypes.Type {
-	if t.Is(tftypes.DynamicPseudoType) {
-		return g.concrete(depth + 1)
-	}
-	return t
-}
-
-func (g gen) elements(t tftypes.Type, depth int) []tftypes.Value {
-	et := g.elementType(t, depth) // one concrete type for all: Terraform's lists are homogeneous
-	vals := make([]tftypes.Value, g.rng.Intn(4))
-	for i := range vals {
-		vals[i] = g.value(et, depth+1)
-	}
-	return vals
-}
 
 // same checks Decode against tftypes.ValueFromMsgPack on data: the same
 // value, or an error from both (Decode's where tftypes panics).
@@ -180,11 +40,11 @@ func same(t *testing.T, data []byte, typ tftypes.Type) (ok bool) {
 }
 
 func TestDecodeMatchesTftypes(t *testing.T) {
-	g := gen{rng: rand.New(rand.NewSource(7))}
+	g := tftypesgen.New(7)
 	var values, mutated int
 	for i := 0; i < 3000; i++ {
-		typ := g.typ(0)
-		v := g.value(typ, 0)
+		typ := g.Type(0)
+		v := g.Value(typ, 0)
 		data, err := v.MarshalMsgPack(typ) //nolint:staticcheck // Terraform's encoding
 		if err != nil {
 			t.Fatalf("encode %s: %v", v, err)
@@ -196,12 +56,12 @@ func TestDecodeMatchesTftypes(t *testing.T) {
 		// The same bytes cut short, and with a byte changed.
 		for range 4 {
 			b := append([]byte(nil), data...)
-			switch g.rng.Intn(2) {
+			switch g.Intn(2) {
 			case 0:
-				b = b[:g.rng.Intn(len(b)+1)]
+				b = b[:g.Intn(len(b)+1)]
 			default:
 				if len(b) > 0 {
-					b[g.rng.Intn(len(b))] = byte(g.rng.Intn(256))
+					b[g.Intn(len(b))] = byte(g.Intn(256))
 				}
 			}
 			if wideLengths(b) && !wideLengths(data) {
@@ -304,7 +164,7 @@ func TestDecodeErrorNamesThePath(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	g := gen{rng: rand.New(rand.NewSource(1))}
+	g := tftypesgen.New(1)
 	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 		"s": tftypes.String, "n": tftypes.Number, "b": tftypes.Bool, "d": tftypes.DynamicPseudoType,
 		"l": tftypes.List{ElementType: tftypes.Object{AttributeTypes: map[string]tftypes.Type{"x": tftypes.String}}},
@@ -312,7 +172,7 @@ func FuzzDecode(f *testing.F) {
 		"e": tftypes.Set{ElementType: tftypes.String},
 	}}
 	for range 20 {
-		data, err := g.value(typ, 0).MarshalMsgPack(typ) //nolint:staticcheck // Terraform's encoding
+		data, err := g.Value(typ, 0).MarshalMsgPack(typ) //nolint:staticcheck // Terraform's encoding
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -328,12 +188,12 @@ func FuzzDecode(f *testing.F) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	g := gen{rng: rand.New(rand.NewSource(3))}
+	g := tftypesgen.New(3)
 	typ := benchType
 	var data []byte
 	for len(data) < 60 {
 		var err error
-		if data, err = g.value(typ, 0).MarshalMsgPack(typ); err != nil { //nolint:staticcheck // Terraform's encoding
+		if data, err = g.Value(typ, 0).MarshalMsgPack(typ); err != nil { //nolint:staticcheck // Terraform's encoding
 			b.Fatal(err)
 		}
 	}

@@ -2,9 +2,10 @@ package wiremsgpack
 
 import (
 	"bytes"
-	"math/rand"
+
 	"testing"
 
+	"github.com/ha-blueprints/terraform-provider-ha/internal/tftypesgen"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
@@ -25,11 +26,11 @@ func hasMultiMap(v tftypes.Value) bool {
 }
 
 func TestEncodeMatchesTftypes(t *testing.T) {
-	g := gen{rng: rand.New(rand.NewSource(11))}
+	g := tftypesgen.New(11)
 	var sameBytes int
 	for i := 0; i < 3000; i++ {
-		typ := g.typ(0)
-		v := g.value(typ, 0)
+		typ := g.Type(0)
+		v := g.Value(typ, 0)
 		want, err := v.MarshalMsgPack(typ) //nolint:staticcheck // the reference
 		if err != nil {
 			t.Fatalf("tftypes encode %s: %v", v, err)
@@ -65,11 +66,11 @@ func TestEncodeRefusesIncompleteObjects(t *testing.T) {
 }
 
 func BenchmarkEncode(b *testing.B) {
-	g := gen{rng: rand.New(rand.NewSource(3))}
+	g := tftypesgen.New(3)
 	typ := benchType
-	v := g.value(typ, 0)
+	v := g.Value(typ, 0)
 	for v.IsNull() || !v.IsKnown() {
-		v = g.value(typ, 0)
+		v = g.Value(typ, 0)
 	}
 	b.Run("tftypes", func(b *testing.B) {
 		b.ReportAllocs()
