@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -105,4 +106,46 @@ func TestProviderLinksNoHeavyInitialisation(t *testing.T) {
 			t.Errorf("the provider links %s, whose initialisation runs at every provider start (see go.mod and docs/guides/performance.md)", p)
 		}
 	}
+}
+
+// TestProviderOwnPackagesInitialiseLittle: what this module's packages
+// allocate before a provider process's first call is paid at every start
+// and stays live all along (regular expressions compiled in package
+// variables, types built by reflection). Such values are built on first
+// use instead (internal/lazyregexp, sync.OnceValue). The Go runtime's
+// inittrace reports each package's initialisation.
+func TestProviderOwnPackagesInitialiseLittle(t *testing.T) {
+	bin := filepath.Join(providerBuild(t), devprovider.Binary)
+	cmd := exec.Command(bin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s version: %v\n%s", bin, err, out)
+	}
+	// init PKG @T ms, C ms clock, B bytes, N allocs
+	line := regexp.MustCompile(`(?m)^init (\S+) @\S+ ms, \S+ ms clock, (\d+) bytes, (\d+) allocs$`)
+	const module = "github.com/ha-blueprints/terraform-provider-ha"
+	var all, own int
+	var biggest string
+	var biggestBytes int
+	for _, m := range line.FindAllStringSubmatch(string(out), -1) {
+		all++
+		if m[1] != module && !strings.HasPrefix(m[1], module+"/") {
+			continue
+		}
+		b, _ := strconv.Atoi(m[2])
+		own += b
+		if b > biggestBytes {
+			biggest, biggestBytes = m[1], b
+		}
+	}
+	if all < 100 {
+		t.Fatalf("inittrace reported %d packages:\n%s", all, out)
+	}
+	// 304 KB before the lazy values; 53 KB with them.
+	if own > 128<<10 {
+		t.Errorf("this module's packages allocate %d KB at every provider start (the most: %s, %d KB); build such values on first use",
+			own>>10, biggest, biggestBytes>>10)
+	}
+	t.Logf("this module's packages allocate %d KB at start (the most: %s, %d KB)", own>>10, biggest, biggestBytes>>10)
 }

@@ -2,10 +2,11 @@ package blueprints
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 )
 
 var validClouds = map[string]bool{CloudAWS: true, CloudGCP: true, CloudBareMetal: true}
@@ -14,26 +15,26 @@ var validClouds = map[string]bool{CloudAWS: true, CloudGCP: true, CloudBareMetal
 // one cloud used in a region of another is caught before any API call. They
 // are shapes, not catalogues: new instance families keep matching.
 var cloudPatterns = map[string]struct {
-	location, zone, instanceType, dbClass *regexp.Regexp
+	location, zone, instanceType, dbClass *lazyregexp.Regexp
 	exampleType, exampleClass             string
 }{
 	// us-east-1, eu-central-2, us-gov-west-1; zones add a letter; instance
 	// types are FAMILY.SIZE (t3.small); RDS classes db.FAMILY.SIZE.
 	CloudAWS: {
-		location:     regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}$`),
-		zone:         regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}[a-z]$`),
-		instanceType: regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`),
-		dbClass:      regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9-]+$`),
+		location:     lazyregexp.New(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}$`),
+		zone:         lazyregexp.New(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}[a-z]$`),
+		instanceType: lazyregexp.New(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`),
+		dbClass:      lazyregexp.New(`^db\.[a-z0-9-]+\.[a-z0-9-]+$`),
 		exampleType:  "t3.small", exampleClass: "db.t3.medium",
 	},
 	// us-central1, europe-west4; zones add -a to -f (GCP zone letters stop
 	// at f); machine types FAMILY-KIND[-N]
 	// (e2-medium, n2-standard-4); Cloud SQL tiers db-custom-2-7680, db-g1-small.
 	CloudGCP: {
-		location:     regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]{1,2}$`),
-		zone:         regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]{1,2}-[a-f]$`),
-		instanceType: regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`),
-		dbClass:      regexp.MustCompile(`^db-[a-z0-9-]+$`),
+		location:     lazyregexp.New(`^[a-z]+-[a-z]+[0-9]{1,2}$`),
+		zone:         lazyregexp.New(`^[a-z]+-[a-z]+[0-9]{1,2}-[a-f]$`),
+		instanceType: lazyregexp.New(`^[a-z][a-z0-9]*-[a-z0-9-]+$`),
+		dbClass:      lazyregexp.New(`^db-[a-z0-9-]+$`),
 		exampleType:  "e2-medium", exampleClass: "db-custom-2-7680",
 	},
 }
@@ -67,11 +68,11 @@ func cloudTitle(c string) string {
 }
 
 var (
-	dailyRe  = regexp.MustCompile(`^daily(?:\s+([0-9]{1,2}):([0-9]{2}))?$`)
-	hourlyRe = regexp.MustCompile(`^hourly(?:\s+:([0-9]{2}))?$`)
-	everyRe  = regexp.MustCompile(`^every\s+([0-9]{1,2})h$`)
-	weeklyRe = regexp.MustCompile(`^weekly\s+(mon|tue|wed|thu|fri|sat|sun)(?:\s+([0-9]{1,2}):([0-9]{2}))?$`)
-	cronRe   = regexp.MustCompile(`^cron\(([^()]*)\)$`)
+	dailyRe  = lazyregexp.New(`^daily(?:\s+([0-9]{1,2}):([0-9]{2}))?$`)
+	hourlyRe = lazyregexp.New(`^hourly(?:\s+:([0-9]{2}))?$`)
+	everyRe  = lazyregexp.New(`^every\s+([0-9]{1,2})h$`)
+	weeklyRe = lazyregexp.New(`^weekly\s+(mon|tue|wed|thu|fri|sat|sun)(?:\s+([0-9]{1,2}):([0-9]{2}))?$`)
+	cronRe   = lazyregexp.New(`^cron\(([^()]*)\)$`)
 )
 
 // parseSchedule turns a backup schedule into the AWS cron form and the

@@ -3,6 +3,7 @@ package blueprints
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
@@ -231,7 +232,9 @@ var commonAttrTypes = map[string]cty.Type{
 	"blueprint":  cty.String,
 }
 
-var kindTypes = func() map[string]cty.Type {
+// kindTypes is built on first use (by reflection over the structs above):
+// most provider processes never read a blueprint.
+var kindTypes = sync.OnceValue(func() map[string]cty.Type {
 	samples := map[string]any{
 		KindLoadBalancer:    LoadBalancer{},
 		KindScalingGroup:    ScalingGroup{},
@@ -262,12 +265,12 @@ var kindTypes = func() map[string]cty.Type {
 		out[kind] = cty.Object(attrs)
 	}
 	return out
-}()
+})
 
 // KindType is the object type of one component of kind: the shared
 // attributes plus the kind's own.
 func KindType(kind string) cty.Type {
-	if t, ok := kindTypes[kind]; ok {
+	if t, ok := kindTypes()[kind]; ok {
 		return t
 	}
 	return cty.DynamicPseudoType
@@ -303,7 +306,7 @@ func (c *Component) attrs() any {
 
 // Value is the component as one flat cty object of type KindType(c.Kind).
 func (c *Component) Value() (cty.Value, error) {
-	t, ok := kindTypes[c.Kind]
+	t, ok := kindTypes()[c.Kind]
 	if !ok {
 		return cty.NilVal, fmt.Errorf("component %s: unknown kind %q", c.Key, c.Kind)
 	}

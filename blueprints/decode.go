@@ -2,10 +2,10 @@ package blueprints
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -238,8 +238,8 @@ func (c *compiler) decode(body hcl.Body) *Blueprint {
 var (
 	// Lengths are checked apart: a regexp's {0,61} compiles to 61 copies,
 	// at every process start.
-	blueprintNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	fqdnRe          = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$`)
+	blueprintNameRe = lazyregexp.New(`^[a-z][a-z0-9-]*$`)
+	fqdnRe          = lazyregexp.New(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$`)
 )
 
 // isBlueprintName: lower-case letters, digits and dashes, starting with a

@@ -3,11 +3,11 @@ package blueprints
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -100,8 +100,8 @@ func (c *compiler) decodeAlerts(b *hcl.Block) *AlertsSpec {
 }
 
 var (
-	awsCacheNodeRe = regexp.MustCompile(`^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$`)
-	emailRe        = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	awsCacheNodeRe = lazyregexp.New(`^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$`)
+	emailRe        = lazyregexp.New(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
 
 func (c *compiler) validateServices(bp *Blueprint) {

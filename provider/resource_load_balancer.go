@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 	lb "github.com/ha-blueprints/terraform-provider-ha/internal/loadbalancer"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/tfmodel"
 )
@@ -47,7 +47,7 @@ func (r *loadBalancerResource) Metadata(_ context.Context, req resource.Metadata
 	resp.TypeName = req.ProviderTypeName + "_load_balancer"
 }
 
-var awsNameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
+var awsNameRE = lazyregexp.New(`^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
 
 // commonComputeAttributes are the attributes every AWS compute resource has.
 func commonComputeAttributes(what string) map[string]schema.Attribute {
@@ -64,7 +64,7 @@ func commonComputeAttributes(what string) map[string]schema.Attribute {
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			Validators: []validator.String{
 				stringvalidator.LengthBetween(1, 32),
-				stringvalidator.RegexMatches(awsNameRE, "must be letters, digits and hyphens, not starting or ending with a hyphen"),
+				stringvalidator.RegexMatches(awsNameRE.Compiled(), "must be letters, digits and hyphens, not starting or ending with a hyphen"),
 			},
 		},
 		"location": schema.StringAttribute{

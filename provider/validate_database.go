@@ -14,6 +14,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 )
 
 // Plan-time checks for what RDS would refuse at apply, after other objects
@@ -40,8 +41,8 @@ var dbSnapshotIdentifierValidators = []validator.String{
 var dbInstanceClassValidators = []validator.String{instanceClassValidator{}}
 
 var (
-	rdsInstanceClassRE = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	cloudSQLTierRE     = regexp.MustCompile(`^db-(custom-\d+-\d+|f1-micro|g1-small|n1-(standard|highmem)-\d+|perf-optimized-N-\d+)$`)
+	rdsInstanceClassRE = lazyregexp.New(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	cloudSQLTierRE     = lazyregexp.New(`^db-(custom-\d+-\d+|f1-micro|g1-small|n1-(standard|highmem)-\d+|perf-optimized-N-\d+)$`)
 )
 
 type instanceClassValidator struct{}

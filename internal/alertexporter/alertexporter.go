@@ -19,7 +19,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +26,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/alerts"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/hostdeliver"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 )
 
 func init() {
@@ -61,9 +61,9 @@ type Backend struct {
 // checked apart: a regexp's {1,256} compiles to 256 copies, at every
 // process start.)
 var (
-	safeChars = regexp.MustCompile(`^[A-Za-z0-9._:/-]+$`)
-	nutTarget = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+$`)
-	urlTarget = regexp.MustCompile(`^https?://[A-Za-z0-9.:\[\]_-]+(/[A-Za-z0-9._~/%-]*)?$`)
+	safeChars = lazyregexp.New(`^[A-Za-z0-9._:/-]+$`)
+	nutTarget = lazyregexp.New(`^[A-Za-z0-9._-]+@[A-Za-z0-9.:\[\]-]+$`)
+	urlTarget = lazyregexp.New(`^https?://[A-Za-z0-9.:\[\]_-]+(/[A-Za-z0-9._~/%-]*)?$`)
 )
 
 func safeName(s string) bool { return len(s) <= 256 && safeChars.MatchString(s) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backupplan"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 )
 
 // BackupPlans is the Cloud SQL backup plan backend: the plan is the
@@ -34,7 +34,7 @@ func registerBackupPlan() {
 	})
 }
 
-var cronRE = regexp.MustCompile(`^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$`)
+var cronRE = lazyregexp.New(`^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$`)
 
 // startTime turns a daily AWS-form cron ("cron(30 3 * * ? *)") into Cloud
 // SQL's backup start time ("03:30"); Cloud SQL backs up once a day.

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 )
 
 // client is the Cloud SQL Admin client of one provider.
@@ -151,7 +151,7 @@ func (c *client) waitRunnable(ctx context.Context, name string) (*sqladmin.Datab
 	}
 }
 
-var versionRE = regexp.MustCompile(`^(\d+)(?:\.(\d+))?`)
+var versionRE = lazyregexp.New(`^(\d+)(?:\.(\d+))?`)
 
 // databaseVersion maps engine and version to Cloud SQL's enum:
 // postgres 16 → POSTGRES_16, mysql 8.0 → MYSQL_8_0.
@@ -195,7 +195,7 @@ func engineOf(v string) (engine, version string) {
 	return strings.ToLower(v), ""
 }
 
-var tierRE = regexp.MustCompile(`^db-(custom-\d+-\d+|f1-micro|g1-small|n1-(standard|highmem)-\d+|perf-optimized-N-\d+)$`)
+var tierRE = lazyregexp.New(`^db-(custom-\d+-\d+|f1-micro|g1-small|n1-(standard|highmem)-\d+|perf-optimized-N-\d+)$`)
 
 // checkTier refuses sizes of other clouds ("db.t3.micro") at plan time.
 func checkTier(tier string) error {
@@ -205,7 +205,7 @@ func checkTier(tier string) error {
 	return fmt.Errorf("%q is not a Cloud SQL tier (for example db-custom-2-7680)", tier)
 }
 
-var labelRE = regexp.MustCompile(`[^a-z0-9_-]+`)
+var labelRE = lazyregexp.New(`[^a-z0-9_-]+`)
 
 func labels(m backend.Meta) map[string]string {
 	out := map[string]string{}
