@@ -281,19 +281,19 @@ func (d *decoder) members(member func(key string) bool) bool {
 
 // skip steps over one JSON value of any kind.
 func (d *decoder) skip() bool {
-	switch c := d.next(); {
-	case c == '{':
+	switch d.next() {
+	case '{':
 		return d.members(func(string) bool { return d.skip() })
-	case c == '[':
+	case '[':
 		return d.skipArray()
-	case c == '"':
+	case '"':
 		_, ok := d.string()
 		return ok
-	case c == 'n':
+	case 'n':
 		return d.literal("null")
-	case c == 't':
+	case 't':
 		return d.literal("true")
-	case c == 'f':
+	case 'f':
 		return d.literal("false")
 	default:
 		_, ok := d.number()
