@@ -23,7 +23,12 @@ func New(seed int64) Gen { return Gen{rng: rand.New(rand.NewSource(seed))} }
 func (g Gen) Intn(n int) int { return g.rng.Intn(n) }
 
 // Type is a random type, nested at most a few levels below depth.
-func (g Gen) Type(depth int) tftypes.Type {
+func (g Gen) Type(depth int) tftypes.Type { return g.typ(depth, true) }
+
+// Concrete is a random type without DynamicPseudoType in it.
+func (g Gen) Concrete(depth int) tftypes.Type { return g.typ(depth, false) }
+
+func (g Gen) typ(depth int, dynamic bool) tftypes.Type {
 	n := 4
 	if depth < 3 {
 		n = 10
@@ -36,60 +41,28 @@ func (g Gen) Type(depth int) tftypes.Type {
 	case 2:
 		return tftypes.Bool
 	case 3:
-		return tftypes.DynamicPseudoType
+		if dynamic {
+			return tftypes.DynamicPseudoType
+		}
+		return tftypes.String
 	case 4, 5:
-		return tftypes.List{ElementType: g.Type(depth + 1)}
+		return tftypes.List{ElementType: g.typ(depth+1, dynamic)}
 	case 6:
-		return tftypes.Set{ElementType: g.Concrete(depth + 1)}
+		return tftypes.Set{ElementType: g.typ(depth+1, false)}
 	case 7:
-		return tftypes.Map{ElementType: g.Type(depth + 1)}
+		return tftypes.Map{ElementType: g.typ(depth+1, dynamic)}
 	case 8:
 		elems := make([]tftypes.Type, g.rng.Intn(3))
 		for i := range elems {
-			elems[i] = g.Type(depth + 1)
+			elems[i] = g.typ(depth+1, dynamic)
 		}
 		return tftypes.Tuple{ElementTypes: elems}
 	}
 	attrs := map[string]tftypes.Type{}
 	for i := range g.rng.Intn(5) {
-		attrs[fmt.Sprintf("a%d", i)] = g.Type(depth + 1)
+		attrs[fmt.Sprintf("a%d", i)] = g.typ(depth+1, dynamic)
 	}
 	return tftypes.Object{AttributeTypes: attrs}
-}
-
-// Concrete is a type without DynamicPseudoType in it.
-func (g Gen) Concrete(depth int) tftypes.Type {
-	for {
-		t := g.Type(depth)
-		if !HasDynamic(t) {
-			return t
-		}
-	}
-}
-
-// HasDynamic reports whether t has DynamicPseudoType anywhere in it.
-func HasDynamic(t tftypes.Type) bool {
-	switch t := t.(type) {
-	case tftypes.List:
-		return HasDynamic(t.ElementType)
-	case tftypes.Set:
-		return HasDynamic(t.ElementType)
-	case tftypes.Map:
-		return HasDynamic(t.ElementType)
-	case tftypes.Tuple:
-		for _, e := range t.ElementTypes {
-			if HasDynamic(e) {
-				return true
-			}
-		}
-	case tftypes.Object:
-		for _, e := range t.AttributeTypes {
-			if HasDynamic(e) {
-				return true
-			}
-		}
-	}
-	return t.Is(tftypes.DynamicPseudoType)
 }
 
 // Numbers are the numbers values are made of: every MessagePack integer
