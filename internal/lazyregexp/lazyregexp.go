@@ -20,8 +20,8 @@ type Regexp struct {
 }
 
 // New is expr, to compile on first use; an invalid expression panics then,
-// as regexp.MustCompile would at start (TestCompiles in each package that
-// has them compiles them all).
+// as regexp.MustCompile would at start. TestEveryExpressionCompiles
+// compiles every expression given to New in the module's source.
 func New(expr string) *Regexp {
 	return &Regexp{expr: expr, re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
 }
