@@ -18,54 +18,29 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// The primitive types boxed once, for the values built from them.
+// The primitive types boxed once, for the values built from them and the
+// checks of a type against them.
 var (
-	tfString tftypes.Type = tftypes.String
-	tfBool   tftypes.Type = tftypes.Bool
+	tfString  tftypes.Type = tftypes.String
+	tfNumber  tftypes.Type = tftypes.Number
+	tfBool    tftypes.Type = tftypes.Bool
+	tfDynamic tftypes.Type = tftypes.DynamicPseudoType
 )
 
 // Decode reads data as tftypes.ValueFromJSONWithOpts(data, typ, opts) does
 // and returns what it returns. State in the form Terraform writes it (each
-// value in its own JSON kind, no dynamic types) is read here; anything else
+// value in its own JSON kind, no dynamic values) is read here; anything else
 // (a number written as a string, a dynamic value, damaged JSON) is left to
 // tftypes, so the values and the error messages are tftypes' own.
 func Decode(data []byte, typ tftypes.Type, opts tftypes.ValueFromJSONOpts) (tftypes.Value, error) {
-	if !hasDynamic(typ) {
-		d := decoder{buf: data, ignoreUndefined: opts.IgnoreUndefinedAttributes}
-		if v, ok := d.value(typ); ok {
-			d.space()
-			if d.off == len(d.buf) {
-				return v, nil
-			}
+	d := decoder{buf: data, ignoreUndefined: opts.IgnoreUndefinedAttributes}
+	if v, ok := d.value(typ); ok {
+		d.space()
+		if d.off == len(d.buf) {
+			return v, nil
 		}
 	}
 	return tftypes.ValueFromJSONWithOpts(data, typ, opts) //nolint:staticcheck // the reference reader, for what this one leaves
-}
-
-func hasDynamic(t tftypes.Type) bool {
-	switch t := t.(type) {
-	case tftypes.List:
-		return hasDynamic(t.ElementType)
-	case tftypes.Set:
-		return hasDynamic(t.ElementType)
-	case tftypes.Map:
-		return hasDynamic(t.ElementType)
-	case tftypes.Tuple:
-		for _, e := range t.ElementTypes {
-			if hasDynamic(e) {
-				return true
-			}
-		}
-		return false
-	case tftypes.Object:
-		for _, e := range t.AttributeTypes {
-			if hasDynamic(e) {
-				return true
-			}
-		}
-		return false
-	}
-	return t == nil || t.Is(tftypes.DynamicPseudoType)
 }
 
 // decoder reads one value; ok false means "not in the form read here",
@@ -106,7 +81,9 @@ func (d *decoder) literal(word string) bool {
 }
 
 func (d *decoder) value(typ tftypes.Type) (tftypes.Value, bool) {
-	if typ == nil {
+	// A dynamic value travels with its type, and tftypes infers a list's
+	// or set's element type from dynamic elements: both are left to it.
+	if typ == nil || typ.Is(tfDynamic) {
 		return tftypes.Value{}, false
 	}
 	c := d.next()
@@ -120,12 +97,18 @@ func (d *decoder) value(typ tftypes.Type) (tftypes.Value, bool) {
 	case tftypes.Object:
 		return d.object(typ)
 	case tftypes.List:
+		if typ.ElementType == nil || typ.ElementType.Is(tfDynamic) {
+			return tftypes.Value{}, false // even [], whose element type tftypes infers
+		}
 		vals, ok := d.array(func(int) tftypes.Type { return typ.ElementType })
 		if !ok {
 			return tftypes.Value{}, false
 		}
 		return build(tftypes.List{ElementType: typ.ElementType}, vals)
 	case tftypes.Set:
+		if typ.ElementType == nil || typ.ElementType.Is(tfDynamic) {
+			return tftypes.Value{}, false
+		}
 		vals, ok := d.array(func(int) tftypes.Type { return typ.ElementType })
 		if !ok {
 			return tftypes.Value{}, false
@@ -146,7 +129,7 @@ func (d *decoder) value(typ tftypes.Type) (tftypes.Value, bool) {
 		return d.mapValue(typ.ElementType)
 	}
 	switch {
-	case typ.Is(tftypes.String):
+	case typ.Is(tfString):
 		if c != '"' {
 			return tftypes.Value{}, false
 		}
@@ -155,7 +138,7 @@ func (d *decoder) value(typ tftypes.Type) (tftypes.Value, bool) {
 			return tftypes.Value{}, false
 		}
 		return tftypes.NewValue(tfString, s), true
-	case typ.Is(tftypes.Number):
+	case typ.Is(tfNumber):
 		text, ok := d.number()
 		if !ok {
 			return tftypes.Value{}, false
@@ -166,7 +149,7 @@ func (d *decoder) value(typ tftypes.Type) (tftypes.Value, bool) {
 			return tftypes.Value{}, false
 		}
 		return tftypes.NewValue(typ, f), true
-	case typ.Is(tftypes.Bool):
+	case typ.Is(tfBool):
 		switch {
 		case d.literal("true"):
 			return tftypes.NewValue(tfBool, true), true

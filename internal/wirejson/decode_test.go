@@ -2,6 +2,7 @@ package wirejson
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"regexp"
 	"sort"
@@ -13,36 +14,25 @@ import (
 	"github.com/ha-blueprints/terraform-provider-ha/internal/tftypesgen"
 )
 
-// marshal writes v as Terraform writes state: unknowns (which state cannot
-// hold) as null, numbers in either of the forms a JSON writer may choose.
-func marshal(b *strings.Builder, v tftypes.Value, g tftypesgen.Gen) {
+// marshal writes v, a value of typ, as Terraform writes state: unknowns
+// (which state cannot hold) as null, numbers in either of the forms a JSON
+// writer may choose, a value in a dynamic slot with its type.
+func marshal(b *strings.Builder, v tftypes.Value, typ tftypes.Type, g tftypesgen.Gen) {
 	if v.IsNull() || !v.IsKnown() {
 		b.WriteString("null")
 		return
 	}
-	switch {
-	case v.Type().Is(tftypes.String):
-		var s string
-		_ = v.As(&s)
-		j, _ := json.Marshal(s)
-		b.Write(j)
-	case v.Type().Is(tftypes.Number):
-		f := new(big.Float)
-		_ = v.As(&f)
-		if g.Intn(2) == 0 {
-			b.WriteString(f.Text('f', -1))
-		} else {
-			b.WriteString(f.Text('g', -1))
-		}
-	case v.Type().Is(tftypes.Bool):
-		var t bool
-		_ = v.As(&t)
-		if t {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case v.Type().Is(tftypes.Map{}) || v.Type().Is(tftypes.Object{}):
+	if typ.Is(tftypes.DynamicPseudoType) {
+		tj, _ := json.Marshal(v.Type())
+		b.WriteString(`{"value": `)
+		marshal(b, v, v.Type(), g)
+		b.WriteString(`, "type": `)
+		b.Write(tj)
+		b.WriteString("}")
+		return
+	}
+	switch typ := typ.(type) {
+	case tftypes.Map, tftypes.Object:
 		var m map[string]tftypes.Value
 		_ = v.As(&m)
 		keys := make([]string, 0, len(m))
@@ -58,10 +48,17 @@ func marshal(b *strings.Builder, v tftypes.Value, g tftypesgen.Gen) {
 			j, _ := json.Marshal(k)
 			b.Write(j)
 			b.WriteString(": ")
-			marshal(b, m[k], g)
+			et := tftypes.Type(nil)
+			if o, ok := typ.(tftypes.Object); ok {
+				et = o.AttributeTypes[k]
+			} else {
+				et = typ.(tftypes.Map).ElementType
+			}
+			marshal(b, m[k], et, g)
 		}
 		b.WriteString("}")
-	default: // list, set, tuple
+		return
+	case tftypes.List, tftypes.Set, tftypes.Tuple:
 		var l []tftypes.Value
 		_ = v.As(&l)
 		b.WriteString("[\n  ")
@@ -69,9 +66,42 @@ func marshal(b *strings.Builder, v tftypes.Value, g tftypesgen.Gen) {
 			if i > 0 {
 				b.WriteString(",\n  ")
 			}
-			marshal(b, e, g)
+			var et tftypes.Type
+			switch typ := typ.(type) {
+			case tftypes.List:
+				et = typ.ElementType
+			case tftypes.Set:
+				et = typ.ElementType
+			case tftypes.Tuple:
+				et = typ.ElementTypes[i]
+			}
+			marshal(b, e, et, g)
 		}
 		b.WriteString("]")
+		return
+	}
+	switch {
+	case typ.Is(tftypes.String):
+		var s string
+		_ = v.As(&s)
+		j, _ := json.Marshal(s)
+		b.Write(j)
+	case typ.Is(tftypes.Number):
+		f := new(big.Float)
+		_ = v.As(&f)
+		if g.Intn(2) == 0 {
+			b.WriteString(f.Text('f', -1))
+		} else {
+			b.WriteString(f.Text('g', -1))
+		}
+	case typ.Is(tftypes.Bool):
+		var t bool
+		_ = v.As(&t)
+		if t {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
 	}
 }
 
@@ -79,16 +109,31 @@ func marshal(b *strings.Builder, v tftypes.Value, g tftypesgen.Gen) {
 // (both readers call it alike), which damaged values can make.
 var hugeExponent = regexp.MustCompile(`[eE][+-]?0*[0-9]{4,}`)
 
+// panics calls read, turning a panic into its message.
+func panics(read func() (tftypes.Value, error)) (v tftypes.Value, msg any, err error) {
+	defer func() { msg = recover() }()
+	v, err = read()
+	return v, nil, err
+}
+
 // same checks Decode against tftypes.ValueFromJSONWithOpts on data, both
 // ways of treating attributes the type does not have: the same value, or
-// the same error.
+// the same error. (Where tftypes panics, on some dynamic values, Decode,
+// which leaves those to it, panics alike.)
 func same(t *testing.T, data []byte, typ tftypes.Type) bool {
 	t.Helper()
 	for _, ignore := range []bool{true, false} {
 		opts := tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: ignore}
-		want, wantErr := tftypes.ValueFromJSONWithOpts(data, typ, opts) //nolint:staticcheck // the reference
-		got, err := Decode(data, typ, opts)
+		want, wantPanic, wantErr := panics(func() (tftypes.Value, error) {
+			return tftypes.ValueFromJSONWithOpts(data, typ, opts) //nolint:staticcheck // the reference
+		})
+		got, panicked, err := panics(func() (tftypes.Value, error) { return Decode(data, typ, opts) })
 		switch {
+		case fmt.Sprint(wantPanic) != fmt.Sprint(panicked):
+			t.Errorf("%s (type %s, ignore %v): tftypes panics with %v, Decode with %v", data, typ, ignore, wantPanic, panicked)
+			return false
+		case wantPanic != nil:
+			continue
 		case (wantErr == nil) != (err == nil):
 			t.Errorf("%s (type %s, ignore %v): tftypes error %v, Decode error %v", data, typ, ignore, wantErr, err)
 			return false
@@ -110,9 +155,9 @@ func TestDecodeMatchesTftypes(t *testing.T) {
 	g := tftypesgen.New(5)
 	var values, damaged int
 	for range 3000 {
-		typ := g.Concrete(0)
+		typ := g.Type(0) // dynamic slots too: left to tftypes, with the same results
 		var b strings.Builder
-		marshal(&b, g.Value(typ, 0), g)
+		marshal(&b, g.Value(typ, 0), typ, g)
 		data := []byte(b.String())
 		if !same(t, data, typ) {
 			return
@@ -170,7 +215,16 @@ func TestDecodeOtherForms(t *testing.T) {
 	}
 	same(t, []byte(`[]`), tftypes.Tuple{})
 	dyn := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"d": tftypes.DynamicPseudoType}}
-	same(t, []byte(`{"d": {"value": "x", "type": "string"}}`), dyn)
+	for _, c := range []string{`{"d": {"value": "x", "type": "string"}}`, `{"d": null}`, `{"d": "x"}`, `null`} {
+		same(t, []byte(c), dyn)
+	}
+	// Element types tftypes infers from dynamic elements, even of none.
+	for _, typ := range []tftypes.Type{tftypes.List{ElementType: tftypes.DynamicPseudoType}, tftypes.Set{ElementType: tftypes.DynamicPseudoType},
+		tftypes.Map{ElementType: tftypes.DynamicPseudoType}, tftypes.List{ElementType: tftypes.List{ElementType: tftypes.DynamicPseudoType}}} {
+		for _, c := range []string{`[]`, `{}`, `null`, `[{"value": true, "type": "bool"}]`, `{"k": {"value": 1, "type": "number"}}`, `[[]]`} {
+			same(t, []byte(c), typ)
+		}
+	}
 	set := tftypes.Set{ElementType: tftypes.Map{ElementType: tftypes.Number}}
 	same(t, []byte(`[{"a": 1}, {"a": 1}, {}]`), set)
 }
