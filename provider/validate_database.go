@@ -14,6 +14,7 @@ import (
 
 	"github.com/ha-blueprints/terraform-provider-ha/blueprints"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/backend"
+	"github.com/ha-blueprints/terraform-provider-ha/internal/gcp/cloudsql"
 	"github.com/ha-blueprints/terraform-provider-ha/internal/lazyregexp"
 )
 
@@ -40,10 +41,7 @@ var dbSnapshotIdentifierValidators = []validator.String{
 // shape db.<family>.<size> on AWS, a Cloud SQL tier on GCP.
 var dbInstanceClassValidators = []validator.String{instanceClassValidator{}}
 
-var (
-	rdsInstanceClassRE = lazyregexp.New(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	cloudSQLTierRE     = lazyregexp.New(`^db-(custom-\d+-\d+|f1-micro|g1-small|n1-(standard|highmem)-\d+|perf-optimized-N-\d+)$`)
-)
+var rdsInstanceClassRE = lazyregexp.New(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 
 type instanceClassValidator struct{}
 
@@ -83,7 +81,7 @@ func dbClassProblem(cloud backend.Cloud, class string) (summary, detail string) 
 		}
 		detail = fmt.Sprintf("%q must be an RDS instance class such as db.t3.micro (cloud aws)", class)
 	case backend.GCP:
-		if cloudSQLTierRE.MatchString(class) {
+		if cloudsql.IsTier(class) {
 			return "", ""
 		}
 		detail = fmt.Sprintf("%q must be a Cloud SQL tier such as db-custom-2-7680 (cloud gcp)", class)

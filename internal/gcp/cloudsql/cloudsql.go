@@ -197,9 +197,14 @@ func engineOf(v string) (engine, version string) {
 
 var tierRE = lazyregexp.New(`^db-(custom-\d+-\d+|f1-micro|g1-small|n1-(standard|highmem)-\d+|perf-optimized-N-\d+)$`)
 
+// IsTier reports whether tier has the shape of a Cloud SQL tier
+// (db-custom-2-7680, db-g1-small); the provider's plan-time check of a
+// database's instance class asks it too.
+func IsTier(tier string) bool { return tierRE.MatchString(tier) }
+
 // checkTier refuses sizes of other clouds ("db.t3.micro") at plan time.
 func checkTier(tier string) error {
-	if tier == "" || tierRE.MatchString(tier) {
+	if tier == "" || IsTier(tier) {
 		return nil
 	}
 	return fmt.Errorf("%q is not a Cloud SQL tier (for example db-custom-2-7680)", tier)
