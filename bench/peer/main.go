@@ -3,8 +3,10 @@
 // failover names (ha_dns_failover against pan-net/terraform-provider-powerdns's
 // powerdns_record with the same LUA records byte for byte), in interleaved
 // rounds, the median of each figure: apply from empty, a no-change plan and
-// destroy (wall time), provider CPU and peak RSS (every provider process
-// terraform starts for the command, under /usr/bin/time), terraform's own
+// destroy (wall time), provider CPU, peak RSS and minor page faults (every
+// provider process terraform starts for the command, under /usr/bin/time:
+// on a virtual machine each fresh page can cost several microseconds of the
+// process's CPU, see bench/pagefault), terraform's own
 // CPU (which grows with the resource's schema and shares the machine), and
 // the PowerDNS API calls each command makes (counted by a proxy in front of
 // the API).
@@ -71,6 +73,7 @@ type usage struct {
 	procs     int           // provider processes terraform started
 	tf        time.Duration // terraform's own CPU (the command's, less its providers')
 	rssKB     int64
+	faults    int64 // minor page faults of those processes: each a fresh page the kernel had to map
 	calls     map[string]int
 }
 
@@ -176,7 +179,7 @@ func run(names, rounds int, peer, tf string, haOnly bool) error {
 			return u, fmt.Errorf("%s: plan after apply is not empty:\n%s", s.name, tail(buf.String(), 3000))
 		}
 		pu, err := readUsage(s.usage)
-		u.cpu, u.sys, u.procs, u.rssKB = pu.cpu, pu.sys, pu.procs, pu.rssKB
+		u.cpu, u.sys, u.procs, u.rssKB, u.faults = pu.cpu, pu.sys, pu.procs, pu.rssKB, pu.faults
 		// wait4 reports a process with the children it reaped: terraform
 		// with its providers.
 		u.tf = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() - u.cpu
@@ -235,8 +238,8 @@ func run(names, rounds int, peer, tf string, haOnly bool) error {
 					return err
 				}
 				s.results[st.key] = append(s.results[st.key], u)
-				fmt.Fprintf(os.Stderr, "round %d %-4s %-7s wall %6.2f s  cpu %6.2f s (sys %.2f s, %d processes)  rss %5.1f MB  terraform cpu %5.2f s  calls %v\n",
-					r+1, s.name, st.key, u.wall.Seconds(), u.cpu.Seconds(), u.sys.Seconds(), u.procs, float64(u.rssKB)/1024, u.tf.Seconds(), u.calls)
+				fmt.Fprintf(os.Stderr, "round %d %-4s %-7s wall %6.2f s  cpu %6.2f s (sys %.2f s, %d processes, %d page faults)  rss %5.1f MB  terraform cpu %5.2f s  calls %v\n",
+					r+1, s.name, st.key, u.wall.Seconds(), u.cpu.Seconds(), u.sys.Seconds(), u.procs, u.faults, float64(u.rssKB)/1024, u.tf.Seconds(), u.calls)
 			}
 		}
 	}
@@ -416,16 +419,18 @@ func (p *proxy) counts() map[string]int {
 }
 
 // wrap moves the provider aside and puts a script in its place that runs it
-// under /usr/bin/time, appending "wall user sys maxrssKB" per process.
+// under /usr/bin/time, appending "wall user sys maxrssKB minorfaults" per
+// process.
 func wrap(bin, usageFile string) error {
 	if err := os.Rename(bin, bin+".real"); err != nil {
 		return err
 	}
-	script := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/time -a -o %q -f '%%e %%U %%S %%M' %q \"$@\"\n", usageFile, bin+".real")
+	script := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/time -a -o %q -f '%%e %%U %%S %%M %%R' %q \"$@\"\n", usageFile, bin+".real")
 	return os.WriteFile(bin, []byte(script), 0o755)
 }
 
-// readUsage sums CPU and takes the peak RSS over the processes of one command.
+// readUsage sums CPU and page faults and takes the peak RSS over the
+// processes of one command.
 func readUsage(path string) (usage, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -434,16 +439,18 @@ func readUsage(path string) (usage, error) {
 	var u usage
 	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
 		f := strings.Fields(line)
-		if len(f) != 4 {
+		if len(f) != 5 {
 			continue // "Command exited with non-zero status" and the like
 		}
 		us, _ := strconv.ParseFloat(f[1], 64)
 		sy, _ := strconv.ParseFloat(f[2], 64)
 		kb, _ := strconv.ParseInt(f[3], 10, 64)
+		faults, _ := strconv.ParseInt(f[4], 10, 64)
 		u.cpu += time.Duration((us + sy) * float64(time.Second))
 		u.sys += time.Duration(sy * float64(time.Second))
 		u.procs++
 		u.rssKB = max(u.rssKB, kb)
+		u.faults += faults
 	}
 	return u, nil
 }
@@ -488,6 +495,7 @@ func printTable(names, rounds int, ha, pn *side) {
 	cpu := func(u usage) float64 { return u.cpu.Seconds() }
 	rss := func(u usage) float64 { return float64(u.rssKB) / 1024 }
 	tfCPU := func(u usage) float64 { return u.tf.Seconds() }
+	faults := func(u usage) float64 { return float64(u.faults) }
 	rows := []struct {
 		label, step, unit string
 		f                 func(usage) float64
@@ -495,10 +503,12 @@ func printTable(names, rounds int, ha, pn *side) {
 		{"apply from empty, wall", "apply", "s", wall},
 		{"provider CPU during apply", "apply", "s", cpu},
 		{"provider peak RSS, apply", "apply", "MB", rss},
+		{"provider page faults during apply", "apply", "", faults},
 		{"terraform's own CPU during apply", "apply", "s", tfCPU},
 		{"no-change plan, wall", "plan", "s", wall},
 		{"provider CPU during plan", "plan", "s", cpu},
 		{"provider peak RSS, plan", "plan", "MB", rss},
+		{"provider page faults during plan", "plan", "", faults},
 		{"terraform's own CPU during plan", "plan", "s", tfCPU},
 		{"destroy, wall", "destroy", "s", wall},
 		{"provider CPU during destroy", "destroy", "s", cpu},
@@ -510,6 +520,10 @@ func printTable(names, rounds int, ha, pn *side) {
 		ratio := "–"
 		if b > 0 {
 			ratio = fmt.Sprintf("%.2f×", a/b)
+		}
+		if r.unit == "" { // a count
+			fmt.Printf("| %s | %.0f | %.0f | %s |\n", r.label, a, b, ratio)
+			continue
 		}
 		fmt.Printf("| %s | %.2f %s | %.2f %s | %s |\n", r.label, a, r.unit, b, r.unit, ratio)
 	}
