@@ -73,7 +73,7 @@ type usage struct {
 	procs     int           // provider processes terraform started
 	tf        time.Duration // terraform's own CPU (the command's, less its providers')
 	rssKB     int64
-	faults    int64 // minor page faults of those processes: each a fresh page the kernel had to map
+	faults    int64 // minor page faults of those processes: first touches of pages the kernel then mapped
 	calls     map[string]int
 }
 
