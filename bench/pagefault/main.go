@@ -22,7 +22,7 @@ import (
 )
 
 func main() {
-	mb := flag.Int("mb", 32, "megabytes touched per measurement")
+	mb := flag.Int("mb", 32, "megabytes of anonymous memory touched per measurement (the file is the whole binary)")
 	flag.Parse()
 	if err := run(*mb); err != nil {
 		fmt.Fprintln(os.Stderr, "pagefault:", err)
@@ -36,15 +36,16 @@ func run(mb int) error {
 		return err
 	}
 	fmt.Printf("| first touch of | µs per 4 KB page |\n|---|---|\n")
+	n := mb << 20 / pageSize
 	for _, m := range []struct {
 		label string
-		f     func(int, string) (time.Duration, int, error)
+		touch func() (time.Duration, int, error)
 	}{
-		{"fresh anonymous memory", func(n int, _ string) (time.Duration, int, error) { return touchAnon(n, false) }},
-		{"anonymous memory with MADV_HUGEPAGE", func(n int, _ string) (time.Duration, int, error) { return touchAnon(n, true) }},
-		{"a file in the page cache (this binary)", touchFile},
+		{"fresh anonymous memory", func() (time.Duration, int, error) { return touchAnon(n, false) }},
+		{"anonymous memory with MADV_HUGEPAGE", func() (time.Duration, int, error) { return touchAnon(n, true) }},
+		{"a file in the page cache (this binary)", func() (time.Duration, int, error) { return touchFile(exe) }},
 	} {
-		d, pages, err := m.f(mb<<20/pageSize, exe)
+		d, pages, err := m.touch()
 		if err != nil {
 			fmt.Printf("| %s | %v |\n", m.label, err)
 			continue

@@ -25,7 +25,7 @@ func TestTouchCountsEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, pages, err := touchFile(0, exe)
+	_, pages, err := touchFile(exe)
 	if err != nil {
 		t.Fatal(err)
 	}

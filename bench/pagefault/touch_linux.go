@@ -29,7 +29,7 @@ func touchAnon(n int, huge bool) (time.Duration, int, error) {
 
 // touchFile reads the file once (so that it is in the page cache), maps it
 // and reads one byte of each page.
-func touchFile(_ int, path string) (time.Duration, int, error) {
+func touchFile(path string) (time.Duration, int, error) {
 	if _, err := os.ReadFile(path); err != nil {
 		return 0, 0, err
 	}

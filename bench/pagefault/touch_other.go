@@ -11,4 +11,4 @@ var errLinuxOnly = errors.New("measured on Linux only")
 
 func touchAnon(int, bool) (time.Duration, int, error) { return 0, 0, errLinuxOnly }
 
-func touchFile(int, string) (time.Duration, int, error) { return 0, 0, errLinuxOnly }
+func touchFile(string) (time.Duration, int, error) { return 0, 0, errLinuxOnly }
